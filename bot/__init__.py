@@ -1,0 +1,1 @@
+"""Loket: a live-chat help desk bot for public information services."""

@@ -1,0 +1,33 @@
+"""What the outbox sender needs from a channel, and how a channel reports failures."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class SendError(Exception):
+    """Base of send failures; ``str()`` must never contain secrets."""
+
+
+class RetryLater(SendError):
+    """The platform asked us to slow down (HTTP 429): retry after ``seconds``."""
+
+    def __init__(self, seconds: float, message: str = "rate limited") -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
+class TransientError(SendError):
+    """Network trouble or a server error: retry with backoff."""
+
+
+class PermanentError(SendError):
+    """The message can never be delivered (blocked, chat not found, bad request)."""
+
+
+class ChannelSender(Protocol):
+    async def send(
+        self, chat_id: str, thread_id: int | None, method: str, payload: dict[str, Any]
+    ) -> str:
+        """Deliver one outbox row; return the platform's message id."""
+        ...

@@ -1,0 +1,227 @@
+"""Typed, validated, frozen configuration loaded from bot.toml and LOKET_* environment variables.
+
+Every key can be overridden as LOKET_<SECTION>__<KEY> (nested tables add more ``__`` parts,
+e.g. LOKET_TELEGRAM__LIMITS__GLOBAL_PER_SECOND). Errors are reported as one line naming the
+key, never echoing the value (the token must not leak into logs or terminals).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+ENV_PREFIX = "LOKET_"
+CONFIG_ENV = "LOKET_CONFIG"
+DEFAULT_API_BASE = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///loket.db"
+# A bot token is "<bot id>:<secret>", see https://core.telegram.org/bots/api#authorizing-your-bot
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{6,}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a one-line message that names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _split_list(value: Any) -> Any:
+    # Environment overrides may give lists as "1,2,3"; TOML gives real lists.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, int | float):  # a one-item list from the environment: "42"
+        return [value]
+    return value
+
+
+class TelegramLimits(_Section):
+    global_per_second: float = Field(30.0, gt=0)
+    private_per_second: float = Field(1.0, gt=0)
+    group_per_minute: float = Field(20.0, gt=0)
+
+
+class TelegramConfig(_Section):
+    token: SecretStr | None = None
+    api_base: str = DEFAULT_API_BASE
+    staff_group_id: int | None = None
+    polling_timeout: int = Field(25, ge=1, le=50)
+    limits: TelegramLimits = TelegramLimits()
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_RE.match(value.get_secret_value()):
+            # Never include the value: it may be a real token with a typo.
+            raise ValueError("not a valid bot token (expected <digits>:<secret> from BotFather)")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("staff_group_id")
+    @classmethod
+    def _group_id_negative(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("a group id is negative (supergroups look like -100...)")
+        return value
+
+
+class StaffConfig(_Section):
+    officers: tuple[int, ...] = ()
+    coordinators: tuple[int, ...] = ()
+
+    _split = field_validator("officers", "coordinators", mode="before")(_split_list)
+
+
+class DatabaseConfig(_Section):
+    url: str = DEFAULT_DATABASE_URL
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if not (
+            value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
+        ):
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
+        return value
+
+
+class FaqConfig(_Section):
+    paths: tuple[Path, ...] = ()
+
+    _split = field_validator("paths", mode="before")(_split_list)
+
+
+class OfficeConfig(_Section):
+    name: str = "PPID"
+    default_language: Literal["id", "en"] = "id"
+
+
+class LimitsConfig(_Section):
+    max_text_length: int = Field(4000, ge=1, le=100_000)
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Config(_Section):
+    office: OfficeConfig = OfficeConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    staff: StaffConfig = StaffConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    faq: FaqConfig = FaqConfig()
+    limits: LimitsConfig = LimitsConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Read an environment value as a TOML literal when it is one (numbers, booleans, lists)."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _env_overrides(environ: Mapping[str, str]) -> list[tuple[tuple[str, ...], str, Any]]:
+    found = []
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+            continue
+        parts = tuple(p.lower() for p in name[len(ENV_PREFIX) :].split("__"))
+        if len(parts) < 2 or not all(parts):
+            raise ConfigError(f"{name}: use LOKET_<SECTION>__<KEY>, e.g. LOKET_TELEGRAM__TOKEN")
+        found.append((parts, name, _parse_env_value(raw)))
+    return found
+
+
+def _set_path(data: dict[str, Any], path: tuple[str, ...], value: Any, origin: str) -> None:
+    node = data
+    for part in path[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{'.'.join(path)} (from {origin}): {part} is not a table")
+        node = child
+    node[path[-1]] = value
+
+
+def _format_error(err: ValidationError, origins: Mapping[str, str]) -> str:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    where = origins.get(key)
+    suffix = f" (from {where})" if where else ""
+    more = len(err.errors()) - 1
+    tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
+    return f"{key}: {message}{suffix}{tail}"
+
+
+def resolve_config_path(
+    cli_path: str | os.PathLike[str] | None, environ: Mapping[str, str]
+) -> Path | None:
+    """--config wins, then LOKET_CONFIG, then ./bot.toml; None means built-in defaults."""
+    if cli_path:
+        return Path(cli_path)
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    local = Path("bot.toml")
+    return local if local.is_file() else None
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load and validate the configuration; raise ConfigError with a one-line message."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        base_dir = path.resolve().parent
+        faq = data.get("faq")
+        if isinstance(faq, dict) and isinstance(faq.get("paths"), list):
+            # Relative FAQ paths are relative to the config file, not the working directory.
+            faq["paths"] = [
+                str(p if Path(p).is_absolute() else base_dir / p) if isinstance(p, str) else p
+                for p in faq["paths"]
+            ]
+    for parts, name, value in _env_overrides(environ):
+        _set_path(data, parts, value, name)
+        origins[".".join(parts)] = name
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, origins)) from None

@@ -1,0 +1,41 @@
+"""Plain data passed between channel adapters and the desk core (never aiogram objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Who wrote, on which channel; external_id is the chat to answer in."""
+
+    channel: str
+    external_id: str
+    name: str
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One normalized inbound message of a citizen."""
+
+    contact: Contact
+    kind: str  # text, command, photo, document, sticker, voice, location, other
+    text: str = ""
+    external_message_id: str | None = None
+    media_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message for a citizen; ``html`` is already safe for parse_mode HTML."""
+
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)

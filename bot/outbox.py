@@ -1,0 +1,192 @@
+"""The sender: drains the outbox through the channels, within rate limits, with retries.
+
+Each row moves pending -> sending -> sent | failed, every move a compare-and-set committed on
+its own, so two senders (or two replicas) never take the same row. A row is claimed before
+its API call: after a crash a row found in "sending" may or may not have reached the user, and
+it is not sent again (a message is never sent twice for one row); it is marked "unknown".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.channels.base import ChannelSender, PermanentError, RetryLater, SendError, TransientError
+from bot.core.clock import Clock
+from bot.ratelimit import SendLimiter
+from storage.models import Outbox
+from storage.repositories import OutboxRepo
+
+log = logging.getLogger(__name__)
+
+MAX_TRANSIENT_ATTEMPTS = 12
+IDLE_POLL_SECONDS = 1.0
+BATCH = 100
+
+
+def backoff_seconds(attempt: int) -> float:
+    """1, 2, 4 ... capped at 5 minutes: network trouble should not hammer the API."""
+    return float(min(300, 2 ** max(0, attempt - 1)))
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        channels: Mapping[str, ChannelSender],
+        limiter: SendLimiter,
+        clock: Clock,
+        *,
+        concurrency: int = 8,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.channels = channels
+        self.limiter = limiter
+        self.clock = clock
+        self.concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._in_flight: set[str] = set()  # chats with a send in progress: keeps their order
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(concurrency)
+
+    def notify(self) -> None:
+        """New rows were committed: look at the outbox now instead of at the next poll."""
+        self._wake.set()
+
+    async def recover(self) -> int:
+        """Rows left in "sending" by a crash are of unknown fate; never resend them."""
+        async with self.sessionmaker() as session:
+            result = await session.exec(  # type: ignore[call-overload]
+                update(Outbox)
+                .where(col(Outbox.status) == "sending")
+                .values(status="unknown", error="process stopped during the send")
+            )
+            await session.commit()
+            if result.rowcount:
+                log.warning("%d outbox row(s) were in flight at the last stop", result.rowcount)
+            return int(result.rowcount or 0)
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            delay = await self.drain_once()
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def stop(self) -> None:
+        """Stop taking rows and let the sends in flight finish (their rows get their status)."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def drain_once(self) -> float:
+        """Start every send that fits the limits now; return how long to wait before the next."""
+        now = self.clock.now()
+        async with self.sessionmaker() as session:
+            rows = await OutboxRepo(session).pending(BATCH)
+        wait = IDLE_POLL_SECONDS
+        held: set[str] = set()  # chats whose earlier row must go first: keeps each chat in order
+        for row in rows:
+            if self._stopping:
+                break
+            if row.chat_id in self._in_flight or row.chat_id in held:
+                continue
+            if row.not_before > now:
+                held.add(row.chat_id)
+                wait = min(wait, (row.not_before - now).total_seconds())
+                continue
+            mono = time.monotonic()
+            chat_wait = self.limiter.chat_wait(row.chat_id, mono)
+            if chat_wait > 0:
+                held.add(row.chat_id)
+                wait = min(wait, chat_wait)
+                continue
+            global_wait = self.limiter.global_wait(mono)
+            if global_wait > 0:
+                return min(wait, global_wait)
+            if self._slots.locked():
+                return min(wait, 0.01)
+            await self._slots.acquire()
+            if not await self._claim(row):
+                self._slots.release()
+                continue
+            self.limiter.record(row.chat_id, mono)
+            self._in_flight.add(row.chat_id)
+            task = asyncio.create_task(self._send(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if len(rows) == BATCH:
+            wait = min(wait, 0.05)
+        return max(wait, 0.0)
+
+    async def _claim(self, row: Outbox) -> bool:
+        assert row.id is not None
+        async with self.sessionmaker() as session:
+            won = await OutboxRepo(session).transition(
+                row.id, "pending", status="sending", attempts=row.attempts + 1
+            )
+            await session.commit()
+        return won
+
+    async def _send(self, row: Outbox) -> None:
+        assert row.id is not None
+        attempts = row.attempts + 1
+        values: dict[str, object]
+        try:
+            channel = self.channels.get(row.channel)
+            if channel is None:
+                raise PermanentError(f"no channel {row.channel!r} configured")
+            external_id = await channel.send(row.chat_id, row.thread_id, row.method, row.payload)
+            values = {
+                "status": "sent",
+                "sent_at": self.clock.now(),
+                "external_message_id": external_id,
+                "error": None,
+            }
+        except RetryLater as exc:
+            log.info("outbox %s: rate limited, retry in %.1fs", row.id, exc.seconds)
+            # A 429 is not the row's fault: do not count it against the attempts.
+            values = {
+                "status": "pending",
+                "attempts": row.attempts,
+                "error": str(exc),
+                "not_before": self.clock.now() + timedelta(seconds=exc.seconds),
+            }
+        except TransientError as exc:
+            if attempts >= MAX_TRANSIENT_ATTEMPTS:
+                values = {"status": "failed", "error": f"gave up after {attempts} attempts: {exc}"}
+            else:
+                values = {
+                    "status": "pending",
+                    "error": str(exc),
+                    "not_before": self.clock.now() + timedelta(seconds=backoff_seconds(attempts)),
+                }
+        except SendError as exc:
+            log.warning("outbox %s to %s failed permanently: %s", row.id, row.chat_id, exc)
+            values = {"status": "failed", "error": str(exc)}
+        except Exception as exc:  # a bug must not kill the sender or lose the row
+            log.exception("outbox %s: unexpected error", row.id)
+            values = {
+                "status": "pending",
+                "error": type(exc).__name__,
+                "not_before": self.clock.now() + timedelta(seconds=backoff_seconds(attempts)),
+            }
+        finally:
+            self._in_flight.discard(row.chat_id)
+            self._slots.release()
+        async with self.sessionmaker() as session:
+            await OutboxRepo(session).transition(row.id, "sending", **values)
+            await session.commit()
+        self._wake.set()

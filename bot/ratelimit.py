@@ -1,0 +1,73 @@
+"""Sliding-window send limits, the way Telegram counts them.
+
+Telegram allows about 30 messages per second overall, 1 per second to one private chat and 20
+per minute to one group (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-
+avoid-this). A sliding window log guarantees "never more than N in any window", which a token
+bucket with a burst does not.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any ``window`` seconds, per key."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("limit must be >= 1 and window > 0")
+        self.limit = limit
+        self.window = window
+        self._events: dict[object, deque[float]] = {}
+
+    def wait_time(self, key: object, now: float) -> float:
+        """Seconds until one more event for ``key`` fits; 0 when it fits now."""
+        events = self._events.get(key)
+        if not events:
+            return 0.0
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if not events:
+            del self._events[key]
+            return 0.0
+        if len(events) < self.limit:
+            return 0.0
+        return events[0] + self.window - now
+
+    def record(self, key: object, now: float) -> None:
+        self._events.setdefault(key, deque()).append(now)
+
+
+def per_second_window(rate: float) -> SlidingWindow:
+    """A window for a rate such as 1/s or 0.5/s, as a whole count over a whole window."""
+    if rate >= 1:
+        return SlidingWindow(int(rate), 1.0)
+    return SlidingWindow(1, 1.0 / rate)
+
+
+class SendLimiter:
+    """The three Telegram limits combined; keys are chat ids, groups are negative ids."""
+
+    def __init__(
+        self, *, global_per_second: float, private_per_second: float, group_per_minute: float
+    ) -> None:
+        self.global_window = per_second_window(global_per_second)
+        self.private_window = per_second_window(private_per_second)
+        if group_per_minute >= 1:
+            self.group_window = SlidingWindow(int(group_per_minute), 60.0)
+        else:
+            self.group_window = SlidingWindow(1, 60.0 / group_per_minute)
+
+    def _chat_window(self, chat_id: str) -> SlidingWindow:
+        return self.group_window if chat_id.startswith("-") else self.private_window
+
+    def chat_wait(self, chat_id: str, now: float) -> float:
+        return self._chat_window(chat_id).wait_time(chat_id, now)
+
+    def global_wait(self, now: float) -> float:
+        return self.global_window.wait_time(None, now)
+
+    def record(self, chat_id: str, now: float) -> None:
+        self.global_window.record(None, now)
+        self._chat_window(chat_id).record(chat_id, now)

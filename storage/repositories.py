@@ -1,0 +1,135 @@
+"""Repositories: queries and writes on one session. They flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Citizen, Message, Outbox, ProcessedUpdate, UnansweredQuestion
+
+
+class CitizenRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(
+        self,
+        *,
+        channel: str,
+        external_id: str,
+        name: str,
+        username: str | None,
+        language: str | None,
+        now: datetime,
+    ) -> Citizen:
+        """Find the citizen of this channel id, creating it on first contact."""
+        stmt = select(Citizen).where(Citizen.channel == channel, Citizen.external_id == external_id)
+        citizen = (await self.session.exec(stmt)).first()
+        if citizen is None:
+            citizen = Citizen(
+                channel=channel,
+                external_id=external_id,
+                name=name,
+                username=username,
+                language=language or "id",
+                created_at=now,
+                last_seen_at=now,
+            )
+            self.session.add(citizen)
+        else:
+            citizen.name = name or citizen.name
+            citizen.username = username
+            citizen.last_seen_at = now
+        await self.session.flush()
+        return citizen
+
+
+class MessageRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, message: Message) -> Message:
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def transcript(self, citizen_id: int) -> Sequence[Message]:
+        stmt = (
+            select(Message)
+            .where(Message.citizen_id == citizen_id)
+            .order_by(col(Message.created_at), col(Message.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
+
+class UpdateLog:
+    """Inbound update ids already handled, for exactly-once handling."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, channel: str, update_id: str, now: datetime) -> bool:
+        """Record the update; False when it was handled before (the unique key says so).
+
+        INSERT ... ON CONFLICT DO NOTHING rather than catching IntegrityError: a concurrent
+        duplicate waits for the first transaction and then inserts nothing, on both backends.
+        """
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        stmt = (
+            insert(ProcessedUpdate)
+            .values(channel=channel, update_id=update_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        )
+        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        return bool(result.rowcount)
+
+
+class OutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: Outbox) -> Outbox:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def pending(self, limit: int) -> Sequence[Outbox]:
+        """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""
+        stmt = (
+            select(Outbox)
+            .where(Outbox.status == "pending")
+            .order_by(col(Outbox.priority), col(Outbox.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def transition(self, row_id: int, from_status: str, **values: Any) -> bool:
+        """Compare-and-set on status: only one worker (or replica) wins a row."""
+        stmt = (
+            update(Outbox)
+            .where(col(Outbox.id) == row_id, col(Outbox.status) == from_status)
+            .values(**values)
+        )
+        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        return bool(result.rowcount)
+
+
+class UnansweredRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, question: UnansweredQuestion) -> UnansweredQuestion:
+        self.session.add(question)
+        await self.session.flush()
+        return question
+
+    async def since(self, when: datetime) -> Sequence[UnansweredQuestion]:
+        stmt = select(UnansweredQuestion).where(UnansweredQuestion.created_at >= when)
+        return (await self.session.exec(stmt)).all()

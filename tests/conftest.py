@@ -1,0 +1,50 @@
+"""Shared fixtures: databases on both backends."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests import services
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    problem = await services.ensure_postgres()
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is needed in CI: {problem}")
+        pytest.skip(f"PostgreSQL tests skipped: {problem}")
+    name = f"loket_test_{uuid.uuid4().hex[:12]}"
+    url = await services.create_database(name)
+    try:
+        yield url
+    finally:
+        await services.drop_database(name)
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    async with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'loket.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The same test on the embedded default and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'loket.db'}"
+        return
+    async with fresh_postgres() as url:
+        yield url

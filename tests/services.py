@@ -1,0 +1,77 @@
+"""Local services for the tests: check PostgreSQL is up, start it if not, else say why not."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+PG_HOST = os.environ.get("LOKET_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("LOKET_TEST_PG_PORT", "5432"))
+PG_ADMIN_DB = os.environ.get("LOKET_TEST_PG_DB", "test")
+PG_USER = os.environ.get("LOKET_TEST_PG_USER", "postgres")
+
+
+async def _pg_reachable() -> str | None:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(
+            host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_ADMIN_DB, timeout=3
+        )
+    except Exception as exc:  # any failure means "not usable", the reason is reported
+        return f"{type(exc).__name__}: {exc}"
+    await conn.close()
+    return None
+
+
+def _start_postgres() -> str:
+    """Start the machine's cluster the way this machine kind documents it."""
+    if shutil.which("pg_ctlcluster") is None or not Path("/etc/postgresql").is_dir():
+        return "pg_ctlcluster is not installed"
+    versions = sorted(os.listdir("/etc/postgresql"))
+    if not versions:
+        return "no PostgreSQL cluster in /etc/postgresql"
+    proc = subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return proc.stderr.strip() or f"pg_ctlcluster exited {proc.returncode}"
+
+
+async def ensure_postgres() -> str | None:
+    """None when PostgreSQL answers (starting it if needed), else why it cannot be used."""
+    problem = await _pg_reachable()
+    if problem is None:
+        return None
+    started = await asyncio.to_thread(_start_postgres)
+    for _ in range(30):
+        if await _pg_reachable() is None:
+            return None
+        await asyncio.sleep(0.5)
+    return f"PostgreSQL at {PG_HOST}:{PG_PORT} is down ({problem}) and could not be started ({started})"
+
+
+async def create_database(name: str) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_ADMIN_DB)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+async def drop_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_ADMIN_DB)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()

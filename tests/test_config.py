@@ -1,0 +1,142 @@
+"""Config parsing: defaults, the public keys, env overrides, one-line errors, no token leaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.config import DEFAULT_API_BASE, DEFAULT_DATABASE_URL, ConfigError, load_config
+
+TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file() -> None:
+    config = load_config(None, environ={})
+    assert config.telegram.token is None
+    assert config.telegram.api_base == DEFAULT_API_BASE
+    assert config.database.url == DEFAULT_DATABASE_URL
+    assert config.staff.officers == () and config.faq.paths == ()
+    assert config.telegram.limits.global_per_second == 30
+
+
+def test_example_bot_toml_is_valid() -> None:
+    config = load_config(REPO / "bot.toml", environ={})
+    assert config.database.url == DEFAULT_DATABASE_URL
+
+
+def test_public_keys_are_read(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    path = write(
+        tmp_path,
+        f"""
+[telegram]
+token = "{TOKEN}"
+api_base = "http://127.0.0.1:8081/"
+staff_group_id = -1001234567890
+[staff]
+officers = [11, 12]
+coordinators = [13]
+[database]
+url = "postgresql+asyncpg://loket@127.0.0.1/loket"
+[faq]
+paths = ["kb", "/abs/faq.toml"]
+""",
+    )
+    config = load_config(path, environ={})
+    assert config.telegram.token is not None and config.telegram.token.get_secret_value() == TOKEN
+    assert config.telegram.api_base == "http://127.0.0.1:8081"
+    assert config.telegram.staff_group_id == -1001234567890
+    assert config.staff.officers == (11, 12) and config.staff.coordinators == (13,)
+    assert config.database.url.startswith("postgresql+asyncpg://")
+    # relative FAQ paths are relative to the config file
+    assert config.faq.paths == (tmp_path / "kb", Path("/abs/faq.toml"))
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\napi_base = "https://example.invalid"\n')
+    env = {
+        "LOKET_TELEGRAM__TOKEN": TOKEN,
+        "LOKET_TELEGRAM__API_BASE": "http://127.0.0.1:9000",
+        "LOKET_TELEGRAM__STAFF_GROUP_ID": "-100777",
+        "LOKET_STAFF__OFFICERS": "1, 2,3",
+        "LOKET_STAFF__COORDINATORS": "[4]",
+        "LOKET_TELEGRAM__LIMITS__GLOBAL_PER_SECOND": "10",
+        "LOKET_CONFIG": "ignored-here",
+    }
+    config = load_config(path, environ=env)
+    assert config.telegram.api_base == "http://127.0.0.1:9000"
+    assert config.telegram.staff_group_id == -100777
+    assert config.staff.officers == (1, 2, 3) and config.staff.coordinators == (4,)
+    assert config.telegram.limits.global_per_second == 10
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "expected"),
+    [
+        ("[telegram]\ntokn = 'x'\n", {}, "telegram.tokn: unknown key"),
+        ("[telegrm]\ntoken = 'x'\n", {}, "telegrm: unknown key"),
+        ("[telegram]\nstaff_group_id = 'abc'\n", {}, "telegram.staff_group_id:"),
+        ("[telegram]\nstaff_group_id = 5\n", {}, "telegram.staff_group_id: a group id is negative"),
+        ("[staff]\nofficers = ['x']\n", {}, "staff.officers.0:"),
+        ("[database]\nurl = 'mysql://x'\n", {}, "database.url:"),
+        ("[telegram]\napi_base = 'ftp://x'\n", {}, "telegram.api_base:"),
+        ("", {"LOKET_TELEGRAM__NOPE": "1"}, "telegram.nope: unknown key (from LOKET_TELEGRAM__NOPE)"),
+        ("", {"LOKET_TOKEN": "1"}, "LOKET_TOKEN: use LOKET_<SECTION>__<KEY>"),
+        ("[telegram\n", {}, "not valid TOML"),
+    ],
+)
+def test_bad_config_fails_with_one_line_naming_the_key(
+    tmp_path: Path, toml: str, env: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, toml), environ=env)
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_malformed_token_is_reported_without_echoing_it(tmp_path: Path) -> None:
+    secret = "123456789 AAsecretpart-with-a-typo"
+    with pytest.raises(ConfigError) as info:
+        load_config(None, environ={"LOKET_TELEGRAM__TOKEN": secret})
+    assert "telegram.token" in str(info.value)
+    assert "AAsecretpart" not in str(info.value)
+
+
+def test_token_not_in_repr() -> None:
+    config = load_config(None, environ={"LOKET_TELEGRAM__TOKEN": TOKEN})
+    assert TOKEN.split(":")[1] not in repr(config)
+
+
+def test_config_is_frozen() -> None:
+    config = load_config(None, environ={})
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type
+        config.telegram.api_base = "x"  # type: ignore[misc]
+
+
+@given(st.text(max_size=40))
+def test_any_env_value_loads_or_fails_with_one_line(value: str) -> None:
+    if "\x00" in value:
+        return
+    try:
+        load_config(None, environ={"LOKET_TELEGRAM__STAFF_GROUP_ID": value})
+    except ConfigError as exc:
+        assert str(exc).startswith("telegram.staff_group_id")
+        assert "\n" not in str(exc)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=2**40), max_size=5))
+def test_officer_lists_round_trip_through_env(ids: list[int]) -> None:
+    for raw in (",".join(map(str, ids)), "[" + ", ".join(map(str, ids)) + "]"):
+        config = load_config(None, environ={"LOKET_STAFF__OFFICERS": raw})
+        assert config.staff.officers == tuple(ids)
