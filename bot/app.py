@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from dataclasses import dataclass
@@ -17,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import TelegramSender
+from bot.channels.telegram import TelegramPoller, TelegramSender, update_handler
 from bot.config import Config
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.faq_service import FaqService
+from bot.inbox import InboxWorker
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from handlers import build_routers
@@ -47,6 +47,7 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     sender: OutboxSender
+    inbox: InboxWorker
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -83,12 +84,16 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         office_name=config.office.name,
         default_language=config.office.default_language,
         max_text_length=config.limits.max_text_length,
+        messages_per_minute=config.limits.messages_per_minute,
+        max_document_bytes=int(config.limits.max_document_mb * 1024 * 1024),
+        document_types=config.limits.document_types,
         on_commit=sender.notify,
     )
     dispatcher = Dispatcher(desk=desk, config=config)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
     dispatcher.include_routers(*build_routers(config))
-    return App(config, clock, engine, sessionmaker, faq, desk, bot, dispatcher, sender)
+    inbox = InboxWorker(sessionmaker, {TELEGRAM: update_handler(bot, dispatcher)}, clock)
+    return App(config, clock, engine, sessionmaker, faq, desk, bot, dispatcher, sender, inbox)
 
 
 async def set_commands(bot: Bot) -> None:
@@ -106,49 +111,48 @@ async def set_commands(bot: Bot) -> None:
 
 
 async def run(app: App, *, handle_signals: bool = True) -> None:
-    """Migrate, start the sender, long-poll until SIGINT/SIGTERM, then shut down cleanly."""
+    """Migrate, start sender, inbox worker and poller; run until SIGINT/SIGTERM; stop cleanly."""
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     if handle_signals:
-        loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-    sender_task: asyncio.Task[None] | None = None
+    tasks: list[asyncio.Task[None]] = []
     try:
         await upgrade(app.engine)
         await app.sender.recover()
-        sender_task = asyncio.create_task(app.sender.run(), name="outbox-sender")
+        tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
+        tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
         await app.bot.delete_webhook(drop_pending_updates=False)
         await set_commands(app.bot)
-        # handle_as_tasks=False: aiogram confirms an update's offset only when it asks for the
-        # next batch, so handling before asking means a crash never drops a received update.
-        polling = asyncio.create_task(
-            app.dispatcher.start_polling(
-                app.bot,
-                polling_timeout=app.config.telegram.polling_timeout,
-                handle_as_tasks=False,
-                handle_signals=False,
-                close_bot_session=False,
-            ),
-            name="polling",
+        poller = TelegramPoller(
+            app.bot,
+            app.sessionmaker,
+            on_stored=app.inbox.notify,
+            timeout=app.config.telegram.polling_timeout,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
         )
+        polling = asyncio.create_task(poller.run(), name="telegram-poller")
+        tasks.append(polling)
+        me = await app.bot.get_me()
+        log.info("polling as @%s", me.username)
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if stopper in done:
-            log.info("stop requested; finishing the update in hand")
-            await app.dispatcher.stop_polling()
-        else:
-            stopper.cancel()
-        await polling
+        if polling in done:
+            polling.result()  # a poller that ended on its own crashed: surface the error
+        log.info("stop requested; finishing the updates in hand")
     finally:
         if handle_signals:
-            loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+        # Order matters: stop receiving, finish handling, then flush what handling queued.
+        for task in tasks[2:]:
+            task.cancel()
+        await app.inbox.stop()
         await app.sender.stop()
-        if sender_task is not None:
-            sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender_task
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await app.bot.session.close()
         await app.engine.dispose()
         log.info("stopped")

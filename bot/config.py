@@ -121,8 +121,26 @@ class OfficeConfig(_Section):
     default_language: Literal["id", "en"] = "id"
 
 
+DEFAULT_DOCUMENT_TYPES = (
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
 class LimitsConfig(_Section):
     max_text_length: int = Field(4000, ge=1, le=100_000)
+    messages_per_minute: int = Field(20, ge=1)
+    open_tickets_per_citizen: int = Field(3, ge=1)
+    # Bots may download files up to 20 MB (https://core.telegram.org/bots/api#getfile).
+    max_document_mb: float = Field(20.0, gt=0, le=20.0)
+    document_types: tuple[str, ...] = DEFAULT_DOCUMENT_TYPES
+
+    _split = field_validator("document_types", mode="before")(_split_list)
 
 
 class LoggingConfig(_Section):

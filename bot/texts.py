@@ -87,6 +87,57 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "en": "Sorry, I can only read text messages. Please type your question as text.",
     },
+    "flood": {
+        "id": (
+            "Anda mengirim banyak pesan dalam waktu singkat. Semua pesan tetap kami simpan, "
+            "tetapi baru akan kami jawab lagi setelah sekitar satu menit. Terima kasih atas "
+            "kesabaran Anda."
+        ),
+        "en": (
+            "You are sending many messages in a short time. All of them are saved, but we will "
+            "answer again in about a minute. Thank you for your patience."
+        ),
+    },
+    "edited": {
+        "id": (
+            "Pesan yang diubah tidak diproses ulang. Jika ada yang ingin diperbaiki, "
+            "silakan kirim sebagai pesan baru."
+        ),
+        "en": (
+            "Edited messages are not processed again. "
+            "Please send the correction as a new message."
+        ),
+    },
+    "document_saved": {
+        "id": (
+            "Terima kasih, berkas {name} sudah kami simpan. Saya belum dapat membaca isi berkas; "
+            "silakan tuliskan pertanyaan Anda dalam bentuk teks."
+        ),
+        "en": (
+            "Thank you, the file {name} has been saved. I cannot read files; "
+            "please type your question as text."
+        ),
+    },
+    "document_too_big": {
+        "id": (
+            "Maaf, berkas {name} terlalu besar ({size} MB; batas {limit} MB). "
+            "Berkas tidak kami simpan."
+        ),
+        "en": (
+            "Sorry, the file {name} is too large ({size} MB; the limit is {limit} MB). "
+            "It was not saved."
+        ),
+    },
+    "document_refused": {
+        "id": (
+            "Maaf, jenis berkas {name} tidak kami terima. "
+            "Kirimkan dalam bentuk PDF, JPG/PNG, Word atau Excel."
+        ),
+        "en": (
+            "Sorry, we do not accept this type of file ({name}). "
+            "Please send PDF, JPG/PNG, Word or Excel."
+        ),
+    },
     "unknown_command": {
         "id": (
             "Perintah {command} tidak dikenal. "

@@ -33,6 +33,14 @@ def build_router() -> Router:
     async def question(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.ask(session, inbound_of(message))
 
+    @router.message(F.photo | F.document)
+    async def media(message: Message, desk: Desk, session: AsyncSession) -> None:
+        await desk.media(session, inbound_of(message))
+
+    @router.edited_message(F.chat.type == "private", F.from_user, ~F.from_user.is_bot)
+    async def edited(message: Message, desk: Desk, session: AsyncSession) -> None:
+        await desk.edited(session, inbound_of(message))
+
     @router.message()
     async def other_content(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.unsupported(session, inbound_of(message))

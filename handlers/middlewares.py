@@ -7,21 +7,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
-from storage.repositories import UpdateLog
+from storage.repositories import InboxRepo
 
 log = logging.getLogger(__name__)
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens the session, records the update id, and leaves the commit to the use case.
+    """Opens the session, takes the inbox row, and leaves the commit to the use case.
 
-    The update id is written in the same transaction as everything the handler does, so an
-    update is either fully handled and marked, or not at all (and then handled on redelivery).
+    The inbox row is marked done in the same transaction as everything the handler does, so
+    an update is either fully handled and marked, or not at all (and then handled again).
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
@@ -34,17 +34,17 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        assert isinstance(event, Update)
+        inbox_id = data.get("inbox_id")
         async with self.sessionmaker() as session:
-            if not await UpdateLog(session).claim(
-                "telegram", str(event.update_id), self.clock.now()
+            if inbox_id is not None and not await InboxRepo(session).take(
+                inbox_id, self.clock.now()
             ):
-                log.info("update %s was handled before; skipped", event.update_id)
+                log.info("inbox row %s was handled already; skipped", inbox_id)
                 await session.rollback()
                 return None
             data["session"] = session
             result = await handler(event, data)
             if session.in_transaction():
-                # Nothing committed (an update no handler wanted): still mark it handled.
+                # No use case committed (an update no handler wanted): still mark it handled.
                 await session.commit()
             return result

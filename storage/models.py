@@ -48,16 +48,30 @@ class Message(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class ProcessedUpdate(SQLModel, table=True):
-    """Inbound update ids already handled; the unique key makes handling idempotent."""
+class Inbox(SQLModel, table=True):
+    """Every inbound update, stored before it is acknowledged to the platform.
 
-    __tablename__ = "processed_update"
-    __table_args__ = (sa.UniqueConstraint("channel", "update_id", name="uq_processed_update"),)
+    The unique key makes handling idempotent (a redelivered update is stored once); the row is
+    marked done in the same transaction as its handling, so a crash neither drops an update
+    that was received nor handles one twice.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "update_id", name="uq_inbox_update"),
+        sa.Index("ix_inbox_pending", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     update_id: str = Field(max_length=128)
+    chat_key: str = Field(default="", max_length=64)  # updates of one chat are handled in order
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: str = Field(default="pending", max_length=16)  # pending, done, failed
+    attempts: int = 0
+    not_before: datetime = _ts()
     received_at: datetime = _ts()
+    handled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    error: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class Outbox(SQLModel, table=True):

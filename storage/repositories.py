@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Citizen, Message, Outbox, ProcessedUpdate, UnansweredQuestion
+from storage.models import Citizen, Inbox, Message, Outbox, UnansweredQuestion
 
 
 class CitizenRepo:
@@ -60,6 +60,14 @@ class MessageRepo:
         await self.session.flush()
         return message
 
+    async def count_inbound_since(self, citizen_id: int, since: datetime) -> int:
+        stmt = select(func.count()).where(
+            Message.citizen_id == citizen_id,
+            Message.direction == "in",
+            Message.created_at > since,
+        )
+        return int((await self.session.exec(stmt)).one())
+
     async def transcript(self, citizen_id: int) -> Sequence[Message]:
         stmt = (
             select(Message)
@@ -69,26 +77,57 @@ class MessageRepo:
         return (await self.session.exec(stmt)).all()
 
 
-class UpdateLog:
-    """Inbound update ids already handled, for exactly-once handling."""
+class InboxRepo:
+    """Inbound updates: stored on receipt, taken once by the transaction that handles them."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim(self, channel: str, update_id: str, now: datetime) -> bool:
-        """Record the update; False when it was handled before (the unique key says so).
+    async def store(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert updates, ignoring ones already stored; returns how many were new.
 
-        INSERT ... ON CONFLICT DO NOTHING rather than catching IntegrityError: a concurrent
-        duplicate waits for the first transaction and then inserts nothing, on both backends.
+        INSERT ... ON CONFLICT DO NOTHING: a redelivered or concurrent duplicate inserts
+        nothing, on both backends, without an exception that would spoil the transaction.
         """
+        if not rows:
+            return 0
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         stmt = (
-            insert(ProcessedUpdate)
-            .values(channel=channel, update_id=update_id, received_at=now)
+            insert(Inbox)
+            .values(list(rows))
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         )
         result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        return int(result.rowcount or 0)
+
+    async def pending(self, limit: int) -> Sequence[Inbox]:
+        stmt = select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(limit)
+        return (await self.session.exec(stmt)).all()
+
+    async def take(self, row_id: int, now: datetime) -> bool:
+        """Mark the row done inside the handling transaction; False if it was taken already.
+
+        On PostgreSQL the UPDATE locks the row, so a second replica waits and then sees it
+        done; on SQLite the write lock serializes the same way.
+        """
+        stmt = (
+            update(Inbox)
+            .where(col(Inbox.id) == row_id, col(Inbox.status) == "pending")
+            .values(status="done", handled_at=now, error=None)
+        )
+        result = await self.session.exec(stmt)  # type: ignore[call-overload]
         return bool(result.rowcount)
+
+    async def record_failure(
+        self, row_id: int, *, attempts: int, error: str, retry_at: datetime | None
+    ) -> None:
+        values: dict[str, Any] = {"attempts": attempts, "error": error[:2000]}
+        if retry_at is None:
+            values["status"] = "failed"
+        else:
+            values["not_before"] = retry_at
+        stmt = update(Inbox).where(col(Inbox.id) == row_id, col(Inbox.status) == "pending")
+        await self.session.exec(stmt.values(**values))  # type: ignore[call-overload]
 
 
 class OutboxRepo:

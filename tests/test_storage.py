@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import current_revision, upgrade
 from storage.models import Message, Outbox
-from storage.repositories import CitizenRepo, MessageRepo, OutboxRepo, UpdateLog
+from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -57,12 +57,22 @@ async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
             channel="telegram", external_id="42", name="Budi", username=None, language="id", now=NOW
         )
         await MessageRepo(session).add(
-            Message(citizen_id=citizen.id, channel="telegram", direction="in", text="halo", created_at=NOW)
+            Message(
+                citizen_id=citizen.id,
+                channel="telegram",
+                direction="in",
+                text="halo",
+                created_at=NOW,
+            )
         )
         await session.commit()
     async with sessions() as session:
         again = await CitizenRepo(session).upsert(
-            channel="telegram", external_id="42", name="Budi S", username="budi", language="id",
+            channel="telegram",
+            external_id="42",
+            name="Budi S",
+            username="budi",
+            language="id",
             now=NOW + timedelta(minutes=1),
         )
         assert again.id == citizen.id and again.name == "Budi S"
@@ -70,32 +80,58 @@ async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
         assert msg.text == "halo" and msg.created_at == NOW and msg.created_at.tzinfo is not None
 
 
-async def test_update_claimed_once_even_across_sessions(engine) -> None:
-    sessions = make_sessionmaker(engine)
-    async with sessions() as session:
-        assert await UpdateLog(session).claim("telegram", "1001", NOW) is True
-        await session.commit()
-    async with sessions() as session:
-        assert await UpdateLog(session).claim("telegram", "1001", NOW) is False
-        assert await UpdateLog(session).claim("whatsapp", "1001", NOW) is True
-        await session.commit()
+def _update(update_id: int, chat: str = "tg:42") -> dict:
+    return {
+        "channel": "telegram",
+        "update_id": str(update_id),
+        "chat_key": chat,
+        "payload": {"update_id": update_id},
+        "received_at": NOW,
+        "not_before": NOW,
+    }
 
 
-async def test_update_claim_rolled_back_with_its_transaction(engine) -> None:
-    """A handler that fails leaves the update unmarked, so redelivery handles it."""
+async def test_redelivered_updates_are_stored_once(engine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        assert await UpdateLog(session).claim("telegram", "7", NOW)
-        await session.rollback()
+        assert await InboxRepo(session).store([_update(1), _update(2)]) == 2
+        await session.commit()
     async with sessions() as session:
-        assert await UpdateLog(session).claim("telegram", "7", NOW)
+        # Telegram redelivers 2 after a crash, together with a new 3.
+        assert await InboxRepo(session).store([_update(2), _update(3)]) == 1
+        await session.commit()
+        assert [r.update_id for r in await InboxRepo(session).pending(10)] == ["1", "2", "3"]
+
+
+async def test_inbox_row_taken_once_and_only_with_its_transaction(engine) -> None:
+    """A handler that fails leaves the row pending, so it is handled again; a done row never."""
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        await InboxRepo(session).store([_update(7)])
+        await session.commit()
+        (row,) = await InboxRepo(session).pending(1)
+    async with sessions() as session:
+        assert await InboxRepo(session).take(row.id, NOW)
+        await session.rollback()  # the handler failed
+    async with sessions() as a:
+        assert await InboxRepo(a).take(row.id, NOW)
+        await a.commit()
+    async with sessions() as b:
+        assert not await InboxRepo(b).take(row.id, NOW)
+        assert await InboxRepo(b).pending(10) == []
 
 
 async def test_outbox_row_is_won_by_one_claimer_only(engine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
         row = await OutboxRepo(session).add(
-            Outbox(channel="telegram", chat_id="42", payload={"text": "hi"}, not_before=NOW, created_at=NOW)
+            Outbox(
+                channel="telegram",
+                chat_id="42",
+                payload={"text": "hi"},
+                not_before=NOW,
+                created_at=NOW,
+            )
         )
         await session.commit()
     async with sessions() as a, sessions() as b:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramConflictError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -14,10 +18,17 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.methods import GetUpdates
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import PermanentError, RetryLater, TransientError
 from bot.core.dto import Contact, Inbound
+from storage.models import Inbox
+from storage.repositories import InboxRepo
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 
@@ -58,17 +69,25 @@ def message_kind(message: Message) -> str:
 def inbound_of(message: Message) -> Inbound:
     """A private-chat message as a core event; media are referenced by file id."""
     assert message.from_user is not None
-    media_ref = None
+    media_ref = file_name = mime_type = None
+    file_size = None
     if message.photo:
-        media_ref = message.photo[-1].file_id
+        largest = message.photo[-1]
+        media_ref, file_size, mime_type = largest.file_id, largest.file_size, "image/jpeg"
+        file_name = "foto.jpg"
     elif message.document:
-        media_ref = message.document.file_id
+        doc = message.document
+        media_ref, file_size, mime_type = doc.file_id, doc.file_size, doc.mime_type
+        file_name = doc.file_name
     return Inbound(
         contact=contact_of(message.from_user, message.chat.id),
         kind=message_kind(message),
         text=message.text or message.caption or "",
         external_message_id=str(message.message_id),
         media_ref=media_ref,
+        file_name=file_name,
+        mime_type=mime_type,
+        file_size=file_size,
     )
 
 
@@ -114,3 +133,96 @@ class TelegramSender:
             raise TransientError("unauthorized: check the bot token") from None
         except (TelegramNetworkError, TelegramServerError) as exc:
             raise TransientError(type(exc).__name__) from None
+
+
+def chat_key_of(update: Update) -> str:
+    """The chat an update belongs to: updates of one chat are handled strictly in order."""
+    for event in (
+        update.message,
+        update.edited_message,
+        update.channel_post,
+        update.edited_channel_post,
+        update.business_message,
+    ):
+        if event is not None:
+            return f"tg:{event.chat.id}"
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        return f"tg:{chat}"
+    if update.message_reaction is not None:
+        return f"tg:{update.message_reaction.chat.id}"
+    return f"tg:update:{update.update_id}"
+
+
+def inbox_row(update: Update) -> dict[str, Any]:
+    return {
+        "channel": CHANNEL,
+        "update_id": str(update.update_id),
+        "chat_key": chat_key_of(update),
+        "payload": update.model_dump(mode="json", exclude_none=True, by_alias=True),
+    }
+
+
+class TelegramPoller:
+    """Long polling that stores updates in the inbox before acknowledging them.
+
+    aiogram's own start_polling acknowledges a batch (the next getUpdates offset) as soon as
+    it has been read; a crash then loses updates still being handled. Storing first and
+    moving the offset only after the commit means a received update is never dropped; the
+    inbox's unique key makes the redelivery after a crash harmless.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        on_stored: Callable[[], None],
+        timeout: int,
+        allowed_updates: list[str],
+    ) -> None:
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.on_stored = on_stored
+        self.timeout = timeout
+        self.allowed_updates = allowed_updates
+
+    async def run(self) -> None:
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await self.bot(
+                    GetUpdates(
+                        offset=offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+                    ),
+                    request_timeout=self.timeout + 15,
+                )
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+                continue
+            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+                failures += 1
+                delay = min(30.0, 0.5 * 2**failures)
+                log.warning("getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            if not updates:
+                continue
+            async with self.sessionmaker() as session:
+                await InboxRepo(session).store([inbox_row(u) for u in updates])
+                await session.commit()
+            offset = updates[-1].update_id + 1
+            self.on_stored()
+
+
+def update_handler(bot: Bot, dispatcher: Dispatcher) -> Callable[[Inbox], Awaitable[None]]:
+    """Feeds a stored update to the real aiogram dispatcher; errors propagate to the worker."""
+
+    async def handle(row: Inbox) -> None:
+        update = Update.model_validate(row.payload, context={"bot": bot})
+        await dispatcher.feed_update(bot, update, inbox_id=row.id)
+
+    return handle

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +39,9 @@ class Desk:
         office_name: str,
         default_language: str = "id",
         max_text_length: int = 4000,
+        messages_per_minute: int = 20,
+        max_document_bytes: int = 20 * 1024 * 1024,
+        document_types: tuple[str, ...] = (),
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.faq = faq
@@ -45,6 +49,9 @@ class Desk:
         self.office_name = office_name
         self.default_language = default_language
         self.max_text_length = max_text_length
+        self.messages_per_minute = messages_per_minute
+        self.max_document_bytes = max_document_bytes
+        self.document_types = frozenset(t.lower() for t in document_types)
         # Wakes the outbox sender once the transaction holding new rows is committed.
         self.on_commit = on_commit or (lambda: None)
 
@@ -52,49 +59,90 @@ class Desk:
 
     async def start(self, session: AsyncSession, event: Inbound) -> None:
         citizen, lang = await self._receive(session, event)
-        name = event.contact.name or ("Sobat" if lang == "id" else "there")
-        await self._reply(
-            session, citizen, Reply(t("start", lang, name=name, office=self.office_name))
-        )
+        if citizen is not None:
+            name = event.contact.name or ("Sobat" if lang == "id" else "there")
+            reply = Reply(t("start", lang, name=name, office=self.office_name))
+            await self._reply(session, citizen, reply)
         await self._commit(session)
 
     async def ask(self, session: AsyncSession, event: Inbound) -> None:
         """A free-text question: answer from the FAQ, or record it as unanswered."""
         citizen, lang = await self._receive(session, event)
-        text = event.text.strip()
-        if not text:
-            await self._reply(session, citizen, Reply(t("empty", lang)))
-        elif len(text) > self.max_text_length:
-            reply = t("too_long", lang, length=len(text), limit=self.max_text_length)
-            await self._reply(session, citizen, Reply(reply))
-        else:
-            await self._answer(session, citizen, lang, text)
+        if citizen is not None:
+            text = event.text.strip()
+            if not text:
+                await self._reply(session, citizen, Reply(t("empty", lang)))
+            elif len(text) > self.max_text_length:
+                reply = t("too_long", lang, length=len(text), limit=self.max_text_length)
+                await self._reply(session, citizen, Reply(reply))
+            else:
+                await self._answer(session, citizen, lang, text)
         await self._commit(session)
 
     async def pick_faq(self, session: AsyncSession, event: Inbound, data: str) -> None:
         """The citizen chose one entry offered as a button after an ambiguous match."""
         citizen, lang = await self._receive(session, event)
-        entry = self._entry_for_callback(data)
-        if entry is None:
-            await self._reply(session, citizen, Reply(t("faq_stale_choice", lang)))
-        else:
-            await self._reply(session, citizen, self._answer_reply(entry, lang), entry_id=entry.id)
+        if citizen is not None:
+            entry = self._entry_for_callback(data)
+            if entry is None:
+                await self._reply(session, citizen, Reply(t("faq_stale_choice", lang)))
+            else:
+                reply = self._answer_reply(entry, lang)
+                await self._reply(session, citizen, reply, entry_id=entry.id)
+        await self._commit(session)
+
+    async def media(self, session: AsyncSession, event: Inbound) -> None:
+        """A photo or document: kept when of an accepted type and size, refused otherwise."""
+        citizen, lang = await self._receive(session, event, keep_media=self._accepts(event))
+        if citizen is not None:
+            name = event.file_name or event.kind
+            size = event.file_size or 0
+            if size > self.max_document_bytes:
+                reply = t(
+                    "document_too_big",
+                    lang,
+                    name=name,
+                    size=f"{size / 1048576:.1f}",
+                    limit=f"{self.max_document_bytes / 1048576:g}",
+                )
+            elif not self._accepts(event):
+                reply = t("document_refused", lang, name=name)
+            else:
+                reply = t("document_saved", lang, name=name)
+            await self._reply(session, citizen, Reply(reply))
         await self._commit(session)
 
     async def unsupported(self, session: AsyncSession, event: Inbound) -> None:
         citizen, lang = await self._receive(session, event)
-        await self._reply(session, citizen, Reply(t("unsupported", lang)))
+        if citizen is not None:
+            await self._reply(session, citizen, Reply(t("unsupported", lang)))
+        await self._commit(session)
+
+    async def edited(self, session: AsyncSession, event: Inbound) -> None:
+        citizen, lang = await self._receive(session, event)
+        if citizen is not None:
+            await self._reply(session, citizen, Reply(t("edited", lang)))
         await self._commit(session)
 
     async def unknown_command(self, session: AsyncSession, event: Inbound) -> None:
         citizen, lang = await self._receive(session, event)
-        command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
-        await self._reply(session, citizen, Reply(t("unknown_command", lang, command=command)))
+        if citizen is not None:
+            command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
+            reply = Reply(t("unknown_command", lang, command=command))
+            await self._reply(session, citizen, reply)
         await self._commit(session)
 
     # -- helpers -------------------------------------------------------------------------
 
-    async def _receive(self, session: AsyncSession, event: Inbound) -> tuple[Citizen, str]:
+    def _accepts(self, event: Inbound) -> bool:
+        if (event.file_size or 0) > self.max_document_bytes:
+            return False
+        return (event.mime_type or "").lower() in self.document_types
+
+    async def _receive(
+        self, session: AsyncSession, event: Inbound, *, keep_media: bool = True
+    ) -> tuple[Citizen | None, str]:
+        """Store the inbound message; the citizen, or None when flood control holds the reply."""
         now = self.clock.now()
         contact: Contact = event.contact
         lang = language_for(contact.language_code, self.default_language)
@@ -107,18 +155,25 @@ class Desk:
             now=now,
         )
         assert citizen.id is not None
-        await MessageRepo(session).add(
+        messages = MessageRepo(session)
+        await messages.add(
             Message(
                 citizen_id=citizen.id,
                 channel=contact.channel,
                 direction="in",
                 kind=event.kind,
                 text=event.text,
-                media_ref=event.media_ref,
+                media_ref=event.media_ref if keep_media else None,
                 external_id=event.external_message_id,
                 created_at=now,
             )
         )
+        recent = await messages.count_inbound_since(citizen.id, now - timedelta(minutes=1))
+        if recent > self.messages_per_minute:
+            # Stored, not answered; the one notice goes with the first message over the limit.
+            if recent == self.messages_per_minute + 1:
+                await self._reply(session, citizen, Reply(t("flood", lang)))
+            return None, lang
         return citizen, lang
 
     async def _answer(self, session: AsyncSession, citizen: Citizen, lang: str, text: str) -> None:

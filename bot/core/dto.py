@@ -25,6 +25,9 @@ class Inbound:
     text: str = ""
     external_message_id: str | None = None
     media_ref: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,138 @@
+"""The inbox worker: handles stored updates, each chat's in order, several chats at once.
+
+Updates reach the inbox table before they are acknowledged to the platform (the poller or a
+webhook stores them first). The worker hands each to the channel's handler; the handler's own
+transaction marks the row done, so the work and the mark commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.clock import Clock
+from storage.models import Inbox
+from storage.repositories import InboxRepo
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+IDLE_POLL_SECONDS = 1.0
+BATCH = 200
+
+Handler = Callable[[Inbox], Awaitable[None]]
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        handlers: dict[str, Handler],
+        clock: Clock,
+        *,
+        concurrency: int = 8,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.handlers = handlers
+        self.clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._busy_chats: set[str] = set()
+        self._busy_rows: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            delay = await self.dispatch_once()
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def stop(self) -> None:
+        """Take no new rows; let the ones in hand finish (a cut-off one stays pending)."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def idle(self) -> bool:
+        """True when nothing is pending or in hand (for tests and benchmarks)."""
+        async with self.sessionmaker() as session:
+            return not self._tasks and not await InboxRepo(session).pending(1)
+
+    async def dispatch_once(self) -> float:
+        now = self.clock.now()
+        async with self.sessionmaker() as session:
+            rows = await InboxRepo(session).pending(BATCH)
+        wait = IDLE_POLL_SECONDS
+        held: set[str] = set()
+        for row in rows:
+            if self._stopping:
+                break
+            assert row.id is not None
+            if (
+                row.id in self._busy_rows
+                or row.chat_key in self._busy_chats
+                or row.chat_key in held
+            ):
+                held.add(row.chat_key)
+                continue
+            if row.not_before > now:
+                # A retried row holds back its chat's later updates: order matters in a chat.
+                held.add(row.chat_key)
+                wait = min(wait, (row.not_before - now).total_seconds())
+                continue
+            await self._slots.acquire()
+            self._busy_chats.add(row.chat_key)
+            self._busy_rows.add(row.id)
+            task = asyncio.create_task(self._handle(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if len(rows) == BATCH:
+            wait = min(wait, 0.02)
+        return max(wait, 0.0)
+
+    async def _handle(self, row: Inbox) -> None:
+        assert row.id is not None
+        try:
+            handler = self.handlers.get(row.channel)
+            if handler is None:
+                raise RuntimeError(f"no handler for channel {row.channel!r}")
+            await handler(row)
+        except Exception as exc:
+            attempts = row.attempts + 1
+            give_up = attempts >= MAX_ATTEMPTS
+            log.exception(
+                "inbox %s (%s update %s) failed, attempt %d%s",
+                row.id,
+                row.channel,
+                row.update_id,
+                attempts,
+                "; giving up" if give_up else "",
+            )
+            retry_at = None if give_up else self.clock.now() + timedelta(seconds=2**attempts)
+            async with self.sessionmaker() as session:
+                await InboxRepo(session).record_failure(
+                    row.id,
+                    attempts=attempts,
+                    error=f"{type(exc).__name__}: {exc}",
+                    retry_at=retry_at,
+                )
+                await session.commit()
+        finally:
+            self._busy_chats.discard(row.chat_key)
+            self._busy_rows.discard(row.id)
+            self._slots.release()
+            self._wake.set()

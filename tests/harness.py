@@ -1,0 +1,136 @@
+"""Runs the real `loket run` process against the Bot API emulator, as a user would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.emulator import BotApiEmulator
+
+REPO = Path(__file__).resolve().parent.parent
+
+SAMPLE_FAQ = """
+[[entry]]
+id = "jam-layanan"
+category = "layanan"
+questions = ["Jam berapa kantor PPID buka?", "Kapan jam layanan informasi?", "office hours"]
+answer = "Layanan buka Senin-Jumat pukul 08.00-16.00 WIB. <Istirahat> 12.00 & 13.00."
+keywords = ["jam", "buka", "layanan"]
+
+[[entry]]
+id = "biaya-salinan"
+category = "biaya"
+questions = ["Berapa biaya salinan dokumen?", "Apakah permohonan informasi dipungut biaya?"]
+answer = "Permohonan informasi gratis; salinan dikenai biaya sesuai standar biaya yang berlaku."
+keywords = ["biaya", "tarif", "gratis", "bayar"]
+
+[[entry]]
+id = "lapor-pelanggaran"
+category = "pengawasan"
+questions = ["Bagaimana cara melaporkan pelanggaran pemilu?", "Saya mau lapor politik uang"]
+answer = "Laporan pelanggaran pemilu disampaikan ke Bawaslu paling lambat 7 hari sejak diketahui."
+keywords = ["lapor", "pelanggaran", "politik uang"]
+"""
+
+
+class LoketProcess:
+    """A `python -m bot run` subprocess configured through a bot.toml and environment."""
+
+    def __init__(
+        self,
+        emu: BotApiEmulator,
+        workdir: Path,
+        *,
+        faq_text: str | None = SAMPLE_FAQ,
+        extra_toml: str = "",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.emu = emu
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.db_path = workdir / "loket.db"
+        self.log_path = workdir / "loket.log"
+        faq_line = ""
+        if faq_text is not None:
+            (workdir / "kb").mkdir(exist_ok=True)
+            (workdir / "kb" / "faq.toml").write_text(faq_text, encoding="utf-8")
+            faq_line = '[faq]\npaths = ["kb"]\n'
+        self.config_path = workdir / "bot.toml"
+        self.config_path.write_text(
+            f"""
+[office]
+name = "PPID Bawaslu Provinsi Uji"
+[telegram]
+api_base = "{emu.api_base}"
+polling_timeout = 1
+[database]
+url = "sqlite+aiosqlite:///{self.db_path}"
+{faq_line}
+{extra_toml}
+""",
+            encoding="utf-8",
+        )
+        self.env = env or {}
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, timeout: float = 30.0) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
+        env = {
+            **base,
+            "PYTHONPATH": str(REPO),
+            "LOKET_TELEGRAM__TOKEN": self.emu.token,
+            **self.env,
+        }
+        log = self.log_path.open("ab")
+        polls_before = self._poll_count()
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(self.config_path),
+            env=env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        # Ready once it long-polls: migrations ran and the dispatcher is listening.
+        while self._poll_count() <= polls_before:
+            if self.proc.returncode is not None:
+                raise AssertionError(f"loket exited {self.proc.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"loket did not start polling:\n{self.log()}")
+            await asyncio.sleep(0.05)
+
+    def _poll_count(self) -> int:
+        return sum(1 for call in self.emu.calls if call.method == "getUpdates")
+
+    async def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM and wait: returns the exit code."""
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.proc.wait(), timeout)
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the bot's SQLite database (a separate connection; WAL allows it)."""
+        with sqlite3.connect(self.db_path) as conn:
+            return conn.execute(sql, params).fetchall()

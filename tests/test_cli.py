@@ -1,0 +1,83 @@
+"""The `loket` command as a user runs it: one clear line on errors, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
+
+
+def loket(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, **(env or {}), "PYTHONPATH": str(REPO)},
+        cwd=cwd or REPO,
+    )
+
+
+def test_run_without_token_says_so_in_one_line(tmp_path: Path) -> None:
+    result = loket("run", cwd=tmp_path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "token" in lines[0] and "LOKET_TELEGRAM__TOKEN" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_key_fails_at_start_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text('[telegram]\ntoken = "%s"\nstaff_group = -100\n' % TOKEN)
+    result = loket("run", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "loket: config error: telegram.staff_group: unknown key"
+    assert TOKEN not in result.stderr + result.stdout
+
+
+def test_config_from_environment_variable(tmp_path: Path) -> None:
+    config = tmp_path / "other.toml"
+    config.write_text("[database]\nurl = 'oracle://nope'\n")
+    result = loket("config", "check", env={"LOKET_CONFIG": str(config)}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "database.url" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_config_file_is_one_line(tmp_path: Path) -> None:
+    result = loket("run", "--config", str(tmp_path / "nope.toml"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("loket: config error: cannot read config file")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_broken_faq_file_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    faq = tmp_path / "kb.toml"
+    faq.write_text("[[entry]]\nid = 'x'\nquestions = [\n")
+    result = loket(
+        "run",
+        env={"LOKET_TELEGRAM__TOKEN": TOKEN, "LOKET_FAQ__PATHS": str(faq)},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "kb.toml" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade_creates_the_sqlite_database(tmp_path: Path) -> None:
+    result = loket("db", "upgrade", env={"LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+    assert (tmp_path / "x.db").exists()
+
+
+def test_help_lists_the_commands() -> None:
+    result = loket("--help")
+    assert result.returncode == 0
+    for command in ("run", "db", "faq"):
+        assert command in result.stdout
