@@ -107,13 +107,12 @@ class OutboxSender:
                 held.add(row.chat_id)
                 wait = min(wait, (row.not_before - now).total_seconds())
                 continue
-            mono = time.monotonic()
-            chat_wait = self.limiter.chat_wait(row.chat_id, mono)
+            chat_wait = self.limiter.chat_wait(row.chat_id, time.monotonic())
             if chat_wait > 0:
                 held.add(row.chat_id)
                 wait = min(wait, chat_wait)
                 continue
-            global_wait = self.limiter.global_wait(mono)
+            global_wait = self.limiter.global_wait(time.monotonic())
             if global_wait > 0:
                 return min(wait, global_wait)
             if self._slots.locked():
@@ -122,7 +121,9 @@ class OutboxSender:
             if not await self._claim(row):
                 self._slots.release()
                 continue
-            self.limiter.record(row.chat_id, mono)
+            # Recorded after the claim's commit, right before the send starts: windows only get
+            # freer while we wait on the database, and the recorded time is the real one.
+            self.limiter.record(row.chat_id, time.monotonic())
             self._in_flight.add(row.chat_id)
             task = asyncio.create_task(self._send(row))
             self._tasks.add(task)

@@ -33,17 +33,23 @@ class SlidingWindow:
             return 0.0
         if len(events) < self.limit:
             return 0.0
-        return events[0] + self.window - now
+        # A hair past the edge, so float rounding never lets a window hold limit + 1 events.
+        return events[0] + self.window - now + 1e-4
 
     def record(self, key: object, now: float) -> None:
         self._events.setdefault(key, deque()).append(now)
 
 
-def per_second_window(rate: float) -> SlidingWindow:
+def per_second_window(rate: float, margin: float = 1.0) -> SlidingWindow:
     """A window for a rate such as 1/s or 0.5/s, as a whole count over a whole window."""
     if rate >= 1:
-        return SlidingWindow(int(rate), 1.0)
-    return SlidingWindow(1, 1.0 / rate)
+        return SlidingWindow(int(rate), margin)
+    return SlidingWindow(1, margin / rate)
+
+
+# Windows are kept a little longer than Telegram's: a send starts a few milliseconds after it
+# is recorded, and Telegram counts when the request arrives.
+MARGIN = 1.03
 
 
 class SendLimiter:
@@ -52,12 +58,12 @@ class SendLimiter:
     def __init__(
         self, *, global_per_second: float, private_per_second: float, group_per_minute: float
     ) -> None:
-        self.global_window = per_second_window(global_per_second)
-        self.private_window = per_second_window(private_per_second)
+        self.global_window = per_second_window(global_per_second, MARGIN)
+        self.private_window = per_second_window(private_per_second, MARGIN)
         if group_per_minute >= 1:
-            self.group_window = SlidingWindow(int(group_per_minute), 60.0)
+            self.group_window = SlidingWindow(int(group_per_minute), 60.0 * MARGIN)
         else:
-            self.group_window = SlidingWindow(1, 60.0 / group_per_minute)
+            self.group_window = SlidingWindow(1, 60.0 * MARGIN / group_per_minute)
 
     def _chat_window(self, chat_id: str) -> SlidingWindow:
         return self.group_window if chat_id.startswith("-") else self.private_window
