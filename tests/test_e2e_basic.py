@@ -22,7 +22,9 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def loket(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LoketProcess]:
+async def loket(
+    emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[LoketProcess]:
     process = LoketProcess(emu, tmp_path_factory.mktemp("loket"))
     await process.start()
     yield process
@@ -39,26 +41,34 @@ async def test_start_greets_in_indonesian(emu: BotApiEmulator, loket: LoketProce
     assert reply.parse_mode == "HTML"
 
 
-async def test_start_greets_in_english_for_english_users(emu: BotApiEmulator, loket: LoketProcess) -> None:
+async def test_start_greets_in_english_for_english_users(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
     citizen = emu.user("John", language_code="en-US")
     await emu.send_text(citizen, "/start")
     reply = await emu.wait_for_message(citizen.id)
     assert reply.text.startswith("Hello, John")
 
 
-async def test_name_with_markup_is_shown_literally(emu: BotApiEmulator, loket: LoketProcess) -> None:
+async def test_name_with_markup_is_shown_literally(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
     citizen = emu.user("<b>1 < 2 & 3</b>")
     await emu.send_text(citizen, "/start")
     reply = await emu.wait_for_message(citizen.id)
     assert "<b>1 < 2 & 3</b>" in reply.text  # plain text after the emulator parsed the HTML
 
 
-async def test_faq_question_gets_the_configured_answer(emu: BotApiEmulator, loket: LoketProcess) -> None:
+async def test_faq_question_gets_the_configured_answer(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
     citizen = emu.user("Budi")
     await emu.send_text(citizen, "min jam brp kantor ppid buka?")
     reply = await emu.wait_for_message(citizen.id)
     # The answer text contains "<" and "&": it must arrive literally, not break parsing.
-    assert reply.text == "Layanan buka Senin-Jumat pukul 08.00-16.00 WIB. <Istirahat> 12.00 & 13.00."
+    assert (
+        reply.text == "Layanan buka Senin-Jumat pukul 08.00-16.00 WIB. <Istirahat> 12.00 & 13.00."
+    )
 
 
 async def test_unanswerable_question_is_recorded(emu: BotApiEmulator, loket: LoketProcess) -> None:
@@ -94,7 +104,9 @@ async def test_every_message_is_stored_both_ways(emu: BotApiEmulator, loket: Lok
     assert sent == [("sent", str(m.message_id)) for m in emu.messages_to(citizen.id)]
 
 
-async def test_unsupported_media_gets_a_polite_answer(emu: BotApiEmulator, loket: LoketProcess) -> None:
+async def test_unsupported_media_gets_a_polite_answer(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
     citizen = emu.user("Agus")
     await emu.send_sticker(citizen)
     reply = await emu.wait_for_message(citizen.id)
@@ -111,13 +123,17 @@ async def test_unknown_command_is_explained(emu: BotApiEmulator, loket: LoketPro
     assert "/hapus_semua" in reply.text and "tidak dikenal" in reply.text
 
 
-async def test_over_long_text_is_kept_and_answered(emu: BotApiEmulator, loket: LoketProcess) -> None:
+async def test_over_long_text_is_kept_and_answered(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
     citizen = emu.user("Panjang")
     text = "tolong " * 700  # 4900 characters, over the 4000 limit
     await emu.send_text(citizen, text)
     reply = await emu.wait_for_message(citizen.id)
     assert "terlalu panjang" in reply.text
-    stored = loket.query("SELECT length(text) FROM message WHERE direction = 'in' ORDER BY id DESC LIMIT 1")
+    stored = loket.query(
+        "SELECT length(text) FROM message WHERE direction = 'in' ORDER BY id DESC LIMIT 1"
+    )
     assert stored == [(len(text),)]
 
 
@@ -126,16 +142,22 @@ async def test_forged_button_data_changes_nothing(emu: BotApiEmulator, loket: Lo
     await emu.send_text(citizen, "/start")
     greeting = await emu.wait_for_message(citizen.id)
     before = loket.query("SELECT count(*) FROM message")
-    await emu.press_button(citizen, greeting, "ticket:close:999")
-    await emu.wait_for(lambda _: len(emu.callback_answers) > 0 and "tidak berlaku" in str(emu.callback_answers[-1]))
-    await emu.press_button(citizen, greeting, "faq:0000000000000000")
+    update = await emu.press_button(citizen, greeting, "ticket:close:999", force=True)
+    query_id = update["callback_query"]["id"]
+    call = await emu.wait_for_call(
+        "answerCallbackQuery", lambda c: str(c.params.get("callback_query_id")) == str(query_id)
+    )
+    assert "tidak berlaku" in call.params.get("text", "")
+    await emu.press_button(citizen, greeting, "faq:0000000000000000", force=True)
     reply = await emu.wait_for_message(citizen.id)
     assert "tidak tersedia" in reply.text
     after = loket.query("SELECT count(*) FROM message")
     assert after[0][0] == before[0][0] + 2  # the button press and its answer, nothing else
 
 
-async def test_commands_are_registered_for_private_chats(emu: BotApiEmulator, loket: LoketProcess) -> None:
+async def test_commands_are_registered_for_private_chats(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
     registered = {key: [c["command"] for c in cmds] for key, cmds in emu.commands.items()}
     assert any("start" in cmds for cmds in registered.values()), registered
 

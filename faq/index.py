@@ -1,0 +1,472 @@
+"""The matcher: an index built once per knowledge base, queried per message.
+
+How a message is scored
+-----------------------
+Every word of an entry (its questions and keywords in full, its id and category at half
+weight, its answer as weaker evidence) is indexed under several *features*: the word itself,
+its candidate roots (:mod:`faq.stem`), a synonym concept and, for English words, the Indonesian
+gloss. Each feature has an IDF weight computed over the entries of this knowledge base, so rare,
+specific words count more than words every entry shares.
+
+A query word is looked up the same way. A word the knowledge base does not know is split when it
+is two known words run together ("kantorppid"), or corrected to the closest known word when it is
+a likely typo (rapidfuzz ratio, cut-off by word length). A word that stays unknown counts against
+every entry: it is topic the knowledge base does not cover.
+
+For each entry the matcher computes
+
+* ``explained``: the share of the query's weight that the entry accounts for (unknown words
+  weigh as much as a word found in a single entry, scaled by ``unknown_weight``);
+* ``covered``: the share of the best-matching canonical question's weight found in the query;
+* ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question.
+
+The score (0-100) is a weighted geometric mean of the three. It is compared with thresholds that
+are fixed fractions of the scale, the same for every knowledge base; the gap between the two
+best entries decides between a plain answer and an "ambiguous" outcome.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from faq.kb import Entry, KnowledgeBase
+from faq.lexicon import (
+    ENGLISH,
+    GREETING_WORDS,
+    QUESTION_WORDS,
+    SLANG,
+    STOPWORDS,
+    SYNONYMS,
+    THANKS_CORE,
+    THANKS_WORDS,
+    WEAK_WORDS,
+)
+from faq.normalize import tokenize
+from faq.stem import candidate_roots
+
+Outcome = Literal["answer", "ambiguous", "abstain", "greeting", "thanks"]
+
+# Confidence of each way a query word can meet an indexed word.
+_CONF_ROOT = 0.85
+_CONF_CONCEPT = 0.8
+_CONF_GLOSS = 0.9
+_CONF_TYPO = 0.8
+_CONF_WEAK = 0.3
+# Field weights inside an entry.
+_W_QUESTION = 1.0
+_W_LABEL = 0.5
+_W_ANSWER = 0.35
+
+_ENGLISH_ONLY = frozenset(
+    "the a an of to for in on at by with is are was be do does did can could would should i me "
+    "my we our you your it its this that there what how where when which who why please".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Tunable constants of the matcher (all relative: shares of the 0-100 scale or of IDF)."""
+
+    unknown_weight: float = 0.7  # an unknown word weighs this share of the rarest word's IDF
+    w_explained: float = 1.0
+    w_covered: float = 1.0
+    w_fuzzy: float = 0.5
+    answer_at: float = 44.5  # score needed to answer
+    ambiguous_gap: float = 0.08  # top two within this share of the top score -> ambiguous
+    candidates: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The result of matching one message."""
+
+    outcome: Outcome
+    entry: Entry | None
+    score: float
+    alternatives: tuple[tuple[Entry, float], ...] = ()
+    lang_hint: Literal["en", "id"] | None = None
+
+
+@dataclass(slots=True)
+class _Question:
+    entry: int
+    text: str  # content words, for the fuzzy signal
+    words: tuple[tuple[frozenset[str], float], ...]  # (features, weight) per content word
+    total: float
+
+
+@dataclass(slots=True)
+class Explanation:
+    """Diagnostics for one message (for tuning and the ``--explain`` CLI flag)."""
+
+    words: list[tuple[str, str, float]] = field(default_factory=list)  # word, how, weight
+    ranked: list[tuple[str, float, float, float, float]] = field(default_factory=list)
+
+
+def _word_features(word: str) -> dict[str, float]:
+    """Features of one normalized, non-stop word with the confidence of each."""
+    return dict(_word_features_cached(word, True))
+
+
+@lru_cache(maxsize=65536)
+def _word_features_cached(word: str, gloss_ok: bool) -> tuple[tuple[str, float], ...]:
+    feats: dict[str, float] = {word: 1.0}
+    forms = {word, *candidate_roots(word)}
+    for form in forms:
+        key = "r:" + form
+        if feats.get(key, 0.0) < _CONF_ROOT:
+            feats[key] = _CONF_ROOT
+        concept = SYNONYMS.get(form)
+        if concept is not None:
+            feats["~" + concept] = max(feats.get("~" + concept, 0.0), _CONF_CONCEPT)
+    gloss = ENGLISH.get(word) if gloss_ok else None
+    if gloss is not None:
+        for part in gloss.split():
+            if part in STOPWORDS or part == word:
+                continue
+            for key, conf in _word_features_cached(part, False):
+                feats[key] = max(feats.get(key, 0.0), conf * _CONF_GLOSS)
+    if word in WEAK_WORDS or not forms.isdisjoint(WEAK_WORDS):
+        feats = {k: v * _CONF_WEAK for k, v in feats.items()}
+    return tuple(feats.items())
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def _plausible_typo(typed: str, known: str) -> bool:
+    """Whether ``typed`` is a likely chat misspelling of ``known``."""
+    n, m = len(typed), len(known)
+    if n < 4 or (typed[0] != known[0] and n < 8):
+        return False
+    if n < m and m - n <= max(1, m // 4) and _is_subsequence(typed, known):
+        return True  # letters left out
+    if n == m and sorted(typed) == sorted(known):
+        diff = [i for i in range(n) if typed[i] != known[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1:
+            return True  # two neighbours swapped
+    if n == m + 1 and n >= 8 and _is_subsequence(known, typed):
+        return True  # one letter too many
+    return n >= 8 and Levenshtein.distance(typed, known) <= 1 + (n >= 11)
+
+
+def content_words(text: str) -> list[str]:
+    """Normalized words of ``text`` without stopwords."""
+    return [w for w in tokenize(text) if w not in STOPWORDS]
+
+
+class FaqIndex:
+    """Everything needed to match messages against one knowledge base, built once."""
+
+    def __init__(self, kb: KnowledgeBase, params: Params | None = None) -> None:
+        self.kb = kb
+        self.params = params or Params()
+        self.entries: tuple[Entry, ...] = kb.entries
+        n = len(self.entries)
+        postings: dict[str, dict[int, float]] = {}
+        self._questions: list[_Question] = []
+        self._entry_questions: list[list[int]] = []
+
+        def add(idx: int, text: str, weight: float) -> None:
+            for word in content_words(text):
+                for key, conf in _word_features(word).items():
+                    slot = postings.setdefault(key, {})
+                    value = conf * weight
+                    if slot.get(idx, 0.0) < value:
+                        slot[idx] = value
+
+        for idx, entry in enumerate(self.entries):
+            for text in (*entry.questions, *entry.keywords):
+                add(idx, text, _W_QUESTION)
+            add(idx, entry.id.replace("-", " ") + " " + entry.category, _W_LABEL)
+            add(idx, entry.answer, _W_ANSWER)
+        self._postings = postings
+        self._idf = {key: math.log((n + 1) / (len(slot) + 0.5)) for key, slot in postings.items()}
+        self._max_idf = math.log((n + 1) / 1.5)
+        self._unknown = self._max_idf * self.params.unknown_weight
+        self._vocab = sorted(
+            {w for e in self.entries for t in (*e.questions, *e.keywords) for w in content_words(t)}
+            | {w for e in self.entries for w in content_words(e.answer)}
+        )
+        self._vocab_set = frozenset(self._vocab)
+        lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | frozenset(ENGLISH)
+        self._known = self._vocab_set | lexicon
+        self._fuzzy_choices = sorted(self._known)
+        for idx, entry in enumerate(self.entries):
+            ids = []
+            # Keywords feed the evidence but are not phrasings: a one-word keyword would
+            # "cover" any query that contains it.
+            for text in entry.questions:
+                ids.append(len(self._questions))
+                self._questions.append(self._make_question(idx, text))
+            self._entry_questions.append(ids)
+        self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
+        self._word = lru_cache(maxsize=50000)(self._word_uncached)
+        self._common_cutoff = max(200, n // 20)
+        # Merging the postings of a very common word is the slowest step of a query, so do
+        # it now, once, for the knowledge base's own common words.
+        for word in self._vocab:
+            feats = _word_features_cached(word, True)
+            if any(len(postings.get(key, ())) > self._common_cutoff for key, _ in feats):
+                self._word(word)
+
+    # ---- building blocks -------------------------------------------------------------
+    def _make_question(self, idx: int, text: str) -> _Question:
+        words = []
+        total = 0.0
+        for word in content_words(text):
+            feats = _word_features(word)
+            weight = max(conf * self._idf.get(key, 0.0) for key, conf in feats.items())
+            words.append((frozenset(feats), weight))
+            total += weight
+        words.sort(key=lambda fw: -fw[1])
+        return _Question(idx, " ".join(content_words(text)), tuple(words), total)
+
+    @staticmethod
+    def _coverage(
+        question: _Question, query_words: list[dict[str, float]], query_keys: frozenset[str]
+    ) -> float:
+        """Share of the question's weight met by the query, each query word used once."""
+        used: set[int] = set()
+        got = 0.0
+        for feats, weight in question.words:  # heaviest first
+            if feats.isdisjoint(query_keys):
+                continue
+            best, best_at = 0.0, -1
+            for pos, qfeats in enumerate(query_words):
+                if pos in used:
+                    continue
+                for key in feats & qfeats.keys():
+                    conf = qfeats[key]
+                    if conf > best:
+                        best, best_at = conf, pos
+            if best_at >= 0:
+                used.add(best_at)
+                got += weight * min(best, 1.0)
+        return got / question.total
+
+    def _known_features(self, word: str) -> dict[str, float]:
+        return {k: c for k, c in _word_features(word).items() if k in self._postings}
+
+    def _split(self, word: str) -> list[str] | None:
+        """Split a run-together word into known words (fewest parts, at most three)."""
+        known = self._known
+        n = len(word)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(1, n + 1):
+            for start in range(max(0, end - 20), end):
+                prev = best[start]
+                part = word[start:end]
+                if prev is None or len(prev) >= 3:
+                    continue
+                ok = part in known and (len(part) >= 3 or part in STOPWORDS)
+                if ok and (best[end] is None or len(prev) + 1 < len(best[end] or ())):
+                    best[end] = [*prev, part]
+        parts = best[n]
+        return parts if parts and len(parts) >= 2 else None
+
+    def _correct(self, word: str) -> str | None:
+        """The known word ``word`` is most plausibly a misspelling of, if any.
+
+        Chat typos mostly drop letters ("kantr", "pendudk") or swap two neighbours
+        ("infromasi"); a different letter in the same place usually makes another real word
+        ("hujan" / "human"), so that is only accepted in long words.
+        """
+        hits = process.extract(
+            word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=75.0, limit=8
+        )
+        for candidate, _score, _ in hits:
+            if _plausible_typo(word, candidate):
+                return candidate
+        return None
+
+    def _word_uncached(self, word: str) -> tuple[dict[str, float], float, dict[int, float], float]:
+        """For a known query word: features, weight, evidence per entry, and its scale.
+
+        The evidence of a corrected typo is the evidence of the word it was corrected to,
+        shared (not copied) and scaled down by ``scale``.
+        """
+        feats, how = self._lookup(word)
+        if how.startswith("typo:"):
+            fm, top, values, scale = self._word(how[5:])
+            return (
+                {k: c * _CONF_TYPO for k, c in fm.items()},
+                top * _CONF_TYPO,
+                values,
+                scale * _CONF_TYPO,
+            )
+        values: dict[int, float] = {}
+        top = 0.0
+        for key, conf in feats:
+            weight = conf * self._idf[key]
+            top = max(top, weight)
+            for idx, post in self._postings[key].items():
+                value = weight * post
+                if values.get(idx, 0.0) < value:
+                    values[idx] = value
+        return dict(feats), top, values, 1.0
+
+    def _lookup_uncached(self, word: str) -> tuple[tuple[tuple[str, float], ...], str]:
+        """Features of a query word that the index knows, and how they were found."""
+        feats = self._known_features(word)
+        if feats:
+            return tuple(feats.items()), "known"
+        if word.isdigit() or len(word) < 4 or word in self._known:
+            return (), "stop" if word in self._known else "unknown"
+        parts = self._split(word) if len(word) >= 6 else None
+        if parts:
+            merged: dict[str, float] = {}
+            for part in parts:
+                if part in STOPWORDS:
+                    continue
+                for key, conf in self._known_features(part).items():
+                    merged[key] = max(merged.get(key, 0.0), conf * 0.95)
+            return tuple(merged.items()), "split:" + "+".join(parts)
+        fixed = self._correct(word)
+        if fixed is None:
+            return (), "unknown"
+        found = {k: c * _CONF_TYPO for k, c in self._known_features(fixed).items()}
+        if not found:
+            return (), "stop~" + fixed
+        return tuple(found.items()), "typo:" + fixed
+
+    # ---- public API ------------------------------------------------------------------
+    def match(self, text: str) -> Match:
+        """Match one message."""
+        return self._match(text, None)
+
+    def explain(self, text: str) -> tuple[Match, Explanation]:
+        """Match one message and return the diagnostics used to decide."""
+        info = Explanation()
+        return self._match(text, info), info
+
+    def _chit_chat(self, words: list[str]) -> Outcome | None:
+        rest = [
+            w
+            for w in words
+            if w not in GREETING_WORDS and w not in THANKS_WORDS and w not in STOPWORDS
+        ]
+        has_question = any(w in QUESTION_WORDS for w in words)
+        if any(w in THANKS_CORE for w in words) and not has_question:
+            if all(not self._lookup(w)[0] for w in rest):
+                return "thanks"
+        if not rest and not has_question:
+            return "greeting"
+        return None
+
+    def _lang_hint(self, words: list[str]) -> Literal["en", "id"] | None:
+        if not words:
+            return None
+        english = sum(1 for w in words if w in _ENGLISH_ONLY or w in ENGLISH)
+        return "en" if english * 2 > len(words) else "id"
+
+    def _match(self, text: str, info: Explanation | None) -> Match:
+        words = tokenize(text)
+        lang = self._lang_hint(words)
+        chit = self._chit_chat(words)
+        if chit is not None:
+            return Match(chit, None, 0.0, (), lang)
+        p = self.params
+        evidence: dict[int, float] = {}
+        mass = 0.0
+        unknown_seen = 0
+        query_feats: dict[str, float] = {}
+        query_words: list[dict[str, float]] = []
+        known: list[tuple[dict[int, float], float]] = []
+        for word in words:
+            if word in STOPWORDS:
+                continue
+            feats, how = self._lookup(word)
+            if not feats:
+                if how == "unknown" and len(word) > 1:
+                    # Each further unknown word adds less: long messages carry narrative.
+                    unknown_seen += 1
+                    mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
+                if info is not None:
+                    info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
+                continue
+            feat_map, top, values, scale = self._word(word)
+            mass += top
+            query_words.append(feat_map)
+            query_feats.update(feat_map)
+            known.append((values, scale))
+            if info is not None:
+                info.words.append((word, how, top))
+        # Most selective words first: they pick the candidate entries; a word found nearly
+        # everywhere then only adds to those (keeps big knowledge bases fast).
+        known.sort(key=lambda k: len(k[0]))
+        for values, scale in known:
+            if len(values) > self._common_cutoff and evidence:
+                for idx in evidence:
+                    value = values.get(idx)
+                    if value is not None:
+                        evidence[idx] += value * scale
+            else:
+                for idx, value in values.items():
+                    evidence[idx] = evidence.get(idx, 0.0) + value * scale
+        if not evidence or mass <= 0.0:
+            return Match("abstain", None, 0.0, (), lang)
+        query_keys = frozenset(query_feats)
+        shortlist = heapq.nlargest(p.candidates, evidence.items(), key=lambda kv: kv[1])
+        query_text = " ".join(w for w in words if w not in STOPWORDS)
+        scored: list[tuple[float, int]] = []
+        for idx, ev in shortlist:
+            explained = min(ev / mass, 1.0)
+            covered = 0.0
+            fuzzy_best = 0.0
+            for qid in self._entry_questions[idx]:
+                question = self._questions[qid]
+                if question.total > 0:
+                    covered = max(covered, self._coverage(question, query_words, query_keys))
+                fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
+            fuzzy_best /= 100.0
+            total_w = p.w_explained + p.w_covered + p.w_fuzzy
+            score = 100.0 * math.exp(
+                (
+                    p.w_explained * math.log(max(explained, 1e-6))
+                    + p.w_covered * math.log(max(covered, 1e-6))
+                    + p.w_fuzzy * math.log(max(fuzzy_best, 1e-6))
+                )
+                / total_w
+            )
+            scored.append((score, idx))
+            if info is not None:
+                info.ranked.append((self.entries[idx].id, score, explained, covered, fuzzy_best))
+        scored.sort(reverse=True)
+        if info is not None:
+            info.ranked.sort(key=lambda r: r[1], reverse=True)
+        top_score, top_idx = scored[0]
+        alternatives = tuple((self.entries[i], round(s, 1)) for s, i in scored[1:4])
+        entry = self.entries[top_idx]
+        if top_score < p.answer_at:
+            return Match("abstain", None, round(top_score, 1), alternatives, lang)
+        if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
+            return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)
+        return Match("answer", entry, round(top_score, 1), alternatives, lang)
+
+    # ---- introspection (used by lint and stats) ---------------------------------------
+    @property
+    def vocabulary(self) -> tuple[str, ...]:
+        """Distinct content words of the knowledge base."""
+        return tuple(self._vocab)
+
+
+def iter_questions(entries: Iterable[Entry]) -> Iterable[tuple[Entry, str]]:
+    """Every (entry, canonical question) pair."""
+    for entry in entries:
+        for question in entry.questions:
+            yield entry, question
+
+
+__all__ = ["SLANG", "Explanation", "FaqIndex", "Match", "Outcome", "Params", "content_words"]

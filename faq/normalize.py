@@ -1,0 +1,50 @@
+"""Text normalization for Indonesian chat messages.
+
+``normalize`` folds case, accents, emoji and punctuation, squeezes letters repeated three or
+more times ("makasiiih" -> "makasih"), resolves the chat reduplication digit ("dibales2"
+-> "dibales"), expands chat abbreviations and slang from :data:`faq.lexicon.SLANG`, and drops
+immediate word repetitions ("teman teman" -> "teman"). The result holds only lowercase ascii
+letters, digits and single spaces, and normalizing it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from faq.lexicon import SLANG
+
+_APOSTROPHES = re.compile(r"['’`´]")
+_REDUP_DIGIT = re.compile(r"(?<=[a-z])2(?= |$)")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_LETTER_RUN = re.compile(r"([a-z])\1{2,}")
+
+
+def _ascii_lower(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalize ``text`` and return its words."""
+    text = _APOSTROPHES.sub("", _ascii_lower(text))
+    text = _NON_WORD.sub(" ", text)
+    text = _REDUP_DIGIT.sub("", text)
+    text = _LETTER_RUN.sub(r"\1", text)
+    words: list[str] = []
+    for raw in text.split():
+        expansion = SLANG.get(raw)
+        parts = expansion.split() if expansion is not None else (raw,)
+        for word in parts:
+            if not words or words[-1] != word:
+                words.append(word)
+    return words
+
+
+def normalize(text: str) -> str:
+    """Return the canonical form of a chat message (lowercase ascii words and single spaces).
+
+    >>> normalize("Min, gmn cara mnta salinan putusan??")
+    'admin bagaimana cara mnta salinan putusan'
+    """
+    return " ".join(tokenize(text))

@@ -1,0 +1,123 @@
+"""Matching: answers, abstentions, greetings, ambiguity, grouping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faq import (
+    Entry,
+    FaqIndex,
+    KnowledgeBase,
+    Match,
+    default_paths,
+    group_similar,
+    load_knowledge_base,
+)
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex(load_knowledge_base(default_paths()))
+
+
+def entry_id(match: Match) -> str | None:
+    return match.entry.id if match.outcome == "answer" and match.entry else None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("min gmn cara mnta salinan putusan?", "salinan-putusan"),
+        ("jam brp buka", "jam-layanan"),
+        ("halo min, jam brp buka?", "jam-layanan"),
+        ("Bagaimana cara melaporkan pelanggaran pemilu?", "lapor-pelanggaran"),
+        ("alamt kantr bawaslu dmn", "alamat-kantor"),
+        ("What are the office hours of the PPID desk?", "jam-layanan"),
+    ],
+)
+def test_answers_in_scope(index: FaqIndex, query: str, expected: str) -> None:
+    match = index.match(query)
+    assert entry_id(match) == expected, match
+    assert 0.0 <= match.score <= 100.0
+
+
+@pytest.mark.parametrize(
+    "query", ["halo", "Selamat pagi kak", "assalamualaikum", "P", "permisi min 🙏"]
+)
+def test_greetings_are_not_matched(index: FaqIndex, query: str) -> None:
+    match = index.match(query)
+    assert match.outcome == "greeting"
+    assert match.entry is None
+
+
+@pytest.mark.parametrize("query", ["terima kasih kak", "makasiiih min 🙏", "oke siap", "thanks!"])
+def test_thanks_are_not_matched(index: FaqIndex, query: str) -> None:
+    match = index.match(query)
+    assert match.outcome == "thanks"
+    assert match.entry is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "resep rendang yang empuk gimana",
+        "skor bola semalam berapa",
+        "rekomendasi film horor terbaru dong",
+        "",
+        "🙏🙏",
+    ],
+)
+def test_abstains_off_topic(index: FaqIndex, query: str) -> None:
+    match = index.match(query)
+    assert match.outcome in ("abstain", "greeting")
+    assert entry_id(match) is None
+
+
+def test_english_hint(index: FaqIndex) -> None:
+    assert index.match("where do i report an election violation?").lang_hint == "en"
+    assert index.match("dimana lapor pelanggaran pemilu").lang_hint == "id"
+
+
+def two_close_entries() -> KnowledgeBase:
+    def make(entry_id: str, question: str) -> Entry:
+        return Entry(entry_id, "x", (question,), "jawaban " + entry_id)
+
+    return KnowledgeBase(
+        entries=(
+            make("keberatan-cara", "Cara mengajukan keberatan informasi?"),
+            make("keberatan-lain", "Mengajukan keberatan informasi, caranya bagaimana?"),
+            make("jam-buka", "Jam berapa kantor buka?"),
+        ),
+        sources=(Path("memory"),),
+    )
+
+
+def test_ambiguous_when_top_two_are_close() -> None:
+    match = FaqIndex(two_close_entries()).match("mengajukan keberatan informasi")
+    assert match.outcome == "ambiguous"
+    assert match.entry is not None
+    assert {match.entry.id, match.alternatives[0][0].id} == {"keberatan-cara", "keberatan-lain"}
+
+
+def test_index_is_reusable_and_deterministic(index: FaqIndex) -> None:
+    first = index.match("biaya fotokopi dokumen")
+    assert index.match("biaya fotokopi dokumen") == first
+
+
+def test_group_similar_most_frequent_first() -> None:
+    texts = [
+        "jadwal sidang kapan?",
+        "cara daftar ptps",
+        "gmn cara daftar ptps",
+        "cara daftar PTPS?",
+        "jadwal sidang kapan",
+        "harga cabai",
+    ]
+    groups = group_similar(texts)
+    assert groups[0][1] == 3
+    assert set(groups[0][2]) == {"cara daftar ptps", "gmn cara daftar ptps", "cara daftar PTPS?"}
+    assert groups[1][1] == 2
+    assert sum(count for _, count, _ in groups) == len(texts)
+    assert group_similar([]) == []

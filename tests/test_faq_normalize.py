@@ -1,0 +1,80 @@
+"""Normalization of chat messages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from faq import normalize
+from faq.lexicon import SLANG
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Min, gmn cara mnta salinan putusan??", "admin bagaimana cara mnta salinan putusan"),
+        ("jam brp buka", "jam berapa buka"),
+        ("yg ini gak bs dmn?", "yang ini tidak bisa di mana"),
+        ("utk warga dgn ktp", "untuk warga dengan ktp"),
+        ("tdk ada", "tidak ada"),
+        ("kak, kpn dibuka", "kak kapan dibuka"),
+    ],
+)
+def test_slang_is_expanded(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("makasiiiih", "makasih"),
+        ("haloooo miiin", "halo admin"),
+        ("maaf", "maaf"),  # a genuine double letter stays
+        ("tolooong bangetttt", "tolong banget"),
+    ],
+)
+def test_repeated_letters_are_folded(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_punctuation_case_accents_and_emoji_are_folded() -> None:
+    assert normalize("Halo!!! Kantor-PPID... (Café) 🙏") == "halo kantor ppid cafe"
+
+
+def test_reduplication_digit_and_repeated_words() -> None:
+    assert normalize("chat sy gak dibales2") == "chat saya tidak dibales"
+    assert normalize("teman-teman kami") == "teman kami"
+
+
+def test_numbers_are_kept() -> None:
+    assert normalize("No. reg PI-2026-000123") == "nomor registrasi pi 2026 000123"
+
+
+def test_slang_table_is_closed() -> None:
+    """No expansion produces another slang key, which keeps normalize idempotent."""
+    for key, value in SLANG.items():
+        assert key == key.lower() and key.isascii(), key
+        for word in value.split():
+            assert word not in SLANG, (key, word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalize_is_idempotent_and_clean(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+    assert re.fullmatch(r"(?:[a-z0-9]+(?: [a-z0-9]+)*)?", once)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([*SLANG, "aaa", "!!", "2", "x2", "🙏", "É", " ", "-"]), max_size=12)
+)
+def test_normalize_on_chat_like_input(parts: list[str]) -> None:
+    text = " ".join(parts)
+    once = normalize(text)
+    assert normalize(once) == once
+    assert once == once.lower() and once.isascii()
