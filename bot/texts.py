@@ -104,8 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "silakan kirim sebagai pesan baru."
         ),
         "en": (
-            "Edited messages are not processed again. "
-            "Please send the correction as a new message."
+            "Edited messages are not processed again. Please send the correction as a new message."
         ),
     },
     "document_saved": {

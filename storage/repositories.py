@@ -149,6 +149,36 @@ class OutboxRepo:
         )
         return (await self.session.exec(stmt)).all()
 
+    async def in_status(self, status: str) -> Sequence[Outbox]:
+        stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def known_message_ids(self, channel: str, chat_id: str, recent: int = 200) -> set[int]:
+        """Recent platform message ids in a chat: what we sent and what the citizen sent."""
+        sent = select(Outbox.external_message_id).where(
+            Outbox.channel == channel,
+            Outbox.chat_id == chat_id,
+            col(Outbox.external_message_id).is_not(None),
+        )
+        sent = sent.order_by(col(Outbox.id).desc()).limit(recent)
+        received = (
+            select(Message.external_id)
+            .join(Citizen, col(Citizen.id) == col(Message.citizen_id))
+            .where(
+                Citizen.channel == channel,
+                Citizen.external_id == chat_id,
+                col(Message.external_id).is_not(None),
+            )
+            .order_by(col(Message.id).desc())
+            .limit(recent)
+        )
+        ids = set()
+        for stmt in (sent, received):
+            for value in (await self.session.exec(stmt)).all():
+                if value is not None and value.isdigit():
+                    ids.add(int(value))
+        return ids
+
     async def transition(self, row_id: int, from_status: str, **values: Any) -> bool:
         """Compare-and-set on status: only one worker (or replica) wins a row."""
         stmt = (

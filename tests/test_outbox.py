@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from typing import Any
 
@@ -29,6 +30,8 @@ class ScriptedChannel:
         self.script = script or {}
         self.sent: list[tuple[str, str, float]] = []
         self.delay = delay
+        self.probes: dict[str, str | bool | None] = {}  # text -> verdict
+        self.probed: list[tuple[str, list[int]]] = []
 
     async def send(
         self, chat_id: str, thread_id: int | None, method: str, payload: dict[str, Any]
@@ -40,6 +43,12 @@ class ScriptedChannel:
             raise failures.pop(0)
         self.sent.append((chat_id, payload["text"], started))
         return str(len(self.sent))
+
+    async def probe(
+        self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
+    ):
+        self.probed.append((payload["text"], candidates))
+        return self.probes.get(payload["text"], False)
 
 
 @pytest.fixture
@@ -73,10 +82,10 @@ def limiter(
     )
 
 
-async def run_until(sender: OutboxSender, condition, timeout: float = 10.0) -> None:
+async def run_until(sender: OutboxSender, condition, limit: float = 10.0) -> None:
     task = asyncio.create_task(sender.run())
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + limit
         while not await condition():
             assert time.monotonic() < deadline, "timed out"
             await asyncio.sleep(0.02)
@@ -148,26 +157,38 @@ async def test_replies_go_before_bulk(sessions) -> None:
     assert channel.sent[0][1] == "reply"
 
 
-async def test_rows_caught_mid_send_are_never_sent_again(sessions) -> None:
-    await queue(sessions, ("1", "in flight"), ("1", "waiting"))
+@pytest.mark.parametrize(
+    ("verdict", "status", "resent"),
+    [("5", "sent", False), (None, "sent", True), (False, "unknown", False)],
+    ids=["arrived", "did-not-arrive", "cannot-tell"],
+)
+async def test_rows_caught_mid_send_are_settled_never_doubled(
+    sessions, verdict, status, resent
+) -> None:
+    await queue(sessions, ("1", "earlier"), ("1", "in flight"), ("1", "waiting"))
     async with sessions() as session:
-        row = (
-            await session.exec(
-                select(Outbox).where(Outbox.payload["text"].as_string() == "in flight")
-            )
-        ).one()
-        row.status = "sending"  # what a SIGKILL during the API call leaves behind
+        for row in (await session.exec(select(Outbox))).all():
+            if row.payload["text"] == "earlier":
+                row.status, row.external_message_id = "sent", "3"
+            if row.payload["text"] == "in flight":
+                row.status = "sending"  # what a SIGKILL during the API call leaves behind
         await session.commit()
     channel = ScriptedChannel()
+    channel.probes["in flight"] = verdict
     sender = OutboxSender(sessions, {"telegram": channel}, limiter(), SystemClock())
-    assert await sender.recover() == 1
+    counts = await sender.recover()
+    assert sum(counts.values()) == 1
+    # Probed just past the newest id known in the chat.
+    assert channel.probed == [("in flight", list(range(4, 12)))]
 
     async def waiting_sent() -> bool:
         return (await statuses(sessions))["waiting"][0] == "sent"
 
     await run_until(sender, waiting_sent)
-    assert [s[1] for s in channel.sent] == ["waiting"]
-    assert (await statuses(sessions))["in flight"][0] == "unknown"
+    await asyncio.sleep(0.2)
+    sent_texts = [s[1] for s in channel.sent]
+    assert sent_texts == (["in flight", "waiting"] if resent else ["waiting"])
+    assert (await statuses(sessions))["in flight"][0] == status
 
 
 async def test_default_limits_hold_under_a_burst(sessions) -> None:
@@ -179,7 +200,7 @@ async def test_default_limits_hold_under_a_burst(sessions) -> None:
     async def all_sent() -> bool:
         return len(channel.sent) == 90
 
-    await run_until(sender, all_sent, timeout=20)
+    await run_until(sender, all_sent, limit=20)
     times = sorted(s[2] for s in channel.sent)
     for i, start in enumerate(times):
         assert sum(1 for t in times[i:] if t < start + 1.0) <= 30
@@ -187,7 +208,7 @@ async def test_default_limits_hold_under_a_burst(sessions) -> None:
     for chat, _, at in channel.sent:
         per_chat.setdefault(chat, []).append(at)
     for stamps in per_chat.values():
-        assert all(b - a >= 0.99 for a, b in zip(stamps, stamps[1:], strict=False))
+        assert all(b - a >= 0.99 for a, b in itertools.pairwise(stamps))
 
 
 @settings(max_examples=60, deadline=None)

@@ -31,3 +31,10 @@ class ChannelSender(Protocol):
     ) -> str:
         """Deliver one outbox row; return the platform's message id."""
         ...
+
+    async def probe(
+        self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
+    ) -> str | bool | None:
+        """After a crash mid-send: the message id if the row did arrive, None if it surely did
+        not, False if the channel cannot tell."""
+        ...

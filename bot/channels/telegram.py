@@ -9,6 +9,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramConflictError,
     TelegramForbiddenError,
@@ -101,11 +102,48 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+NOT_MODIFIED = "message is not modified"
+
+
 class TelegramSender:
     """Sends outbox rows through the Bot API and maps its errors to retry decisions."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+
+    async def probe(
+        self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
+    ) -> str | bool | None:
+        """Did a text row caught mid-send by a crash reach the chat?
+
+        The Bot API cannot list a chat's messages, but editing a message to exactly the content
+        it already has fails with "message is not modified" and changes nothing
+        (https://core.telegram.org/bots/api#editmessagetext). Candidates are the ids just past
+        the last one we know in this chat and not known to be anyone else's; one row at most
+        per chat is ever in flight, so no other message of ours can sit among them.
+        """
+        if method != "text":
+            return False
+        for message_id in candidates:
+            try:
+                await self.bot.edit_message_text(
+                    chat_id=int(chat_id),
+                    message_id=message_id,
+                    text=payload["text"],
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=keyboard(payload.get("buttons")),
+                )
+            except TelegramBadRequest as exc:
+                if NOT_MODIFIED in exc.message:
+                    return str(message_id)
+                continue  # not found, or not ours ("can't be edited"): try the next id
+            except TelegramAPIError:
+                return False
+            # The edit went through: a message of ours with other content sat there. That
+            # breaks the one-in-flight assumption, so stop guessing.
+            log.error("probe edited message %s in chat %s unexpectedly", message_id, chat_id)
+            return False
+        return None
 
     async def send(
         self, chat_id: str, thread_id: int | None, method: str, payload: dict[str, Any]
