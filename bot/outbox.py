@@ -131,14 +131,18 @@ class OutboxSender:
     async def drain_once(self) -> float:
         """Start every send that fits the limits now; return how long to wait before the next."""
         now = self.clock.now()
+        # Chats whose earlier row must go first: keeps each chat in order. A chat in flight when
+        # the rows are read stays held for the whole pass: its row may come back to "pending"
+        # (a 429) while we go through a list that was read without it.
+        held: set[str] = set(self._in_flight)
         async with self.sessionmaker() as session:
             rows = await OutboxRepo(session).pending(BATCH)
         wait = IDLE_POLL_SECONDS
-        held: set[str] = set()  # chats whose earlier row must go first: keeps each chat in order
         for row in rows:
             if self._stopping:
                 break
-            if row.chat_id in self._in_flight or row.chat_id in held:
+            if row.chat_id in held or row.chat_id in self._in_flight:
+                held.add(row.chat_id)
                 continue
             if row.not_before > now:
                 held.add(row.chat_id)
@@ -162,6 +166,7 @@ class OutboxSender:
             # freer while we wait on the database, and the recorded time is the real one.
             self.limiter.record(row.chat_id, time.monotonic())
             self._in_flight.add(row.chat_id)
+            held.add(row.chat_id)  # one row per chat per pass: it may be back before we finish
             task = asyncio.create_task(self._send(row))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -221,10 +226,13 @@ class OutboxSender:
                 "error": type(exc).__name__,
                 "not_before": self.clock.now() + timedelta(seconds=backoff_seconds(attempts)),
             }
+        try:
+            async with self.sessionmaker() as session:
+                await OutboxRepo(session).transition(row.id, "sending", **values)
+                await session.commit()
         finally:
+            # Only now may the chat's next row go: its status must not be read as "sending"
+            # (skipped) while a retried row is about to return to "pending" ahead of it.
             self._in_flight.discard(row.chat_id)
             self._slots.release()
-        async with self.sessionmaker() as session:
-            await OutboxRepo(session).transition(row.id, "sending", **values)
-            await session.commit()
-        self._wake.set()
+            self._wake.set()

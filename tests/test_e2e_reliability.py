@@ -1,0 +1,101 @@
+"""Nothing lost, nothing doubled: bursts through a real `loket run`, with 429s and a SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from pathlib import Path
+
+from tests.emulator import BotApiEmulator, FakeUser
+from tests.harness import LoketProcess
+
+RAISED_LIMITS = """
+[telegram.limits]
+global_per_second = 1000
+private_per_second = 100
+group_per_minute = 1000
+[limits]
+messages_per_minute = 1000
+"""
+QUESTIONS = ["jam berapa kantor ppid buka?", "berapa biaya salinan dokumen?"]
+
+
+async def burst(emu: BotApiEmulator, citizens: int, per_citizen: int) -> list[FakeUser]:
+    users = [emu.user(f"Warga {i}") for i in range(citizens)]
+    for round_ in range(per_citizen):
+        for user in users:
+            await emu.send_text(user, QUESTIONS[round_ % 2])
+    return users
+
+
+async def wait_replies(emu: BotApiEmulator, users: list[FakeUser], each: int, limit: float) -> None:
+    deadline = asyncio.get_running_loop().time() + limit
+    while any(len(emu.messages_to(u.id)) < each for u in users):
+        if asyncio.get_running_loop().time() > deadline:
+            counts = Counter(len(emu.messages_to(u.id)) for u in users)
+            raise AssertionError(f"replies per citizen after {limit}s: {dict(counts)}")
+        await asyncio.sleep(0.05)
+
+
+def assert_exactly_once(emu: BotApiEmulator, users: list[FakeUser], each: int) -> None:
+    for user in users:
+        replies = [m.text for m in emu.messages_to(user.id)]
+        assert len(replies) == each, (user.first_name, replies)
+        # Replies come in the order the questions were asked.
+        for i, text in enumerate(replies):
+            assert ("08.00" in text) if i % 2 == 0 else ("gratis" in text), (i, text)
+
+
+async def test_burst_with_429s_is_answered_exactly_once(tmp_path: Path) -> None:
+    async with BotApiEmulator() as emu:
+        emu.set_flood(0.1, retry_after=1, seed=7, methods=("sendMessage",))
+        loket = LoketProcess(emu, tmp_path / "bot", extra_toml=RAISED_LIMITS)
+        await loket.start()
+        users = await burst(emu, citizens=20, per_citizen=4)
+        await wait_replies(emu, users, 4, limit=60)
+        await asyncio.sleep(1.0)  # a doubled reply would show up now
+        assert_exactly_once(emu, users, 4)
+        rejected = [c for c in emu.calls if c.method == "sendMessage" and c.status == 429]
+        assert rejected, "the emulator answered no 429 at all: the test proved nothing"
+        assert await loket.stop() == 0
+
+
+async def test_sigkill_in_the_middle_of_a_burst_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    async with BotApiEmulator() as emu:
+        # Slow sends widen the window in which the kill lands mid-send.
+        emu.set_latency(0.02)
+        loket = LoketProcess(emu, tmp_path / "bot", extra_toml=RAISED_LIMITS)
+        await loket.start()
+        users = await burst(emu, citizens=25, per_citizen=4)
+        total = 25 * 4
+        while len(emu.sent) < total * 0.4:
+            await asyncio.sleep(0.01)
+        await loket.kill()
+        answered_before_kill = len(emu.sent)
+        assert answered_before_kill < total, "the burst finished before the kill"
+        await loket.start()
+        await wait_replies(emu, users, 4, limit=90)
+        await asyncio.sleep(1.0)
+        assert_exactly_once(emu, users, 4)
+        statuses = dict(loket.query("SELECT status, count(*) FROM outbox GROUP BY status"))
+        assert statuses == {"sent": total}, statuses
+        assert loket.query("SELECT count(*) FROM inbox WHERE status != 'done'") == [(0,)]
+        assert await loket.stop() == 0
+
+
+async def test_default_limits_are_never_exceeded(tmp_path: Path) -> None:
+    """40 citizens x 2 questions at once, default limits: <= 30 sends in any second and
+    <= 1 per second to one private chat, measured where Telegram would count them."""
+    async with BotApiEmulator() as emu:
+        loket = LoketProcess(emu, tmp_path / "bot")
+        await loket.start()
+        users = await burst(emu, citizens=40, per_citizen=2)
+        await wait_replies(emu, users, 2, limit=60)
+        times = sorted(m.at for m in emu.sent)
+        busiest = max(sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times))
+        assert busiest <= 30, busiest
+        for user in users:
+            stamps = [m.at for m in emu.messages_to(user.id)]
+            assert all(b - a >= 1.0 for a, b in itertools.pairwise(stamps)), stamps
+        assert await loket.stop() == 0
