@@ -37,9 +37,11 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from faq.intent import intents
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
     ENGLISH,
+    GENERIC_WORDS,
     GREETING_WORDS,
     QUESTION_WORDS,
     SLANG,
@@ -75,13 +77,19 @@ _ENGLISH_ONLY = frozenset(
 class Params:
     """Tunable constants of the matcher (all relative: shares of the 0-100 scale or of IDF)."""
 
-    unknown_weight: float = 0.7  # an unknown word weighs this share of the rarest word's IDF
+    unknown_weight: float = 1.0  # an unknown word weighs this share of the rarest word's IDF
     w_explained: float = 1.0
-    w_covered: float = 1.0
+    w_covered: float = 0.5
     w_fuzzy: float = 0.5
-    answer_at: float = 44.5  # score needed to answer
+    # Score needed to answer. None: calibrated on the knowledge base itself (see _calibrate).
+    answer_at: float | None = None
+    calibration_quantile: float = 0.7
+    calibration_samples: int = 240
+    fallback_answer_at: float = 45.0  # knowledge bases too small to calibrate on
     ambiguous_gap: float = 0.08  # top two within this share of the top score -> ambiguous
     candidates: int = 4
+    intent_penalty: float = 0.15  # factor lost per intent of the message the entry never answers
+    w_pairs: float = 0.0  # share of the score that depends on word pairs in the same order
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,7 @@ class _Question:
     text: str  # content words, for the fuzzy signal
     words: tuple[tuple[frozenset[str], float], ...]  # (features, weight) per content word
     total: float
+    seq: tuple[frozenset[str], ...] = ()  # features of the content words in reading order
 
 
 @dataclass(slots=True)
@@ -128,13 +137,15 @@ def _word_features_cached(word: str, gloss_ok: bool) -> tuple[tuple[str, float],
         if concept is not None:
             feats["~" + concept] = max(feats.get("~" + concept, 0.0), _CONF_CONCEPT)
     gloss = ENGLISH.get(word) if gloss_ok else None
+    if gloss is None and gloss_ok and word.endswith("s") and len(word) > 4:
+        gloss = ENGLISH.get(word[:-1])  # English plural of a listed word
     if gloss is not None:
         for part in gloss.split():
             if part in STOPWORDS or part == word:
                 continue
             for key, conf in _word_features_cached(part, False):
                 feats[key] = max(feats.get(key, 0.0), conf * _CONF_GLOSS)
-    if word in WEAK_WORDS or not forms.isdisjoint(WEAK_WORDS):
+    if word in WEAK_WORDS or word in GENERIC_WORDS or not forms.isdisjoint(WEAK_WORDS):
         feats = {k: v * _CONF_WEAK for k, v in feats.items()}
     return tuple(feats.items())
 
@@ -199,7 +210,7 @@ class FaqIndex:
             | {w for e in self.entries for w in content_words(e.answer)}
         )
         self._vocab_set = frozenset(self._vocab)
-        lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | frozenset(ENGLISH)
+        lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS | frozenset(ENGLISH)
         self._known = self._vocab_set | lexicon
         self._fuzzy_choices = sorted(self._known)
         for idx, entry in enumerate(self.entries):
@@ -210,6 +221,16 @@ class FaqIndex:
                 ids.append(len(self._questions))
                 self._questions.append(self._make_question(idx, text))
             self._entry_questions.append(ids)
+        # Shortest canonical question of each entry (by weight): the shortlist favours, among
+        # entries with the same evidence, those whose question the evidence nearly covers.
+        self._entry_short = [
+            min((self._questions[q].total for q in ids), default=0.0) or 1.0
+            for ids in self._entry_questions
+        ]
+        self._entry_intents = [
+            frozenset().union(*(intents(tokenize(t)) for t in (*e.questions, *e.keywords)))
+            for e in self.entries
+        ]
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
         self._common_cutoff = max(200, n // 20)
@@ -219,6 +240,31 @@ class FaqIndex:
             feats = _word_features_cached(word, True)
             if any(len(postings.get(key, ())) > self._common_cutoff for key, _ in feats):
                 self._word(word)
+        self.near_miss_scores: tuple[float, ...] = ()
+        self.answer_at = (
+            self._calibrate() if self.params.answer_at is None else self.params.answer_at
+        )
+
+    def _calibrate(self) -> float:
+        """The answer threshold for this knowledge base, from the knowledge base itself.
+
+        Each sampled canonical question is matched with its own entry left out: the best score
+        it then gets is what an on-topic message that the knowledge base cannot answer (a near
+        miss) scores here. The threshold is a fixed quantile of those scores, so it follows how
+        much the entries of this knowledge base overlap instead of being one number for all.
+        """
+        p = self.params
+        pairs = [(i, q) for i, e in enumerate(self.entries) for q in e.questions]
+        if len(self.entries) < 8 or len(pairs) < 20:
+            return p.fallback_answer_at
+        step = max(1, len(pairs) // p.calibration_samples)
+        scores = sorted(self._match(q, None, i).score for i, q in pairs[::step])
+        self.near_miss_scores = tuple(scores)
+        pos = p.calibration_quantile * (len(scores) - 1)
+        low = int(pos)
+        high = min(low + 1, len(scores) - 1)
+        value = scores[low] + (scores[high] - scores[low]) * (pos - low)
+        return min(max(value, 35.0), 65.0)
 
     # ---- building blocks -------------------------------------------------------------
     def _make_question(self, idx: int, text: str) -> _Question:
@@ -229,8 +275,28 @@ class FaqIndex:
             weight = max(conf * self._idf.get(key, 0.0) for key, conf in feats.items())
             words.append((frozenset(feats), weight))
             total += weight
+        seq = tuple(fw[0] for fw in words)
         words.sort(key=lambda fw: -fw[1])
-        return _Question(idx, " ".join(content_words(text)), tuple(words), total)
+        return _Question(idx, " ".join(content_words(text)), tuple(words), total, seq)
+
+    @staticmethod
+    def _pairs(question: _Question, query_seq: list[dict[str, float]]) -> float:
+        """Share of the message's neighbouring word pairs found in the same order."""
+        seq = question.seq
+        if len(query_seq) < 2 or len(seq) < 2:
+            return 0.0
+        hits = 0
+        total = 0
+        for i in range(len(query_seq) - 1):
+            first, second = query_seq[i].keys(), query_seq[i + 1].keys()
+            total += 1
+            for j in range(len(seq) - 1):
+                if not seq[j].isdisjoint(first):
+                    k_end = min(len(seq), j + 3)
+                    if any(not seq[k].isdisjoint(second) for k in range(j + 1, k_end)):
+                        hits += 1
+                        break
+        return hits / total
 
     @staticmethod
     def _coverage(
@@ -371,7 +437,7 @@ class FaqIndex:
         english = sum(1 for w in words if w in _ENGLISH_ONLY or w in ENGLISH)
         return "en" if english * 2 > len(words) else "id"
 
-    def _match(self, text: str, info: Explanation | None) -> Match:
+    def _match(self, text: str, info: Explanation | None, exclude: int = -1) -> Match:
         words = tokenize(text)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
@@ -418,20 +484,32 @@ class FaqIndex:
         if not evidence or mass <= 0.0:
             return Match("abstain", None, 0.0, (), lang)
         query_keys = frozenset(query_feats)
-        shortlist = heapq.nlargest(p.candidates, evidence.items(), key=lambda kv: kv[1])
+        evidence.pop(exclude, None)
+        if not evidence:
+            return Match("abstain", None, 0.0, (), lang)
+        short = self._entry_short
+        shortlist = heapq.nlargest(
+            p.candidates,
+            evidence.items(),
+            key=lambda kv: kv[1] * (1.0 + 0.1 * min(1.0, kv[1] / short[kv[0]])),
+        )
         query_text = " ".join(w for w in words if w not in STOPWORDS)
+        asked = intents(words)
         scored: list[tuple[float, int]] = []
+        total_w = p.w_explained + p.w_covered + p.w_fuzzy
         for idx, ev in shortlist:
             explained = min(ev / mass, 1.0)
             covered = 0.0
             fuzzy_best = 0.0
+            pairs = 0.0
             for qid in self._entry_questions[idx]:
                 question = self._questions[qid]
                 if question.total > 0:
                     covered = max(covered, self._coverage(question, query_words, query_keys))
                 fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
+                if p.w_pairs and pairs < 1.0:
+                    pairs = max(pairs, self._pairs(question, query_words))
             fuzzy_best /= 100.0
-            total_w = p.w_explained + p.w_covered + p.w_fuzzy
             score = 100.0 * math.exp(
                 (
                     p.w_explained * math.log(max(explained, 1e-6))
@@ -440,6 +518,11 @@ class FaqIndex:
                 )
                 / total_w
             )
+            if len(query_words) >= 2:
+                score *= 1.0 - p.w_pairs * (1.0 - pairs)
+            missing = len(asked - self._entry_intents[idx])
+            if missing:
+                score *= (1.0 - p.intent_penalty) ** missing
             scored.append((score, idx))
             if info is not None:
                 info.ranked.append((self.entries[idx].id, score, explained, covered, fuzzy_best))
@@ -449,7 +532,7 @@ class FaqIndex:
         top_score, top_idx = scored[0]
         alternatives = tuple((self.entries[i], round(s, 1)) for s, i in scored[1:4])
         entry = self.entries[top_idx]
-        if top_score < p.answer_at:
+        if top_score < getattr(self, "answer_at", 0.0):
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
         if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
             return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)

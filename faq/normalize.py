@@ -15,6 +15,7 @@ import unicodedata
 from faq.lexicon import SLANG
 
 _APOSTROPHES = re.compile(r"['’`´]")
+_ENGLISH_POSSESSIVE = re.compile(r"(?<=[a-z])['’`´]s\b")
 _REDUP_DIGIT = re.compile(r"(?<=[a-z])2(?= |$)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")
@@ -27,7 +28,8 @@ def _ascii_lower(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Normalize ``text`` and return its words."""
-    text = _APOSTROPHES.sub("", _ascii_lower(text))
+    text = _ascii_lower(text)
+    text = _APOSTROPHES.sub("", _ENGLISH_POSSESSIVE.sub("", text))
     text = _NON_WORD.sub(" ", text)
     text = _REDUP_DIGIT.sub("", text)
     text = _LETTER_RUN.sub(r"\1", text)

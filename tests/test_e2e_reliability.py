@@ -69,8 +69,7 @@ async def test_sigkill_in_the_middle_of_a_burst_loses_and_doubles_nothing(tmp_pa
         await loket.start()
         users = await burst(emu, citizens=25, per_citizen=4)
         total = 25 * 4
-        while len(emu.sent) < total * 0.4:
-            await asyncio.sleep(0.01)
+        await emu.wait_for(lambda _: len(emu.sent) >= total * 0.4, timeout=30)
         await loket.kill()
         answered_before_kill = len(emu.sent)
         assert answered_before_kill < total, "the burst finished before the kill"

@@ -121,3 +121,33 @@ def test_group_similar_most_frequent_first() -> None:
     assert groups[1][1] == 2
     assert sum(count for _, count, _ in groups) == len(texts)
     assert group_similar([]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("berapa lama permohonan dijawab", {"when"}),
+        ("proses brp hari", {"when"}),
+        ("kantor ppid dmn", {"where"}),
+        ("how much does a copy cost", {"cost"}),
+        ("bagaimana cara mengajukan keberatan", set()),
+    ],
+)
+def test_intents(text: str, expected: set[str]) -> None:
+    from faq.intent import intents
+    from faq.normalize import tokenize
+
+    assert intents(tokenize(text)) == expected
+
+
+def test_threshold_is_calibrated_on_the_knowledge_base(index: FaqIndex) -> None:
+    scores = index.near_miss_scores
+    assert len(scores) >= 20
+    assert list(scores) == sorted(scores)
+    assert 35.0 <= index.answer_at <= 65.0
+    assert scores[0] <= index.answer_at <= scores[-1]
+
+
+def test_tiny_knowledge_base_uses_the_fallback_threshold() -> None:
+    small = FaqIndex(two_close_entries())
+    assert small.answer_at == small.params.fallback_answer_at

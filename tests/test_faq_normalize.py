@@ -45,8 +45,12 @@ def test_punctuation_case_accents_and_emoji_are_folded() -> None:
 
 
 def test_reduplication_digit_and_repeated_words() -> None:
-    assert normalize("chat sy gak dibales2") == "chat saya tidak dibales"
+    assert normalize("chat sy gak dibales2") == "chat saya tidak dibalas"
     assert normalize("teman-teman kami") == "teman kami"
+
+
+def test_english_possessive_is_dropped() -> None:
+    assert normalize("the city's budget") == "the city budget"
 
 
 def test_numbers_are_kept() -> None:
