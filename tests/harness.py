@@ -79,7 +79,7 @@ url = "sqlite+aiosqlite:///{self.db_path}"
         self.env = env or {}
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def start(self, timeout: float = 30.0) -> None:
+    async def start(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a polling deadline
         base = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
         env = {
             **base,
@@ -114,7 +114,7 @@ url = "sqlite+aiosqlite:///{self.db_path}"
     def _poll_count(self) -> int:
         return sum(1 for call in self.emu.calls if call.method == "getUpdates")
 
-    async def stop(self, timeout: float = 20.0) -> int:
+    async def stop(self, timeout: float = 20.0) -> int:  # noqa: ASYNC109 - passed to wait_for
         """SIGTERM and wait: returns the exit code."""
         assert self.proc is not None
         if self.proc.returncode is None:

@@ -53,7 +53,8 @@ async def ensure_postgres() -> str | None:
         if await _pg_reachable() is None:
             return None
         await asyncio.sleep(0.5)
-    return f"PostgreSQL at {PG_HOST}:{PG_PORT} is down ({problem}) and could not be started ({started})"
+    where = f"{PG_HOST}:{PG_PORT}"
+    return f"PostgreSQL at {where} is down ({problem}) and could not be started ({started})"
 
 
 async def create_database(name: str) -> str:

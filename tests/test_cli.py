@@ -11,7 +11,9 @@ REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
 
 
-def loket(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def loket(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -34,7 +36,7 @@ def test_run_without_token_says_so_in_one_line(tmp_path: Path) -> None:
 
 def test_unknown_key_fails_at_start_with_one_line(tmp_path: Path) -> None:
     config = tmp_path / "bot.toml"
-    config.write_text('[telegram]\ntoken = "%s"\nstaff_group = -100\n' % TOKEN)
+    config.write_text(f'[telegram]\ntoken = "{TOKEN}"\nstaff_group = -100\n')
     result = loket("run", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "loket: config error: telegram.staff_group: unknown key"
@@ -70,7 +72,12 @@ def test_broken_faq_file_is_one_line_naming_the_file(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_creates_the_sqlite_database(tmp_path: Path) -> None:
-    result = loket("db", "upgrade", env={"LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    result = loket(
+        "db",
+        "upgrade",
+        env={"LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"},
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "revision 0001" in result.stdout
     assert (tmp_path / "x.db").exists()

@@ -90,7 +90,11 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ("[staff]\nofficers = ['x']\n", {}, "staff.officers.0:"),
         ("[database]\nurl = 'mysql://x'\n", {}, "database.url:"),
         ("[telegram]\napi_base = 'ftp://x'\n", {}, "telegram.api_base:"),
-        ("", {"LOKET_TELEGRAM__NOPE": "1"}, "telegram.nope: unknown key (from LOKET_TELEGRAM__NOPE)"),
+        (
+            "",
+            {"LOKET_TELEGRAM__NOPE": "1"},
+            "telegram.nope: unknown key (from LOKET_TELEGRAM__NOPE)",
+        ),
         ("", {"LOKET_TOKEN": "1"}, "LOKET_TOKEN: use LOKET_<SECTION>__<KEY>"),
         ("[telegram\n", {}, "not valid TOML"),
     ],
