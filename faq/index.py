@@ -20,9 +20,12 @@ For each entry the matcher computes
 * ``covered``: the share of the best-matching canonical question's weight found in the query;
 * ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question.
 
-The score (0-100) is a weighted geometric mean of the three. It is compared with thresholds that
-are fixed fractions of the scale, the same for every knowledge base; the gap between the two
-best entries decides between a plain answer and an "ambiguous" outcome.
+The score (0-100) is a weighted geometric mean of the three, lowered when the message asks a
+kind of question (:mod:`faq.intent`: when, cost, where, who) that none of the entry's canonical
+questions asks. The answer threshold is calibrated per knowledge base when the index is built
+(:meth:`FaqIndex._calibrate`: canonical questions matched with their own entry left out show
+what a near miss scores here); the gap between the two best entries decides between a plain
+answer and an "ambiguous" outcome.
 """
 
 from __future__ import annotations

@@ -1,0 +1,114 @@
+"""What kind of answer a question asks for, read from its question words.
+
+Two messages about the same subject can ask different things: "berapa lama permohonan
+diproses" wants a duration, "bagaimana cara mengajukan permohonan" a procedure. Question words
+are stopwords for topic matching, so they are read here separately, from the normalized word
+sequence, into a few coarse *intents*. The matcher compares the intents of a message with those
+of an entry's canonical questions: an entry that never answers the kind of question asked is
+less likely to be the right one.
+
+Only intents that are reliably marked in chat Indonesian and English are detected; "how" and
+yes/no questions are too loose to tell entries apart and are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+WHEN = "when"  # a moment, a duration or a deadline
+COST = "cost"  # a price or whether something is free
+WHERE = "where"  # a place or a channel
+WHO = "who"  # a person or a body
+
+# Single words that mark an intent on their own.
+_WORDS: dict[str, str] = {
+    "kapan": WHEN,
+    "when": WHEN,
+    "deadline": WHEN,
+    "tenggat": WHEN,
+    "durasi": WHEN,
+    "biaya": COST,
+    "tarif": COST,
+    "ongkos": COST,
+    "bayar": COST,
+    "membayar": COST,
+    "dibayar": COST,
+    "gratis": COST,
+    "pungutan": COST,
+    "dipungut": COST,
+    "harga": COST,
+    "fee": COST,
+    "fees": COST,
+    "cost": COST,
+    "costs": COST,
+    "free": COST,
+    "pay": COST,
+    "price": COST,
+    "charge": COST,
+    "where": WHERE,
+    "alamat": WHERE,
+    "lokasi": WHERE,
+    "letak": WHERE,
+    "located": WHERE,
+    "siapa": WHO,
+    "who": WHO,
+    "whom": WHO,
+}
+
+# "berapa X": the noun after "berapa" says what is counted.
+_BERAPA: dict[str, str] = {
+    "lama": WHEN,
+    "hari": WHEN,
+    "minggu": WHEN,
+    "bulan": WHEN,
+    "tahun": WHEN,
+    "biaya": COST,
+    "biayanya": COST,
+    "harga": COST,
+    "harganya": COST,
+    "tarif": COST,
+    "tarifnya": COST,
+    "uang": COST,
+    "rupiah": COST,
+    "ongkos": COST,
+    "ongkosnya": COST,
+}
+
+# Two-word markers.
+_PAIRS: dict[tuple[str, str], str] = {
+    ("batas", "waktu"): WHEN,
+    ("jangka", "waktu"): WHEN,
+    ("tenggat", "waktu"): WHEN,
+    ("paling", "lambat"): WHEN,
+    ("paling", "lama"): WHEN,
+    ("how", "long"): WHEN,
+    ("how", "soon"): WHEN,
+    ("how", "much"): COST,
+    ("di", "mana"): WHERE,
+    ("ke", "mana"): WHERE,
+    ("dari", "mana"): WHERE,
+    ("lewat", "mana"): WHERE,
+    ("melalui", "mana"): WHERE,
+}
+
+
+def intents(words: Sequence[str]) -> frozenset[str]:
+    """The intents marked in a normalized word sequence (possibly none)."""
+    found: set[str] = set()
+    for pos, word in enumerate(words):
+        hit = _WORDS.get(word)
+        if hit is not None:
+            found.add(hit)
+        if pos + 1 < len(words):
+            nxt = words[pos + 1]
+            pair = _PAIRS.get((word, nxt))
+            if pair is not None:
+                found.add(pair)
+            if word == "berapa":
+                counted = _BERAPA.get(nxt)
+                if counted is not None:
+                    found.add(counted)
+            if word == "how" and nxt == "many" and pos + 2 < len(words):
+                if words[pos + 2] in ("days", "weeks", "months", "hours"):
+                    found.add(WHEN)
+    return frozenset(found)
