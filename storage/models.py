@@ -45,6 +45,8 @@ class Message(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=64)
     faq_entry_id: str | None = Field(default=None, max_length=128)
     faq_score: float | None = None
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    author_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # officer who wrote it
     created_at: datetime = _ts()
 
 
@@ -77,7 +79,10 @@ class Inbox(SQLModel, table=True):
 class Outbox(SQLModel, table=True):
     """Messages to send, written in the same transaction as the change that caused them."""
 
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "priority", "id"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "priority", "id"),
+        sa.Index("ix_outbox_sent_message", "chat_id", "external_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -94,6 +99,8 @@ class Outbox(SQLModel, table=True):
     external_message_id: str | None = Field(default=None, max_length=64)
     error: str | None = Field(default=None, sa_type=sa.Text)
     message_id: int | None = Field(default=None, foreign_key="message.id")
+    # Staff-group rows belong to a ticket: the sender finds (or makes) its topic at send time.
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
 
 
 class UnansweredQuestion(SQLModel, table=True):
@@ -108,3 +115,67 @@ class UnansweredQuestion(SQLModel, table=True):
     best_entry_id: str | None = Field(default=None, max_length=128)
     best_score: float | None = None
     created_at: datetime = _ts(index=True)
+
+
+class Counter(SQLModel, table=True):
+    """Registration number sequences, one row per prefix and year (LC-2026, PI-2026, ...)."""
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+class Ticket(SQLModel, table=True):
+    """A conversation handed to the officers: live chat (LC) now, formal requests later."""
+
+    __table_args__ = (
+        sa.Index("ix_ticket_citizen_status", "citizen_id", "status"),
+        sa.Index("ix_ticket_topic", "staff_chat_id", "topic_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True)
+    kind: str = Field(default="LC", max_length=8)
+    citizen_id: int = Field(foreign_key="citizen.id")
+    channel: str = Field(max_length=16)
+    status: str = Field(default="open", max_length=16)  # open, assigned, waiting, closed
+    # Telegram ids do not fit in 32 bits (supergroups are -100...): BIGINT on PostgreSQL.
+    assignee_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    staff_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    topic_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # None until made
+    card_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    subject: str = Field(default="", sa_type=sa.Text)  # the message that opened it
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    first_response_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_citizen_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_officer_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    close_reason: str | None = Field(default=None, max_length=32)  # officer, citizen, ...
+    rating: int | None = None
+    rated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    delivery_error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class TicketEvent(SQLModel, table=True):
+    """The ticket's log: who did what, when."""
+
+    __tablename__ = "ticket_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime = _ts()
+    actor: str = Field(max_length=64)  # "citizen", "officer:<id>", "system"
+    kind: str = Field(max_length=32)
+    detail: str = Field(default="", sa_type=sa.Text)
+
+
+class Officer(SQLModel, table=True):
+    """What the bot knows of a configured officer: name (learned) and manual duty state."""
+
+    user_id: int = Field(
+        primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    name: str = Field(default="", max_length=256)
+    username: str | None = Field(default=None, max_length=64)
+    duty: str | None = Field(default=None, max_length=8)  # "on", "off", or None = shifts decide
+    duty_changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

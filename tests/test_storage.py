@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from storage.db import make_engine, make_sessionmaker
-from storage.migrate import current_revision, upgrade
+from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Message, Outbox
 from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
 
@@ -26,10 +28,24 @@ async def engine(db_url: str):
     await engine.dispose()
 
 
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 async def test_upgrade_reaches_head_and_is_repeatable(engine) -> None:
-    assert await current_revision(engine) == "0001"
+    assert await current_revision(engine) == HEAD
     await upgrade(engine)  # `loket run` upgrades on every start: must be a no-op now
-    assert await current_revision(engine) == "0001"
+    assert await current_revision(engine) == HEAD
+
+
+async def test_every_migration_downgrades_and_upgrades_again(engine) -> None:
+    def down(conn, revision: str) -> None:
+        command.downgrade(alembic_config(conn), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(down, "base")
+    assert await current_revision(engine) is None
+    await upgrade(engine)
+    assert await current_revision(engine) == HEAD
 
 
 async def test_migrations_match_the_models(engine) -> None:
