@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import signal
 from dataclasses import dataclass
@@ -11,16 +12,22 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramPoller, TelegramSender, update_handler
 from bot.config import Config
+from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
+from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService
+from bot.core.postman import Postman
+from bot.core.roster import Roster
+from bot.core.staff import StaffDesk
+from bot.core.tickets import TicketService
 from bot.inbox import InboxWorker
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
@@ -28,6 +35,7 @@ from handlers import build_routers
 from handlers.middlewares import DbSessionMiddleware
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.models import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -57,30 +65,60 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             "no Telegram bot token: set [telegram] token in the config or LOKET_TELEGRAM__TOKEN"
         )
     clock = clock or SystemClock()
+    token = config.telegram.token.get_secret_value()
     engine = make_engine(config.database.url, echo=config.database.echo)
     sessionmaker = make_sessionmaker(engine)
     faq = FaqService(config.faq.paths)
+    # Button data is signed with a key derived from the token: stable across restarts and
+    # replicas, secret, and nothing more to configure.
+    codec = CallbackCodec(hashlib.sha256(token.encode()).digest())
+    staff_chat = config.telegram.staff_group_id
+    postman = Postman(clock, staff_chat)
+    tickets = TicketService(
+        clock=clock,
+        postman=postman,
+        roster=Roster(config.staff.officers, config.staff.shifts, config.hours.timezone),
+        codec=codec,
+        officers=config.staff.officers,
+        coordinators=config.staff.coordinators,
+        prefix=config.tickets.prefix,
+        reopen_within=parse_duration(config.tickets.reopen_within).delta,
+        timezone=config.hours.timezone,
+        max_open_per_citizen=config.limits.open_tickets_per_citizen,
+    )
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
-    bot = Bot(
-        token=config.telegram.token.get_secret_value(),
-        session=session,
-        default=DefaultBotProperties(parse_mode="HTML"),
-    )
+    bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
     limits = config.telegram.limits
+    sender: OutboxSender
+
+    async def topic_lost(ticket_id: int | None) -> None:
+        if ticket_id is None:
+            return
+        async with sessionmaker() as db:
+            await tickets.repost_card(db, ticket_id)
+            await db.commit()
+
+    async def delivery_failed(db: AsyncSession, row: Outbox, error: str) -> None:
+        await tickets.delivery_failed(db, row, error)
+
     sender = OutboxSender(
         sessionmaker,
-        {TELEGRAM: TelegramSender(bot)},
+        {TELEGRAM: TelegramSender(bot, sessionmaker, staff_chat, on_topic_lost=topic_lost)},
         SendLimiter(
             global_per_second=limits.global_per_second,
             private_per_second=limits.private_per_second,
             group_per_minute=limits.group_per_minute,
         ),
         clock,
+        on_failed=delivery_failed,
     )
     desk = Desk(
         faq=faq,
         clock=clock,
+        postman=postman,
+        tickets=tickets,
+        codec=codec,
         office_name=config.office.name,
         default_language=config.office.default_language,
         max_text_length=config.limits.max_text_length,
@@ -89,25 +127,53 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         document_types=config.limits.document_types,
         on_commit=sender.notify,
     )
-    dispatcher = Dispatcher(desk=desk, config=config)
+    staff = StaffDesk(
+        tickets=tickets, postman=postman, codec=codec, faq=faq, on_commit=sender.notify
+    )
+    dispatcher = Dispatcher(desk=desk, staff=staff, config=config)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
     dispatcher.include_routers(*build_routers(config))
     inbox = InboxWorker(sessionmaker, {TELEGRAM: update_handler(bot, dispatcher)}, clock)
     return App(config, clock, engine, sessionmaker, faq, desk, bot, dispatcher, sender, inbox)
 
 
-async def set_commands(bot: Bot) -> None:
-    """Register the citizen commands so Telegram shows them in the menu."""
+CITIZEN_COMMANDS = {
+    "id": [
+        ("start", "Mulai dan lihat bantuan"),
+        ("petugas", "Bicara dengan petugas"),
+        ("status", "Status tiket Anda (opsional: nomor tiket)"),
+        ("batal", "Batalkan tiket yang terbuka"),
+    ],
+    "en": [
+        ("start", "Start and see help"),
+        ("petugas", "Talk to an officer"),
+        ("status", "Status of your tickets (optional: ticket number)"),
+        ("batal", "Cancel your open ticket"),
+    ],
+}
+STAFF_COMMANDS = [
+    ("note", "Catatan internal di topik tiket (alias /catatan)"),
+    ("close", "Tutup tiket di topik ini (alias /tutup)"),
+    ("duty", "on|off — mulai/selesai piket (alias /piket)"),
+    ("queue", "Tiket tanpa petugas (alias /antrian)"),
+    ("reload", "Muat ulang basis pengetahuan FAQ"),
+]
+
+
+async def set_commands(bot: Bot, staff_group_id: int | None) -> None:
+    """Register commands per scope so Telegram shows the right menu in each place."""
     # https://core.telegram.org/bots/api#setmycommands — one list per scope and language.
-    await bot.set_my_commands(
-        [BotCommand(command="start", description="Mulai dan lihat bantuan")],
-        scope=BotCommandScopeAllPrivateChats(),
-    )
-    await bot.set_my_commands(
-        [BotCommand(command="start", description="Start and see help")],
-        scope=BotCommandScopeAllPrivateChats(),
-        language_code="en",
-    )
+    for lang, commands in CITIZEN_COMMANDS.items():
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=d) for c, d in commands],
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if lang == "id" else lang,
+        )
+    if staff_group_id is not None:
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=d) for c, d in STAFF_COMMANDS],
+            scope=BotCommandScopeChat(chat_id=staff_group_id),
+        )
 
 
 async def run(app: App, *, handle_signals: bool = True) -> None:
@@ -124,7 +190,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
         await app.bot.delete_webhook(drop_pending_updates=False)
-        await set_commands(app.bot)
+        await set_commands(app.bot, app.config.telegram.staff_group_id)
         poller = TelegramPoller(
             app.bot,
             app.sessionmaker,

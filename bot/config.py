@@ -89,11 +89,74 @@ class TelegramConfig(_Section):
         return value
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RANGE_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """ "08:00-16:00" as minutes since midnight (start, end); "24:00" allowed as an end."""
+    match = _RANGE_RE.match(text.strip())
+    if match is None:
+        raise ValueError(f"not a time range: {text!r} (use HH:MM-HH:MM, e.g. 08:00-16:00)")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if end > 24 * 60 or end <= start:
+        raise ValueError(f"time range {text!r} must end after it starts, at 24:00 at the latest")
+    return start, end
+
+
+class Shift(_Section):
+    """Who is on duty when: officers on these days within these hours (office time zone)."""
+
+    officers: tuple[int, ...]
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = DAYS[:5]
+    hours: str = "08:00-16:00"
+
+    _split = field_validator("officers", "days", mode="before")(_split_list)
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: str) -> str:
+        parse_range(value)
+        return value
+
+
 class StaffConfig(_Section):
     officers: tuple[int, ...] = ()
     coordinators: tuple[int, ...] = ()
+    shifts: tuple[Shift, ...] = ()
 
     _split = field_validator("officers", "coordinators", mode="before")(_split_list)
+
+
+class HoursConfig(_Section):
+    timezone: str = "Asia/Jakarta"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
+        return value
+
+
+class TicketsConfig(_Section):
+    prefix: str = Field("LC", pattern=r"^[A-Z]{1,8}$")
+    # A citizen who writes again this soon after a close reopens the ticket.
+    reopen_within: str = "24h"
+
+    @field_validator("reopen_within")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from bot.core.durations import parse_duration
+
+        if parse_duration(value).working_days:
+            raise ValueError("use a clock duration here (e.g. 24h), not working days")
+        return value
 
 
 class DatabaseConfig(_Section):
@@ -151,6 +214,8 @@ class Config(_Section):
     office: OfficeConfig = OfficeConfig()
     telegram: TelegramConfig = TelegramConfig()
     staff: StaffConfig = StaffConfig()
+    hours: HoursConfig = HoursConfig()
+    tickets: TicketsConfig = TicketsConfig()
     database: DatabaseConfig = DatabaseConfig()
     faq: FaqConfig = FaqConfig()
     limits: LimitsConfig = LimitsConfig()

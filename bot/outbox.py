@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -45,7 +45,9 @@ class OutboxSender:
         clock: Clock,
         *,
         concurrency: int = 8,
+        on_failed: Callable[[AsyncSession, Outbox, str], Awaitable[None]] | None = None,
     ) -> None:
+        self.on_failed = on_failed
         self.sessionmaker = sessionmaker
         self.channels = channels
         self.limiter = limiter
@@ -187,11 +189,12 @@ class OutboxSender:
         assert row.id is not None
         attempts = row.attempts + 1
         values: dict[str, object]
+        failed: str | None = None
         try:
             channel = self.channels.get(row.channel)
             if channel is None:
                 raise PermanentError(f"no channel {row.channel!r} configured")
-            external_id = await channel.send(row.chat_id, row.thread_id, row.method, row.payload)
+            external_id = await channel.send(row)
             values = {
                 "status": "sent",
                 "sent_at": self.clock.now(),
@@ -219,6 +222,7 @@ class OutboxSender:
         except SendError as exc:
             log.warning("outbox %s to %s failed permanently: %s", row.id, row.chat_id, exc)
             values = {"status": "failed", "error": str(exc)}
+            failed = str(exc)
         except Exception as exc:  # a bug must not kill the sender or lose the row
             log.exception("outbox %s: unexpected error", row.id)
             values = {
@@ -229,6 +233,9 @@ class OutboxSender:
         try:
             async with self.sessionmaker() as session:
                 await OutboxRepo(session).transition(row.id, "sending", **values)
+                if failed is not None and self.on_failed is not None:
+                    # Recorded with the row's status: e.g. shown to the officers on the ticket.
+                    await self.on_failed(session, row, failed)
                 await session.commit()
         finally:
             # Only now may the chat's next row go: its status must not be read as "sending"

@@ -137,15 +137,109 @@ TEXTS: dict[str, dict[str, str]] = {
             "Please send PDF, JPG/PNG, Word or Excel."
         ),
     },
+    "contact_button": {"id": "🙋 Hubungi petugas", "en": "🙋 Talk to an officer"},
+    "ticket_opened": {
+        "id": (
+            "Pesan Anda kami teruskan ke petugas dengan nomor tiket <b>{number}</b>. "
+            "Balasan petugas akan muncul di percakapan ini. Anda dapat terus menulis di sini; "
+            "ketik /status untuk melihat status atau /batal untuk membatalkan."
+        ),
+        "en": (
+            "Your message has been passed to our officers as ticket <b>{number}</b>. "
+            "Their reply will appear in this chat. You can keep writing here; "
+            "type /status to see the status or /batal to cancel."
+        ),
+    },
+    "ticket_opened_unanswered": {
+        "id": (
+            "Maaf, saya belum menemukan jawaban yang tepat. Pertanyaan Anda saya teruskan ke "
+            "petugas dengan nomor tiket <b>{number}</b>. Balasan petugas akan muncul di "
+            "percakapan ini; ketik /batal untuk membatalkan."
+        ),
+        "en": (
+            "Sorry, I could not find a reliable answer. I have passed your question to our "
+            "officers as ticket <b>{number}</b>. Their reply will appear in this chat; "
+            "type /batal to cancel."
+        ),
+    },
+    "ticket_exists": {
+        "id": "Anda sudah terhubung dengan petugas (tiket <b>{number}</b>). Silakan tulis pesan Anda di sini.",
+        "en": "You are already connected to our officers (ticket <b>{number}</b>). Just write here.",
+    },
+    "ticket_reopened": {
+        "id": "Tiket <b>{number}</b> dibuka kembali; pesan Anda diteruskan ke petugas.",
+        "en": "Ticket <b>{number}</b> is reopened; your message has been passed to our officers.",
+    },
+    "ticket_limit": {
+        "id": (
+            "Anda masih memiliki {count} tiket yang belum selesai. Mohon tunggu balasan petugas "
+            "atau tutup salah satunya dengan /batal sebelum membuka yang baru."
+        ),
+        "en": (
+            "You still have {count} unfinished tickets. Please wait for our officers or cancel "
+            "one with /batal before opening a new one."
+        ),
+    },
+    "no_staff": {
+        "id": (
+            "Maaf, layanan percakapan dengan petugas belum tersedia. Pertanyaan Anda sudah dicatat."
+        ),
+        "en": "Sorry, chatting with an officer is not available yet. Your question has been recorded.",
+    },
+    "ticket_closed_by_officer": {
+        "id": (
+            "Tiket <b>{number}</b> telah diselesaikan oleh petugas. "
+            "Bagaimana penilaian Anda atas layanan kami?"
+        ),
+        "en": "Ticket <b>{number}</b> has been resolved by our officers. How would you rate our service?",
+    },
+    "rating_1": {"id": "1 · Tidak puas", "en": "1 · Unsatisfied"},
+    "rating_2": {"id": "2 · Kurang puas", "en": "2 · Somewhat unsatisfied"},
+    "rating_3": {"id": "3 · Puas", "en": "3 · Satisfied"},
+    "rating_4": {"id": "4 · Sangat puas", "en": "4 · Very satisfied"},
+    "rating_thanks": {
+        "id": "Terima kasih atas penilaian Anda ({score}/4). 🙏",
+        "en": "Thank you for your rating ({score}/4). 🙏",
+    },
+    "rating_done": {
+        "id": "Penilaian untuk tiket ini sudah tercatat. Terima kasih.",
+        "en": "Your rating for this ticket is already recorded. Thank you.",
+    },
+    "cancelled": {
+        "id": "Tiket <b>{number}</b> dibatalkan. Terima kasih telah menghubungi kami.",
+        "en": "Ticket <b>{number}</b> is cancelled. Thank you for contacting us.",
+    },
+    "nothing_to_cancel": {
+        "id": "Anda tidak memiliki tiket yang sedang terbuka.",
+        "en": "You have no open ticket.",
+    },
+    "status_none": {"id": "Anda belum memiliki tiket.", "en": "You have no tickets yet."},
+    "status_list": {"id": "Tiket Anda:\n{lines}", "en": "Your tickets:\n{lines}"},
+    "status_line": {
+        "id": "• <b>{number}</b> — {status} ({opened})",
+        "en": "• <b>{number}</b> — {status} ({opened})",
+    },
+    "status_one": {
+        "id": "Tiket <b>{number}</b>\nStatus: {status}\nDibuka: {opened}\nPesan awal: {subject}",
+        "en": "Ticket <b>{number}</b>\nStatus: {status}\nOpened: {opened}\nFirst message: {subject}",
+    },
+    "status_not_found": {
+        "id": "Tiket {number} tidak ditemukan di antara tiket Anda.",
+        "en": "Ticket {number} is not among your tickets.",
+    },
+    "status_open": {"id": "menunggu petugas", "en": "waiting for an officer"},
+    "status_assigned": {"id": "ditangani petugas", "en": "with an officer"},
+    "status_waiting": {"id": "dijawab, menunggu tanggapan Anda", "en": "answered, waiting for you"},
+    "status_closed": {"id": "selesai", "en": "closed"},
     "unknown_command": {
         "id": (
             "Perintah {command} tidak dikenal. "
-            "Ketik /start untuk melihat apa yang bisa saya bantu, "
-            "atau langsung tulis pertanyaan Anda."
+            "Perintah yang tersedia: /start, /petugas, /status, /batal. "
+            "Atau langsung tulis pertanyaan Anda."
         ),
         "en": (
             "I don't know the command {command}. "
-            "Type /start to see what I can do, or just type your question."
+            "Available commands: /start, /petugas, /status, /batal. Or just type your question."
         ),
     },
 }
@@ -171,3 +265,69 @@ def t(key: str, lang: str, **values: Any) -> str:
 
 class Markup(str):
     """A string already safe for HTML parse mode (built by us, not typed by a user)."""
+
+
+# Texts for the officers' staff group: Indonesian, the officers' working language.
+STAFF: dict[str, str] = {
+    "card": (
+        "🎫 <b>{number}</b> · {name}\n"
+        "Status: {status}\n"
+        "Petugas: {assignee}\n"
+        "Kanal: {channel} · Dibuka: {opened}\n\n"
+        "{subject}"
+    ),
+    "btn_claim": "🙋 Ambil",
+    "btn_close": "✅ Tutup",
+    "btn_reassign": "🔁 Alihkan",
+    "status_open": "menunggu petugas",
+    "status_assigned": "ditangani",
+    "status_waiting": "menunggu warga",
+    "status_closed": "selesai",
+    "nobody": "— (antrean)",
+    "assigned": "Tiket {number} ditugaskan ke {mention}.",
+    "unassigned": "Belum ada petugas piket: tiket {number} masuk antrean (/antrian).",
+    "claimed": "{mention} mengambil tiket {number}.",
+    "reassigned": "Tiket {number} dialihkan ke {mention} oleh {by}.",
+    "reassign_prompt": "Alihkan tiket {number} ke:",
+    "reassign_nobody": "Tidak ada petugas lain yang terdaftar.",
+    "citizen_followup_reopened": "🔄 Warga menulis lagi; tiket {number} dibuka kembali.",
+    "closed": "✅ Tiket {number} ditutup oleh {by}. Warga diminta memberi penilaian.",
+    "already_closed": "Tiket {number} sudah ditutup.",
+    "cancelled": "❌ Warga membatalkan tiket {number}.",
+    "rated": "⭐ Penilaian warga untuk {number}: {score}/4.",
+    "note_saved": "📝 Catatan internal disimpan; tidak dikirim ke warga.",
+    "note_empty": "Tulis catatannya: /note &lt;teks&gt;",
+    "refused": "Maaf, hanya petugas terdaftar yang dapat melakukan ini.",
+    "not_relayed": "Pesan dari {name} tidak diteruskan ke warga: hanya petugas terdaftar yang dapat membalas.",
+    "no_ticket": "Pesan ini tidak terkait tiket mana pun. Tulis di topik tiket, atau balas (reply) pesan tiketnya.",
+    "ticket_closed_no_relay": "Tiket {number} sudah ditutup; pesan tidak dikirim ke warga.",
+    "delivery_failed": "⚠️ Pesan tidak dapat dikirim ke warga ({error}). Warga mungkin memblokir bot.",
+    "duty_on": "🟢 {mention} sekarang piket.",
+    "duty_off": "⚪ {mention} tidak lagi piket.",
+    "duty_usage": "Gunakan /duty on atau /duty off (alias /piket).",
+    "duty_not_officer": "Hanya petugas terdaftar di [staff] officers yang dapat piket.",
+    "queue_empty": "Antrean kosong: semua tiket terbuka sudah ada petugasnya.",
+    "queue": "Tiket tanpa petugas ({count}):\n{lines}",
+    "queue_line": "• <b>{number}</b> · {name} · {opened}",
+    "on_duty_now": "Petugas piket: {names}",
+    "reload_ok": "🔄 Basis pengetahuan FAQ dimuat ulang: {count} entri.",
+    "reload_failed": "⚠️ FAQ tidak dimuat ulang, yang lama tetap dipakai: {error}",
+    "button_stale": "Tombol ini sudah tidak berlaku.",
+    "done": "Beres.",
+}
+
+
+def st(key: str, **values: Any) -> str:
+    """A staff-group text with escaped ``values`` (pass Markup for trusted HTML)."""
+    safe = {
+        k: v if isinstance(v, Markup) else html.escape(str(v), quote=False)
+        for k, v in values.items()
+    }
+    return STAFF[key].format(**safe)
+
+
+def mention(user_id: int, name: str) -> Markup:
+    """A mention that works without a username (https://core.telegram.org/bots/api#html-style)."""
+    return Markup(
+        f'<a href="tg://user?id={int(user_id)}">{html.escape(name or str(user_id), quote=False)}</a>'
+    )

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+
+from storage.migrate import alembic_config
+
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
 
@@ -79,7 +83,8 @@ def test_db_upgrade_creates_the_sqlite_database(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "revision 0001" in result.stdout
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f"revision {head}" in result.stdout
     assert (tmp_path / "x.db").exists()
 
 

@@ -33,9 +33,8 @@ class ScriptedChannel:
         self.probes: dict[str, str | bool | None] = {}  # text -> verdict
         self.probed: list[tuple[str, list[int]]] = []
 
-    async def send(
-        self, chat_id: str, thread_id: int | None, method: str, payload: dict[str, Any]
-    ) -> str:
+    async def send(self, row: Outbox) -> str:
+        chat_id, payload = row.chat_id, row.payload
         started = time.monotonic()  # when the request would reach the platform
         await asyncio.sleep(self.delay)
         failures = self.script.get(payload["text"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from storage.models import Outbox
+
 
 class SendError(Exception):
     """Base of send failures; ``str()`` must never contain secrets."""
@@ -26,9 +28,7 @@ class PermanentError(SendError):
 
 
 class ChannelSender(Protocol):
-    async def send(
-        self, chat_id: str, thread_id: int | None, method: str, payload: dict[str, Any]
-    ) -> str:
+    async def send(self, row: Outbox) -> str:
         """Deliver one outbox row; return the platform's message id."""
         ...
 

@@ -20,13 +20,21 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import GetUpdates
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import PermanentError, RetryLater, TransientError
 from bot.core.dto import Contact, Inbound
-from storage.models import Inbox
+from storage.models import Citizen, Inbox, Outbox, Ticket
 from storage.repositories import InboxRepo
 
 log = logging.getLogger(__name__)
@@ -108,8 +116,18 @@ NOT_MODIFIED = "message is not modified"
 class TelegramSender:
     """Sends outbox rows through the Bot API and maps its errors to retry decisions."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        staff_chat_id: int | None,
+        on_topic_lost: Callable[[int | None], Awaitable[None]] | None = None,
+    ) -> None:
         self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.staff_chat_id = staff_chat_id
+        # Called (ticket id) when a ticket's topic is gone, to post its card in the new one.
+        self.on_topic_lost = on_topic_lost
 
     async def probe(
         self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
@@ -145,21 +163,12 @@ class TelegramSender:
             return False
         return None
 
-    async def send(
-        self, chat_id: str, thread_id: int | None, method: str, payload: dict[str, Any]
-    ) -> str:
+    async def send(self, row: Outbox) -> str:
         try:
-            if method == "text":
-                sent = await self.bot.send_message(
-                    chat_id=int(chat_id),
-                    text=payload["text"],
-                    parse_mode=payload.get("parse_mode"),
-                    message_thread_id=thread_id,
-                    reply_markup=keyboard(payload.get("buttons")),
-                    disable_notification=payload.get("silent", False),
-                )
-                return str(sent.message_id)
-            raise PermanentError(f"unknown outbox method {method!r}")
+            if row.ticket_id is not None and self.staff_chat_id is not None:
+                if row.chat_id == str(self.staff_chat_id):
+                    return await self._send_staff(row)
+            return await self._deliver(row, int(row.chat_id), row.thread_id, None)
         except TelegramRetryAfter as exc:
             raise RetryLater(float(exc.retry_after), "429 Too Many Requests") from None
         except (TelegramForbiddenError, TelegramNotFound) as exc:
@@ -171,6 +180,120 @@ class TelegramSender:
             raise TransientError("unauthorized: check the bot token") from None
         except (TelegramNetworkError, TelegramServerError) as exc:
             raise TransientError(type(exc).__name__) from None
+
+    async def _deliver(
+        self, row: Outbox, chat_id: int, thread_id: int | None, reply_to: int | None
+    ) -> str:
+        payload = row.payload
+        silent = bool(payload.get("silent", False))
+        reply = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        if row.method in ("text", "edit_card"):
+            sent = await self.bot.send_message(
+                chat_id=chat_id,
+                text=payload["text"],
+                parse_mode=payload.get("parse_mode"),
+                message_thread_id=thread_id,
+                reply_markup=keyboard(payload.get("buttons")),
+                disable_notification=silent,
+                reply_parameters=reply,
+            )
+            return str(sent.message_id)
+        if row.method == "copy":
+            copied = await self.bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=int(payload["from_chat_id"]),
+                message_id=int(payload["message_id"]),
+                message_thread_id=thread_id,
+                disable_notification=silent,
+                reply_parameters=reply,
+            )
+            return str(copied.message_id)
+        raise PermanentError(f"unknown outbox method {row.method!r}")
+
+    # -- the staff group: topics, cards, fallbacks ------------------------------------------
+
+    async def _send_staff(self, row: Outbox) -> str:
+        """A ticket's message in the staff group, in the ticket's topic (made on first use)."""
+        assert self.staff_chat_id is not None and row.ticket_id is not None
+        ticket, citizen_name = await self._ticket(row.ticket_id)
+        chat = self.staff_chat_id
+        thread = await self._ensure_topic(ticket, citizen_name)
+        new_card = bool(row.payload.get("card")) or row.method == "edit_card"
+        # Without topics, a ticket's messages answer its card so officers see which is which.
+        reply_to = None if thread or new_card else ticket.card_message_id
+        try:
+            if row.method == "edit_card" and ticket.card_message_id is not None:
+                try:
+                    await self.bot.edit_message_text(
+                        chat_id=chat,
+                        message_id=ticket.card_message_id,
+                        text=row.payload["text"],
+                        parse_mode=row.payload.get("parse_mode"),
+                        reply_markup=keyboard(row.payload.get("buttons")),
+                    )
+                    return str(ticket.card_message_id)
+                except TelegramBadRequest as exc:
+                    if NOT_MODIFIED in exc.message:
+                        return str(ticket.card_message_id)
+                    if "not found" not in exc.message:
+                        raise
+                    # The card was deleted: post it again below.
+            message_id = await self._deliver(row, chat, thread, reply_to)
+        except TelegramBadRequest as exc:
+            if thread is not None and _topic_gone(exc.message):
+                # The topic was deleted (or closed by hand): make a new one and try again.
+                log.warning("topic of %s is gone (%s); new topic", ticket.number, exc.message)
+                await self._update_ticket(ticket.id, topic_id=None, card_message_id=None)
+                if self.on_topic_lost is not None:
+                    await self.on_topic_lost(ticket.id)
+                raise RetryLater(0.0, "topic gone") from None
+            raise
+        if new_card:
+            await self._update_ticket(ticket.id, card_message_id=int(message_id))
+        return message_id
+
+    async def _ensure_topic(self, ticket: Ticket, citizen_name: str) -> int | None:
+        """The ticket's forum topic, made now if needed; None when the group has no topics."""
+        assert self.staff_chat_id is not None
+        if ticket.topic_id is not None:
+            return ticket.topic_id or None  # 0 marks "this group is not a forum"
+        name = f"{ticket.number} · {citizen_name}"[:128]  # Telegram's limit for topic names
+        try:
+            topic = await self.bot.create_forum_topic(chat_id=self.staff_chat_id, name=name)
+        except TelegramBadRequest as exc:
+            if "not a forum" not in exc.message and "TOPICS_DISABLED" not in exc.message.upper():
+                raise
+            log.warning("staff group has no topics; tickets go to the group as cards")
+            await self._update_ticket(ticket.id, topic_id=0)
+            ticket.topic_id = 0
+            return None
+        await self._update_ticket(ticket.id, topic_id=topic.message_thread_id)
+        ticket.topic_id = topic.message_thread_id
+        return topic.message_thread_id
+
+    async def _ticket(self, ticket_id: int) -> tuple[Ticket, str]:
+        async with self.sessionmaker() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise PermanentError(f"ticket {ticket_id} does not exist")
+            citizen = await session.get(Citizen, ticket.citizen_id)
+            return ticket, (citizen.name if citizen else "")
+
+    async def _update_ticket(self, ticket_id: int | None, **values: Any) -> None:
+        async with self.sessionmaker() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(Ticket).where(col(Ticket.id) == ticket_id).values(**values)
+            )
+            await session.commit()
+
+
+def _topic_gone(description: str) -> bool:
+    text = description.lower()
+    return "thread not found" in text or "topic_deleted" in text or "topic_closed" in text
 
 
 def chat_key_of(update: Update) -> str:

@@ -9,20 +9,22 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
-from bot.core.dto import Button, Contact, Inbound, Reply
+from bot.core.dto import Button, Contact, Inbound
 from bot.core.faq_service import FaqService
+from bot.core.intents import wants_person
+from bot.core.postman import Postman
+from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize
-from storage.models import Citizen, Message, Outbox, UnansweredQuestion
-from storage.repositories import CitizenRepo, MessageRepo, OutboxRepo, UnansweredRepo
+from storage.models import Citizen, Message, Ticket, UnansweredQuestion
+from storage.repositories import CitizenRepo, MessageRepo, UnansweredRepo
 
 log = logging.getLogger(__name__)
 
-# Replies to citizens go before bulk pushes (digests, reminders) in the outbox.
-PRIORITY_REPLY = 0
-PRIORITY_BULK = 10
 FAQ_CALLBACK_PREFIX = "faq:"
+CONTACT_CALLBACK = "petugas"
 
 
 def faq_callback_data(entry_id: str) -> str:
@@ -36,6 +38,9 @@ class Desk:
         *,
         faq: FaqService,
         clock: Clock,
+        postman: Postman,
+        tickets: TicketService,
+        codec: CallbackCodec,
         office_name: str,
         default_language: str = "id",
         max_text_length: int = 4000,
@@ -46,6 +51,9 @@ class Desk:
     ) -> None:
         self.faq = faq
         self.clock = clock
+        self.postman = postman
+        self.tickets = tickets
+        self.codec = codec
         self.office_name = office_name
         self.default_language = default_language
         self.max_text_length = max_text_length
@@ -58,42 +66,73 @@ class Desk:
     # -- use cases -----------------------------------------------------------------------
 
     async def start(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang = await self._receive(session, event)
+        citizen, lang, _ = await self._receive(session, event)
         if citizen is not None:
             name = event.contact.name or ("Sobat" if lang == "id" else "there")
-            reply = Reply(t("start", lang, name=name, office=self.office_name))
-            await self._reply(session, citizen, reply)
+            await self._say(session, citizen, t("start", lang, name=name, office=self.office_name))
         await self._commit(session)
 
     async def ask(self, session: AsyncSession, event: Inbound) -> None:
-        """A free-text question: answer from the FAQ, or record it as unanswered."""
-        citizen, lang = await self._receive(session, event)
+        """Free text: relayed while a ticket is open, else answered from the FAQ, else a ticket."""
+        citizen, lang, message = await self._receive(session, event)
         if citizen is not None:
             text = event.text.strip()
             if not text:
-                await self._reply(session, citizen, Reply(t("empty", lang)))
+                await self._say(session, citizen, t("empty", lang))
             elif len(text) > self.max_text_length:
-                reply = t("too_long", lang, length=len(text), limit=self.max_text_length)
-                await self._reply(session, citizen, Reply(reply))
-            else:
-                await self._answer(session, citizen, lang, text)
+                limit = self.max_text_length
+                await self._say(
+                    session, citizen, t("too_long", lang, length=len(text), limit=limit)
+                )
+            elif not await self._relay_if_in_ticket(session, citizen, event, message):
+                await self._answer(session, citizen, lang, event, message)
         await self._commit(session)
 
-    async def pick_faq(self, session: AsyncSession, event: Inbound, data: str) -> None:
-        """The citizen chose one entry offered as a button after an ambiguous match."""
-        citizen, lang = await self._receive(session, event)
+    async def call_officer(self, session: AsyncSession, event: Inbound) -> None:
+        """/petugas or the "Hubungi petugas" button."""
+        citizen, lang, message = await self._receive(session, event)
         if citizen is not None:
-            entry = self._entry_for_callback(data)
-            if entry is None:
-                await self._reply(session, citizen, Reply(t("faq_stale_choice", lang)))
+            await self._open_ticket(session, citizen, lang, event, message, unanswered=False)
+        await self._commit(session)
+
+    async def cancel(self, session: AsyncSession, event: Inbound) -> None:
+        citizen, lang, _ = await self._receive(session, event)
+        if citizen is not None:
+            await self.tickets.cancel(session, citizen, lang)
+        await self._commit(session)
+
+    async def status(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
+        citizen, lang, _ = await self._receive(session, event)
+        if citizen is not None:
+            await self.tickets.status(session, citizen, lang, number)
+        await self._commit(session)
+
+    async def button(self, session: AsyncSession, event: Inbound, data: str) -> None:
+        """An inline button of a citizen: FAQ choice, contact, or a signed rating."""
+        citizen, lang, message = await self._receive(session, event)
+        if citizen is not None:
+            if data.startswith(FAQ_CALLBACK_PREFIX):
+                entry = self._entry_for_callback(data)
+                if entry is None:
+                    await self._say(session, citizen, t("faq_stale_choice", lang))
+                else:
+                    await self._send_answer(session, citizen, lang, entry, None)
+            elif data == CONTACT_CALLBACK:
+                await self._open_ticket(session, citizen, lang, event, message, unanswered=False)
             else:
-                reply = self._answer_reply(entry, lang)
-                await self._reply(session, citizen, reply, entry_id=entry.id)
+                action = self.codec.unpack(data)
+                if action is not None and action.name == "r" and len(action.args) == 2:
+                    ticket_id, score = action.args
+                    if ticket_id.isdigit() and score.isdigit():
+                        await self.tickets.rate(session, citizen, lang, int(ticket_id), int(score))
+                else:
+                    await self._say(session, citizen, t("faq_stale_choice", lang))
         await self._commit(session)
 
     async def media(self, session: AsyncSession, event: Inbound) -> None:
-        """A photo or document: kept when of an accepted type and size, refused otherwise."""
-        citizen, lang = await self._receive(session, event, keep_media=self._accepts(event))
+        """A photo or document: relayed in a ticket, else kept or refused by type and size."""
+        accepted = self._accepts(event)
+        citizen, lang, message = await self._receive(session, event, keep_media=accepted)
         if citizen is not None:
             name = event.file_name or event.kind
             size = event.file_size or 0
@@ -105,31 +144,34 @@ class Desk:
                     size=f"{size / 1048576:.1f}",
                     limit=f"{self.max_document_bytes / 1048576:g}",
                 )
-            elif not self._accepts(event):
-                reply = t("document_refused", lang, name=name)
-            else:
-                reply = t("document_saved", lang, name=name)
-            await self._reply(session, citizen, Reply(reply))
+                await self._say(session, citizen, reply)
+            elif not accepted:
+                await self._say(session, citizen, t("document_refused", lang, name=name))
+            elif not await self._relay_if_in_ticket(session, citizen, event, message):
+                await self._say(session, citizen, t("document_saved", lang, name=name))
         await self._commit(session)
 
     async def unsupported(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang = await self._receive(session, event)
-        if citizen is not None:
-            await self._reply(session, citizen, Reply(t("unsupported", lang)))
+        """Stickers, voice, locations...: relayed in a ticket (officers can listen), else a
+        polite note that only text is read."""
+        citizen, lang, message = await self._receive(session, event)
+        if citizen is not None and not await self._relay_if_in_ticket(
+            session, citizen, event, message
+        ):
+            await self._say(session, citizen, t("unsupported", lang))
         await self._commit(session)
 
     async def edited(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang = await self._receive(session, event)
+        citizen, lang, _ = await self._receive(session, event)
         if citizen is not None:
-            await self._reply(session, citizen, Reply(t("edited", lang)))
+            await self._say(session, citizen, t("edited", lang))
         await self._commit(session)
 
     async def unknown_command(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang = await self._receive(session, event)
+        citizen, lang, _ = await self._receive(session, event)
         if citizen is not None:
             command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
-            reply = Reply(t("unknown_command", lang, command=command))
-            await self._reply(session, citizen, reply)
+            await self._say(session, citizen, t("unknown_command", lang, command=command))
         await self._commit(session)
 
     # -- helpers -------------------------------------------------------------------------
@@ -141,7 +183,7 @@ class Desk:
 
     async def _receive(
         self, session: AsyncSession, event: Inbound, *, keep_media: bool = True
-    ) -> tuple[Citizen | None, str]:
+    ) -> tuple[Citizen | None, str, Message]:
         """Store the inbound message; the citizen, or None when flood control holds the reply."""
         now = self.clock.now()
         contact: Contact = event.contact
@@ -156,7 +198,7 @@ class Desk:
         )
         assert citizen.id is not None
         messages = MessageRepo(session)
-        await messages.add(
+        message = await messages.add(
             Message(
                 citizen_id=citizen.id,
                 channel=contact.channel,
@@ -172,25 +214,72 @@ class Desk:
         if recent > self.messages_per_minute:
             # Stored, not answered; the one notice goes with the first message over the limit.
             if recent == self.messages_per_minute + 1:
-                await self._reply(session, citizen, Reply(t("flood", lang)))
-            return None, lang
-        return citizen, lang
+                await self._say(session, citizen, t("flood", lang))
+            return None, lang, message
+        return citizen, lang, message
 
-    async def _answer(self, session: AsyncSession, citizen: Citizen, lang: str, text: str) -> None:
+    async def _active_ticket(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
+        if not self.tickets.enabled:
+            return None
+        ticket = await self.tickets.open_ticket_of(session, citizen)
+        return ticket or await self.tickets.reopenable_ticket_of(session, citizen)
+
+    async def _relay_if_in_ticket(
+        self, session: AsyncSession, citizen: Citizen, event: Inbound, message: Message
+    ) -> bool:
+        ticket = await self._active_ticket(session, citizen)
+        if ticket is None:
+            return False
+        message.ticket_id = ticket.id
+        await self.tickets.relay_in(session, ticket, citizen, event)
+        return True
+
+    async def _open_ticket(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        lang: str,
+        event: Inbound,
+        message: Message,
+        *,
+        unanswered: bool,
+    ) -> None:
+        if not self.tickets.enabled:
+            await self._say(
+                session, citizen, t("no_staff" if not unanswered else "faq_abstain", lang)
+            )
+            return
+        existing = await self.tickets.open_ticket_of(session, citizen)
+        if existing is not None:
+            await self._say(session, citizen, t("ticket_exists", lang, number=existing.number))
+            return
+        ticket = await self.tickets.open(session, citizen, lang, event, unanswered=unanswered)
+        if ticket is not None:
+            message.ticket_id = ticket.id
+
+    async def _answer(
+        self, session: AsyncSession, citizen: Citizen, lang: str, event: Inbound, message: Message
+    ) -> None:
+        text = event.text.strip()
+        if wants_person(text):
+            await self._open_ticket(session, citizen, lang, event, message, unanswered=False)
+            return
         match = self.faq.match(text)
         if match.outcome == "greeting":
-            await self._reply(session, citizen, Reply(t("greeting", lang)))
+            await self._say(session, citizen, t("greeting", lang))
         elif match.outcome == "thanks":
-            await self._reply(session, citizen, Reply(t("thanks", lang)))
+            await self._say(session, citizen, t("thanks", lang))
         elif match.outcome == "answer" and match.entry is not None:
-            reply = self._answer_reply(match.entry, lang)
-            await self._reply(session, citizen, reply, entry_id=match.entry.id, score=match.score)
+            await self._send_answer(session, citizen, lang, match.entry, match.score)
         elif match.outcome == "ambiguous" and match.entry is not None:
             options = [match.entry, *(entry for entry, _ in match.alternatives[:2])]
             buttons = tuple(
                 (Button(label=_button_label(e), data=faq_callback_data(e.id)),) for e in options
             )
-            await self._reply(session, citizen, Reply(t("faq_ambiguous", lang), buttons=buttons))
+            buttons += ((self._contact_button(lang),),)
+            await self.postman.to_citizen(
+                session, citizen, t("faq_ambiguous", lang), buttons=buttons
+            )
         else:
             assert citizen.id is not None
             best = match.entry or (match.alternatives[0][0] if match.alternatives else None)
@@ -204,10 +293,19 @@ class Desk:
                     created_at=self.clock.now(),
                 )
             )
-            await self._reply(session, citizen, Reply(t("faq_abstain", lang)))
+            await self._open_ticket(session, citizen, lang, event, message, unanswered=True)
 
-    def _answer_reply(self, entry: Entry, lang: str) -> Reply:
-        return Reply(t("faq_answer", lang, answer=entry.answer.strip()))
+    async def _send_answer(
+        self, session: AsyncSession, citizen: Citizen, lang: str, entry: Entry, score: float | None
+    ) -> None:
+        html = t("faq_answer", lang, answer=entry.answer.strip())
+        buttons = ((self._contact_button(lang),),) if self.tickets.enabled else None
+        await self.postman.to_citizen(
+            session, citizen, html, buttons=buttons, entry_id=entry.id, score=score
+        )
+
+    def _contact_button(self, lang: str) -> Button:
+        return Button(label=t("contact_button", lang), data=CONTACT_CALLBACK)
 
     def _entry_for_callback(self, data: str) -> Entry | None:
         for entry in self.faq.kb.entries:
@@ -215,47 +313,8 @@ class Desk:
                 return entry
         return None
 
-    async def _reply(
-        self,
-        session: AsyncSession,
-        citizen: Citizen,
-        reply: Reply,
-        *,
-        entry_id: str | None = None,
-        score: float | None = None,
-        priority: int = PRIORITY_REPLY,
-    ) -> None:
-        """Store the outgoing message in the transcript and queue it in the outbox."""
-        assert citizen.id is not None
-        now = self.clock.now()
-        message = await MessageRepo(session).add(
-            Message(
-                citizen_id=citizen.id,
-                channel=citizen.channel,
-                direction="out",
-                text=reply.html,
-                faq_entry_id=entry_id,
-                faq_score=score,
-                created_at=now,
-            )
-        )
-        payload: dict[str, object] = {"text": reply.html, "parse_mode": "HTML"}
-        if reply.buttons:
-            payload["buttons"] = [
-                [{"label": b.label, "data": b.data} for b in row] for row in reply.buttons
-            ]
-        await OutboxRepo(session).add(
-            Outbox(
-                channel=citizen.channel,
-                chat_id=citizen.external_id,
-                method="text",
-                payload=payload,
-                priority=priority,
-                not_before=now,
-                created_at=now,
-                message_id=message.id,
-            )
-        )
+    async def _say(self, session: AsyncSession, citizen: Citizen, html: str) -> None:
+        await self.postman.to_citizen(session, citizen, html)
 
     async def _commit(self, session: AsyncSession) -> None:
         await session.commit()

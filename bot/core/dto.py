@@ -42,3 +42,18 @@ class Reply:
 
     html: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffEvent:
+    """A message or button press of someone in the staff group."""
+
+    chat_id: int
+    message_id: int
+    user_id: int
+    user_name: str
+    username: str | None = None
+    thread_id: int | None = None  # the forum topic, when the message is in one
+    reply_to_message_id: int | None = None
+    kind: str = "text"
+    text: str = ""

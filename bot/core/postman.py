@@ -1,0 +1,170 @@
+"""Writes outgoing messages: the transcript row and the outbox row, in the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.dto import Button
+from storage.models import Citizen, Message, Outbox, Ticket
+from storage.repositories import MessageRepo, OutboxRepo
+
+# Replies to citizens go before bulk pushes (digests, reminders) in the outbox; a ticket's
+# card goes before anything else for its topic.
+PRIORITY_CARD = -1
+PRIORITY_REPLY = 0
+PRIORITY_BULK = 10
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+def _buttons(buttons: Buttons | None) -> list[list[dict[str, str]]] | None:
+    if not buttons:
+        return None
+    return [[{"label": b.label, "data": b.data} for b in row] for row in buttons]
+
+
+class Postman:
+    def __init__(self, clock: Clock, staff_chat_id: int | None) -> None:
+        self.clock = clock
+        self.staff_chat_id = staff_chat_id
+
+    async def to_citizen(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        html: str,
+        *,
+        buttons: Buttons | None = None,
+        ticket: Ticket | None = None,
+        author_id: int | None = None,
+        entry_id: str | None = None,
+        score: float | None = None,
+        priority: int = PRIORITY_REPLY,
+    ) -> None:
+        payload: dict[str, Any] = {"text": html, "parse_mode": "HTML"}
+        if buttons:
+            payload["buttons"] = _buttons(buttons)
+        await self._citizen_row(
+            session, citizen, "text", payload, html, ticket, author_id, entry_id, score, priority
+        )
+
+    async def copy_to_citizen(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        *,
+        from_chat_id: int,
+        message_id: int,
+        kind: str,
+        text: str,
+        ticket: Ticket,
+        author_id: int,
+    ) -> None:
+        """An officer's message (any kind) copied, so the officer's account stays private."""
+        payload = {"from_chat_id": from_chat_id, "message_id": message_id, "kind": kind}
+        await self._citizen_row(
+            session, citizen, "copy", payload, text, ticket, author_id, None, None, PRIORITY_REPLY
+        )
+
+    async def _citizen_row(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        method: str,
+        payload: dict[str, Any],
+        text: str,
+        ticket: Ticket | None,
+        author_id: int | None,
+        entry_id: str | None,
+        score: float | None,
+        priority: int,
+    ) -> None:
+        assert citizen.id is not None
+        now = self.clock.now()
+        message = await MessageRepo(session).add(
+            Message(
+                citizen_id=citizen.id,
+                channel=citizen.channel,
+                direction="out",
+                kind=payload.get("kind", "text"),
+                text=text,
+                faq_entry_id=entry_id,
+                faq_score=score,
+                ticket_id=ticket.id if ticket else None,
+                author_id=author_id,
+                created_at=now,
+            )
+        )
+        await OutboxRepo(session).add(
+            Outbox(
+                channel=citizen.channel,
+                chat_id=citizen.external_id,
+                method=method,
+                payload=payload,
+                priority=priority,
+                not_before=now,
+                created_at=now,
+                message_id=message.id,
+                ticket_id=ticket.id if ticket else None,
+            )
+        )
+
+    async def to_staff(
+        self,
+        session: AsyncSession,
+        html: str,
+        *,
+        ticket: Ticket | None = None,
+        thread_id: int | None = None,
+        buttons: Buttons | None = None,
+        card: bool = False,
+        edit_card: bool = False,
+        silent: bool = False,
+    ) -> None:
+        """A message in the staff group: in the ticket's topic when a ticket is given (the
+        sender finds or makes the topic at send time), else in ``thread_id``."""
+        if self.staff_chat_id is None:
+            return
+        payload: dict[str, Any] = {"text": html, "parse_mode": "HTML", "silent": silent}
+        if buttons:
+            payload["buttons"] = _buttons(buttons)
+        if card:
+            payload["card"] = True
+        method = "edit_card" if edit_card else "text"
+        await self._staff_row(session, method, payload, ticket, thread_id, card)
+
+    async def copy_to_staff(
+        self, session: AsyncSession, ticket: Ticket, *, from_chat_id: str, message_id: int
+    ) -> None:
+        """A citizen's follow-up (any kind) copied into the ticket's topic."""
+        if self.staff_chat_id is None:
+            return
+        payload = {"from_chat_id": int(from_chat_id), "message_id": message_id, "silent": True}
+        await self._staff_row(session, "copy", payload, ticket, None, False)
+
+    async def _staff_row(
+        self,
+        session: AsyncSession,
+        method: str,
+        payload: dict[str, Any],
+        ticket: Ticket | None,
+        thread_id: int | None,
+        card: bool,
+    ) -> None:
+        now = self.clock.now()
+        await OutboxRepo(session).add(
+            Outbox(
+                channel="telegram",
+                chat_id=str(self.staff_chat_id),
+                thread_id=thread_id,
+                method=method,
+                payload=payload,
+                priority=PRIORITY_CARD if card else PRIORITY_REPLY,
+                not_before=now,
+                created_at=now,
+                ticket_id=ticket.id if ticket else None,
+            )
+        )

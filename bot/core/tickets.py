@@ -1,0 +1,579 @@
+"""Live handoff: tickets, routing to the officer on duty, relaying both ways, closing, rating.
+
+Telegram-free: callers pass plain DTOs; outgoing messages go through the Postman into the
+outbox within the caller's transaction. Use cases end with a commit (see Desk/StaffDesk).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.callbacks import CallbackCodec
+from bot.core.clock import Clock
+from bot.core.dto import Button, Inbound
+from bot.core.postman import Postman
+from bot.core.roster import Roster
+from bot.texts import Markup, mention, st, t
+from storage.models import Citizen, Counter, Officer, Outbox, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("open", "assigned", "waiting")
+SUBJECT_PREVIEW = 600
+
+
+async def next_number(session: AsyncSession, prefix: str, year: int) -> str:
+    """{prefix}-{yyyy}-{seq:06d}; the counter row is bumped atomically, so a number is never
+    issued twice, even by two replicas at once (the upsert locks the row until commit)."""
+    name = f"{prefix}-{year}"
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Counter)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+    value = (await session.exec(stmt)).scalar_one()  # type: ignore[call-overload]
+    return f"{name}-{value:06d}"
+
+
+class TicketService:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        postman: Postman,
+        roster: Roster,
+        codec: CallbackCodec,
+        officers: Sequence[int],
+        coordinators: Sequence[int],
+        prefix: str,
+        reopen_within: timedelta,
+        timezone: str,
+        max_open_per_citizen: int,
+    ) -> None:
+        self.clock = clock
+        self.postman = postman
+        self.roster = roster
+        self.codec = codec
+        self.officers = frozenset(officers)
+        self.staff = frozenset(officers) | frozenset(coordinators)
+        self.prefix = prefix
+        self.reopen_within = reopen_within
+        self.zone = ZoneInfo(timezone)
+        self.max_open_per_citizen = max_open_per_citizen
+
+    @property
+    def enabled(self) -> bool:
+        return self.postman.staff_chat_id is not None
+
+    # -- lookups --------------------------------------------------------------------------
+
+    async def open_ticket_of(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
+        stmt = (
+            select(Ticket)
+            .where(Ticket.citizen_id == citizen.id, col(Ticket.status).in_(OPEN_STATUSES))
+            .order_by(col(Ticket.id).desc())
+        )
+        return (await session.exec(stmt)).first()
+
+    async def reopenable_ticket_of(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
+        """The citizen's ticket closed by an officer within the reopen window, if any."""
+        since = self.clock.now() - self.reopen_within
+        stmt = (
+            select(Ticket)
+            .where(
+                Ticket.citizen_id == citizen.id,
+                Ticket.status == "closed",
+                Ticket.close_reason == "officer",
+                col(Ticket.closed_at) >= since,
+            )
+            .order_by(col(Ticket.id).desc())
+        )
+        return (await session.exec(stmt)).first()
+
+    async def by_topic(self, session: AsyncSession, chat_id: int, topic_id: int) -> Ticket | None:
+        stmt = select(Ticket).where(Ticket.staff_chat_id == chat_id, Ticket.topic_id == topic_id)
+        return (await session.exec(stmt.order_by(col(Ticket.id).desc()))).first()
+
+    async def by_staff_message(
+        self, session: AsyncSession, chat_id: int, message_id: int
+    ) -> Ticket | None:
+        """The ticket a staff-group message of ours belongs to (for reply-based answering)."""
+        stmt = select(Outbox.ticket_id).where(
+            Outbox.chat_id == str(chat_id),
+            Outbox.external_message_id == str(message_id),
+            col(Outbox.ticket_id).is_not(None),
+        )
+        ticket_id = (await session.exec(stmt)).first()
+        if ticket_id is None:
+            stmt2 = select(Ticket).where(
+                Ticket.staff_chat_id == chat_id, Ticket.card_message_id == message_id
+            )
+            return (await session.exec(stmt2)).first()
+        return await session.get(Ticket, ticket_id)
+
+    async def citizen_of(self, session: AsyncSession, ticket: Ticket) -> Citizen:
+        citizen = await session.get(Citizen, ticket.citizen_id)
+        assert citizen is not None
+        return citizen
+
+    # -- citizen side -----------------------------------------------------------------------
+
+    async def open(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        lang: str,
+        event: Inbound,
+        *,
+        unanswered: bool,
+    ) -> Ticket | None:
+        """Open a ticket for the citizen and route it; None when over the open-ticket limit."""
+        assert citizen.id is not None
+        now = self.clock.now()
+        count = (
+            await session.exec(
+                select(func.count()).where(
+                    Ticket.citizen_id == citizen.id, col(Ticket.status).in_(OPEN_STATUSES)
+                )
+            )
+        ).one()
+        if count >= self.max_open_per_citizen:
+            await self.postman.to_citizen(session, citizen, t("ticket_limit", lang, count=count))
+            return None
+        number = await next_number(session, self.prefix, now.astimezone(self.zone).year)
+        subject = event.text.strip() or f"[{event.kind}]"
+        ticket = Ticket(
+            number=number,
+            kind=self.prefix,
+            citizen_id=citizen.id,
+            channel=citizen.channel,
+            status="open",
+            staff_chat_id=self.postman.staff_chat_id,
+            subject=subject,
+            created_at=now,
+            updated_at=now,
+            last_citizen_at=now,
+        )
+        session.add(ticket)
+        await session.flush()
+        await self._event(
+            session, ticket, "citizen", "opened", "unanswered" if unanswered else "asked"
+        )
+        assignee = await self._pick_officer(session)
+        if assignee is not None:
+            ticket.assignee_id = assignee
+            ticket.status = "assigned"
+            await self._event(session, ticket, "system", "assigned", str(assignee))
+        key = "ticket_opened_unanswered" if unanswered else "ticket_opened"
+        await self.postman.to_citizen(session, citizen, t(key, lang, number=number), ticket=ticket)
+        await self._post_card(session, ticket, citizen)
+        if assignee is not None:
+            name = await self._officer_name(session, assignee)
+            await self.postman.to_staff(
+                session,
+                st("assigned", number=number, mention=mention(assignee, name)),
+                ticket=ticket,
+            )
+        else:
+            await self.postman.to_staff(session, st("unassigned", number=number), ticket=ticket)
+        if event.kind not in ("text", "command"):
+            # A photo or document that opened the ticket reaches the officers as it is.
+            await self.relay_in(session, ticket, citizen, event, record=False)
+        return ticket
+
+    async def relay_in(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        citizen: Citizen,
+        event: Inbound,
+        *,
+        record: bool = True,
+    ) -> None:
+        """A citizen's follow-up: copied silently into the ticket's topic, not FAQ-matched."""
+        now = self.clock.now()
+        if ticket.status == "closed":
+            ticket.status = "assigned" if ticket.assignee_id else "open"
+            ticket.closed_at = None
+            ticket.close_reason = None
+            await self._event(session, ticket, "citizen", "reopened", "")
+            await self.postman.to_staff(
+                session, st("citizen_followup_reopened", number=ticket.number), ticket=ticket
+            )
+            lang = citizen.language
+            await self.postman.to_citizen(
+                session, citizen, t("ticket_reopened", lang, number=ticket.number), ticket=ticket
+            )
+            await self._refresh_card(session, ticket, citizen)
+        elif ticket.status == "waiting":
+            ticket.status = "assigned" if ticket.assignee_id else "open"
+        ticket.last_citizen_at = now
+        ticket.updated_at = now
+        if record:
+            await self._event(session, ticket, "citizen", "message", event.kind)
+        if event.external_message_id is not None:
+            await self.postman.copy_to_staff(
+                session,
+                ticket,
+                from_chat_id=citizen.external_id,
+                message_id=int(event.external_message_id),
+            )
+
+    async def cancel(self, session: AsyncSession, citizen: Citizen, lang: str) -> None:
+        ticket = await self.open_ticket_of(session, citizen)
+        if ticket is None:
+            await self.postman.to_citizen(session, citizen, t("nothing_to_cancel", lang))
+            return
+        await self._close(session, ticket, "citizen", "citizen")
+        await self.postman.to_citizen(
+            session, citizen, t("cancelled", lang, number=ticket.number), ticket=ticket
+        )
+        await self.postman.to_staff(session, st("cancelled", number=ticket.number), ticket=ticket)
+        await self._refresh_card(session, ticket, citizen)
+
+    async def status(
+        self, session: AsyncSession, citizen: Citizen, lang: str, number: str | None
+    ) -> None:
+        """The citizen's own tickets only: another citizen's number reads as not found."""
+        stmt = select(Ticket).where(Ticket.citizen_id == citizen.id)
+        if number:
+            wanted = number.strip().upper()
+            ticket = (await session.exec(stmt.where(Ticket.number == wanted))).first()
+            if ticket is None:
+                text = t("status_not_found", lang, number=wanted[:40])
+            else:
+                subject = ticket.subject[:200]
+                text = t(
+                    "status_one",
+                    lang,
+                    number=ticket.number,
+                    status=t(f"status_{ticket.status}", lang),
+                    opened=self._local(ticket.created_at),
+                    subject=subject,
+                )
+            await self.postman.to_citizen(session, citizen, text)
+            return
+        tickets = (await session.exec(stmt.order_by(col(Ticket.id).desc()).limit(10))).all()
+        if not tickets:
+            await self.postman.to_citizen(session, citizen, t("status_none", lang))
+            return
+        lines = "\n".join(
+            t(
+                "status_line",
+                lang,
+                number=tk.number,
+                status=t(f"status_{tk.status}", lang),
+                opened=self._local(tk.created_at),
+            )
+            for tk in tickets
+        )
+        await self.postman.to_citizen(session, citizen, t("status_list", lang, lines=Markup(lines)))
+
+    async def rate(
+        self, session: AsyncSession, citizen: Citizen, lang: str, ticket_id: int, score: int
+    ) -> None:
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or ticket.citizen_id != citizen.id or not 1 <= score <= 4:
+            await self.postman.to_citizen(session, citizen, t("faq_stale_choice", lang))
+            return
+        if ticket.rating is not None:
+            await self.postman.to_citizen(session, citizen, t("rating_done", lang), ticket=ticket)
+            return
+        ticket.rating = score
+        ticket.rated_at = self.clock.now()
+        await self._event(session, ticket, "citizen", "rated", str(score))
+        await self.postman.to_citizen(
+            session, citizen, t("rating_thanks", lang, score=score), ticket=ticket
+        )
+        await self.postman.to_staff(
+            session, st("rated", number=ticket.number, score=score), ticket=ticket, silent=True
+        )
+
+    # -- officer side -------------------------------------------------------------------------
+
+    def is_staff(self, user_id: int) -> bool:
+        return user_id in self.staff
+
+    async def learn_officer(
+        self, session: AsyncSession, user_id: int, name: str, username: str | None
+    ) -> Officer:
+        officer = await session.get(Officer, user_id)
+        if officer is None:
+            officer = Officer(user_id=user_id, name=name, username=username)
+            session.add(officer)
+        else:
+            officer.name, officer.username = name or officer.name, username
+        await session.flush()
+        return officer
+
+    async def relay_out(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        officer_id: int,
+        *,
+        chat_id: int,
+        message_id: int,
+        kind: str,
+        text: str,
+        thread_id: int | None,
+    ) -> None:
+        """An officer's message in the topic: copied to the citizen."""
+        if ticket.status == "closed":
+            await self.postman.to_staff(
+                session,
+                st("ticket_closed_no_relay", number=ticket.number),
+                ticket=None,
+                thread_id=thread_id,
+            )
+            return
+        now = self.clock.now()
+        citizen = await self.citizen_of(session, ticket)
+        if ticket.assignee_id is None and officer_id in self.officers:
+            ticket.assignee_id = officer_id
+            await self._event(session, ticket, f"officer:{officer_id}", "claimed", "by answering")
+            await self._refresh_card(session, ticket, citizen)
+        ticket.status = "waiting"
+        ticket.first_response_at = ticket.first_response_at or now
+        ticket.last_officer_at = now
+        ticket.updated_at = now
+        await self._event(session, ticket, f"officer:{officer_id}", "answered", kind)
+        await self.postman.copy_to_citizen(
+            session,
+            citizen,
+            from_chat_id=chat_id,
+            message_id=message_id,
+            kind=kind,
+            text=text,
+            ticket=ticket,
+            author_id=officer_id,
+        )
+
+    async def note(self, session: AsyncSession, ticket: Ticket, officer_id: int, text: str) -> None:
+        await self._event(session, ticket, f"officer:{officer_id}", "note", text)
+
+    async def claim(self, session: AsyncSession, ticket: Ticket, officer_id: int) -> bool:
+        if ticket.status == "closed":
+            return False
+        ticket.assignee_id = officer_id
+        if ticket.status == "open":
+            ticket.status = "assigned"
+        ticket.updated_at = self.clock.now()
+        await self._event(session, ticket, f"officer:{officer_id}", "claimed", "")
+        name = await self._officer_name(session, officer_id)
+        await self.postman.to_staff(
+            session,
+            st("claimed", number=ticket.number, mention=mention(officer_id, name)),
+            ticket=ticket,
+        )
+        await self._refresh_card(session, ticket, await self.citizen_of(session, ticket))
+        return True
+
+    async def reassign(
+        self, session: AsyncSession, ticket: Ticket, officer_id: int, by: int
+    ) -> bool:
+        if ticket.status == "closed" or officer_id not in self.officers:
+            return False
+        ticket.assignee_id = officer_id
+        if ticket.status == "open":
+            ticket.status = "assigned"
+        ticket.updated_at = self.clock.now()
+        await self._event(session, ticket, f"officer:{by}", "reassigned", str(officer_id))
+        name = await self._officer_name(session, officer_id)
+        by_name = await self._officer_name(session, by)
+        await self.postman.to_staff(
+            session,
+            st("reassigned", number=ticket.number, mention=mention(officer_id, name), by=by_name),
+            ticket=ticket,
+        )
+        await self._refresh_card(session, ticket, await self.citizen_of(session, ticket))
+        return True
+
+    async def reassign_prompt(self, session: AsyncSession, ticket: Ticket) -> None:
+        assert ticket.id is not None
+        choices = []
+        for officer_id in sorted(self.officers):
+            if officer_id == ticket.assignee_id:
+                continue
+            name = await self._officer_name(session, officer_id)
+            data = self.codec.pack("ta", str(ticket.id), str(officer_id))
+            choices.append((Button(label=name[:40], data=data),))
+        if not choices:
+            await self.postman.to_staff(session, st("reassign_nobody"), ticket=ticket)
+            return
+        await self.postman.to_staff(
+            session,
+            st("reassign_prompt", number=ticket.number),
+            ticket=ticket,
+            buttons=tuple(choices),
+        )
+
+    async def close_by_officer(
+        self, session: AsyncSession, ticket: Ticket, officer_id: int
+    ) -> bool:
+        if ticket.status == "closed":
+            return False
+        assert ticket.id is not None
+        await self._close(session, ticket, f"officer:{officer_id}", "officer")
+        citizen = await self.citizen_of(session, ticket)
+        lang = citizen.language
+        scale = tuple(
+            (
+                Button(
+                    label=t(f"rating_{score}", lang),
+                    data=self.codec.pack("r", str(ticket.id), str(score)),
+                ),
+            )
+            for score in (4, 3, 2, 1)
+        )
+        await self.postman.to_citizen(
+            session,
+            citizen,
+            t("ticket_closed_by_officer", lang, number=ticket.number),
+            buttons=scale,
+            ticket=ticket,
+        )
+        by_name = await self._officer_name(session, officer_id)
+        await self.postman.to_staff(
+            session, st("closed", number=ticket.number, by=by_name), ticket=ticket
+        )
+        await self._refresh_card(session, ticket, citizen)
+        return True
+
+    async def set_duty(self, session: AsyncSession, officer_id: int, on: bool) -> None:
+        officer = await session.get(Officer, officer_id)
+        assert officer is not None
+        officer.duty = "on" if on else "off"
+        officer.duty_changed_at = self.clock.now()
+
+    async def on_duty(self, session: AsyncSession) -> list[int]:
+        rows = (await session.exec(select(Officer))).all()
+        manual = {o.user_id: (o.duty, o.duty_changed_at) for o in rows}
+        return self.roster.on_duty(self.clock.now(), manual)
+
+    async def queue(self, session: AsyncSession) -> Sequence[tuple[Ticket, Citizen]]:
+        stmt = (
+            select(Ticket, Citizen)
+            .join(Citizen, col(Citizen.id) == col(Ticket.citizen_id))
+            .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.assignee_id).is_(None))
+            .order_by(col(Ticket.id))
+            .limit(50)
+        )
+        return (await session.exec(stmt)).all()
+
+    async def officer_display(self, session: AsyncSession, officer_id: int) -> Markup:
+        return mention(officer_id, await self._officer_name(session, officer_id))
+
+    async def delivery_failed(self, session: AsyncSession, row: Outbox, error: str) -> None:
+        """A message to a citizen can never be delivered (blocked the bot, chat gone): kept on
+        the ticket and shown to the officers in its topic."""
+        if row.ticket_id is None or row.chat_id == str(self.postman.staff_chat_id):
+            return
+        ticket = await session.get(Ticket, row.ticket_id)
+        if ticket is None:
+            return
+        ticket.delivery_error = error[:500]
+        await self._event(session, ticket, "system", "delivery_failed", error[:500])
+        await self.postman.to_staff(
+            session, st("delivery_failed", error=error[:200]), ticket=ticket
+        )
+
+    async def repost_card(self, session: AsyncSession, ticket_id: int) -> None:
+        """The ticket's topic was lost: its card opens the new one."""
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is not None:
+            await self._post_card(session, ticket, await self.citizen_of(session, ticket))
+
+    # -- internals -------------------------------------------------------------------------
+
+    async def _close(self, session: AsyncSession, ticket: Ticket, actor: str, reason: str) -> None:
+        now = self.clock.now()
+        ticket.status = "closed"
+        ticket.closed_at = now
+        ticket.close_reason = reason
+        ticket.updated_at = now
+        await self._event(session, ticket, actor, "closed", reason)
+
+    async def _pick_officer(self, session: AsyncSession) -> int | None:
+        """The on-duty officer with the fewest open tickets (ties: the lowest id)."""
+        duty = await self.on_duty(session)
+        if not duty:
+            return None
+        stmt = (
+            select(Ticket.assignee_id, func.count())
+            .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.assignee_id).in_(duty))
+            .group_by(col(Ticket.assignee_id))
+        )
+        load = dict((await session.exec(stmt)).all())
+        return min(duty, key=lambda officer: (load.get(officer, 0), officer))
+
+    async def _officer_name(self, session: AsyncSession, officer_id: int) -> str:
+        officer = await session.get(Officer, officer_id)
+        return officer.name if officer and officer.name else f"Petugas {officer_id}"
+
+    def _local(self, when: datetime) -> str:
+        return when.astimezone(self.zone).strftime("%d-%m-%Y %H:%M")
+
+    async def card_text(self, session: AsyncSession, ticket: Ticket, citizen: Citizen) -> str:
+        assignee: str | Markup = st("nobody")
+        if ticket.assignee_id is not None:
+            assignee = await self.officer_display(session, ticket.assignee_id)
+        subject = ticket.subject
+        if len(subject) > SUBJECT_PREVIEW:
+            subject = subject[: SUBJECT_PREVIEW - 1] + "…"
+        return st(
+            "card",
+            number=ticket.number,
+            name=citizen.name or citizen.external_id,
+            status=st(f"status_{ticket.status}"),
+            assignee=Markup(assignee) if isinstance(assignee, Markup) else assignee,
+            channel=citizen.channel,
+            opened=self._local(ticket.created_at),
+            subject=subject,
+        )
+
+    def card_buttons(self, ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
+        assert ticket.id is not None
+        if ticket.status == "closed":
+            return ()
+        tid = str(ticket.id)
+        return (
+            (
+                Button(st("btn_claim"), self.codec.pack("tc", tid)),
+                Button(st("btn_close"), self.codec.pack("tx", tid)),
+                Button(st("btn_reassign"), self.codec.pack("tr", tid)),
+            ),
+        )
+
+    async def _post_card(self, session: AsyncSession, ticket: Ticket, citizen: Citizen) -> None:
+        text = await self.card_text(session, ticket, citizen)
+        await self.postman.to_staff(
+            session, text, ticket=ticket, buttons=self.card_buttons(ticket), card=True
+        )
+
+    async def _refresh_card(self, session: AsyncSession, ticket: Ticket, citizen: Citizen) -> None:
+        text = await self.card_text(session, ticket, citizen)
+        await self.postman.to_staff(
+            session, text, ticket=ticket, buttons=self.card_buttons(ticket), edit_card=True
+        )
+
+    async def _event(
+        self, session: AsyncSession, ticket: Ticket, actor: str, kind: str, detail: str
+    ) -> None:
+        assert ticket.id is not None
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id, at=self.clock.now(), actor=actor, kind=kind, detail=detail
+            )
+        )

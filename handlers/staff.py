@@ -1,0 +1,83 @@
+"""The officers' staff group: ticket topics, card buttons and staff commands."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.channels.telegram import message_kind
+from bot.core.dto import StaffEvent
+from bot.core.staff import StaffDesk
+
+STAFF_COMMANDS = (
+    "note",
+    "catatan",
+    "close",
+    "tutup",
+    "duty",
+    "piket",
+    "queue",
+    "antrian",
+    "reload",
+)
+RELAYED_KINDS = frozenset(
+    {"text", "photo", "document", "voice", "video", "audio", "animation", "sticker", "video_note"}
+)
+
+
+def staff_event(message: Message) -> StaffEvent:
+    assert message.from_user is not None
+    reply = message.reply_to_message
+    return StaffEvent(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        user_id=message.from_user.id,
+        user_name=message.from_user.full_name,
+        username=message.from_user.username,
+        # In a non-forum group message_thread_id marks reply threads, not topics.
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        reply_to_message_id=reply.message_id if reply is not None else None,
+        kind=message_kind(message),
+        text=message.text or message.caption or "",
+    )
+
+
+def build_router(staff_group_id: int) -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.id == staff_group_id, F.from_user, ~F.from_user.is_bot)
+    router.callback_query.filter(F.message.chat.id == staff_group_id)
+
+    @router.message(Command(*STAFF_COMMANDS))
+    async def command(
+        message: Message, command: CommandObject, staff: StaffDesk, session: AsyncSession
+    ) -> None:
+        await staff.command(
+            session, staff_event(message), command.command.lower(), command.args or ""
+        )
+
+    @router.message(F.text.startswith("/"))
+    async def other_command(message: Message) -> None:
+        # Commands meant for other bots, or typos: never relayed to a citizen.
+        return
+
+    @router.message()
+    async def message(message: Message, staff: StaffDesk, session: AsyncSession) -> None:
+        if message_kind(message) in RELAYED_KINDS:
+            await staff.message(session, staff_event(message))
+
+    @router.callback_query()
+    async def button(query: CallbackQuery, staff: StaffDesk, session: AsyncSession) -> None:
+        assert query.message is not None
+        event = StaffEvent(
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            user_id=query.from_user.id,
+            user_name=query.from_user.full_name,
+            username=query.from_user.username,
+        )
+        answer = await staff.button(session, event, query.data or "")
+        await query.answer(answer)
+
+    return router
