@@ -41,7 +41,17 @@ def staff_event(message: Message) -> StaffEvent:
         reply_to_message_id=reply.message_id if reply is not None else None,
         kind=message_kind(message),
         text=message.text or message.caption or "",
+        media_ref=_file_id(message),
     )
+
+
+def _file_id(message: Message) -> str | None:
+    if message.photo:
+        return message.photo[-1].file_id
+    for media in (message.document, message.voice, message.video, message.audio):
+        if media is not None:
+            return media.file_id
+    return None
 
 
 def build_router(staff_group_id: int) -> Router:

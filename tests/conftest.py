@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests import services
+from tests import harness, services
 
 
 @contextlib.asynccontextmanager
@@ -48,3 +48,10 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         return
     async with fresh_postgres() as url:
         yield url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_leftover_bots() -> Iterator[None]:
+    """A failed end-to-end test must not leave its bot process polling after the run."""
+    yield
+    harness.kill_leftovers()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
 import signal
 import sqlite3
@@ -37,6 +39,21 @@ questions = ["Bagaimana cara melaporkan pelanggaran pemilu?", "Saya mau lapor po
 answer = "Laporan pelanggaran pemilu disampaikan ke Bawaslu paling lambat 7 hari sejak diketahui."
 keywords = ["lapor", "pelanggaran", "politik uang"]
 """
+
+
+_LIVE: set[asyncio.subprocess.Process] = set()
+
+
+def kill_leftovers() -> None:
+    """Kill bot processes a failed test left running (called at the end of the session)."""
+    for proc in list(_LIVE):
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+    _LIVE.clear()
+
+
+atexit.register(kill_leftovers)
 
 
 class LoketProcess:
@@ -102,6 +119,7 @@ url = "sqlite+aiosqlite:///{self.db_path}"
             stderr=log,
         )
         log.close()
+        _LIVE.add(self.proc)
         deadline = time.monotonic() + timeout
         # Ready once it long-polls: migrations ran and the dispatcher is listening.
         while self._poll_count() <= polls_before:
@@ -119,13 +137,16 @@ url = "sqlite+aiosqlite:///{self.db_path}"
         assert self.proc is not None
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.proc.wait(), timeout)
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        _LIVE.discard(self.proc)
+        return code
 
     async def kill(self) -> None:
         assert self.proc is not None
         if self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+        _LIVE.discard(self.proc)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -181,6 +181,18 @@ async def test_photo_and_document_are_relayed_both_ways(desk: Desk) -> None:
     )
     await emu.send_photo(desk.ani, JPEG, chat=desk.group, thread_id=thread)
     await emu.wait_for(lambda m: m.chat_id == citizen.id and m.kind == "photo")
+    # The transcript keeps both directions with their media references.
+    rows = desk.loket.query(
+        "SELECT m.direction, m.kind, m.media_ref IS NOT NULL, m.author_id FROM message m "
+        "JOIN citizen c ON c.id = m.citizen_id WHERE c.external_id = ? AND m.kind != 'text' "
+        "AND m.kind != 'command' ORDER BY m.id",
+        str(citizen.id),
+    )
+    assert rows == [
+        ("in", "photo", 1, None),
+        ("out", "document", 1, desk.ani.id),
+        ("out", "photo", 1, desk.ani.id),
+    ]
 
 
 async def test_claim_reassign_and_routing_by_load(desk: Desk) -> None:

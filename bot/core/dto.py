@@ -57,3 +57,4 @@ class StaffEvent:
     reply_to_message_id: int | None = None
     kind: str = "text"
     text: str = ""
+    media_ref: str | None = None  # file id of a photo or document

@@ -62,11 +62,22 @@ class Postman:
         text: str,
         ticket: Ticket,
         author_id: int,
+        media_ref: str | None = None,
     ) -> None:
         """An officer's message (any kind) copied, so the officer's account stays private."""
         payload = {"from_chat_id": from_chat_id, "message_id": message_id, "kind": kind}
         await self._citizen_row(
-            session, citizen, "copy", payload, text, ticket, author_id, None, None, PRIORITY_REPLY
+            session,
+            citizen,
+            "copy",
+            payload,
+            text,
+            ticket,
+            author_id,
+            None,
+            None,
+            PRIORITY_REPLY,
+            media_ref=media_ref,
         )
 
     async def _citizen_row(
@@ -81,6 +92,8 @@ class Postman:
         entry_id: str | None,
         score: float | None,
         priority: int,
+        *,
+        media_ref: str | None = None,
     ) -> None:
         assert citizen.id is not None
         now = self.clock.now()
@@ -91,6 +104,7 @@ class Postman:
                 direction="out",
                 kind=payload.get("kind", "text"),
                 text=text,
+                media_ref=media_ref,
                 faq_entry_id=entry_id,
                 faq_score=score,
                 ticket_id=ticket.id if ticket else None,

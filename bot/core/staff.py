@@ -70,6 +70,7 @@ class StaffDesk:
                 kind=ev.kind,
                 text=ev.text,
                 thread_id=ev.thread_id,
+                media_ref=ev.media_ref,
             )
         await self._commit(session)
 

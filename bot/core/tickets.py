@@ -328,6 +328,7 @@ class TicketService:
         kind: str,
         text: str,
         thread_id: int | None,
+        media_ref: str | None = None,
     ) -> None:
         """An officer's message in the topic: copied to the citizen."""
         if ticket.status == "closed":
@@ -358,6 +359,7 @@ class TicketService:
             text=text,
             ticket=ticket,
             author_id=officer_id,
+            media_ref=media_ref,
         )
 
     async def note(self, session: AsyncSession, ticket: Ticket, officer_id: int, text: str) -> None:
