@@ -23,7 +23,7 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
-from bot.core.faq_service import FaqService
+from bot.core.faq_service import FaqService, FaqWatcher
 from bot.core.postman import Postman
 from bot.core.roster import Roster
 from bot.core.staff import StaffDesk
@@ -31,6 +31,7 @@ from bot.core.tickets import TicketService
 from bot.inbox import InboxWorker
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
+from bot.texts import st
 from handlers import build_routers
 from handlers.middlewares import DbSessionMiddleware
 from storage.db import make_engine, make_sessionmaker
@@ -56,6 +57,7 @@ class App:
     dispatcher: Dispatcher
     sender: OutboxSender
     inbox: InboxWorker
+    watcher: FaqWatcher
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -134,7 +136,19 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
     dispatcher.include_routers(*build_routers(config))
     inbox = InboxWorker(sessionmaker, {TELEGRAM: update_handler(bot, dispatcher)}, clock)
-    return App(config, clock, engine, sessionmaker, faq, desk, bot, dispatcher, sender, inbox)
+
+    async def report_reload(error: str, count: int | None) -> None:
+        # A reload after a file edit is announced where the editors are: the staff group.
+        text = st("reload_failed", error=error) if error else st("reload_ok", count=count)
+        async with sessionmaker() as db:
+            await postman.to_staff(db, text)
+            await db.commit()
+        sender.notify()
+
+    watcher = FaqWatcher(faq, report_reload, config.faq.watch_interval or 3.0)
+    return App(
+        config, clock, engine, sessionmaker, faq, desk, bot, dispatcher, sender, inbox, watcher
+    )
 
 
 CITIZEN_COMMANDS = {
@@ -189,6 +203,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         await app.sender.recover()
         tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
+        if app.config.faq.watch_interval > 0:
+            tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
         await app.bot.delete_webhook(drop_pending_updates=False)
         await set_commands(app.bot, app.config.telegram.staff_group_id)
         poller = TelegramPoller(
@@ -212,8 +228,9 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         # Order matters: stop receiving, finish handling, then flush what handling queued.
-        for task in tasks[2:]:
-            task.cancel()
+        for task in tasks:
+            if task.get_name() not in ("outbox-sender", "inbox-worker"):
+                task.cancel()
         await app.inbox.stop()
         await app.sender.stop()
         for task in tasks:

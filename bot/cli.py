@@ -57,6 +57,41 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_faq_gaps(args: argparse.Namespace) -> int:
+    """Unanswered questions grouped by similarity, most frequent first: what the FAQ lacks."""
+    from datetime import UTC, datetime, timedelta
+
+    from faq import group_similar
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import upgrade
+    from storage.repositories import UnansweredRepo
+
+    config = _load(args)
+
+    async def go() -> list[str]:
+        engine = make_engine(config.database.url)
+        try:
+            await upgrade(engine)
+            async with make_sessionmaker(engine)() as session:
+                since = datetime.now(UTC) - timedelta(days=args.days)
+                rows = await UnansweredRepo(session).since(since)
+                return [row.text for row in rows]
+        finally:
+            await engine.dispose()
+
+    texts = asyncio.run(go())
+    groups = group_similar(texts)
+    print(
+        f"{len(texts)} unanswered question(s) in the last {args.days} days, {len(groups)} group(s)"
+    )
+    for representative, count, members in groups[: args.limit]:
+        print(f"{count:>5}  {representative}")
+        for member in list(dict.fromkeys(members))[1:4]:
+            if member != representative:
+                print(f"       ~ {member}")
+    return 0
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
     config = _load(args)
     token = "set" if config.telegram.token else "NOT SET"
@@ -95,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["faq", "gaps"]:
+        gaps = argparse.ArgumentParser(prog="loket faq gaps", description=cmd_faq_gaps.__doc__)
+        gaps.add_argument("--config", metavar="PATH")
+        gaps.add_argument("--days", type=int, default=30, help="look back this many days")
+        gaps.add_argument("--limit", type=int, default=50, help="show at most this many groups")
+        try:
+            return cmd_faq_gaps(gaps.parse_args(argv[2:]))
+        except ConfigError as exc:
+            return _fail(f"config error: {exc}")
     if argv and argv[0] == "faq":
         from faq.cli import main as faq_main
 

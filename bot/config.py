@@ -175,6 +175,8 @@ class DatabaseConfig(_Section):
 
 class FaqConfig(_Section):
     paths: tuple[Path, ...] = ()
+    # Seconds between looks at the files for changes (reloaded without a restart); 0 = never.
+    watch_interval: float = Field(3.0, ge=0)
 
     _split = field_validator("paths", mode="before")(_split_list)
 

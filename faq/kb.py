@@ -139,8 +139,13 @@ def _load_file(path: Path) -> list[tuple[Entry, str]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # The message already ends with "(at line N, column M)".
-        raise KnowledgeBaseError(f"{path}: TOML syntax error: {exc}") from None
+        # The message ends with "(at line N, column M)", or "(at end of document)" for an
+        # unfinished file: name the last line then, so editors always get a line to look at.
+        message = str(exc)
+        if message.endswith("(at end of document)"):
+            last = text.count("\n") + (0 if text.endswith("\n") else 1)
+            message = message.replace("(at end of document)", f"(at line {last}, end of file)")
+        raise KnowledgeBaseError(f"{path}: TOML syntax error: {message}") from None
     unknown = sorted(set(data) - {"entry"})
     if unknown:
         raise KnowledgeBaseError(

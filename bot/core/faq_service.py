@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from faq import Entry, FaqIndex, KnowledgeBase, Match, default_paths, load_knowledge_base
+from faq import (
+    Entry,
+    FaqIndex,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    Match,
+    default_paths,
+    load_knowledge_base,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +43,66 @@ class FaqService:
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
+
+
+def fingerprint(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What the knowledge base files look like on disk: names, sizes and modification times."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.toml")))
+        else:
+            files.append(path)
+    result = []
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:
+            result.append((str(file), -1, -1))  # gone: a change as well
+            continue
+        result.append((str(file), stat.st_mtime_ns, stat.st_size))
+    return tuple(result)
+
+
+class FaqWatcher:
+    """Reloads the knowledge base when its files change, without a restart.
+
+    Polling the files' stat every few seconds is enough for hand-edited files and works the
+    same on every platform and network share. A broken file is reported (file and line) and
+    the old knowledge base stays in service.
+    """
+
+    def __init__(
+        self,
+        faq: FaqService,
+        report: Callable[[str, int | None], Awaitable[None]],
+        interval: float = 3.0,
+    ) -> None:
+        self.faq = faq
+        self.report = report  # (error or "", entry count or None)
+        self.interval = interval
+        self._seen = fingerprint(faq.paths)
+
+    async def check(self) -> bool:
+        """Reload if the files changed since the last look; True when something changed."""
+        now = fingerprint(self.faq.paths)
+        if now == self._seen:
+            return False
+        self._seen = now
+        try:
+            count = self.faq.reload()
+        except KnowledgeBaseError as exc:
+            log.warning("FAQ not reloaded, keeping the old one: %s", exc)
+            await self.report(str(exc), None)
+        else:
+            log.info("FAQ reloaded after a file change: %d entries", count)
+            await self.report("", count)
+        return True
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # the watcher must outlive a surprise; the old KB stays in service
+                log.exception("FAQ watcher failed")
