@@ -19,18 +19,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramPoller, TelegramSender, update_handler
 from bot.config import Config
+from bot.core.calendar import OfficeCalendar
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService, FaqWatcher
 from bot.core.postman import Postman
+from bot.core.pushes import Pushes
 from bot.core.roster import Roster
+from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
 from bot.core.tickets import TicketService
 from bot.inbox import InboxWorker
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
+from bot.scheduler import Scheduler
 from bot.texts import st
 from handlers import build_routers
 from handlers.middlewares import DbSessionMiddleware
@@ -58,6 +62,7 @@ class App:
     sender: OutboxSender
     inbox: InboxWorker
     watcher: FaqWatcher
+    scheduler: Scheduler
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -75,7 +80,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     # replicas, secret, and nothing more to configure.
     codec = CallbackCodec(hashlib.sha256(token.encode()).digest())
     staff_chat = config.telegram.staff_group_id
-    postman = Postman(clock, staff_chat)
+    hours = config.hours
+    calendar = OfficeCalendar(
+        timezone=hours.timezone,
+        weekly=hours.weekly.as_mapping(),
+        holidays_country=hours.holidays,
+        closed_dates=hours.closed_dates,
+        open_dates=hours.open_dates,
+    )
+    postman = Postman(clock, staff_chat, is_open=calendar.is_open)
     tickets = TicketService(
         clock=clock,
         postman=postman,
@@ -88,6 +101,16 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         timezone=config.hours.timezone,
         max_open_per_citizen=config.limits.open_tickets_per_citizen,
     )
+    sla = SlaService(
+        calendar=calendar,
+        clock=clock,
+        postman=postman,
+        ladder=[(parse_duration(step.after), step.notify) for step in config.sla.escalation],
+        first_response=parse_duration(config.sla.first_response),
+        coordinators=config.staff.coordinators,
+        from_next_day=hours.count_from_next_day,
+    )
+    tickets.sla, tickets.calendar, sla.tickets = sla, calendar, tickets
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
@@ -146,8 +169,31 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         sender.notify()
 
     watcher = FaqWatcher(faq, report_reload, config.faq.watch_interval or 3.0)
+    reminder = config.schedule.rating_reminder_after
+    pushes = Pushes(
+        calendar=calendar,
+        clock=clock,
+        postman=postman,
+        tickets=tickets,
+        sla=sla,
+        rating_reminder_after=parse_duration(reminder).delta if reminder else None,
+    )
+    scheduler = Scheduler(
+        sessionmaker, sla, pushes, config.schedule, hours.timezone, on_commit=sender.notify
+    )
     return App(
-        config, clock, engine, sessionmaker, faq, desk, bot, dispatcher, sender, inbox, watcher
+        config,
+        clock,
+        engine,
+        sessionmaker,
+        faq,
+        desk,
+        bot,
+        dispatcher,
+        sender,
+        inbox,
+        watcher,
+        scheduler,
     )
 
 
@@ -203,6 +249,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         await app.sender.recover()
         tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
+        app.scheduler.start()
         if app.config.faq.watch_interval > 0:
             tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
         await app.bot.delete_webhook(drop_pending_updates=False)
@@ -227,6 +274,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+        app.scheduler.shutdown()
         # Order matters: stop receiving, finish handling, then flush what handling queued.
         for task in tasks:
             if task.get_name() not in ("outbox-sender", "inbox-worker"):

@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 ENV_PREFIX = "LOKET_"
@@ -43,7 +45,7 @@ def _split_list(value: Any) -> Any:
     # Environment overrides may give lists as "1,2,3"; TOML gives real lists.
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, int | float):  # a one-item list from the environment: "42"
+    if isinstance(value, int | float | date):  # a one-item list from the environment: "42"
         return [value]
     return value
 
@@ -129,8 +131,50 @@ class StaffConfig(_Section):
     _split = field_validator("officers", "coordinators", mode="before")(_split_list)
 
 
+class WeeklyHours(_Section):
+    """Opening hours per weekday: "08:00-16:00" or several ranges "08:00-12:00, 13:00-16:00";
+    a missing day is closed."""
+
+    mon: str | None = "08:00-16:00"
+    tue: str | None = "08:00-16:00"
+    wed: str | None = "08:00-16:00"
+    thu: str | None = "08:00-16:00"
+    fri: str | None = "08:00-16:00"
+    sat: str | None = None
+    sun: str | None = None
+
+    @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    @classmethod
+    def _ranges(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        for part in value.split(","):
+            parse_range(part)
+        return value
+
+    def as_mapping(self) -> dict[str, str]:
+        return {day: getattr(self, day) for day in DAYS if getattr(self, day)}
+
+
 class HoursConfig(_Section):
     timezone: str = "Asia/Jakarta"
+    # Country code for the `holidays` package (public holidays and cuti bersama); "" = none.
+    holidays: str = "ID"
+    closed_dates: tuple[date, ...] = ()
+    open_dates: tuple[date, ...] = ()
+    # UU 14/2008 counts working days from the day after receipt.
+    count_from_next_day: bool = True
+    weekly: WeeklyHours = WeeklyHours()
+
+    _split = field_validator("closed_dates", "open_dates", mode="before")(_split_list)
+
+    @field_validator("weekly", mode="before")
+    @classmethod
+    def _missing_days_closed(cls, value: Any) -> Any:
+        # Once [hours.weekly] is written, a day it does not list is closed (not the default).
+        if isinstance(value, dict):
+            return {**{day: None for day in DAYS}, **value}
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -141,6 +185,77 @@ class HoursConfig(_Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _calendar_builds(self) -> HoursConfig:
+        # Overlapping ranges or a date both closed and open only show when the calendar is
+        # built: build it once here so the error names the [hours] section at start.
+        from bot.core.calendar import OfficeCalendar
+
+        OfficeCalendar(
+            timezone=self.timezone,
+            weekly=self.weekly.as_mapping(),
+            holidays_country=self.holidays,
+            closed_dates=self.closed_dates,
+            open_dates=self.open_dates,
+        )
+        return self
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if not value:
+            return value
+        import holidays as holidays_lib
+
+        if value.upper() not in holidays_lib.list_supported_countries():
+            raise ValueError(f'no holiday calendar for country {value!r} (e.g. ID, or "")')
+        return value.upper()
+
+
+class Escalation(_Section):
+    after: str
+    notify: Literal["assignee", "duty", "coordinators"]
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from bot.core.durations import parse_duration
+
+        parse_duration(value)
+        return value
+
+
+class SlaConfig(_Section):
+    # Target for the first answer, in office (business) time; tickets past it are "overdue".
+    first_response: str = "15m"
+    escalation: tuple[Escalation, ...] = ()
+
+    @field_validator("first_response")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from bot.core.durations import parse_duration
+
+        parse_duration(value)
+        return value
+
+
+class ScheduleConfig(_Section):
+    # Digest in the staff group at each working day's opening time.
+    opening_digest: bool = True
+    # Remind a citizen who left the satisfaction question unanswered this long ("" = never).
+    rating_reminder_after: str = "1d"
+    # Weekly digest of unanswered FAQ questions, at Monday's opening.
+    faq_weekly_digest: bool = True
+
+    @field_validator("rating_reminder_after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from bot.core.durations import parse_duration
+
+        if value:
+            parse_duration(value)
         return value
 
 
@@ -218,6 +333,8 @@ class Config(_Section):
     staff: StaffConfig = StaffConfig()
     hours: HoursConfig = HoursConfig()
     tickets: TicketsConfig = TicketsConfig()
+    sla: SlaConfig = SlaConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     database: DatabaseConfig = DatabaseConfig()
     faq: FaqConfig = FaqConfig()
     limits: LimitsConfig = LimitsConfig()

@@ -137,6 +137,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "Please send PDF, JPG/PNG, Word or Excel."
         ),
     },
+    "after_hours": {
+        "id": "\n\nSaat ini di luar jam layanan. Petugas kami melayani kembali pada <b>{when}</b>.",
+        "en": "\n\nWe are outside office hours now. Our officers will be back on <b>{when}</b>.",
+    },
+    "rating_reminder": {
+        "id": "Mohon bantu kami menilai layanan untuk tiket <b>{number}</b>. Cukup pilih satu:",
+        "en": "Please help us by rating the service for ticket <b>{number}</b>. Just pick one:",
+    },
     "contact_button": {"id": "🙋 Hubungi petugas", "en": "🙋 Talk to an officer"},
     "ticket_opened": {
         "id": (
@@ -313,6 +321,22 @@ STAFF: dict[str, str] = {
     "reload_ok": "🔄 Basis pengetahuan FAQ dimuat ulang: {count} entri.",
     "reload_failed": "⚠️ FAQ tidak dimuat ulang, yang lama tetap dipakai: {error}",
     "button_stale": "Tombol ini sudah tidak berlaku.",
+    "escalate_assignee": "⏰ <b>{number}</b> belum dijawab sejak {since} ({waited}). {who}, mohon segera ditanggapi.",
+    "escalate_duty": "⏰ <b>{number}</b> belum dijawab sejak {since} ({waited}). Petugas piket: {who}",
+    "escalate_coordinators_topic": "⏰ <b>{number}</b> belum dijawab sejak {since} ({waited}); diteruskan ke koordinator.",
+    "escalate_coordinator": "⏰ Eskalasi: tiket <b>{number}</b> dari {name} belum dijawab sejak {since} ({waited}).\nPesan awal: {subject}",
+    "nobody_on_duty": "tidak ada petugas piket",
+    "digest": (
+        "☀️ <b>Ringkasan pembukaan layanan</b> — {date}\n"
+        "Tiket terbuka: {open}\n"
+        "Tanpa petugas: {unassigned}\n"
+        "Melewati target jawaban ({target}): {overdue}\n"
+        "Eskalasi jatuh tempo hari ini: {due_today}"
+    ),
+    "digest_overdue_line": "\n• <b>{number}</b> · {name} · menunggu sejak {since}",
+    "faq_weekly": "📚 <b>Pertanyaan yang belum terjawab FAQ</b> (7 hari terakhir, {total} pertanyaan):\n{lines}",
+    "faq_weekly_line": "• {count}× {text}",
+    "faq_weekly_none": "📚 Minggu ini tidak ada pertanyaan yang lolos dari FAQ. 👍",
     "done": "Beres.",
 }
 

@@ -153,6 +153,9 @@ class Ticket(SQLModel, table=True):
     close_reason: str | None = Field(default=None, max_length=32)  # officer, citizen, ...
     rating: int | None = None
     rated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    sla_round: int = 0  # waiting periods so far; escalation steps belong to one round
+    # Since when the citizen waits for an answer (None: answered, or closed).
+    awaiting_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     delivery_error: str | None = Field(default=None, sa_type=sa.Text)
 
 
@@ -179,3 +182,41 @@ class Officer(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=64)
     duty: str | None = Field(default=None, max_length=8)  # "on", "off", or None = shifts decide
     duty_changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class SlaStep(SQLModel, table=True):
+    """One escalation step of one waiting period ("round") of a ticket.
+
+    Rows are written when a round starts (the ticket opens, or the citizen writes again after
+    an answer) with their due time; a step is claimed (pending -> fired) in the same
+    transaction that queues its messages, so it fires once even across crashes and replicas.
+    """
+
+    __tablename__ = "sla_step"
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "round", "step", name="uq_sla_step"),
+        sa.Index("ix_sla_step_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    round: int
+    step: int
+    notify: str = Field(max_length=16)  # assignee, duty, coordinators
+    started_at: datetime = Field(sa_type=UtcDateTime)  # when the citizen began to wait
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    status: str = Field(default="pending", max_length=16)  # pending, fired, cancelled
+    fired_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class JobRun(SQLModel, table=True):
+    """A scheduled push done once per key (digest of a day, reminder of a ticket): the unique
+    key, inserted with the push's messages, keeps it from running twice."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (sa.UniqueConstraint("job", "key", name="uq_job_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=32)
+    key: str = Field(max_length=64)
+    at: datetime = _ts()

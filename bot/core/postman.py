@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,9 +29,34 @@ def _buttons(buttons: Buttons | None) -> list[list[dict[str, str]]] | None:
 
 
 class Postman:
-    def __init__(self, clock: Clock, staff_chat_id: int | None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        staff_chat_id: int | None,
+        is_open: Callable[[datetime], bool] | None = None,
+    ) -> None:
         self.clock = clock
         self.staff_chat_id = staff_chat_id
+        # Outside office hours staff-group messages arrive without a sound, except urgent ones.
+        self.is_open = is_open or (lambda _: True)
+
+    def _quiet(self, urgent: bool) -> bool:
+        return not urgent and not self.is_open(self.clock.now())
+
+    async def to_user(self, session: AsyncSession, user_id: int, html: str) -> None:
+        """A private message to an officer or coordinator (escalations): urgent, no transcript."""
+        now = self.clock.now()
+        await OutboxRepo(session).add(
+            Outbox(
+                channel="telegram",
+                chat_id=str(user_id),
+                method="text",
+                payload={"text": html, "parse_mode": "HTML"},
+                priority=PRIORITY_REPLY,
+                not_before=now,
+                created_at=now,
+            )
+        )
 
     async def to_citizen(
         self,
@@ -137,18 +164,25 @@ class Postman:
         card: bool = False,
         edit_card: bool = False,
         silent: bool = False,
+        urgent: bool = False,
+        priority_bulk: bool = False,
     ) -> None:
         """A message in the staff group: in the ticket's topic when a ticket is given (the
         sender finds or makes the topic at send time), else in ``thread_id``."""
         if self.staff_chat_id is None:
             return
-        payload: dict[str, Any] = {"text": html, "parse_mode": "HTML", "silent": silent}
+        payload: dict[str, Any] = {
+            "text": html,
+            "parse_mode": "HTML",
+            "silent": silent or self._quiet(urgent),
+        }
         if buttons:
             payload["buttons"] = _buttons(buttons)
         if card:
             payload["card"] = True
         method = "edit_card" if edit_card else "text"
-        await self._staff_row(session, method, payload, ticket, thread_id, card)
+        priority = PRIORITY_CARD if card else PRIORITY_BULK if priority_bulk else PRIORITY_REPLY
+        await self._staff_row(session, method, payload, ticket, thread_id, priority)
 
     async def copy_to_staff(
         self, session: AsyncSession, ticket: Ticket, *, from_chat_id: str, message_id: int
@@ -157,7 +191,7 @@ class Postman:
         if self.staff_chat_id is None:
             return
         payload = {"from_chat_id": int(from_chat_id), "message_id": message_id, "silent": True}
-        await self._staff_row(session, "copy", payload, ticket, None, False)
+        await self._staff_row(session, "copy", payload, ticket, None, PRIORITY_REPLY)
 
     async def _staff_row(
         self,
@@ -166,7 +200,7 @@ class Postman:
         payload: dict[str, Any],
         ticket: Ticket | None,
         thread_id: int | None,
-        card: bool,
+        priority: int,
     ) -> None:
         now = self.clock.now()
         await OutboxRepo(session).add(
@@ -176,7 +210,7 @@ class Postman:
                 thread_id=thread_id,
                 method=method,
                 payload=payload,
-                priority=PRIORITY_CARD if card else PRIORITY_REPLY,
+                priority=priority,
                 not_before=now,
                 created_at=now,
                 ticket_id=ticket.id if ticket else None,

@@ -17,11 +17,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.calendar import OfficeCalendar
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.dto import Button, Inbound
 from bot.core.postman import Postman
 from bot.core.roster import Roster
+from bot.core.sla import SlaService
 from bot.texts import Markup, mention, st, t
 from storage.models import Citizen, Counter, Officer, Outbox, Ticket, TicketEvent
 
@@ -71,6 +73,8 @@ class TicketService:
         self.reopen_within = reopen_within
         self.zone = ZoneInfo(timezone)
         self.max_open_per_citizen = max_open_per_citizen
+        self.sla: SlaService | None = None  # set by the app
+        self.calendar: OfficeCalendar | None = None
 
     @property
     def enabled(self) -> bool:
@@ -170,13 +174,20 @@ class TicketService:
         await self._event(
             session, ticket, "citizen", "opened", "unanswered" if unanswered else "asked"
         )
+        if self.sla is not None:
+            await self.sla.start_round(session, ticket, now)
         assignee = await self._pick_officer(session)
         if assignee is not None:
             ticket.assignee_id = assignee
             ticket.status = "assigned"
             await self._event(session, ticket, "system", "assigned", str(assignee))
         key = "ticket_opened_unanswered" if unanswered else "ticket_opened"
-        await self.postman.to_citizen(session, citizen, t(key, lang, number=number), ticket=ticket)
+        reply = t(key, lang, number=number)
+        if self.calendar is not None and not self.calendar.is_open(now):
+            # Said in the same reply: nobody should wait all night for an answer in vain.
+            back = self.calendar.format_when(self.calendar.next_opening(now), lang)
+            reply += t("after_hours", lang, when=back)
+        await self.postman.to_citizen(session, citizen, reply, ticket=ticket)
         await self._post_card(session, ticket, citizen)
         if assignee is not None:
             name = await self._officer_name(session, assignee)
@@ -203,6 +214,9 @@ class TicketService:
     ) -> None:
         """A citizen's follow-up: copied silently into the ticket's topic, not FAQ-matched."""
         now = self.clock.now()
+        if ticket.status in ("closed", "waiting") and self.sla is not None:
+            # The citizen waits again: a new round of the response clock.
+            await self.sla.start_round(session, ticket, now)
         if ticket.status == "closed":
             ticket.status = "assigned" if ticket.assignee_id else "open"
             ticket.closed_at = None
@@ -346,6 +360,8 @@ class TicketService:
             await self._event(session, ticket, f"officer:{officer_id}", "claimed", "by answering")
             await self._refresh_card(session, ticket, citizen)
         ticket.status = "waiting"
+        if self.sla is not None:
+            await self.sla.stop_round(session, ticket)
         ticket.first_response_at = ticket.first_response_at or now
         ticket.last_officer_at = now
         ticket.updated_at = now
@@ -505,6 +521,8 @@ class TicketService:
         ticket.closed_at = now
         ticket.close_reason = reason
         ticket.updated_at = now
+        if self.sla is not None:
+            await self.sla.stop_round(session, ticket)
         await self._event(session, ticket, actor, "closed", reason)
 
     async def _pick_officer(self, session: AsyncSession) -> int | None:

@@ -1,0 +1,201 @@
+"""Scheduled pushes: the opening digest, rating reminders and the weekly FAQ-gaps digest.
+
+Each push is keyed (a day, a ticket, a week) and claimed by inserting a job_run row in the
+same transaction as its messages: it happens once, whichever replica or restart gets there.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.calendar import OfficeCalendar
+from bot.core.clock import Clock
+from bot.core.dto import Button
+from bot.core.postman import PRIORITY_BULK, Postman
+from bot.core.sla import SlaService
+from bot.core.tickets import OPEN_STATUSES, TicketService
+from bot.texts import Markup, st, t
+from faq import group_similar
+from storage.models import Citizen, JobRun, SlaStep, Ticket, UnansweredQuestion
+
+log = logging.getLogger(__name__)
+
+# A bot started later than this after opening does not send a stale "opening" digest.
+DIGEST_WINDOW = timedelta(hours=2)
+REMINDER_HORIZON = timedelta(days=7)
+
+
+async def claim(session: AsyncSession, job: str, key: str, now: datetime) -> bool:
+    """True once per (job, key): the unique key refuses a second claim."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(JobRun)
+        .values(job=job, key=key, at=now)
+        .on_conflict_do_nothing(index_elements=["job", "key"])
+    )
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+class Pushes:
+    def __init__(
+        self,
+        *,
+        calendar: OfficeCalendar,
+        clock: Clock,
+        postman: Postman,
+        tickets: TicketService,
+        sla: SlaService,
+        rating_reminder_after: timedelta | None,
+    ) -> None:
+        self.calendar = calendar
+        self.clock = clock
+        self.postman = postman
+        self.tickets = tickets
+        self.sla = sla
+        self.rating_reminder_after = rating_reminder_after
+
+    def _opened_today(self, now: datetime) -> datetime | None:
+        """Today's first opening, if the office is open now and opened within the window."""
+        if not self.calendar.is_open(now):
+            return None
+        local = now.astimezone(self.calendar.tz)
+        ranges = self.calendar.hours_on(local.date())
+        if not ranges:
+            return None
+        start_min = ranges[0][0]
+        opening = datetime.combine(local.date(), datetime.min.time(), self.calendar.tz)
+        opening += timedelta(minutes=start_min)
+        return opening if now - opening <= DIGEST_WINDOW else None
+
+    async def opening_digest(self, session: AsyncSession) -> bool:
+        now = self.clock.now()
+        if self.postman.staff_chat_id is None or self._opened_today(now) is None:
+            return False
+        local_day = now.astimezone(self.calendar.tz).date()
+        if not await claim(session, "opening-digest", local_day.isoformat(), now):
+            return False
+        open_filter = col(Ticket.status).in_(OPEN_STATUSES)
+        count = (await session.exec(select(func.count()).where(open_filter))).one()
+        unassigned = (
+            await session.exec(
+                select(func.count()).where(open_filter, col(Ticket.assignee_id).is_(None))
+            )
+        ).one()
+        waiting = (
+            await session.exec(
+                select(Ticket, Citizen)
+                .join(Citizen, col(Citizen.id) == col(Ticket.citizen_id))
+                .where(open_filter, col(Ticket.awaiting_since).is_not(None))
+                .order_by(col(Ticket.awaiting_since))
+            )
+        ).all()
+        overdue = [
+            (tk, c)
+            for tk, c in waiting
+            if tk.awaiting_since is not None and self.sla.overdue(tk.awaiting_since, now)
+        ]
+        day_end = datetime.combine(
+            local_day + timedelta(days=1), datetime.min.time(), self.calendar.tz
+        )
+        due_today = (
+            await session.exec(
+                select(func.count()).where(
+                    SlaStep.status == "pending", col(SlaStep.due_at) < day_end
+                )
+            )
+        ).one()
+        text = st(
+            "digest",
+            date=self.calendar.format_when(now, "id").split(" pukul")[0],
+            open=count,
+            unassigned=unassigned,
+            target=str(self.sla.first_response),
+            overdue=len(overdue),
+            due_today=due_today,
+        )
+        for ticket, citizen in overdue[:15]:
+            assert ticket.awaiting_since is not None
+            text += st(
+                "digest_overdue_line",
+                number=ticket.number,
+                name=citizen.name,
+                since=self.calendar.format_when(ticket.awaiting_since, "id"),
+            )
+        await self.postman.to_staff(session, Markup(text), priority_bulk=True)
+        return True
+
+    async def rating_reminders(self, session: AsyncSession) -> int:
+        if self.rating_reminder_after is None:
+            return 0
+        now = self.clock.now()
+        stmt = (
+            select(Ticket, Citizen)
+            .join(Citizen, col(Citizen.id) == col(Ticket.citizen_id))
+            .where(
+                Ticket.status == "closed",
+                Ticket.close_reason == "officer",
+                col(Ticket.rating).is_(None),
+                col(Ticket.closed_at) <= now - self.rating_reminder_after,
+                col(Ticket.closed_at) >= now - REMINDER_HORIZON,
+            )
+            .limit(100)
+        )
+        sent = 0
+        for ticket, citizen in (await session.exec(stmt)).all():
+            if not await claim(session, "rating-reminder", str(ticket.id), now):
+                continue
+            lang = citizen.language
+            scale = tuple(
+                (
+                    Button(
+                        label=t(f"rating_{score}", lang),
+                        data=self.tickets.codec.pack("r", str(ticket.id), str(score)),
+                    ),
+                )
+                for score in (4, 3, 2, 1)
+            )
+            await self.postman.to_citizen(
+                session,
+                citizen,
+                t("rating_reminder", lang, number=ticket.number),
+                buttons=scale,
+                ticket=ticket,
+                priority=PRIORITY_BULK,
+            )
+            sent += 1
+        return sent
+
+    async def faq_weekly(self, session: AsyncSession) -> bool:
+        now = self.clock.now()
+        if self.postman.staff_chat_id is None or self._opened_today(now) is None:
+            return False
+        local = now.astimezone(self.calendar.tz)
+        if local.weekday() != 0:  # Monday's opening
+            return False
+        year, week, _ = local.isocalendar()
+        if not await claim(session, "faq-weekly", f"{year}-W{week:02d}", now):
+            return False
+        since = now - timedelta(days=7)
+        texts = (
+            await session.exec(
+                select(UnansweredQuestion.text).where(col(UnansweredQuestion.created_at) >= since)
+            )
+        ).all()
+        if not texts:
+            await self.postman.to_staff(session, st("faq_weekly_none"), priority_bulk=True)
+            return True
+        groups = group_similar(list(texts))[:10]
+        lines = "\n".join(
+            st("faq_weekly_line", count=count, text=rep[:120]) for rep, count, _ in groups
+        )
+        text = st("faq_weekly", total=len(texts), lines=Markup(lines))
+        await self.postman.to_staff(session, text, priority_bulk=True)
+        return True

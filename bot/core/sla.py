@@ -1,0 +1,171 @@
+"""Response deadlines and escalations, kept in the database so that they survive a crash.
+
+A "round" is one period in which a citizen waits for an answer: it starts when the ticket
+opens, or when the citizen writes again after an officer's answer, and ends with the next
+answer (or the close). Each round gets one row per escalation step with its due time in office
+(business) time. A step fires once: it is claimed (pending -> fired) in the same transaction
+that queues its messages, so neither a crash nor a second replica can fire it twice, and one
+that came due while the bot was down fires at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.calendar import OfficeCalendar
+from bot.core.clock import Clock
+from bot.core.durations import Duration
+from bot.core.postman import Postman
+from bot.texts import Markup, st
+from storage.models import Citizen, SlaStep, Ticket
+
+log = logging.getLogger(__name__)
+
+
+def human(delta: timedelta) -> str:
+    """A waited time for officers: "15 menit", "2 jam 5 menit", "1 hari 3 jam"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} hari")
+    if hours:
+        parts.append(f"{hours} jam")
+    if minutes or not parts:
+        parts.append(f"{minutes} menit")
+    return " ".join(parts[:2])
+
+
+class SlaService:
+    def __init__(
+        self,
+        *,
+        calendar: OfficeCalendar,
+        clock: Clock,
+        postman: Postman,
+        ladder: Sequence[tuple[Duration, str]],
+        first_response: Duration,
+        coordinators: Sequence[int],
+        from_next_day: bool = True,
+    ) -> None:
+        self.from_next_day = from_next_day
+        self.calendar = calendar
+        self.clock = clock
+        self.postman = postman
+        self.ladder = tuple(ladder)
+        self.first_response = first_response
+        self.coordinators = tuple(coordinators)
+        self.tickets = None  # set by the app: names and the duty roster live there
+
+    def due(self, start: datetime, duration: Duration) -> datetime:
+        """When ``duration`` of office time has passed since ``start``."""
+        if duration.working_days:
+            # N working days later, at the same time of day (or the next opening after it).
+            local = start.astimezone(self.calendar.tz)
+            day = self.calendar.add_working_days(
+                local.date(), duration.working_days, from_next_day=self.from_next_day
+            )
+            same_time = datetime.combine(day, local.timetz())
+            return self.calendar.next_opening(same_time)
+        return self.calendar.add_business_time(start, duration.delta)
+
+    async def start_round(self, session: AsyncSession, ticket: Ticket, start: datetime) -> None:
+        """The citizen begins to wait: schedule this round's steps (old ones are cancelled)."""
+        assert ticket.id is not None
+        await self.stop_round(session, ticket)
+        ticket.sla_round += 1
+        ticket.awaiting_since = start
+        for index, (after, notify) in enumerate(self.ladder):
+            session.add(
+                SlaStep(
+                    ticket_id=ticket.id,
+                    round=ticket.sla_round,
+                    step=index,
+                    notify=notify,
+                    started_at=start,
+                    due_at=self.due(start, after),
+                )
+            )
+
+    async def stop_round(self, session: AsyncSession, ticket: Ticket) -> None:
+        """An officer answered (or the ticket closed): the steps still waiting never fire."""
+        ticket.awaiting_since = None
+        await session.exec(  # type: ignore[call-overload]
+            update(SlaStep)
+            .where(col(SlaStep.ticket_id) == ticket.id, col(SlaStep.status) == "pending")
+            .values(status="cancelled")
+        )
+
+    async def fire_due(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+        """Fire every step that is due; returns how many fired. Safe to run concurrently."""
+        now = self.clock.now()
+        async with sessionmaker() as session:
+            stmt = (
+                select(SlaStep.id)
+                .where(SlaStep.status == "pending", col(SlaStep.due_at) <= now)
+                .order_by(col(SlaStep.due_at))
+                .limit(100)
+            )
+            due_ids = list((await session.exec(stmt)).all())
+        fired = 0
+        for step_id in due_ids:
+            async with sessionmaker() as session:
+                claimed = await session.exec(  # type: ignore[call-overload]
+                    update(SlaStep)
+                    .where(col(SlaStep.id) == step_id, col(SlaStep.status) == "pending")
+                    .values(status="fired", fired_at=now)
+                )
+                if not claimed.rowcount:
+                    continue  # another replica (or an answer) got there first
+                step = await session.get(SlaStep, step_id)
+                assert step is not None
+                ticket = await session.get(Ticket, step.ticket_id)
+                if ticket is not None and ticket.status != "closed":
+                    await self._notify(session, ticket, step)
+                    fired += 1
+                await session.commit()
+        return fired
+
+    async def _notify(self, session: AsyncSession, ticket: Ticket, step: SlaStep) -> None:
+        assert self.tickets is not None
+        citizen = await session.get(Citizen, ticket.citizen_id)
+        since = self.calendar.format_when(step.started_at, "id")
+        waited = human(self.calendar.business_time_between(step.started_at, self.clock.now()))
+        if step.notify == "coordinators":
+            text = st(
+                "escalate_coordinator",
+                number=ticket.number,
+                name=citizen.name if citizen else "",
+                since=since,
+                waited=waited,
+                subject=ticket.subject[:300],
+            )
+            for coordinator in self.coordinators:
+                await self.postman.to_user(session, coordinator, text)
+            topic = st(
+                "escalate_coordinators_topic", number=ticket.number, since=since, waited=waited
+            )
+            await self.postman.to_staff(session, topic, ticket=ticket, urgent=True)
+            return
+        duty = await self.tickets.on_duty(session)
+        if step.notify == "assignee" and ticket.assignee_id is not None:
+            who: Markup = await self.tickets.officer_display(session, ticket.assignee_id)
+            key = "escalate_assignee"
+        else:
+            names = [str(await self.tickets.officer_display(session, o)) for o in duty]
+            who = Markup(", ".join(names)) if names else Markup(st("nobody_on_duty"))
+            key = "escalate_duty" if step.notify == "duty" or not names else "escalate_assignee"
+        text = st(key, number=ticket.number, since=since, waited=waited, who=who)
+        await self.postman.to_staff(session, text, ticket=ticket, urgent=True)
+
+    def overdue(self, started_at: datetime, now: datetime) -> bool:
+        """Past the first-response target (in office time)."""
+        return self.due(started_at, self.first_response) <= now

@@ -1,0 +1,80 @@
+"""APScheduler jobs. They hold no state: each tick reads what is due from the database and acts
+through the core, so a restart (or a second replica) changes nothing about what fires."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import ScheduleConfig
+from bot.core.pushes import Pushes
+from bot.core.sla import SlaService
+
+log = logging.getLogger(__name__)
+
+ESCALATION_TICK_SECONDS = 1.0  # steps fire within about a second of their due time
+PUSH_TICK_SECONDS = 30.0
+
+
+class Scheduler:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sla: SlaService,
+        pushes: Pushes,
+        options: ScheduleConfig,
+        timezone: str,
+        on_commit: Callable[[], None],
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.sla = sla
+        self.pushes = pushes
+        self.options = options
+        self.on_commit = on_commit
+        self.scheduler = AsyncIOScheduler(timezone=timezone)
+        # max_instances=1 + coalesce: a slow tick is never run twice at once nor replayed.
+        common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+        self.scheduler.add_job(
+            self.escalations,
+            "interval",
+            seconds=ESCALATION_TICK_SECONDS,
+            id="escalations",
+            **common,
+        )
+        self.scheduler.add_job(
+            self.push_tick, "interval", seconds=PUSH_TICK_SECONDS, id="pushes", **common
+        )
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def escalations(self) -> None:
+        try:
+            if await self.sla.fire_due(self.sessionmaker):
+                self.on_commit()
+        except Exception:  # a failed tick is retried by the next one; the state is in the DB
+            log.exception("escalation tick failed")
+
+    async def push_tick(self) -> None:
+        jobs = []
+        if self.options.opening_digest:
+            jobs.append(self.pushes.opening_digest)
+        jobs.append(self.pushes.rating_reminders)
+        if self.options.faq_weekly_digest:
+            jobs.append(self.pushes.faq_weekly)
+        for job in jobs:
+            try:
+                async with self.sessionmaker() as session:
+                    if await job(session):
+                        await session.commit()
+                        self.on_commit()
+            except Exception:
+                log.exception("scheduled push %s failed", job.__name__)
