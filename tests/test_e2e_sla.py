@@ -1,0 +1,186 @@
+"""Escalations end to end: steps of a few seconds, fired once, on time, across a SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.emulator import BotApiEmulator, FakeChat, FakeUser
+from tests.harness import LoketProcess
+
+NUMBER = re.compile(r"LC-\d{4}-\d{6}")
+ALWAYS_OPEN = """
+[telegram.limits]
+global_per_second = 1000
+private_per_second = 100
+group_per_minute = 10000
+[hours]
+holidays = ""
+[hours.weekly]
+mon = "00:00-24:00"
+tue = "00:00-24:00"
+wed = "00:00-24:00"
+thu = "00:00-24:00"
+fri = "00:00-24:00"
+sat = "00:00-24:00"
+sun = "00:00-24:00"
+[sla]
+first_response = "2s"
+[[sla.escalation]]
+after = "3s"
+notify = "assignee"
+[[sla.escalation]]
+after = "6s"
+notify = "coordinators"
+"""
+
+
+def setup(emu: BotApiEmulator, workdir: Path, extra: str = ALWAYS_OPEN):
+    officer, boss = emu.user("Ani Petugas"), emu.user("Kepala PPID")
+    group = emu.group("Staf PPID", is_forum=True, members=[officer, boss])
+    loket = LoketProcess(
+        emu,
+        workdir,
+        extra_toml=extra + f"[staff]\nofficers = [{officer.id}]\ncoordinators = [{boss.id}]\n",
+        env={"LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id)},
+    )
+    return officer, boss, group, loket
+
+
+def escalations(emu: BotApiEmulator, group: FakeChat, number: str) -> list:
+    return [
+        m for m in emu.messages_to(group.id) if "⏰" in (m.text or "") and number in (m.text or "")
+    ]
+
+
+async def open_ticket(emu: BotApiEmulator, citizen: FakeUser) -> tuple[str, float]:
+    sent = await emu.send_text(citizen, "/petugas")
+    opened_at = emu.calls[-1].at if emu.calls else 0.0
+    reply = await emu.wait_for_message(citizen.id, contains="LC-")
+    match = NUMBER.search(reply.text or "")
+    assert match and sent
+    return match.group(0), opened_at
+
+
+async def test_steps_fire_once_on_time_even_across_a_sigkill(tmp_path: Path) -> None:
+    async with BotApiEmulator() as emu:
+        officer, boss, group, loket = setup(emu, tmp_path / "bot")
+        await loket.start()
+        # The coordinator has started the bot, so it may write to them privately.
+        await emu.send_text(boss, "/start")
+        await emu.wait_for_message(boss.id)
+        await emu.send_text(officer, "/duty on", chat=group)
+        await emu.wait_for(lambda m: m.chat_id == group.id and "piket" in (m.text or ""))
+
+        citizen = emu.user("Rudi")
+        t0 = asyncio.get_running_loop().time()
+        number, _ = await open_ticket(emu, citizen)
+        await loket.kill()  # between opening and the first step
+        await loket.start()
+        first = await emu.wait_for(lambda m: m in escalations(emu, group, number), timeout=15)
+        assert f"tg://user?id={officer.id}" in (first.html or "")
+        assert not first.disable_notification  # escalations are urgent
+        private = await emu.wait_for(
+            lambda m: (
+                m.chat_id == boss.id and number in (m.text or "") and "Eskalasi" in (m.text or "")
+            ),
+            timeout=15,
+        )
+        elapsed = asyncio.get_running_loop().time() - t0
+        assert elapsed >= 6.0  # not before its due time
+        await asyncio.sleep(3)  # a step fired twice would show up now
+        staff = escalations(emu, group, number)
+        assert len(staff) == 2, [m.text for m in staff]  # assignee step + coordinators note
+        assert [m for m in emu.messages_to(boss.id) if number in (m.text or "")] == [private]
+        fired = loket.query(
+            "SELECT s.step, s.status FROM sla_step s JOIN ticket t ON t.id = s.ticket_id "
+            "WHERE t.number = ? ORDER BY step",
+            number,
+        )
+        assert fired == [(0, "fired"), (1, "fired")]
+        assert await loket.stop() == 0, loket.log()
+
+
+async def test_first_step_fires_within_two_seconds_of_its_due_time(tmp_path: Path) -> None:
+    async with BotApiEmulator() as emu:
+        officer, _, group, loket = setup(emu, tmp_path / "bot")
+        await loket.start()
+        await emu.send_text(officer, "/duty on", chat=group)
+        await emu.wait_for(lambda m: m.chat_id == group.id and "piket" in (m.text or ""))
+        citizen = emu.user("Sari")
+        await emu.send_text(citizen, "/petugas")
+        reply = await emu.wait_for_message(citizen.id, contains="LC-")
+        number = NUMBER.search(reply.text or "").group(0)
+        (created,) = loket.query("SELECT created_at FROM ticket WHERE number = ?", number)[0]
+        first = await emu.wait_for(lambda m: m in escalations(emu, group, number), timeout=15)
+        # Compare wall clocks: the ticket's stored creation time and the message's arrival.
+        opened = datetime.fromisoformat(created).replace(tzinfo=ZoneInfo("UTC"))
+        arrived = datetime.now(ZoneInfo("UTC")) - timedelta(
+            seconds=asyncio.get_running_loop().time() - first.at
+        )
+        late = (arrived - opened).total_seconds() - 3.0
+        assert 0 <= late <= 2.0, late
+        assert await loket.stop() == 0
+
+
+async def test_an_answer_stops_the_clock_and_a_new_message_restarts_it(tmp_path: Path) -> None:
+    async with BotApiEmulator() as emu:
+        officer, _, group, loket = setup(emu, tmp_path / "bot")
+        await loket.start()
+        citizen = emu.user("Tini")
+        number, _ = await open_ticket(emu, citizen)
+        card = await emu.wait_for(
+            lambda m: m.chat_id == group.id and (m.text or "").startswith(f"🎫 {number}")
+        )
+        await emu.send_text(officer, "Baik, kami bantu.", chat=group, thread_id=card.thread_id)
+        await emu.wait_for_message(citizen.id, contains="kami bantu")
+        await asyncio.sleep(4.5)  # past the first step's due time
+        assert escalations(emu, group, number) == []
+        # The citizen writes again: a new round, escalated again after 3 s.
+        await emu.send_text(citizen, "pak, sudah ada kabar?")
+        await emu.wait_for(lambda m: m in escalations(emu, group, number), timeout=15)
+        rounds = loket.query(
+            "SELECT s.round, s.step, s.status FROM sla_step s JOIN ticket t ON t.id = s.ticket_id "
+            "WHERE t.number = ? ORDER BY round, step",
+            number,
+        )
+        assert rounds[:2] == [(1, 0, "cancelled"), (1, 1, "cancelled")]
+        assert rounds[2] == (2, 0, "fired")
+        assert await loket.stop() == 0
+
+
+async def test_after_hours_the_citizen_is_told_when_officers_are_back(tmp_path: Path) -> None:
+    # Open only on a weekday that is not today (office time), so it is closed now.
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).weekday()
+    other = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(today + 2) % 7]
+    closed_now = f"""
+[telegram.limits]
+global_per_second = 1000
+private_per_second = 100
+group_per_minute = 10000
+[hours]
+holidays = ""
+[hours.weekly]
+{other} = "08:00-16:00"
+"""
+    async with BotApiEmulator() as emu:
+        officer, _, group, loket = setup(emu, tmp_path / "bot", extra=closed_now)
+        await loket.start()
+        citizen = emu.user("Umar")
+        # The FAQ keeps answering after hours.
+        await emu.send_text(citizen, "jam berapa kantor ppid buka?")
+        answer = await emu.wait_for_message(citizen.id)
+        assert "08.00" in (answer.text or "")
+        await emu.send_text(citizen, "/petugas")
+        reply = await emu.wait_for_message(citizen.id, contains="LC-")
+        assert "di luar jam layanan" in (reply.text or "")
+        assert re.search(r"pukul 08[:.]00 WIB", reply.text or ""), reply.text
+        number = NUMBER.search(reply.text or "").group(0)
+        card = await emu.wait_for(
+            lambda m: m.chat_id == group.id and (m.text or "").startswith(f"🎫 {number}")
+        )
+        assert card.disable_notification  # staff messages are quiet outside office hours
+        assert await loket.stop() == 0
