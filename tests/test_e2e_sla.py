@@ -167,7 +167,7 @@ holidays = ""
 {other} = "08:00-16:00"
 """
     async with BotApiEmulator() as emu:
-        officer, _, group, loket = setup(emu, tmp_path / "bot", extra=closed_now)
+        _, _, group, loket = setup(emu, tmp_path / "bot", extra=closed_now)
         await loket.start()
         citizen = emu.user("Umar")
         # The FAQ keeps answering after hours.
