@@ -1,0 +1,202 @@
+"""Escalations and scheduled pushes through the real app wiring, with a frozen clock.
+
+No Telegram here: the core writes to the outbox, and the tests read the outbox. Time moves
+only when the test moves it, across nights, weekends and holidays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot.app import App, create_app
+from bot.config import load_config
+from bot.core.clock import FrozenClock
+from bot.core.dto import Contact, Inbound
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Outbox, SlaStep, Ticket, UnansweredQuestion
+
+TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
+STAFF = -1001234567890
+OFFICER, BOSS = 111, 222
+# Friday 27 November 2026, 15:50 WIB: ten minutes before closing.
+FRIDAY_1550 = datetime(2026, 11, 27, 8, 50, tzinfo=UTC)
+
+
+def make_app(db_url: str, clock: FrozenClock, tmp_path: Path) -> App:
+    config_file = tmp_path / "bot.toml"
+    config_file.write_text(
+        f"""
+[telegram]
+token = "{TOKEN}"
+api_base = "http://127.0.0.1:9"
+staff_group_id = {STAFF}
+[staff]
+officers = [{OFFICER}]
+coordinators = [{BOSS}]
+[database]
+url = "{db_url}"
+[sla]
+first_response = "15m"
+[[sla.escalation]]
+after = "15m"
+notify = "assignee"
+[[sla.escalation]]
+after = "1wd"
+notify = "coordinators"
+""",
+        encoding="utf-8",
+    )
+    return create_app(load_config(config_file, environ={}), clock=clock)
+
+
+async def open_ticket(app: App, text: str = "/petugas") -> Ticket:
+    event = Inbound(
+        contact=Contact("telegram", "500", "Warga"),
+        kind="command",
+        text=text,
+        external_message_id="7",
+    )
+    async with app.sessionmaker() as session:
+        await app.desk.call_officer(session, event)
+    async with app.sessionmaker() as session:
+        return (await session.exec(select(Ticket))).one()
+
+
+async def outbox(app: App) -> list[Outbox]:
+    async with app.sessionmaker() as session:
+        return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
+
+
+@pytest.fixture
+async def app(db_url: str, tmp_path: Path):
+    clock = FrozenClock(FRIDAY_1550)
+    application = make_app(db_url, clock, tmp_path)
+    await upgrade(application.engine)
+    yield application
+    await application.bot.session.close()
+    await application.engine.dispose()
+
+
+async def test_business_time_carries_the_clock_over_the_weekend(app: App) -> None:
+    clock: FrozenClock = app.clock  # type: ignore[assignment]
+    ticket = await open_ticket(app)
+    async with app.sessionmaker() as session:
+        steps = (await session.exec(select(SlaStep).order_by(col(SlaStep.step)))).all()
+    # 10 minutes left on Friday, 5 more from Monday's 08:00 WIB opening.
+    assert steps[0].due_at == datetime(2026, 11, 30, 1, 5, tzinfo=UTC)
+    # One working day later, at the same time of day: Monday 15:50 WIB.
+    assert steps[1].due_at == datetime(2026, 11, 30, 8, 50, tzinfo=UTC)
+    clock.advance(timedelta(days=2))  # Sunday: nothing is due
+    assert await app.scheduler.sla.fire_due(app.sessionmaker) == 0
+    clock.set(datetime(2026, 11, 30, 1, 5, tzinfo=UTC))
+    assert await app.scheduler.sla.fire_due(app.sessionmaker) == 1
+    assert await app.scheduler.sla.fire_due(app.sessionmaker) == 0  # once
+    rows = [r for r in await outbox(app) if "⏰" in r.payload.get("text", "")]
+    assert len(rows) == 1 and rows[0].ticket_id == ticket.id and rows[0].chat_id == str(STAFF)
+    assert not rows[0].payload["silent"]
+
+
+async def test_two_replicas_firing_at_once_fire_each_step_once(app: App, db_url: str) -> None:
+    await open_ticket(app)
+    app.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    other_engine = make_engine(db_url)  # a second replica: its own engine and pool
+    try:
+        other = make_sessionmaker(other_engine)
+        counts = await asyncio.gather(
+            app.scheduler.sla.fire_due(app.sessionmaker), app.scheduler.sla.fire_due(other)
+        )
+    finally:
+        await other_engine.dispose()
+    assert sum(counts) == 2  # two steps, each fired by exactly one replica
+    private = [r for r in await outbox(app) if r.chat_id == str(BOSS)]
+    assert len(private) == 1
+
+
+async def test_an_answer_cancels_the_steps(app: App) -> None:
+    ticket = await open_ticket(app)
+    async with app.sessionmaker() as session:
+        fresh = await session.get(Ticket, ticket.id)
+        await app.desk.tickets.relay_out(
+            session,
+            fresh,
+            OFFICER,
+            chat_id=STAFF,
+            message_id=99,
+            kind="text",
+            text="Halo",
+            thread_id=5,
+        )
+        await session.commit()
+    app.clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    assert await app.scheduler.sla.fire_due(app.sessionmaker) == 0
+    async with app.sessionmaker() as session:
+        assert {s.status for s in (await session.exec(select(SlaStep))).all()} == {"cancelled"}
+
+
+async def test_opening_digest_once_per_working_day(app: App) -> None:
+    await open_ticket(app)
+    clock: FrozenClock = app.clock  # type: ignore[assignment]
+    pushes = app.scheduler.pushes
+    # Saturday morning: closed, no digest.
+    clock.set(datetime(2026, 11, 28, 1, 5, tzinfo=UTC))
+    async with app.sessionmaker() as session:
+        assert not await pushes.opening_digest(session)
+    # Monday 08:05 WIB: one digest, naming the overdue ticket; a second tick adds nothing.
+    clock.set(datetime(2026, 11, 30, 1, 5, tzinfo=UTC))
+    for expected in (True, False):
+        async with app.sessionmaker() as session:
+            assert await pushes.opening_digest(session) is expected
+            await session.commit()
+    digests = [r for r in await outbox(app) if "Ringkasan pembukaan" in r.payload.get("text", "")]
+    assert len(digests) == 1
+    assert "Tiket terbuka: 1" in digests[0].payload["text"]
+    assert "Melewati target jawaban (15m): 1" in digests[0].payload["text"]
+    # Monday afternoon, for a bot started late: no stale "opening" digest the next day either.
+    clock.set(datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+    async with app.sessionmaker() as session:
+        assert not await pushes.opening_digest(session)
+
+
+async def test_rating_reminder_once_after_the_delay(app: App) -> None:
+    ticket = await open_ticket(app)
+    async with app.sessionmaker() as session:
+        fresh = await session.get(Ticket, ticket.id)
+        await app.desk.tickets.close_by_officer(session, fresh, OFFICER)
+        await session.commit()
+    pushes = app.scheduler.pushes
+    async with app.sessionmaker() as session:
+        assert await pushes.rating_reminders(session) == 0  # too early
+    app.clock.set(FRIDAY_1550 + timedelta(days=1, minutes=1))
+    for expected in (1, 0):
+        async with app.sessionmaker() as session:
+            assert await pushes.rating_reminders(session) == expected
+            await session.commit()
+    reminders = [r for r in await outbox(app) if "menilai layanan" in r.payload.get("text", "")]
+    assert len(reminders) == 1 and len(reminders[0].payload["buttons"]) == 4
+
+
+async def test_weekly_faq_digest_groups_last_weeks_questions(app: App) -> None:
+    async with app.sessionmaker() as session:
+        for text in [
+            "jumlah TPS di kecamatan?",
+            "berapa jumlah TPS di kecamatan",
+            "lowongan magang?",
+        ]:
+            session.add(
+                UnansweredQuestion(text=text, created_at=datetime(2026, 11, 27, 3, tzinfo=UTC))
+            )
+        await session.commit()
+    app.clock.set(datetime(2026, 11, 30, 1, 30, tzinfo=UTC))
+    async with app.sessionmaker() as session:
+        assert await app.scheduler.pushes.faq_weekly(session)
+        await session.commit()
+    async with app.sessionmaker() as session:
+        assert not await app.scheduler.pushes.faq_weekly(session)
+    (digest,) = [r for r in await outbox(app) if "belum terjawab FAQ" in r.payload.get("text", "")]
+    assert "2× " in digest.payload["text"] and "magang" in digest.payload["text"]
