@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -220,3 +220,65 @@ class JobRun(SQLModel, table=True):
     job: str = Field(max_length=32)
     key: str = Field(max_length=64)
     at: datetime = _ts()
+
+
+class FormState(SQLModel, table=True):
+    """A citizen's half-filled form (request or objection), so it survives a restart."""
+
+    __tablename__ = "form_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", unique=True)
+    kind: str = Field(max_length=16)  # request, objection
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    updated_at: datetime = _ts()
+
+
+class InfoRequest(SQLModel, table=True):
+    """A formal request for public information (UU 14/2008); its ticket carries the PI number,
+    the topic and the routing."""
+
+    __tablename__ = "info_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    requester_kind: str = Field(max_length=16)  # perorangan, badan_hukum
+    name: str = Field(max_length=256)
+    id_number: str = Field(max_length=64)  # NIK or legal-entity number; shown masked
+    id_document_file_id: str | None = Field(default=None, max_length=256)
+    address: str = Field(sa_type=sa.Text)
+    occupation: str = Field(max_length=128)
+    phone: str = Field(max_length=32)
+    email: str | None = Field(default=None, max_length=256)
+    information: str = Field(sa_type=sa.Text)
+    purpose: str = Field(sa_type=sa.Text)
+    obtain: str = Field(max_length=32)
+    receive: str = Field(max_length=32)
+    received_on: date
+    due_on: date
+    extended_to: date | None = None
+    extension_reason: str | None = Field(default=None, sa_type=sa.Text)
+    decision: str | None = Field(default=None, max_length=16)  # granted, partly_granted, ...
+    decision_note: str = Field(default="", sa_type=sa.Text)
+    exemption: str | None = Field(default=None, max_length=4)  # Pasal 17 letter
+    holder: str | None = Field(default=None, max_length=256)
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    notice_on: date | None = None
+    decided_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+
+class Objection(SQLModel, table=True):
+    """An objection (keberatan, Pasal 35) against a request's handling; its ticket carries the
+    KB number and the topic."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    request_id: int = Field(foreign_key="info_request.id", index=True)
+    ground: str = Field(max_length=4)  # Pasal 35(1) letter
+    explanation: str = Field(sa_type=sa.Text)
+    received_on: date
+    due_on: date
+    decision: str | None = Field(default=None, max_length=16)  # accepted, rejected
+    reason: str = Field(default="", sa_type=sa.Text)
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decided_by: int | None = Field(default=None, sa_type=sa.BigInteger)

@@ -77,13 +77,19 @@ class SlaService:
             return self.calendar.next_opening(same_time)
         return self.calendar.add_business_time(start, duration.delta)
 
-    async def start_round(self, session: AsyncSession, ticket: Ticket, start: datetime) -> None:
+    async def start_round(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        start: datetime,
+        ladder: Sequence[tuple[Duration, str]] | None = None,
+    ) -> None:
         """The citizen begins to wait: schedule this round's steps (old ones are cancelled)."""
         assert ticket.id is not None
         await self.stop_round(session, ticket)
         ticket.sla_round += 1
         ticket.awaiting_since = start
-        for index, (after, notify) in enumerate(self.ladder):
+        for index, (after, notify) in enumerate(self.ladder if ladder is None else ladder):
             session.add(
                 SlaStep(
                     ticket_id=ticket.id,

@@ -21,6 +21,7 @@ from bot.core.calendar import OfficeCalendar
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.dto import Button, Inbound
+from bot.core.durations import Duration
 from bot.core.postman import Postman
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
@@ -83,9 +84,14 @@ class TicketService:
     # -- lookups --------------------------------------------------------------------------
 
     async def open_ticket_of(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
+        """The citizen's open live chat: follow-ups go there (formal requests have no chat)."""
         stmt = (
             select(Ticket)
-            .where(Ticket.citizen_id == citizen.id, col(Ticket.status).in_(OPEN_STATUSES))
+            .where(
+                Ticket.citizen_id == citizen.id,
+                Ticket.kind == self.prefix,
+                col(Ticket.status).in_(OPEN_STATUSES),
+            )
             .order_by(col(Ticket.id).desc())
         )
         return (await session.exec(stmt)).first()
@@ -97,6 +103,7 @@ class TicketService:
             select(Ticket)
             .where(
                 Ticket.citizen_id == citizen.id,
+                Ticket.kind == self.prefix,
                 Ticket.status == "closed",
                 Ticket.close_reason == "officer",
                 col(Ticket.closed_at) >= since,
@@ -133,33 +140,30 @@ class TicketService:
 
     # -- citizen side -----------------------------------------------------------------------
 
-    async def open(
+    async def open_count(self, session: AsyncSession, citizen: Citizen) -> int:
+        stmt = select(func.count()).where(
+            Ticket.citizen_id == citizen.id, col(Ticket.status).in_(OPEN_STATUSES)
+        )
+        return int((await session.exec(stmt)).one())
+
+    async def create(
         self,
         session: AsyncSession,
         citizen: Citizen,
-        lang: str,
-        event: Inbound,
         *,
-        unanswered: bool,
-    ) -> Ticket | None:
-        """Open a ticket for the citizen and route it; None when over the open-ticket limit."""
+        prefix: str,
+        subject: str,
+        detail: str,
+        ladder: Sequence[tuple[Duration, str]] | None = None,
+        start: datetime | None = None,
+    ) -> Ticket:
+        """A new ticket of any kind (LC, PI, KB): number, routing, topic card, clock."""
         assert citizen.id is not None
         now = self.clock.now()
-        count = (
-            await session.exec(
-                select(func.count()).where(
-                    Ticket.citizen_id == citizen.id, col(Ticket.status).in_(OPEN_STATUSES)
-                )
-            )
-        ).one()
-        if count >= self.max_open_per_citizen:
-            await self.postman.to_citizen(session, citizen, t("ticket_limit", lang, count=count))
-            return None
-        number = await next_number(session, self.prefix, now.astimezone(self.zone).year)
-        subject = event.text.strip() or f"[{event.kind}]"
+        number = await next_number(session, prefix, now.astimezone(self.zone).year)
         ticket = Ticket(
             number=number,
-            kind=self.prefix,
+            kind=prefix,
             citizen_id=citizen.id,
             channel=citizen.channel,
             status="open",
@@ -171,23 +175,14 @@ class TicketService:
         )
         session.add(ticket)
         await session.flush()
-        await self._event(
-            session, ticket, "citizen", "opened", "unanswered" if unanswered else "asked"
-        )
+        await self._event(session, ticket, "citizen", "opened", detail)
         if self.sla is not None:
-            await self.sla.start_round(session, ticket, now)
+            await self.sla.start_round(session, ticket, start or now, ladder=ladder)
         assignee = await self._pick_officer(session)
         if assignee is not None:
             ticket.assignee_id = assignee
             ticket.status = "assigned"
             await self._event(session, ticket, "system", "assigned", str(assignee))
-        key = "ticket_opened_unanswered" if unanswered else "ticket_opened"
-        reply = t(key, lang, number=number)
-        if self.calendar is not None and not self.calendar.is_open(now):
-            # Said in the same reply: nobody should wait all night for an answer in vain.
-            back = self.calendar.format_when(self.calendar.next_opening(now), lang)
-            reply += t("after_hours", lang, when=back)
-        await self.postman.to_citizen(session, citizen, reply, ticket=ticket)
         await self._post_card(session, ticket, citizen)
         if assignee is not None:
             name = await self._officer_name(session, assignee)
@@ -198,6 +193,40 @@ class TicketService:
             )
         else:
             await self.postman.to_staff(session, st("unassigned", number=number), ticket=ticket)
+        return ticket
+
+    def after_hours_note(self, lang: str) -> str:
+        """Said in the same reply: nobody should wait all night for an answer in vain."""
+        now = self.clock.now()
+        if self.calendar is None or self.calendar.is_open(now):
+            return ""
+        back = self.calendar.format_when(self.calendar.next_opening(now), lang)
+        return t("after_hours", lang, when=back)
+
+    async def open(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        lang: str,
+        event: Inbound,
+        *,
+        unanswered: bool,
+    ) -> Ticket | None:
+        """Open a live-chat ticket and route it; None when over the open-ticket limit."""
+        count = await self.open_count(session, citizen)
+        if count >= self.max_open_per_citizen:
+            await self.postman.to_citizen(session, citizen, t("ticket_limit", lang, count=count))
+            return None
+        ticket = await self.create(
+            session,
+            citizen,
+            prefix=self.prefix,
+            subject=event.text.strip() or f"[{event.kind}]",
+            detail="unanswered" if unanswered else "asked",
+        )
+        key = "ticket_opened_unanswered" if unanswered else "ticket_opened"
+        reply = t(key, lang, number=ticket.number) + self.after_hours_note(lang)
+        await self.postman.to_citizen(session, citizen, reply, ticket=ticket)
         if event.kind not in ("text", "command"):
             # A photo or document that opened the ticket reaches the officers as it is.
             await self.relay_in(session, ticket, citizen, event, record=False)
@@ -214,7 +243,8 @@ class TicketService:
     ) -> None:
         """A citizen's follow-up: copied silently into the ticket's topic, not FAQ-matched."""
         now = self.clock.now()
-        if ticket.status in ("closed", "waiting") and self.sla is not None:
+        live = ticket.kind == self.prefix
+        if ticket.status in ("closed", "waiting") and self.sla is not None and live:
             # The citizen waits again: a new round of the response clock.
             await self.sla.start_round(session, ticket, now)
         if ticket.status == "closed":
@@ -360,7 +390,9 @@ class TicketService:
             await self._event(session, ticket, f"officer:{officer_id}", "claimed", "by answering")
             await self._refresh_card(session, ticket, citizen)
         ticket.status = "waiting"
-        if self.sla is not None:
+        if self.sla is not None and ticket.kind == self.prefix:
+            # Live chat: an answer stops the response clock. A formal request's statutory
+            # deadline runs until its written decision, whatever is said in between.
             await self.sla.stop_round(session, ticket)
         ticket.first_response_at = ticket.first_response_at or now
         ticket.last_officer_at = now
