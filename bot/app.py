@@ -25,8 +25,10 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService, FaqWatcher
+from bot.core.notices import Office
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
+from bot.core.requests import RequestService
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
@@ -111,6 +113,22 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         from_next_day=hours.count_from_next_day,
     )
     tickets.sla, tickets.calendar, sla.tickets = sla, calendar, tickets
+    requests = RequestService(
+        clock=clock,
+        calendar=calendar,
+        postman=postman,
+        tickets=tickets,
+        office=Office(
+            name=config.office.name, address=config.office.address, city=config.office.city
+        ),
+        coordinators=config.staff.coordinators,
+        prefix=config.requests.prefix,
+        objection_prefix=config.requests.objection_prefix,
+        from_next_day=hours.count_from_next_day,
+        reminder_days=config.requests.reminder_days,
+    )
+    tickets.card_extra = requests.card_extra
+    sla.deadline_text = requests.deadline_text
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
@@ -151,9 +169,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         max_document_bytes=int(config.limits.max_document_mb * 1024 * 1024),
         document_types=config.limits.document_types,
         on_commit=sender.notify,
+        requests=requests,
     )
     staff = StaffDesk(
-        tickets=tickets, postman=postman, codec=codec, faq=faq, on_commit=sender.notify
+        tickets=tickets,
+        postman=postman,
+        codec=codec,
+        faq=faq,
+        on_commit=sender.notify,
+        requests=requests,
     )
     dispatcher = Dispatcher(desk=desk, staff=staff, config=config)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
@@ -202,13 +226,19 @@ CITIZEN_COMMANDS = {
         ("start", "Mulai dan lihat bantuan"),
         ("petugas", "Bicara dengan petugas"),
         ("status", "Status tiket Anda (opsional: nomor tiket)"),
-        ("batal", "Batalkan tiket yang terbuka"),
+        ("batal", "Batalkan tiket atau formulir yang terbuka"),
+        ("permohonan", "Ajukan permohonan informasi publik"),
+        ("keberatan", "Ajukan keberatan: /keberatan <nomor PI>"),
+        ("kembali", "Kembali satu langkah di formulir"),
     ],
     "en": [
         ("start", "Start and see help"),
         ("petugas", "Talk to an officer"),
         ("status", "Status of your tickets (optional: ticket number)"),
-        ("batal", "Cancel your open ticket"),
+        ("batal", "Cancel your open ticket or form"),
+        ("permohonan", "File a request for public information"),
+        ("keberatan", "File an objection: /keberatan <PI number>"),
+        ("kembali", "Go back one step in a form"),
     ],
 }
 STAFF_COMMANDS = [
@@ -217,6 +247,12 @@ STAFF_COMMANDS = [
     ("duty", "on|off — mulai/selesai piket (alias /piket)"),
     ("queue", "Tiket tanpa petugas (alias /antrian)"),
     ("reload", "Muat ulang basis pengetahuan FAQ"),
+    ("kabulkan", "Permohonan: kabulkan [catatan]"),
+    ("kabulkan_sebagian", "Permohonan: kabulkan sebagian <catatan>"),
+    ("tolak", "Permohonan: tolak <huruf Pasal 17> <alasan>"),
+    ("tidak_dikuasai", "Permohonan: tidak dikuasai <badan publik>"),
+    ("perpanjang", "Permohonan: perpanjang 7 hari kerja <alasan>"),
+    ("putusan_keberatan", "Keberatan: terima|tolak <alasan> (atasan PPID)"),
 ]
 
 

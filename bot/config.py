@@ -299,6 +299,28 @@ class FaqConfig(_Section):
 class OfficeConfig(_Section):
     name: str = "PPID"
     default_language: Literal["id", "en"] = "id"
+    # Letterhead of written notices.
+    address: str = ""
+    city: str = ""
+
+
+class RequestsConfig(_Section):
+    """Formal requests (PI-...) and objections (KB-...) under UU 14/2008."""
+
+    prefix: str = Field("PI", pattern=r"^[A-Z]{1,8}$")
+    objection_prefix: str = Field("KB", pattern=r"^[A-Z]{1,8}$")
+    # Reminders to the assignee at these working days after receipt; the coordinators hear on
+    # the due day (10 working days) and every working day it stays undecided.
+    reminder_days: tuple[int, ...] = (5, 8)
+
+    _split = field_validator("reminder_days", mode="before")(_split_list)
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _within_deadline(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= day < 10 for day in value):
+            raise ValueError("reminder days are working days 1..9 (the decision is due on day 10)")
+        return value
 
 
 DEFAULT_DOCUMENT_TYPES = (
@@ -333,6 +355,7 @@ class Config(_Section):
     staff: StaffConfig = StaffConfig()
     hours: HoursConfig = HoursConfig()
     tickets: TicketsConfig = TicketsConfig()
+    requests: RequestsConfig = RequestsConfig()
     sla: SlaConfig = SlaConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     database: DatabaseConfig = DatabaseConfig()

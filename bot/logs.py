@@ -34,4 +34,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # aiogram logs every handled update at INFO; keep that for DEBUG runs only.
-    logging.getLogger("aiogram.event").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    quiet = max(logging.getLevelName(level), logging.WARNING)
+    logging.getLogger("aiogram.event").setLevel(quiet)
+    # APScheduler logs every run of the one-second escalation tick at INFO.
+    logging.getLogger("apscheduler").setLevel(quiet)

@@ -145,7 +145,86 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Mohon bantu kami menilai layanan untuk tiket <b>{number}</b>. Cukup pilih satu:",
         "en": "Please help us by rating the service for ticket <b>{number}</b>. Just pick one:",
     },
+    "request_registered": {
+        "id": (
+            "✅ Permohonan informasi Anda terdaftar dengan nomor <b>{number}</b>.\n"
+            "Tanggal diterima: {received}\n"
+            "Batas waktu pemberitahuan tertulis: <b>{due}</b> (10 hari kerja, UU 14/2008 Pasal 22 ayat 7).\n"
+            "Simpan nomor ini; cek status dengan /status {number}."
+        ),
+        "en": (
+            "✅ Your request for information is registered as <b>{number}</b>.\n"
+            "Received: {received}\n"
+            "Written notice due by: <b>{due}</b> (10 working days, Law 14/2008 art. 22(7)).\n"
+            "Keep this number; check the status with /status {number}."
+        ),
+    },
+    "request_form_busy": {
+        "id": "Anda sedang mengisi formulir. Lanjutkan, atau ketik /batal untuk membatalkan.",
+        "en": "You are filling in a form. Carry on, or type /batal to cancel it.",
+    },
+    "request_extended": {
+        "id": "Permohonan <b>{number}</b> diperpanjang sampai <b>{due}</b>. Alasan: {reason}",
+        "en": "Request <b>{number}</b> is extended until <b>{due}</b>. Reason: {reason}",
+    },
+    "objection_usage": {
+        "id": "Tulis nomor permohonan Anda, misalnya: /keberatan PI-2026-000123",
+        "en": "Write your request number, for example: /keberatan PI-2026-000123",
+    },
+    "objection_not_found": {
+        "id": "Permohonan {number} tidak ditemukan di antara permohonan Anda.",
+        "en": "Request {number} is not among your requests.",
+    },
+    "objection_too_early": {
+        "id": (
+            "Keberatan atas {number} belum dapat diajukan: permohonan masih diproses dan batas "
+            "waktunya ({due}) belum lewat."
+        ),
+        "en": "An objection to {number} cannot be filed yet: it is still within its deadline ({due}).",
+    },
+    "objection_too_late": {
+        "id": "Batas waktu keberatan atas {number} (30 hari kerja, sampai {until}) sudah lewat.",
+        "en": "The deadline for an objection to {number} (30 working days, until {until}) has passed.",
+    },
+    "objection_exists": {
+        "id": "Keberatan atas {number} sudah diajukan ({objection}).",
+        "en": "An objection to {number} has already been filed ({objection}).",
+    },
+    "objection_ground": {
+        "id": "Apa alasan keberatan Anda atas {number}? (UU 14/2008 Pasal 35 ayat 1)",
+        "en": "What are the grounds of your objection to {number}? (Law 14/2008 art. 35(1))",
+    },
+    "objection_explain": {
+        "id": "Jelaskan keberatan Anda secara singkat (minimal 10 karakter). /batal untuk membatalkan.",
+        "en": "Briefly explain your objection (at least 10 characters). /batal to cancel.",
+    },
+    "objection_explain_short": {
+        "id": "Penjelasan terlalu pendek. Mohon tulis minimal 10 karakter.",
+        "en": "That is too short. Please write at least 10 characters.",
+    },
+    "objection_pick_ground": {
+        "id": "Silakan pilih salah satu alasan dengan tombol di atas.",
+        "en": "Please pick one of the grounds with the buttons above.",
+    },
+    "objection_cancelled": {
+        "id": "Pengajuan keberatan dibatalkan.",
+        "en": "The objection was cancelled.",
+    },
+    "objection_registered": {
+        "id": (
+            "✅ Keberatan Anda terdaftar dengan nomor <b>{number}</b> atas permohonan {request}.\n"
+            "Atasan PPID wajib menanggapi paling lambat <b>{due}</b> (30 hari kerja, Pasal 36)."
+        ),
+        "en": (
+            "✅ Your objection is registered as <b>{number}</b> against request {request}.\n"
+            "The PPID's superior must respond by <b>{due}</b> (30 working days, art. 36)."
+        ),
+    },
     "contact_button": {"id": "🙋 Hubungi petugas", "en": "🙋 Talk to an officer"},
+    "request_button": {
+        "id": "📝 Ajukan permohonan informasi",
+        "en": "📝 File an information request",
+    },
     "ticket_opened": {
         "id": (
             "Pesan Anda kami teruskan ke petugas dengan nomor tiket <b>{number}</b>. "
@@ -321,6 +400,32 @@ STAFF: dict[str, str] = {
     "reload_ok": "🔄 Basis pengetahuan FAQ dimuat ulang: {count} entri.",
     "reload_failed": "⚠️ FAQ tidak dimuat ulang, yang lama tetap dipakai: {error}",
     "button_stale": "Tombol ini sudah tidak berlaku.",
+    "request_card": (
+        "\n\n<b>Permohonan informasi</b>\n"
+        "Pemohon: {kind} · {name}\nNIK/No. badan hukum: {id_number}\nAlamat: {address}\n"
+        "Pekerjaan: {occupation}\nTelepon: {phone} · Email: {email}\n"
+        "Informasi: {information}\nTujuan: {purpose}\n"
+        "Cara memperoleh: {obtain} · Cara mendapatkan: {receive}\n"
+        "Diterima: {received} · Batas: <b>{due}</b>\n"
+        "Keputusan: /kabulkan, /kabulkan_sebagian, /tolak, /tidak_dikuasai, /perpanjang"
+    ),
+    "objection_card": (
+        "\n\n<b>Keberatan</b> atas {request}\nAlasan (Pasal 35 ayat 1 huruf {ground}): {ground_text}\n"
+        "Uraian: {explanation}\nBatas tanggapan: <b>{due}</b>\n"
+        "Atasan PPID memutus dengan /putusan_keberatan terima|tolak &lt;alasan&gt;"
+    ),
+    "decision_sent": "📨 Pemberitahuan tertulis untuk {number} dikirim ke pemohon: {decision}.",
+    "decision_usage": "Format: {usage}",
+    "decision_not_request": "Perintah ini hanya untuk topik permohonan informasi (PI).",
+    "decision_done": "Permohonan {number} sudah diputus ({decision}).",
+    "decision_extended_once": "Permohonan {number} sudah pernah diperpanjang; perpanjangan hanya sekali (Pasal 22 ayat 8).",
+    "extended_staff": "⏳ {number} diperpanjang sampai {due}: {reason}",
+    "objection_only_coordinator": "Hanya atasan PPID (koordinator) yang dapat memutus keberatan.",
+    "objection_not_here": "Perintah ini hanya untuk topik keberatan (KB).",
+    "objection_decided": "📨 Tanggapan atas keberatan {number} dikirim: {decision}.",
+    "objection_new_private": "⚖️ Keberatan baru <b>{number}</b> atas {request} dari {name}: Pasal 35 ayat 1 huruf {ground}. Batas tanggapan {due}.",
+    "deadline_step": "⏰ Permohonan <b>{number}</b>: batas pemberitahuan tertulis {due}. {who}",
+    "deadline_overdue": "🚨 Permohonan <b>{number}</b> melewati batas waktu ({due}) dan belum diputus. {who}",
     "escalate_assignee": "⏰ <b>{number}</b> belum dijawab sejak {since} ({waited}). {who}, mohon segera ditanggapi.",
     "escalate_duty": "⏰ <b>{number}</b> belum dijawab sejak {since} ({waited}). Petugas piket: {who}",
     "escalate_coordinators_topic": "⏰ <b>{number}</b> belum dijawab sejak {since} ({waited}); diteruskan ke koordinator.",

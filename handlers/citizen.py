@@ -33,6 +33,16 @@ def build_router() -> Router:
     ) -> None:
         await desk.status(session, inbound_of(message), command.args)
 
+    @router.message(Command("permohonan"))
+    async def request(message: Message, desk: Desk, session: AsyncSession) -> None:
+        await desk.request(session, inbound_of(message))
+
+    @router.message(Command("keberatan"))
+    async def objection(
+        message: Message, command: CommandObject, desk: Desk, session: AsyncSession
+    ) -> None:
+        await desk.objection(session, inbound_of(message), command.args)
+
     @router.message(Command("batal"))
     async def cancel(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.cancel(session, inbound_of(message))

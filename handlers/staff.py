@@ -21,6 +21,12 @@ STAFF_COMMANDS = (
     "queue",
     "antrian",
     "reload",
+    "perpanjang",
+    "kabulkan",
+    "kabulkan_sebagian",
+    "tolak",
+    "tidak_dikuasai",
+    "putusan_keberatan",
 )
 RELAYED_KINDS = frozenset(
     {"text", "photo", "document", "voice", "video", "audio", "animation", "sticker", "video_note"}

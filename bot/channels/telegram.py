@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,6 +22,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -212,6 +214,37 @@ class TelegramSender:
                 reply_parameters=reply,
             )
             return str(copied.message_id)
+        if row.method == "document":
+            if "b64" in payload:
+                upload = BufferedInputFile(base64.b64decode(payload["b64"]), payload["filename"])
+                sent = await self.bot.send_document(
+                    chat_id=chat_id,
+                    document=upload,
+                    caption=payload.get("caption"),
+                    parse_mode=None,  # captions of notices are plain text
+                    message_thread_id=thread_id,
+                    disable_notification=silent,
+                )
+            else:
+                # A file we received (a KTP photo is a photo, a scan may be a document).
+                file_id = payload["file_id"]
+                try:
+                    sent = await self.bot.send_document(
+                        chat_id=chat_id,
+                        document=file_id,
+                        message_thread_id=thread_id,
+                        disable_notification=silent,
+                    )
+                except TelegramBadRequest as exc:
+                    if "type" not in exc.message.lower() and "photo" not in exc.message.lower():
+                        raise
+                    sent = await self.bot.send_photo(
+                        chat_id=chat_id,
+                        photo=file_id,
+                        message_thread_id=thread_id,
+                        disable_notification=silent,
+                    )
+            return str(sent.message_id)
         raise PermanentError(f"unknown outbox method {row.method!r}")
 
     # -- the staff group: topics, cards, fallbacks ------------------------------------------

@@ -15,6 +15,8 @@ from bot.core.dto import Button, Contact, Inbound
 from bot.core.faq_service import FaqService
 from bot.core.intents import wants_person
 from bot.core.postman import Postman
+from bot.core.request_form import FormInput
+from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 FAQ_CALLBACK_PREFIX = "faq:"
 CONTACT_CALLBACK = "petugas"
+REQUEST_CALLBACK = "permohonan"
+REQUEST_CATEGORIES = frozenset({"permohonan", "permohonan-informasi", "request"})
 
 
 def faq_callback_data(entry_id: str) -> str:
@@ -48,7 +52,9 @@ class Desk:
         max_document_bytes: int = 20 * 1024 * 1024,
         document_types: tuple[str, ...] = (),
         on_commit: Callable[[], None] | None = None,
+        requests: RequestService | None = None,
     ) -> None:
+        self.requests = requests
         self.faq = faq
         self.clock = clock
         self.postman = postman
@@ -67,7 +73,7 @@ class Desk:
 
     async def start(self, session: AsyncSession, event: Inbound) -> None:
         citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None:
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
             name = event.contact.name or ("Sobat" if lang == "id" else "there")
             await self._say(session, citizen, t("start", lang, name=name, office=self.office_name))
         await self._commit(session)
@@ -75,7 +81,7 @@ class Desk:
     async def ask(self, session: AsyncSession, event: Inbound) -> None:
         """Free text: relayed while a ticket is open, else answered from the FAQ, else a ticket."""
         citizen, lang, message = await self._receive(session, event)
-        if citizen is not None:
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
             text = event.text.strip()
             if not text:
                 await self._say(session, citizen, t("empty", lang))
@@ -91,27 +97,29 @@ class Desk:
     async def call_officer(self, session: AsyncSession, event: Inbound) -> None:
         """/petugas or the "Hubungi petugas" button."""
         citizen, lang, message = await self._receive(session, event)
-        if citizen is not None:
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
             await self._open_ticket(session, citizen, lang, event, message, unanswered=False)
         await self._commit(session)
 
     async def cancel(self, session: AsyncSession, event: Inbound) -> None:
         citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None:
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
             await self.tickets.cancel(session, citizen, lang)
         await self._commit(session)
 
     async def status(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
         citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None:
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
             await self.tickets.status(session, citizen, lang, number)
         await self._commit(session)
 
     async def button(self, session: AsyncSession, event: Inbound, data: str) -> None:
         """An inline button of a citizen: FAQ choice, contact, or a signed rating."""
         citizen, lang, message = await self._receive(session, event)
-        if citizen is not None:
-            if data.startswith(FAQ_CALLBACK_PREFIX):
+        if citizen is not None and not await self._in_form(session, citizen, lang, event, data):
+            if data == REQUEST_CALLBACK and self.requests is not None:
+                await self.requests.start_request(session, citizen, lang)
+            elif data.startswith(FAQ_CALLBACK_PREFIX):
                 entry = self._entry_for_callback(data)
                 if entry is None:
                     await self._say(session, citizen, t("faq_stale_choice", lang))
@@ -133,7 +141,9 @@ class Desk:
         """A photo or document: relayed in a ticket, else kept or refused by type and size."""
         accepted = self._accepts(event)
         citizen, lang, message = await self._receive(session, event, keep_media=accepted)
-        if citizen is not None:
+        if citizen is not None and accepted and await self._in_form(session, citizen, lang, event):
+            pass  # the form took it (the ID scan of a request)
+        elif citizen is not None:
             name = event.file_name or event.kind
             size = event.file_size or 0
             if size > self.max_document_bytes:
@@ -155,9 +165,9 @@ class Desk:
         """Stickers, voice, locations...: relayed in a ticket (officers can listen), else a
         polite note that only text is read."""
         citizen, lang, message = await self._receive(session, event)
-        if citizen is not None and not await self._relay_if_in_ticket(
-            session, citizen, event, message
-        ):
+        if citizen is None or await self._in_form(session, citizen, lang, event):
+            pass
+        elif not await self._relay_if_in_ticket(session, citizen, event, message):
             await self._say(session, citizen, t("unsupported", lang))
         await self._commit(session)
 
@@ -167,14 +177,57 @@ class Desk:
             await self._say(session, citizen, t("edited", lang))
         await self._commit(session)
 
+    async def request(self, session: AsyncSession, event: Inbound) -> None:
+        """/permohonan: the formal request form."""
+        citizen, lang, _ = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+            if self.requests is None or not self.tickets.enabled:
+                await self._say(session, citizen, t("no_staff", lang))
+            else:
+                await self.requests.start_request(session, citizen, lang)
+        await self._commit(session)
+
+    async def objection(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
+        """/keberatan <PI number>: an objection to the citizen's own request."""
+        citizen, lang, _ = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+            if self.requests is None or not self.tickets.enabled:
+                await self._say(session, citizen, t("no_staff", lang))
+            else:
+                await self.requests.start_objection(session, citizen, lang, number)
+        await self._commit(session)
+
     async def unknown_command(self, session: AsyncSession, event: Inbound) -> None:
         citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None:
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
             command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
             await self._say(session, citizen, t("unknown_command", lang, command=command))
         await self._commit(session)
 
     # -- helpers -------------------------------------------------------------------------
+
+    async def _in_form(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        lang: str,
+        event: Inbound,
+        data: str | None = None,
+    ) -> bool:
+        """While a form is open every input is its next answer; True when the form took it."""
+        if self.requests is None:
+            return False
+        state = await self.requests.form_of(session, citizen)
+        if state is None:
+            return False
+        if data is not None:
+            inp = FormInput(kind="button", data=data)
+        elif event.kind in ("photo", "document"):
+            inp = FormInput(kind=event.kind, text=event.text, file_id=event.media_ref)
+        else:
+            inp = FormInput(kind=event.kind, text=event.text)
+        await self.requests.handle_form(session, citizen, lang, state, inp)
+        return True
 
     def _accepts(self, event: Inbound) -> bool:
         if (event.file_size or 0) > self.max_document_bytes:
@@ -299,7 +352,13 @@ class Desk:
         self, session: AsyncSession, citizen: Citizen, lang: str, entry: Entry, score: float | None
     ) -> None:
         html = t("faq_answer", lang, answer=entry.answer.strip())
-        buttons = ((self._contact_button(lang),),) if self.tickets.enabled else None
+        buttons: tuple[tuple[Button, ...], ...] | None = None
+        if self.tickets.enabled:
+            rows = [(self._contact_button(lang),)]
+            if self.requests is not None and entry.category in REQUEST_CATEGORIES:
+                # An answer about requesting information offers to file one right here.
+                rows.insert(0, (Button(t("request_button", lang), REQUEST_CALLBACK),))
+            buttons = tuple(rows)
         await self.postman.to_citizen(
             session, citizen, html, buttons=buttons, entry_id=entry.id, score=score
         )

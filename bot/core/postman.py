@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -106,6 +107,47 @@ class Postman:
             PRIORITY_REPLY,
             media_ref=media_ref,
         )
+
+    async def document_to_citizen(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        pdf: bytes,
+        *,
+        filename: str,
+        caption: str,
+        ticket: Ticket | None = None,
+    ) -> None:
+        """A document we made (a written notice): the bytes ride in the outbox row itself,
+        so a restart loses nothing."""
+        payload = {
+            "b64": base64.b64encode(pdf).decode(),
+            "filename": filename,
+            "caption": caption[:1000],  # Telegram captions stop at 1024 characters
+            "kind": "document",
+        }
+        await self._citizen_row(
+            session,
+            citizen,
+            "document",
+            payload,
+            caption,
+            ticket,
+            None,
+            None,
+            None,
+            PRIORITY_REPLY,
+            media_ref=filename,
+        )
+
+    async def document_to_staff(
+        self, session: AsyncSession, ticket: Ticket, *, file_id: str
+    ) -> None:
+        """A file the citizen sent (e.g. the KTP scan of a request) shown in the ticket's topic."""
+        if self.staff_chat_id is None:
+            return
+        payload = {"file_id": file_id, "silent": self._quiet(False)}
+        await self._staff_row(session, "document", payload, ticket, None, PRIORITY_REPLY)
 
     async def _citizen_row(
         self,

@@ -11,7 +11,7 @@ that came due while the bot was down fires at the next start.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -64,6 +64,8 @@ class SlaService:
         self.first_response = first_response
         self.coordinators = tuple(coordinators)
         self.tickets = None  # set by the app: names and the duty roster live there
+        # Wording of statutory deadline steps (formal requests, objections), set by the app.
+        self.deadline_text: Callable[[AsyncSession, Ticket, str], Awaitable[str]] | None = None
 
     def due(self, start: datetime, duration: Duration) -> datetime:
         """When ``duration`` of office time has passed since ``start``."""
@@ -142,23 +144,43 @@ class SlaService:
 
     async def _notify(self, session: AsyncSession, ticket: Ticket, step: SlaStep) -> None:
         assert self.tickets is not None
+        statutory = ticket.kind != self.tickets.prefix and self.deadline_text is not None
+        if step.notify == "coordinators_daily":
+            # Due day, then every working day it stays undecided: chain the next one.
+            local = step.due_at.astimezone(self.calendar.tz)
+            next_day = self.calendar.add_working_days(local.date(), 1)
+            session.add(
+                SlaStep(
+                    ticket_id=step.ticket_id,
+                    round=step.round,
+                    step=step.step + 1,
+                    notify="coordinators_daily",
+                    started_at=step.started_at,
+                    due_at=self.calendar.next_opening(datetime.combine(next_day, local.timetz())),
+                )
+            )
         citizen = await session.get(Citizen, ticket.citizen_id)
         since = self.calendar.format_when(step.started_at, "id")
         waited = human(self.calendar.business_time_between(step.started_at, self.clock.now()))
-        if step.notify == "coordinators":
-            text = st(
-                "escalate_coordinator",
-                number=ticket.number,
-                name=citizen.name if citizen else "",
-                since=since,
-                waited=waited,
-                subject=ticket.subject[:300],
-            )
+        if step.notify in ("coordinators", "coordinators_daily"):
+            if statutory:
+                assert self.deadline_text is not None
+                text = await self.deadline_text(session, ticket, "")
+                topic = text
+            else:
+                text = st(
+                    "escalate_coordinator",
+                    number=ticket.number,
+                    name=citizen.name if citizen else "",
+                    since=since,
+                    waited=waited,
+                    subject=ticket.subject[:300],
+                )
+                topic = st(
+                    "escalate_coordinators_topic", number=ticket.number, since=since, waited=waited
+                )
             for coordinator in self.coordinators:
                 await self.postman.to_user(session, coordinator, text)
-            topic = st(
-                "escalate_coordinators_topic", number=ticket.number, since=since, waited=waited
-            )
             await self.postman.to_staff(session, topic, ticket=ticket, urgent=True)
             return
         duty = await self.tickets.on_duty(session)
@@ -169,7 +191,11 @@ class SlaService:
             names = [str(await self.tickets.officer_display(session, o)) for o in duty]
             who = Markup(", ".join(names)) if names else Markup(st("nobody_on_duty"))
             key = "escalate_duty" if step.notify == "duty" or not names else "escalate_assignee"
-        text = st(key, number=ticket.number, since=since, waited=waited, who=who)
+        if statutory:
+            assert self.deadline_text is not None
+            text = await self.deadline_text(session, ticket, str(who))
+        else:
+            text = st(key, number=ticket.number, since=since, waited=waited, who=who)
         await self.postman.to_staff(session, text, ticket=ticket, urgent=True)
 
     def overdue(self, started_at: datetime, now: datetime) -> bool:

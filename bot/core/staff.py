@@ -11,6 +11,8 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.dto import StaffEvent
 from bot.core.faq_service import FaqService
 from bot.core.postman import Postman
+from bot.core.requests import DECISIONS as DECISION_COMMANDS
+from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st
 from faq import KnowledgeBaseError
@@ -28,7 +30,9 @@ class StaffDesk:
         codec: CallbackCodec,
         faq: FaqService,
         on_commit: Callable[[], None],
+        requests: RequestService | None = None,
     ) -> None:
+        self.requests = requests
         self.tickets = tickets
         self.postman = postman
         self.codec = codec
@@ -92,6 +96,19 @@ class StaffDesk:
             await self._duty(session, ev, args)
         elif name in ("queue", "antrian"):
             await self._queue(session, ev)
+        elif name in DECISION_COMMANDS or name == "putusan_keberatan":
+            ticket = await self._ticket_for(session, ev)
+            if ticket is None or self.requests is None:
+                await self._reply(session, ev, st("no_ticket"))
+            else:
+                if name == "putusan_keberatan":
+                    problem = await self.requests.decide_objection(
+                        session, ticket, ev.user_id, args
+                    )
+                else:
+                    problem = await self.requests.decide(session, ticket, ev.user_id, name, args)
+                if problem:
+                    await self._reply(session, ev, problem)
         elif name == "reload":
             try:
                 count = self.faq.reload()

@@ -7,7 +7,7 @@ outbox within the caller's transaction. Use cases end with a commit (see Desk/St
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,6 +76,8 @@ class TicketService:
         self.max_open_per_citizen = max_open_per_citizen
         self.sla: SlaService | None = None  # set by the app
         self.calendar: OfficeCalendar | None = None
+        # Extra card lines for formal requests and objections (set by the app).
+        self.card_extra: Callable[[AsyncSession, Ticket], Awaitable[str]] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -156,8 +158,13 @@ class TicketService:
         detail: str,
         ladder: Sequence[tuple[Duration, str]] | None = None,
         start: datetime | None = None,
+        prepare: Callable[[Ticket], Awaitable[None]] | None = None,
     ) -> Ticket:
-        """A new ticket of any kind (LC, PI, KB): number, routing, topic card, clock."""
+        """A new ticket of any kind (LC, PI, KB): number, routing, topic card, clock.
+
+        ``prepare`` runs once the ticket has its id, before the card is drawn: a request or
+        objection adds its own row there so the card shows its fields from the start.
+        """
         assert citizen.id is not None
         now = self.clock.now()
         number = await next_number(session, prefix, now.astimezone(self.zone).year)
@@ -176,6 +183,8 @@ class TicketService:
         session.add(ticket)
         await session.flush()
         await self._event(session, ticket, "citizen", "opened", detail)
+        if prepare is not None:
+            await prepare(ticket)
         if self.sla is not None:
             await self.sla.start_round(session, ticket, start or now, ladder=ladder)
         assignee = await self._pick_officer(session)
@@ -185,7 +194,7 @@ class TicketService:
             await self._event(session, ticket, "system", "assigned", str(assignee))
         await self._post_card(session, ticket, citizen)
         if assignee is not None:
-            name = await self._officer_name(session, assignee)
+            name = await self.officer_name(session, assignee)
             await self.postman.to_staff(
                 session,
                 st("assigned", number=number, mention=mention(assignee, name)),
@@ -259,7 +268,7 @@ class TicketService:
             await self.postman.to_citizen(
                 session, citizen, t("ticket_reopened", lang, number=ticket.number), ticket=ticket
             )
-            await self._refresh_card(session, ticket, citizen)
+            await self.refresh_card(session, ticket, citizen)
         elif ticket.status == "waiting":
             ticket.status = "assigned" if ticket.assignee_id else "open"
         ticket.last_citizen_at = now
@@ -284,7 +293,7 @@ class TicketService:
             session, citizen, t("cancelled", lang, number=ticket.number), ticket=ticket
         )
         await self.postman.to_staff(session, st("cancelled", number=ticket.number), ticket=ticket)
-        await self._refresh_card(session, ticket, citizen)
+        await self.refresh_card(session, ticket, citizen)
 
     async def status(
         self, session: AsyncSession, citizen: Citizen, lang: str, number: str | None
@@ -375,7 +384,9 @@ class TicketService:
         media_ref: str | None = None,
     ) -> None:
         """An officer's message in the topic: copied to the citizen."""
-        if ticket.status == "closed":
+        # A decided request still delivers: the granted documents follow the written notice.
+        decided = ticket.status == "closed" and ticket.close_reason == "decided"
+        if ticket.status == "closed" and not decided:
             await self.postman.to_staff(
                 session,
                 st("ticket_closed_no_relay", number=ticket.number),
@@ -388,8 +399,9 @@ class TicketService:
         if ticket.assignee_id is None and officer_id in self.officers:
             ticket.assignee_id = officer_id
             await self._event(session, ticket, f"officer:{officer_id}", "claimed", "by answering")
-            await self._refresh_card(session, ticket, citizen)
-        ticket.status = "waiting"
+            await self.refresh_card(session, ticket, citizen)
+        if not decided:
+            ticket.status = "waiting"
         if self.sla is not None and ticket.kind == self.prefix:
             # Live chat: an answer stops the response clock. A formal request's statutory
             # deadline runs until its written decision, whatever is said in between.
@@ -421,13 +433,13 @@ class TicketService:
             ticket.status = "assigned"
         ticket.updated_at = self.clock.now()
         await self._event(session, ticket, f"officer:{officer_id}", "claimed", "")
-        name = await self._officer_name(session, officer_id)
+        name = await self.officer_name(session, officer_id)
         await self.postman.to_staff(
             session,
             st("claimed", number=ticket.number, mention=mention(officer_id, name)),
             ticket=ticket,
         )
-        await self._refresh_card(session, ticket, await self.citizen_of(session, ticket))
+        await self.refresh_card(session, ticket, await self.citizen_of(session, ticket))
         return True
 
     async def reassign(
@@ -440,14 +452,14 @@ class TicketService:
             ticket.status = "assigned"
         ticket.updated_at = self.clock.now()
         await self._event(session, ticket, f"officer:{by}", "reassigned", str(officer_id))
-        name = await self._officer_name(session, officer_id)
-        by_name = await self._officer_name(session, by)
+        name = await self.officer_name(session, officer_id)
+        by_name = await self.officer_name(session, by)
         await self.postman.to_staff(
             session,
             st("reassigned", number=ticket.number, mention=mention(officer_id, name), by=by_name),
             ticket=ticket,
         )
-        await self._refresh_card(session, ticket, await self.citizen_of(session, ticket))
+        await self.refresh_card(session, ticket, await self.citizen_of(session, ticket))
         return True
 
     async def reassign_prompt(self, session: AsyncSession, ticket: Ticket) -> None:
@@ -456,7 +468,7 @@ class TicketService:
         for officer_id in sorted(self.officers):
             if officer_id == ticket.assignee_id:
                 continue
-            name = await self._officer_name(session, officer_id)
+            name = await self.officer_name(session, officer_id)
             data = self.codec.pack("ta", str(ticket.id), str(officer_id))
             choices.append((Button(label=name[:40], data=data),))
         if not choices:
@@ -494,11 +506,11 @@ class TicketService:
             buttons=scale,
             ticket=ticket,
         )
-        by_name = await self._officer_name(session, officer_id)
+        by_name = await self.officer_name(session, officer_id)
         await self.postman.to_staff(
             session, st("closed", number=ticket.number, by=by_name), ticket=ticket
         )
-        await self._refresh_card(session, ticket, citizen)
+        await self.refresh_card(session, ticket, citizen)
         return True
 
     async def set_duty(self, session: AsyncSession, officer_id: int, on: bool) -> None:
@@ -523,7 +535,7 @@ class TicketService:
         return (await session.exec(stmt)).all()
 
     async def officer_display(self, session: AsyncSession, officer_id: int) -> Markup:
-        return mention(officer_id, await self._officer_name(session, officer_id))
+        return mention(officer_id, await self.officer_name(session, officer_id))
 
     async def delivery_failed(self, session: AsyncSession, row: Outbox, error: str) -> None:
         """A message to a citizen can never be delivered (blocked the bot, chat gone): kept on
@@ -538,6 +550,19 @@ class TicketService:
         await self.postman.to_staff(
             session, st("delivery_failed", error=error[:200]), ticket=ticket
         )
+
+    async def close_decided(
+        self, session: AsyncSession, ticket: Ticket, actor_id: int, decision: str
+    ) -> None:
+        """A request or objection got its written decision: the ticket is done."""
+        await self._close(session, ticket, f"officer:{actor_id}", "decided")
+        await self._event(session, ticket, f"officer:{actor_id}", "decided", decision)
+        await self.refresh_card(session, ticket)
+
+    async def log_event(
+        self, session: AsyncSession, ticket: Ticket, actor: str, kind: str, detail: str
+    ) -> None:
+        await self._event(session, ticket, actor, kind, detail)
 
     async def repost_card(self, session: AsyncSession, ticket_id: int) -> None:
         """The ticket's topic was lost: its card opens the new one."""
@@ -570,7 +595,7 @@ class TicketService:
         load = dict((await session.exec(stmt)).all())
         return min(duty, key=lambda officer: (load.get(officer, 0), officer))
 
-    async def _officer_name(self, session: AsyncSession, officer_id: int) -> str:
+    async def officer_name(self, session: AsyncSession, officer_id: int) -> str:
         officer = await session.get(Officer, officer_id)
         return officer.name if officer and officer.name else f"Petugas {officer_id}"
 
@@ -584,15 +609,19 @@ class TicketService:
         subject = ticket.subject
         if len(subject) > SUBJECT_PREVIEW:
             subject = subject[: SUBJECT_PREVIEW - 1] + "…"
-        return st(
-            "card",
-            number=ticket.number,
-            name=citizen.name or citizen.external_id,
-            status=st(f"status_{ticket.status}"),
-            assignee=Markup(assignee) if isinstance(assignee, Markup) else assignee,
-            channel=citizen.channel,
-            opened=self._local(ticket.created_at),
-            subject=subject,
+        extra = await self.card_extra(session, ticket) if self.card_extra is not None else ""
+        return (
+            st(
+                "card",
+                number=ticket.number,
+                name=citizen.name or citizen.external_id,
+                status=st(f"status_{ticket.status}"),
+                assignee=Markup(assignee) if isinstance(assignee, Markup) else assignee,
+                channel=citizen.channel,
+                opened=self._local(ticket.created_at),
+                subject=subject,
+            )
+            + extra
         )
 
     def card_buttons(self, ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
@@ -614,7 +643,10 @@ class TicketService:
             session, text, ticket=ticket, buttons=self.card_buttons(ticket), card=True
         )
 
-    async def _refresh_card(self, session: AsyncSession, ticket: Ticket, citizen: Citizen) -> None:
+    async def refresh_card(
+        self, session: AsyncSession, ticket: Ticket, citizen: Citizen | None = None
+    ) -> None:
+        citizen = citizen or await self.citizen_of(session, ticket)
         text = await self.card_text(session, ticket, citizen)
         await self.postman.to_staff(
             session, text, ticket=ticket, buttons=self.card_buttons(ticket), edit_card=True
