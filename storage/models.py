@@ -202,7 +202,7 @@ class SlaStep(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id")
     round: int
     step: int
-    notify: str = Field(max_length=16)  # assignee, duty, coordinators
+    notify: str = Field(max_length=32)  # assignee, duty, coordinators, coordinators_daily
     started_at: datetime = Field(sa_type=UtcDateTime)  # when the citizen began to wait
     due_at: datetime = Field(sa_type=UtcDateTime)
     status: str = Field(default="pending", max_length=16)  # pending, fired, cancelled

@@ -7,8 +7,9 @@ only when the test moves it, across nights, weekends and holidays.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
@@ -19,7 +20,8 @@ from bot.core.clock import FrozenClock
 from bot.core.dto import Contact, Inbound
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Outbox, SlaStep, Ticket, UnansweredQuestion
+from storage.models import InfoRequest, Outbox, SlaStep, Ticket, UnansweredQuestion
+from storage.repositories import CitizenRepo
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
 STAFF = -1001234567890
@@ -200,3 +202,89 @@ async def test_weekly_faq_digest_groups_last_weeks_questions(app: App) -> None:
         assert not await app.scheduler.pushes.faq_weekly(session)
     (digest,) = [r for r in await outbox(app) if "belum terjawab FAQ" in r.payload.get("text", "")]
     assert "2× " in digest.payload["text"] and "magang" in digest.payload["text"]
+
+
+REQUEST_VALUES = {
+    "requester_kind": "perorangan",
+    "name": "Warga Uji",
+    "id_number": "3271012345678901",
+    "id_document_file_id": None,
+    "address": "Jl. Merdeka No. 1",
+    "occupation": "Guru",
+    "phone": "+6281234567890",
+    "email": None,
+    "information": "Daftar pemilih tetap kecamatan",
+    "purpose": "Penelitian",
+    "obtain": "salinan_softcopy",
+    "receive": "email",
+}
+
+
+async def submit_request(app: App) -> tuple[Ticket, InfoRequest]:
+    requests = app.desk.requests
+    assert requests is not None
+    async with app.sessionmaker() as session:
+        citizen = await CitizenRepo(session).upsert(
+            channel="telegram",
+            external_id="600",
+            name="Warga",
+            username=None,
+            language="id",
+            now=app.clock.now(),
+        )
+        await requests._submit(session, citizen, "id", dict(REQUEST_VALUES))
+        await session.commit()
+    async with app.sessionmaker() as session:
+        ticket = (await session.exec(select(Ticket).where(Ticket.kind == "PI"))).one()
+        request = (await session.exec(select(InfoRequest))).one()
+        return ticket, request
+
+
+async def test_request_deadline_skips_lebaran_holidays_and_reminds_on_schedule(app: App) -> None:
+    # Received Tuesday 17 March 2026: Nyepi, Idul Fitri and cuti bersama (18-24 March) and
+    # Good Friday (3 April) are not working days.
+    app.clock.set(datetime(2026, 3, 17, 3, 0, tzinfo=UTC))  # 10:00 WIB
+    ticket, request = await submit_request(app)
+    assert (request.received_on, request.due_on) == (date(2026, 3, 17), date(2026, 4, 8))
+    async with app.sessionmaker() as session:
+        steps = (await session.exec(select(SlaStep).order_by(col(SlaStep.step)))).all()
+    local_days = [s.due_at.astimezone(ZoneInfo("Asia/Jakarta")).date() for s in steps]
+    # Assignee at working days 5 and 8, coordinators on the due day.
+    assert local_days == [date(2026, 3, 31), date(2026, 4, 6), date(2026, 4, 8)]
+    assert [s.notify for s in steps] == ["assignee", "assignee", "coordinators_daily"]
+    # On the due day the coordinators hear of it, and again every working day after.
+    app.clock.set(datetime(2026, 4, 8, 4, 0, tzinfo=UTC))
+    assert (
+        await app.scheduler.sla.fire_due(app.sessionmaker) == 3
+    )  # the two reminders and the due day
+    private = [r for r in await outbox(app) if r.chat_id == str(BOSS)]
+    assert len(private) == 1 and ticket.number in private[0].payload["text"]
+    app.clock.set(datetime(2026, 4, 9, 4, 0, tzinfo=UTC))
+    assert await app.scheduler.sla.fire_due(app.sessionmaker) == 1
+    overdue = [r for r in await outbox(app) if r.chat_id == str(BOSS)]
+    assert len(overdue) == 2 and "melewati batas" in overdue[1].payload["text"]
+
+
+async def test_objection_window_closes_thirty_working_days_after_the_notice(app: App) -> None:
+    app.clock.set(datetime(2026, 11, 2, 3, 0, tzinfo=UTC))
+    ticket, _ = await submit_request(app)
+    requests = app.desk.requests
+    assert requests is not None
+    async with app.sessionmaker() as session:
+        fresh = await session.get(Ticket, ticket.id)
+        assert await requests.decide(session, fresh, OFFICER, "tolak", "h data pribadi") is None
+        await session.commit()
+    app.clock.set(datetime(2027, 2, 1, 3, 0, tzinfo=UTC))  # far past 30 working days
+    async with app.sessionmaker() as session:
+        citizen = await CitizenRepo(session).upsert(
+            channel="telegram",
+            external_id="600",
+            name="Warga",
+            username=None,
+            language="id",
+            now=app.clock.now(),
+        )
+        await requests.start_objection(session, citizen, "id", ticket.number)
+        await session.commit()
+    late = [r for r in await outbox(app) if "sudah lewat" in r.payload.get("text", "")]
+    assert len(late) == 1

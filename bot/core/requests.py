@@ -636,9 +636,8 @@ class RequestService:
 
     # -- deadline messages (SLA steps of PI and KB tickets) ---------------------------------------
 
-    async def deadline_text(
-        self, session: AsyncSession, ticket: Ticket, overdue: bool, who: str
-    ) -> str:
+    async def deadline_text(self, session: AsyncSession, ticket: Ticket, who: str) -> str:
+        """A statutory deadline reminder: due on a date, or overdue past it."""
         due: date | None = None
         request = await self._request_of(session, ticket)
         if request is not None:

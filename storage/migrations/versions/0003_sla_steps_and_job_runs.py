@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("round", sa.Integer(), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
-        sa.Column("notify", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("notify", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("started_at", storage.types.UtcDateTime(), nullable=False),
         sa.Column("due_at", storage.types.UtcDateTime(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
