@@ -8,7 +8,6 @@ transaction marks the row done, so the work and the mark commit together or not 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
+from bot.pump import Pump
 from storage.models import Inbox
 from storage.repositories import InboxRepo
 
@@ -29,7 +29,7 @@ BATCH = 200
 Handler = Callable[[Inbox], Awaitable[None]]
 
 
-class InboxWorker:
+class InboxWorker(Pump):
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -38,34 +38,16 @@ class InboxWorker:
         *,
         concurrency: int = 8,
     ) -> None:
+        super().__init__()
         self.sessionmaker = sessionmaker
         self.handlers = handlers
         self.clock = clock
         self._slots = asyncio.Semaphore(concurrency)
         self._busy_chats: set[str] = set()
         self._busy_rows: set[int] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
-        self._stopping = False
 
-    def notify(self) -> None:
-        self._wake.set()
-
-    async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            delay = await self.dispatch_once()
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-
-    async def stop(self) -> None:
-        """Take no new rows; let the ones in hand finish (a cut-off one stays pending)."""
-        self._stopping = True
-        self._wake.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def pass_once(self) -> float:
+        return await self.dispatch_once()
 
     async def idle(self) -> bool:
         """True when nothing is pending or in hand (for tests and benchmarks)."""

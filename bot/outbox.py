@@ -9,7 +9,6 @@ it is not sent again (a message is never sent twice for one row); it is marked "
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ChannelSender, PermanentError, RetryLater, SendError, TransientError
 from bot.core.clock import Clock
+from bot.pump import Pump
 from bot.ratelimit import SendLimiter
 from storage.models import Outbox
 from storage.repositories import OutboxRepo
@@ -36,7 +36,7 @@ def backoff_seconds(attempt: int) -> float:
     return float(min(300, 2 ** max(0, attempt - 1)))
 
 
-class OutboxSender:
+class OutboxSender(Pump):
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -48,20 +48,14 @@ class OutboxSender:
         on_failed: Callable[[AsyncSession, Outbox, str], Awaitable[None]] | None = None,
     ) -> None:
         self.on_failed = on_failed
+        super().__init__()
         self.sessionmaker = sessionmaker
         self.channels = channels
         self.limiter = limiter
         self.clock = clock
         self.concurrency = concurrency
-        self._wake = asyncio.Event()
-        self._stopping = False
         self._in_flight: set[str] = set()  # chats with a send in progress: keeps their order
-        self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(concurrency)
-
-    def notify(self) -> None:
-        """New rows were committed: look at the outbox now instead of at the next poll."""
-        self._wake.set()
 
     async def recover(self) -> dict[str, int]:
         """Settle rows a crash left in "sending": their API call may or may not have landed.
@@ -114,21 +108,8 @@ class OutboxSender:
                 await asyncio.sleep(delay)
             self.limiter.record(chat_id, time.monotonic())
 
-    async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            delay = await self.drain_once()
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-
-    async def stop(self) -> None:
-        """Stop taking rows and let the sends in flight finish (their rows get their status)."""
-        self._stopping = True
-        self._wake.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def pass_once(self) -> float:
+        return await self.drain_once()
 
     async def drain_once(self) -> float:
         """Start every send that fits the limits now; return how long to wait before the next."""

@@ -51,7 +51,7 @@ _DAY_NAMES = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_MONTH_NAMES = {
+MONTH_NAMES = {
     "id": (
         "Januari",
         "Februari",
@@ -440,7 +440,7 @@ class OfficeCalendar:
         key = "id" if lang.lower().startswith("id") else "en"
         word = "pukul" if key == "id" else "at"
         day_name = _DAY_NAMES[key][local.weekday()]
-        month = _MONTH_NAMES[key][local.month - 1]
+        month = MONTH_NAMES[key][local.month - 1]
         return (
             f"{day_name}, {local.day} {month} {local.year} {word} "
             f"{local:%H:%M} {self.zone_abbreviation(at)}"

@@ -28,6 +28,8 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from bot.core.calendar import MONTH_NAMES
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -181,36 +183,8 @@ class ObjectionDecision:
 # ---------------------------------------------------------------------------------------------
 # Texts
 
-_MONTHS = {
-    "id": (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
+# Month names are the calendar's, so letters and chat messages spell dates alike.
+_MONTHS = MONTH_NAMES
 
 _ID: dict[str, str] = {
     "title": "PEMBERITAHUAN TERTULIS",

@@ -1,0 +1,42 @@
+"""The loop shared by the inbox worker and the outbox sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+
+class Pump:
+    """Does a pass of work, then sleeps until notified or until the pass's own delay.
+
+    Subclasses implement ``pass_once`` (returning seconds until the next pass is worth doing)
+    and add the tasks they start to ``_tasks``, which ``stop`` lets finish.
+    """
+
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def notify(self) -> None:
+        """New rows were committed: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def pass_once(self) -> float:
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            delay = await self.pass_once()
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def stop(self) -> None:
+        """Take no new work; let what is in hand finish (its rows get their status)."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
