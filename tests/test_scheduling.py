@@ -7,6 +7,7 @@ only when the test moves it, across nights, weekends and holidays.
 from __future__ import annotations
 
 import asyncio
+import base64
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -288,3 +289,28 @@ async def test_objection_window_closes_thirty_working_days_after_the_notice(app:
         await session.commit()
     late = [r for r in await outbox(app) if "sudah lewat" in r.payload.get("text", "")]
     assert len(late) == 1
+
+
+async def test_partial_grant_needs_a_note_and_sends_a_pdf_notice(app: App) -> None:
+    app.clock.set(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
+    ticket, _ = await submit_request(app)
+    requests = app.desk.requests
+    assert requests is not None
+    async with app.sessionmaker() as session:
+        fresh = await session.get(Ticket, ticket.id)
+        problem = await requests.decide(session, fresh, OFFICER, "kabulkan_sebagian", "  ")
+        assert problem is not None and "Format" in problem  # the note is required
+        assert (
+            await requests.decide(
+                session, fresh, OFFICER, "kabulkan_sebagian", "Lampiran 2 dihitamkan"
+            )
+            is None
+        )
+        await session.commit()
+    async with app.sessionmaker() as session:
+        request = (await session.exec(select(InfoRequest))).one()
+        assert (request.decision, request.notice_on) == ("partly_granted", date(2026, 11, 30))
+    (notice,) = [r for r in await outbox(app) if r.method == "document"]
+    assert notice.chat_id == "600" and notice.payload["filename"].endswith(".pdf")
+    assert base64.b64decode(notice.payload["b64"])[:4] == b"%PDF"
+    assert "sebagian" in notice.payload["caption"].lower()
