@@ -40,7 +40,7 @@ from bot.scheduler import Scheduler
 from bot.texts import st
 from handlers import build_routers
 from handlers.middlewares import DbSessionMiddleware
-from storage.db import make_engine, make_sessionmaker
+from storage.db import make_app_sessions, make_engine
 from storage.migrate import upgrade
 from storage.models import Outbox
 
@@ -76,7 +76,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     token = config.telegram.token.get_secret_value()
     engine = make_engine(config.database.url, echo=config.database.echo)
-    sessionmaker = make_sessionmaker(engine)
+    sessionmaker = make_app_sessions(engine)
     faq = FaqService(config.faq.paths)
     # Button data is signed with a key derived from the token: stable across restarts and
     # replicas, secret, and nothing more to configure.
@@ -256,6 +256,12 @@ STAFF_COMMANDS = [
 ]
 
 
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A background loop that ends by itself is a bug worth a loud line in the log."""
+    if not task.cancelled() and task.exception() is not None:
+        log.critical("%s stopped: %r", task.get_name(), task.exception())
+
+
 async def set_commands(bot: Bot, staff_group_id: int | None) -> None:
     """Register commands per scope so Telegram shows the right menu in each place."""
     # https://core.telegram.org/bots/api#setmycommands — one list per scope and language.
@@ -285,6 +291,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         await app.sender.recover()
         tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
+        for task in tasks:
+            task.add_done_callback(_report_crash)
         app.scheduler.start()
         if app.config.faq.watch_interval > 0:
             tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))

@@ -27,6 +27,7 @@ from storage.repositories import OutboxRepo
 log = logging.getLogger(__name__)
 
 MAX_TRANSIENT_ATTEMPTS = 12
+STATUS_WRITE_ATTEMPTS = 5
 IDLE_POLL_SECONDS = 1.0
 BATCH = 100
 
@@ -212,12 +213,20 @@ class OutboxSender(Pump):
                 "not_before": self.clock.now() + timedelta(seconds=backoff_seconds(attempts)),
             }
         try:
-            async with self.sessionmaker() as session:
-                await OutboxRepo(session).transition(row.id, "sending", **values)
-                if failed is not None and self.on_failed is not None:
-                    # Recorded with the row's status: e.g. shown to the officers on the ticket.
-                    await self.on_failed(session, row, failed)
-                await session.commit()
+            for attempt in range(STATUS_WRITE_ATTEMPTS):
+                try:
+                    async with self.sessionmaker() as session:
+                        await OutboxRepo(session).transition(row.id, "sending", **values)
+                        if failed is not None and self.on_failed is not None:
+                            # Recorded with the status: e.g. shown to the officers on the ticket.
+                            await self.on_failed(session, row, failed)
+                        await session.commit()
+                    break
+                except Exception:
+                    # The message went out (or surely failed): losing its status would leave
+                    # the row "sending" until a restart settles it, so try again.
+                    log.exception("outbox %s: recording its status failed", row.id)
+                    await asyncio.sleep(0.2 * 2**attempt)
         finally:
             # Only now may the chat's next row go: its status must not be read as "sending"
             # (skipped) while a retried row is about to return to "pending" ahead of it.

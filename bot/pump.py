@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+
+log = logging.getLogger(__name__)
+
+# After an unexpected failure of a pass (e.g. "database is locked" under load), wait this long
+# before the next: the loop must outlive it, or messages would silently stop moving.
+FAILURE_BACKOFF_SECONDS = 1.0
 
 
 class Pump:
@@ -28,7 +35,11 @@ class Pump:
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            delay = await self.pass_once()
+            try:
+                delay = await self.pass_once()
+            except Exception:
+                log.exception("%s: a pass failed; trying again shortly", type(self).__name__)
+                delay = FAILURE_BACKOFF_SECONDS
             if self._stopping:
                 break
             with contextlib.suppress(TimeoutError):

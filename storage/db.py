@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
@@ -34,3 +35,52 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: DTOs are read after the commit that ends the use case.
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+class _GatedSession:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], gate: asyncio.Lock) -> None:
+        self._factory = factory
+        self._gate = gate
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> AsyncSession:
+        await self._gate.acquire()
+        try:
+            self._session = self._factory()
+            return await self._session.__aenter__()
+        except BaseException:
+            self._gate.release()
+            raise
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            assert self._session is not None
+            await self._session.__aexit__(*exc)
+        finally:
+            self._gate.release()
+
+
+class SerializedSessions:
+    """Sessions that take turns, for SQLite inside one process.
+
+    SQLite has one writer at a time; when several transactions collide, its busy handler
+    sleeps and retries with growing pauses, which under a burst starves some writers for
+    seconds and can end in "database is locked". Queuing sessions in the process (a FIFO
+    asyncio lock) gives the same one-at-a-time writes without the sleeping. A session must not
+    be opened while the same task holds another one.
+    """
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+        self._gate = asyncio.Lock()
+
+    def __call__(self) -> _GatedSession:
+        return _GatedSession(self._factory, self._gate)
+
+
+def make_app_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The app's session factory: serialized on SQLite, plain on PostgreSQL (row locks)."""
+    factory = make_sessionmaker(engine)
+    if engine.dialect.name == "sqlite":
+        return SerializedSessions(factory)  # type: ignore[return-value]
+    return factory
