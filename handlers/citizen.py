@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
@@ -68,7 +71,12 @@ def build_router() -> Router:
         await desk.unsupported(session, inbound_of(message))
 
     @router.callback_query()
-    async def button(query: CallbackQuery, desk: Desk, session: AsyncSession) -> None:
+    async def button(
+        query: CallbackQuery,
+        desk: Desk,
+        session: AsyncSession,
+        after_commit: list[Callable[[], Awaitable[Any]]],
+    ) -> None:
         # Every button goes to the desk, which checks it (signed data, ownership); forged or
         # outdated data gets a polite "no longer available" and changes nothing.
         assert query.message is not None
@@ -78,6 +86,6 @@ def build_router() -> Router:
             text=(query.data or "")[:64],
         )
         await desk.button(session, event, query.data or "")
-        await query.answer()
+        after_commit.append(query.answer)
 
     return router

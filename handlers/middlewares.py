@@ -35,6 +35,10 @@ class DbSessionMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         inbox_id = data.get("inbox_id")
+        # Calls to Telegram a handler wants made once its transaction is over (answering a
+        # button): on SQLite the session is held in turn, so no network wait happens inside it.
+        after: list[Callable[[], Awaitable[Any]]] = []
+        data["after_commit"] = after
         async with self.sessionmaker() as session:
             if inbox_id is not None and not await InboxRepo(session).take(
                 inbox_id, self.clock.now()
@@ -47,4 +51,9 @@ class DbSessionMiddleware(BaseMiddleware):
             if session.in_transaction():
                 # No use case committed (an update no handler wanted): still mark it handled.
                 await session.commit()
-            return result
+        for call in after:
+            try:
+                await call()
+            except Exception:  # the work is committed; a lost button answer is cosmetic
+                log.warning("a post-commit call failed", exc_info=True)
+        return result

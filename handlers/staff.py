@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -84,7 +87,12 @@ def build_router(staff_group_id: int) -> Router:
             await staff.message(session, staff_event(message))
 
     @router.callback_query()
-    async def button(query: CallbackQuery, staff: StaffDesk, session: AsyncSession) -> None:
+    async def button(
+        query: CallbackQuery,
+        staff: StaffDesk,
+        session: AsyncSession,
+        after_commit: list[Callable[[], Awaitable[Any]]],
+    ) -> None:
         assert query.message is not None
         event = StaffEvent(
             chat_id=query.message.chat.id,
@@ -94,6 +102,6 @@ def build_router(staff_group_id: int) -> Router:
             username=query.from_user.username,
         )
         answer = await staff.button(session, event, query.data or "")
-        await query.answer(answer)
+        after_commit.append(lambda: query.answer(answer))
 
     return router
