@@ -25,13 +25,16 @@ kind of question (:mod:`faq.intent`: when, cost, where, who) that none of the en
 questions asks. The answer threshold is calibrated per knowledge base when the index is built
 (:meth:`FaqIndex._calibrate`: canonical questions matched with their own entry left out show
 what a near miss scores here); the gap between the two best entries decides between a plain
-answer and an "ambiguous" outcome.
+answer and an "ambiguous" outcome (unless the top entry is ahead on both explained and
+covered). A long message of several sentences is also matched sentence by sentence
+(:meth:`FaqIndex._match_windows`), so a story told before the question does not drown it.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +73,9 @@ _W_QUESTION = 1.0
 _W_LABEL = 0.5
 _W_ANSWER = 0.35
 
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+_LETTERS = re.compile(r"[a-z]+")
+
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
     "my we our you your it its this that there what how where when which who why please".split()
@@ -92,6 +98,10 @@ class Params:
     ambiguous_gap: float = 0.08  # top two within this share of the top score -> ambiguous
     candidates: int = 4
     intent_penalty: float = 0.15  # factor lost per intent of the message the entry never answers
+    window_message_words: int = 16  # words a message needs to be read in windows
+    dominance: bool = True  # close top two: answer when the top explains and covers more
+    window_candidates: int = 2  # entries scored in full for a sentence window
+    window_factor: float = 0.95  # score factor of a sentence window against the whole message
     w_pairs: float = 0.0  # share of the score that depends on word pairs in the same order
 
 
@@ -153,6 +163,11 @@ def _word_features_cached(word: str, gloss_ok: bool) -> tuple[tuple[str, float],
     return tuple(feats.items())
 
 
+def _dominates(first: tuple[float, ...], second: tuple[float, ...]) -> bool:
+    """Whether ``first`` is higher than ``second`` in every part."""
+    return all(a > b for a, b in zip(first, second, strict=True))
+
+
 def _is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
@@ -172,6 +187,11 @@ def _plausible_typo(typed: str, known: str) -> bool:
     if n == m + 1 and n >= 8 and _is_subsequence(known, typed):
         return True  # one letter too many
     return n >= 8 and Levenshtein.distance(typed, known) <= 1 + (n >= 11)
+
+
+def _asks(sentence: str) -> bool:
+    """Whether a sentence is a question (a question mark or a question word in it)."""
+    return "?" in sentence or not QUESTION_WORDS.isdisjoint(_LETTERS.findall(sentence.lower()))
 
 
 def content_words(text: str) -> list[str]:
@@ -215,7 +235,8 @@ class FaqIndex:
         self._vocab_set = frozenset(self._vocab)
         lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS | frozenset(ENGLISH)
         self._known = self._vocab_set | lexicon
-        self._fuzzy_choices = sorted(self._known)
+        # Fresh copies, allocated together: rapidfuzz scans them all for every unknown word.
+        self._fuzzy_choices = "\n".join(sorted(self._known)).split("\n")
         for idx, entry in enumerate(self.entries):
             ids = []
             # Keywords feed the evidence but are not phrasings: a one-word keyword would
@@ -303,21 +324,24 @@ class FaqIndex:
 
     @staticmethod
     def _coverage(
-        question: _Question, query_words: list[dict[str, float]], query_keys: frozenset[str]
+        question: _Question, key_pos: dict[str, list[tuple[int, float]]], query_keys: frozenset[str]
     ) -> float:
-        """Share of the question's weight met by the query, each query word used once."""
+        """Share of the question's weight met by the query, each query word used once.
+
+        ``key_pos`` maps each feature of the query to the (position, confidence) of the query
+        words that have it.
+        """
         used: set[int] = set()
         got = 0.0
         for feats, weight in question.words:  # heaviest first
             if feats.isdisjoint(query_keys):
                 continue
             best, best_at = 0.0, -1
-            for pos, qfeats in enumerate(query_words):
-                if pos in used:
-                    continue
-                for key in feats & qfeats.keys():
-                    conf = qfeats[key]
-                    if conf > best:
+            for key in feats & query_keys:
+                for pos, conf in key_pos[key]:
+                    if pos in used:
+                        continue
+                    if conf > best or (conf == best and pos < best_at):
                         best, best_at = conf, pos
             if best_at >= 0:
                 used.add(best_at)
@@ -413,12 +437,50 @@ class FaqIndex:
     # ---- public API ------------------------------------------------------------------
     def match(self, text: str) -> Match:
         """Match one message."""
-        return self._match(text, None)
+        return self._match_windows(text, None)
+
+    def _match_windows(self, text: str, info: Explanation | None) -> Match:
+        """Match the whole message and, for a message of several sentences, its parts.
+
+        A long message tells a story before it asks: the narrative words are topic the
+        knowledge base does not cover and drag the whole message down. Each sentence that asks
+        is matched too, alone and, when that is not answered, with the sentence before it; the
+        best-scoring reading decides (scaled by ``window_factor``; the threshold is the same).
+        """
+        whole = self._match(text, info)
+        if whole.outcome in ("greeting", "thanks"):
+            return whole
+        parts = [s for s in _SENTENCE.findall(text) if any(ch.isalnum() for ch in s)]
+        if len(parts) < 2 or len(text.split()) < self.params.window_message_words:
+            return whole
+        best = whole
+        # The sentences that ask (a question mark or a question word), the last sentence when
+        # none asks; one that does not answer alone is read with the sentence before it too.
+        asking = [i for i, part in enumerate(parts) if _asks(part)] or [len(parts) - 1]
+        seen = {" ".join(parts)}
+        for i in asking:
+            for k in (0, 1):
+                window = " ".join(parts[max(0, i - k) : i + 1])
+                if window in seen:
+                    continue
+                seen.add(window)
+                m = self._match(window, None, candidates=self.params.window_candidates)
+                if m.outcome in ("greeting", "thanks"):
+                    continue
+                score = m.score * self.params.window_factor
+                if score > best.score:
+                    outcome, entry = m.outcome, m.entry
+                    if outcome != "abstain" and score < self.answer_at:
+                        outcome, entry = "abstain", None
+                    best = Match(outcome, entry, round(score, 1), m.alternatives, whole.lang_hint)
+                if m.outcome == "answer":
+                    break
+        return best
 
     def explain(self, text: str) -> tuple[Match, Explanation]:
         """Match one message and return the diagnostics used to decide."""
         info = Explanation()
-        return self._match(text, info), info
+        return self._match_windows(text, info), info
 
     def _chit_chat(self, words: list[str]) -> Outcome | None:
         rest = [
@@ -440,7 +502,9 @@ class FaqIndex:
         english = sum(1 for w in words if w in _ENGLISH_ONLY or w in ENGLISH)
         return "en" if english * 2 > len(words) else "id"
 
-    def _match(self, text: str, info: Explanation | None, exclude: int = -1) -> Match:
+    def _match(
+        self, text: str, info: Explanation | None, exclude: int = -1, candidates: int = 0
+    ) -> Match:
         words = tokenize(text)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
@@ -475,30 +539,39 @@ class FaqIndex:
         # Most selective words first: they pick the candidate entries; a word found nearly
         # everywhere then only adds to those (keeps big knowledge bases fast).
         known.sort(key=lambda k: len(k[0]))
+        get = evidence.get
         for values, scale in known:
             if len(values) > self._common_cutoff and evidence:
                 for idx in evidence:
                     value = values.get(idx)
                     if value is not None:
                         evidence[idx] += value * scale
+            elif scale == 1.0:
+                for idx, value in values.items():
+                    evidence[idx] = get(idx, 0.0) + value
             else:
                 for idx, value in values.items():
-                    evidence[idx] = evidence.get(idx, 0.0) + value * scale
+                    evidence[idx] = get(idx, 0.0) + value * scale
         if not evidence or mass <= 0.0:
             return Match("abstain", None, 0.0, (), lang)
         query_keys = frozenset(query_feats)
+        key_pos: dict[str, list[tuple[int, float]]] = {}
+        for pos, qfeats in enumerate(query_words):
+            for key, conf in qfeats.items():
+                key_pos.setdefault(key, []).append((pos, conf))
         evidence.pop(exclude, None)
         if not evidence:
             return Match("abstain", None, 0.0, (), lang)
         short = self._entry_short
         shortlist = heapq.nlargest(
-            p.candidates,
+            candidates or p.candidates,
             evidence.items(),
             key=lambda kv: kv[1] * (1.0 + 0.1 * min(1.0, kv[1] / short[kv[0]])),
         )
         query_text = " ".join(w for w in words if w not in STOPWORDS)
         asked = intents(words)
         scored: list[tuple[float, int]] = []
+        parts: dict[int, tuple[float, float]] = {}
         total_w = p.w_explained + p.w_covered + p.w_fuzzy
         for idx, ev in shortlist:
             explained = min(ev / mass, 1.0)
@@ -508,7 +581,7 @@ class FaqIndex:
             for qid in self._entry_questions[idx]:
                 question = self._questions[qid]
                 if question.total > 0:
-                    covered = max(covered, self._coverage(question, query_words, query_keys))
+                    covered = max(covered, self._coverage(question, key_pos, query_keys))
                 fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
                 if p.w_pairs and pairs < 1.0:
                     pairs = max(pairs, self._pairs(question, query_words))
@@ -527,6 +600,7 @@ class FaqIndex:
             if missing:
                 score *= (1.0 - p.intent_penalty) ** missing
             scored.append((score, idx))
+            parts[idx] = (explained, covered)
             if info is not None:
                 info.ranked.append((self.entries[idx].id, score, explained, covered, fuzzy_best))
         scored.sort(reverse=True)
@@ -537,7 +611,11 @@ class FaqIndex:
         entry = self.entries[top_idx]
         if top_score < getattr(self, "answer_at", 0.0):
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
-        if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
+        if (
+            len(scored) > 1
+            and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap)
+            and not (p.dominance and _dominates(parts[top_idx], parts[scored[1][1]]))
+        ):
             return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)
         return Match("answer", entry, round(top_score, 1), alternatives, lang)
 

@@ -108,6 +108,8 @@ def intents(words: Sequence[str]) -> frozenset[str]:
                 counted = _BERAPA.get(nxt)
                 if counted is not None:
                     found.add(counted)
+            if nxt == "berapa" and word in _BERAPA:
+                found.add(_BERAPA[word])  # "biayanya berapa", "uang berapa"
             if word == "how" and nxt == "many" and pos + 2 < len(words):
                 if words[pos + 2] in ("days", "weeks", "months", "hours"):
                     found.add(WHEN)

@@ -11,33 +11,41 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from faq.lexicon import SLANG
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _ENGLISH_POSSESSIVE = re.compile(r"(?<=[a-z])['’`´]s\b")
-_REDUP_DIGIT = re.compile(r"(?<=[a-z])2(?= |$)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")
 
 
 def _ascii_lower(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+
+
+@lru_cache(maxsize=65536)
+def _word_parts(raw: str) -> tuple[str, ...]:
+    """Normalized words of one raw word (reduplication digit, letter runs, slang)."""
+    if len(raw) > 1 and raw[-1] == "2" and "a" <= raw[-2] <= "z":
+        raw = raw[:-1]
+    raw = _LETTER_RUN.sub(r"\1", raw)
+    expansion = SLANG.get(raw)
+    return tuple(expansion.split()) if expansion is not None else (raw,)
 
 
 def tokenize(text: str) -> list[str]:
     """Normalize ``text`` and return its words."""
     text = _ascii_lower(text)
-    text = _APOSTROPHES.sub("", _ENGLISH_POSSESSIVE.sub("", text))
-    text = _NON_WORD.sub(" ", text)
-    text = _REDUP_DIGIT.sub("", text)
-    text = _LETTER_RUN.sub(r"\1", text)
+    if "'" in text or "`" in text:  # the only apostrophes left after ascii folding
+        text = _APOSTROPHES.sub("", _ENGLISH_POSSESSIVE.sub("", text))
     words: list[str] = []
-    for raw in text.split():
-        expansion = SLANG.get(raw)
-        parts = expansion.split() if expansion is not None else (raw,)
-        for word in parts:
+    for raw in _NON_WORD.sub(" ", text).split():
+        for word in _word_parts(raw):
             if not words or words[-1] != word:
                 words.append(word)
     return words

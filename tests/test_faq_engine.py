@@ -15,6 +15,7 @@ from faq import (
     group_similar,
     load_knowledge_base,
 )
+from faq.index import Params
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,7 @@ def test_group_similar_most_frequent_first() -> None:
         ("proses brp hari", {"when"}),
         ("kantor ppid dmn", {"where"}),
         ("how much does a copy cost", {"cost"}),
+        ("fotokopinya biayanya berapa", {"cost"}),
         ("bagaimana cara mengajukan keberatan", set()),
     ],
 )
@@ -151,3 +153,35 @@ def test_threshold_is_calibrated_on_the_knowledge_base(index: FaqIndex) -> None:
 def test_tiny_knowledge_base_uses_the_fallback_threshold() -> None:
     small = FaqIndex(two_close_entries())
     assert small.answer_at == small.params.fallback_answer_at
+
+
+def test_long_message_is_matched_on_its_question_sentence(index: FaqIndex) -> None:
+    # The narrative before the question is topic the knowledge base does not cover; the
+    # question sentence alone is what gets matched.
+    story = (
+        "Selamat siang. Saya pensiunan guru dan tinggal di desa dekat perbatasan kabupaten, "
+        "anak saya sedang merantau ke luar pulau untuk bekerja di pelabuhan. "
+        "Bagaimana cara mengajukan keberatan?"
+    )
+    assert index._match(story, None).outcome == "abstain"
+    match = index.match(story)
+    assert match.outcome == "answer"
+    assert match.entry is not None and match.entry.id == "cara-keberatan"
+
+
+def test_sentence_windows_do_not_answer_off_topic_stories(index: FaqIndex) -> None:
+    story = "Kemarin hujan deras sekali. Jalan depan rumah banjir. Besok cuaca bagaimana ya?"
+    assert index.match(story).outcome != "answer"
+
+
+def test_close_top_two_answered_when_top_explains_and_covers_more() -> None:
+    from faq.index import _dominates
+
+    assert _dominates((0.9, 0.6), (0.8, 0.5))
+    assert not _dominates((0.9, 0.4), (0.8, 0.5))
+    assert not _dominates((0.9, 0.5), (0.9, 0.4))
+    # Equal evidence for both close entries: still ambiguous.
+    match = FaqIndex(two_close_entries(), Params(dominance=True)).match(
+        "mengajukan keberatan informasi"
+    )
+    assert match.outcome == "ambiguous"

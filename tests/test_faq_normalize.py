@@ -82,3 +82,25 @@ def test_normalize_on_chat_like_input(parts: list[str]) -> None:
     once = normalize(text)
     assert normalize(once) == once
     assert once == once.lower() and once.isascii()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["makasiiih min", "dibales2 x2 2", "it`s a 'test'", "Déjà vu’s café", "a2b2 aa2 ok2"],
+)
+def test_tokenize_word_by_word_matches_whole_text_rules(text: str) -> None:
+    # tokenize applies the reduplication digit and letter-run rules word by word (cached);
+    # the result must equal applying them to the whole text.
+    from faq.normalize import _APOSTROPHES, _ENGLISH_POSSESSIVE, _ascii_lower, tokenize
+
+    folded = _ascii_lower(text)
+    folded = _APOSTROPHES.sub("", _ENGLISH_POSSESSIVE.sub("", folded))
+    folded = re.sub(r"[^a-z0-9]+", " ", folded)
+    folded = re.sub(r"(?<=[a-z])2(?= |$)", "", folded)
+    folded = re.sub(r"([a-z])\1{2,}", r"\1", folded)
+    expected: list[str] = []
+    for raw in folded.split():
+        for word in SLANG.get(raw, raw).split():
+            if not expected or expected[-1] != word:
+                expected.append(word)
+    assert tokenize(text) == expected
