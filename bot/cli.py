@@ -21,6 +21,8 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import MissingTokenError, create_app, run
     from bot.logs import setup_logging
     from faq import KnowledgeBaseError
@@ -34,7 +36,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except KnowledgeBaseError as exc:
         return _fail(f"FAQ knowledge base: {exc}")
-    asyncio.run(run(app))
+    try:
+        asyncio.run(run(app))
+    except TelegramUnauthorizedError:
+        return _fail("Telegram refused the bot token (401 Unauthorized): check it with BotFather")
+    except TelegramNetworkError as exc:
+        # aiogram's message names the host, never the token (it is only in the URL path).
+        return _fail(f"cannot reach the Bot API at {config.telegram.api_base}: {exc.message}")
     return 0
 
 

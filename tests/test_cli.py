@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from storage.migrate import alembic_config
+from tests.emulator import BotApiEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
@@ -93,3 +95,41 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("run", "db", "faq"):
         assert command in result.stdout
+
+
+def test_refused_token_is_one_clear_line(tmp_path: Path) -> None:
+    async def scenario() -> subprocess.CompletedProcess[str]:
+        async with BotApiEmulator(token="123456:RIGHT-token") as emu:
+            return await asyncio.to_thread(
+                loket,
+                "run",
+                env={
+                    "LOKET_TELEGRAM__TOKEN": TOKEN,  # not the emulator's token
+                    "LOKET_TELEGRAM__API_BASE": emu.api_base,
+                    "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+                },
+                cwd=tmp_path,
+            )
+
+    result = asyncio.run(scenario())
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "loket: Telegram refused the bot token (401 Unauthorized): check it with BotFather"
+    )
+    assert "Traceback" not in result.stderr and TOKEN not in result.stderr
+
+
+def test_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
+    result = loket(
+        "run",
+        env={
+            "LOKET_TELEGRAM__TOKEN": TOKEN,
+            "LOKET_TELEGRAM__API_BASE": "http://127.0.0.1:9",
+            "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("loket: cannot reach the Bot API at http://127.0.0.1:9")
+    assert "Traceback" not in result.stderr and TOKEN not in result.stderr

@@ -405,9 +405,15 @@ class TelegramPoller:
             failures = 0
             if not updates:
                 continue
-            async with self.sessionmaker() as session:
-                await InboxRepo(session).store([inbox_row(u) for u in updates])
-                await session.commit()
+            try:
+                async with self.sessionmaker() as session:
+                    await InboxRepo(session).store([inbox_row(u) for u in updates])
+                    await session.commit()
+            except Exception:
+                # Not stored, so not acknowledged: Telegram hands the batch out again.
+                log.exception("storing %d update(s) failed; fetching them again", len(updates))
+                await asyncio.sleep(1.0)
+                continue
             offset = updates[-1].update_id + 1
             self.on_stored()
 
