@@ -222,8 +222,8 @@ class RequestService:
             "request_registered",
             lang,
             number=ticket.number,
-            received=self.fmt(received),
-            due=self.fmt(due),
+            received=self.fmt(received, lang),
+            due=self.fmt(due, lang),
         )
         await self.postman.to_citizen(session, citizen, text, ticket=ticket)
         if values.get("id_document_file_id"):
@@ -451,7 +451,9 @@ class RequestService:
         )
         if start is None:
             await self.postman.to_citizen(
-                session, citizen, t("objection_too_early", lang, number=wanted, due=self.fmt(due))
+                session,
+                citizen,
+                t("objection_too_early", lang, number=wanted, due=self.fmt(due, lang)),
             )
             return
         until = self.add_days(start, OBJECTION_WINDOW_DAYS)
@@ -459,7 +461,7 @@ class RequestService:
             await self.postman.to_citizen(
                 session,
                 citizen,
-                t("objection_too_late", lang, number=wanted, until=self.fmt(until)),
+                t("objection_too_late", lang, number=wanted, until=self.fmt(until, lang)),
             )
             return
         assert request.id is not None
@@ -560,7 +562,7 @@ class RequestService:
                 lang,
                 number=ticket.number,
                 request=origin.number,
-                due=self.fmt(due),
+                due=self.fmt(due, lang),
             ),
             ticket=ticket,
         )
