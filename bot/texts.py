@@ -414,6 +414,7 @@ STAFF: dict[str, str] = {
         "Uraian: {explanation}\nBatas tanggapan: <b>{due}</b>\n"
         "Atasan PPID memutus dengan /putusan_keberatan terima|tolak &lt;alasan&gt;"
     ),
+    "close_by_decision": "{number} selesai dengan keputusan tertulis, bukan /close: /kabulkan, /kabulkan_sebagian, /tolak, /tidak_dikuasai (keberatan: /putusan_keberatan).",
     "decision_sent": "📨 Pemberitahuan tertulis untuk {number} dikirim ke pemohon: {decision}.",
     "decision_usage": "Format: {usage}",
     "decision_not_request": "Perintah ini hanya untuk topik permohonan informasi (PI).",

@@ -126,6 +126,8 @@ async def test_request_is_registered_with_due_date_and_card(world: World) -> Non
     text = card_now.get("text", "")
     assert "************8901" in text and NIK not in text
     assert "Salinan keputusan Bawaslu" in text and "salinan softcopy" in text
+    # No "Tutup" on a request's card: it ends with its written decision.
+    assert [b["text"] for b in card.buttons] == ["🙋 Ambil", "🔁 Alihkan"]
     rows = world.loket.query("SELECT received_on, due_on, name FROM info_request")
     assert rows and rows[-1][2] == "Dewi Wijaya" and rows[-1][1] > rows[-1][0]
 
@@ -149,6 +151,9 @@ async def test_rejection_sends_a_written_notice_with_the_exemption(world: World)
     assert notice.document and notice.document["file_name"].endswith(".pdf")
     assert "17" in (notice.text or "")  # the caption names the exemption
     await world.in_topic(number, "ditolak")
+    # A formal request is not closed with /close: it ends with its written decision.
+    await emu.send_text(world.officer, "/close", chat=world.group, thread_id=thread)
+    await world.in_topic(number, "bukan /close")
     # Decided once: a second decision is refused.
     await emu.send_text(world.officer, "/kabulkan", chat=world.group, thread_id=thread)
     await world.in_topic(number, "sudah diputus")

@@ -90,6 +90,8 @@ class StaffDesk:
             ticket = await self._ticket_for(session, ev)
             if ticket is None:
                 await self._reply(session, ev, st("no_ticket"))
+            elif ticket.kind != self.tickets.prefix:
+                await self._reply(session, ev, st("close_by_decision", number=ticket.number))
             elif not await self.tickets.close_by_officer(session, ticket, ev.user_id):
                 await self._reply(session, ev, st("already_closed", number=ticket.number))
         elif name in ("duty", "piket"):
@@ -176,7 +178,9 @@ class StaffDesk:
             if not await self.tickets.claim(session, ticket, ev.user_id):
                 answer = st("already_closed", number=ticket.number)
         elif action.name == "tx":
-            if not await self.tickets.close_by_officer(session, ticket, ev.user_id):
+            if ticket.kind != self.tickets.prefix:
+                answer = st("button_stale")
+            elif not await self.tickets.close_by_officer(session, ticket, ev.user_id):
                 answer = st("already_closed", number=ticket.number)
         elif action.name == "tr":
             await self.tickets.reassign_prompt(session, ticket)

@@ -484,7 +484,7 @@ class TicketService:
     async def close_by_officer(
         self, session: AsyncSession, ticket: Ticket, officer_id: int
     ) -> bool:
-        if ticket.status == "closed":
+        if ticket.status == "closed" or ticket.kind != self.prefix:
             return False
         assert ticket.id is not None
         await self._close(session, ticket, f"officer:{officer_id}", "officer")
@@ -629,13 +629,12 @@ class TicketService:
         if ticket.status == "closed":
             return ()
         tid = str(ticket.id)
-        return (
-            (
-                Button(st("btn_claim"), self.codec.pack("tc", tid)),
-                Button(st("btn_close"), self.codec.pack("tx", tid)),
-                Button(st("btn_reassign"), self.codec.pack("tr", tid)),
-            ),
-        )
+        claim = Button(st("btn_claim"), self.codec.pack("tc", tid))
+        reassign = Button(st("btn_reassign"), self.codec.pack("tr", tid))
+        if ticket.kind != self.prefix:
+            # A formal request or objection ends with its written decision, not a close.
+            return ((claim, reassign),)
+        return ((claim, Button(st("btn_close"), self.codec.pack("tx", tid)), reassign),)
 
     async def _post_card(self, session: AsyncSession, ticket: Ticket, citizen: Citizen) -> None:
         text = await self.card_text(session, ticket, citizen)
