@@ -90,7 +90,9 @@ async def run_until(sender: OutboxSender, condition, limit: float = 10.0) -> Non
             await asyncio.sleep(0.02)
     finally:
         await sender.stop()
-        task.cancel()
+        # The loop ends by itself once stopped; wait for it, so that no task of it is left to
+        # be cancelled after the test's engine is disposed (that hung the loop's teardown).
+        await asyncio.wait_for(task, timeout=10)
 
 
 async def test_429_is_honoured_and_the_row_sent_once_afterwards(sessions) -> None:
