@@ -12,7 +12,45 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Citizen, Inbox, Message, Outbox, UnansweredQuestion
+from storage.models import (
+    Citizen,
+    Counter,
+    Inbox,
+    JobRun,
+    Message,
+    Outbox,
+    UnansweredQuestion,
+)
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, for ON CONFLICT clauses (both backends have them)."""
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def next_number(session: AsyncSession, prefix: str, year: int) -> str:
+    """{prefix}-{yyyy}-{seq:06d}; the counter row is bumped atomically, so a number is never
+    issued twice, even by two replicas at once (the upsert locks the row until commit)."""
+    name = f"{prefix}-{year}"
+    stmt = (
+        _insert(session)(Counter)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+    value = (await session.exec(stmt)).scalar_one()  # type: ignore[call-overload]
+    return f"{name}-{value:06d}"
+
+
+async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) -> bool:
+    """True once per (job, key): the unique key refuses a second claim."""
+    stmt = (
+        _insert(session)(JobRun)
+        .values(job=job, key=key, at=now)
+        .on_conflict_do_nothing(index_elements=["job", "key"])
+    )
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return bool(result.rowcount)
 
 
 class CitizenRepo:
@@ -91,9 +129,8 @@ class InboxRepo:
         """
         if not rows:
             return 0
-        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         stmt = (
-            insert(Inbox)
+            _insert(self.session)(Inbox)
             .values(list(rows))
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         )

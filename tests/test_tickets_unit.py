@@ -10,9 +10,9 @@ import pytest
 from bot.config import Shift
 from bot.core.intents import wants_person
 from bot.core.roster import Roster
-from bot.core.tickets import next_number
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.repositories import next_number
 
 
 async def test_numbers_are_sequential_per_prefix_and_year_and_survive_restarts(db_url: str) -> None:

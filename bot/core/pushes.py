@@ -10,8 +10,6 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,25 +21,14 @@ from bot.core.sla import SlaService
 from bot.core.tickets import OPEN_STATUSES, TicketService
 from bot.texts import Markup, st, t
 from faq import group_similar
-from storage.models import Citizen, JobRun, SlaStep, Ticket, UnansweredQuestion
+from storage.models import Citizen, SlaStep, Ticket, UnansweredQuestion
+from storage.repositories import claim_job
 
 log = logging.getLogger(__name__)
 
 # A bot started later than this after opening does not send a stale "opening" digest.
 DIGEST_WINDOW = timedelta(hours=2)
 REMINDER_HORIZON = timedelta(days=7)
-
-
-async def claim(session: AsyncSession, job: str, key: str, now: datetime) -> bool:
-    """True once per (job, key): the unique key refuses a second claim."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(JobRun)
-        .values(job=job, key=key, at=now)
-        .on_conflict_do_nothing(index_elements=["job", "key"])
-    )
-    result = await session.exec(stmt)  # type: ignore[call-overload]
-    return bool(result.rowcount)
 
 
 class Pushes:
@@ -80,7 +67,7 @@ class Pushes:
         if self.postman.staff_chat_id is None or self._opened_today(now) is None:
             return False
         local_day = now.astimezone(self.calendar.tz).date()
-        if not await claim(session, "opening-digest", local_day.isoformat(), now):
+        if not await claim_job(session, "opening-digest", local_day.isoformat(), now):
             return False
         open_filter = col(Ticket.status).in_(OPEN_STATUSES)
         count = (await session.exec(select(func.count()).where(open_filter))).one()
@@ -150,7 +137,7 @@ class Pushes:
         )
         sent = 0
         for ticket, citizen in (await session.exec(stmt)).all():
-            if not await claim(session, "rating-reminder", str(ticket.id), now):
+            if not await claim_job(session, "rating-reminder", str(ticket.id), now):
                 continue
             lang = citizen.language
             scale = tuple(
@@ -181,7 +168,7 @@ class Pushes:
         if local.weekday() != 0:  # Monday's opening
             return False
         year, week, _ = local.isocalendar()
-        if not await claim(session, "faq-weekly", f"{year}-W{week:02d}", now):
+        if not await claim_job(session, "faq-weekly", f"{year}-W{week:02d}", now):
             return False
         since = now - timedelta(days=7)
         texts = (

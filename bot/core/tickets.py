@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,27 +24,13 @@ from bot.core.postman import Postman
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.texts import Markup, mention, st, t
-from storage.models import Citizen, Counter, Officer, Outbox, Ticket, TicketEvent
+from storage.models import Citizen, Officer, Outbox, Ticket, TicketEvent
+from storage.repositories import next_number
 
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("open", "assigned", "waiting")
 SUBJECT_PREVIEW = 600
-
-
-async def next_number(session: AsyncSession, prefix: str, year: int) -> str:
-    """{prefix}-{yyyy}-{seq:06d}; the counter row is bumped atomically, so a number is never
-    issued twice, even by two replicas at once (the upsert locks the row until commit)."""
-    name = f"{prefix}-{year}"
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(Counter)
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
-        .returning(Counter.value)
-    )
-    value = (await session.exec(stmt)).scalar_one()  # type: ignore[call-overload]
-    return f"{name}-{value:06d}"
 
 
 class TicketService:
