@@ -19,7 +19,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramPoller, TelegramSender, update_handler
 from bot.config import Config
-from bot.core.calendar import OfficeCalendar
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
@@ -83,13 +82,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     codec = CallbackCodec(hashlib.sha256(token.encode()).digest())
     staff_chat = config.telegram.staff_group_id
     hours = config.hours
-    calendar = OfficeCalendar(
-        timezone=hours.timezone,
-        weekly=hours.weekly.as_mapping(),
-        holidays_country=hours.holidays,
-        closed_dates=hours.closed_dates,
-        open_dates=hours.open_dates,
-    )
+    calendar = hours.calendar()
     postman = Postman(clock, staff_chat, is_open=calendar.is_open)
     tickets = TicketService(
         clock=clock,

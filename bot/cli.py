@@ -106,7 +106,6 @@ def cmd_register(args: argparse.Namespace) -> int:
 
     from sqlmodel import col, select
 
-    from bot.core.calendar import OfficeCalendar
     from bot.core.notices import PASAL_35
     from bot.core.registers import ObjectionRow, RequestRow, write_csv, write_xlsx
     from bot.core.requests import DECISION_WORDS, OBTAIN
@@ -115,14 +114,7 @@ def cmd_register(args: argparse.Namespace) -> int:
     from storage.models import InfoRequest, Objection, Ticket
 
     config = _load(args)
-    hours = config.hours
-    calendar = OfficeCalendar(
-        timezone=hours.timezone,
-        weekly=hours.weekly.as_mapping(),
-        holidays_country=hours.holidays,
-        closed_dates=hours.closed_dates,
-        open_dates=hours.open_dates,
-    )
+    calendar = config.hours.calendar()
     start = date.fromisoformat(args.date_from) if args.date_from else date.min
     end = date.fromisoformat(args.date_to) if args.date_to else date.max
 

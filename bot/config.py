@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,6 +24,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+if TYPE_CHECKING:
+    from bot.core.calendar import OfficeCalendar
 
 ENV_PREFIX = "LOKET_"
 CONFIG_ENV = "LOKET_CONFIG"
@@ -187,19 +190,23 @@ class HoursConfig(_Section):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
         return value
 
-    @model_validator(mode="after")
-    def _calendar_builds(self) -> HoursConfig:
-        # Overlapping ranges or a date both closed and open only show when the calendar is
-        # built: build it once here so the error names the [hours] section at start.
+    def calendar(self) -> OfficeCalendar:
+        """The office calendar these settings describe."""
         from bot.core.calendar import OfficeCalendar
 
-        OfficeCalendar(
+        return OfficeCalendar(
             timezone=self.timezone,
             weekly=self.weekly.as_mapping(),
             holidays_country=self.holidays,
             closed_dates=self.closed_dates,
             open_dates=self.open_dates,
         )
+
+    @model_validator(mode="after")
+    def _calendar_builds(self) -> HoursConfig:
+        # Overlapping ranges or a date both closed and open only show when the calendar is
+        # built: build it once here so the error names the [hours] section at start.
+        self.calendar()
         return self
 
     @field_validator("holidays")

@@ -437,14 +437,15 @@ class OfficeCalendar:
         not starting with "id" gets English.
         """
         local = _utc(at, "at").astimezone(self._tz)
+        word = "pukul" if lang.lower().startswith("id") else "at"
+        day = self.format_day(local.date(), lang)
+        return f"{day} {word} {local:%H:%M} {self.zone_abbreviation(at)}"
+
+    @staticmethod
+    def format_day(d: date, lang: str) -> str:
+        """ "Selasa, 1 Desember 2026" (id) or "Tuesday, 1 December 2026" (en)."""
         key = "id" if lang.lower().startswith("id") else "en"
-        word = "pukul" if key == "id" else "at"
-        day_name = _DAY_NAMES[key][local.weekday()]
-        month = MONTH_NAMES[key][local.month - 1]
-        return (
-            f"{day_name}, {local.day} {month} {local.year} {word} "
-            f"{local:%H:%M} {self.zone_abbreviation(at)}"
-        )
+        return f"{_DAY_NAMES[key][d.weekday()]}, {d.day} {MONTH_NAMES[key][d.month - 1]} {d.year}"
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -101,7 +101,7 @@ class Pushes:
         ).one()
         text = st(
             "digest",
-            date=self.calendar.format_when(now, "id").split(" pukul")[0],
+            date=self.calendar.format_day(local_day, "id"),
             open=count,
             unassigned=unassigned,
             target=str(self.sla.first_response),

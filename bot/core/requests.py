@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from sqlmodel import col, select
@@ -115,9 +115,7 @@ class RequestService:
         return self.calendar.add_working_days(start, n, from_next_day=self.from_next_day)
 
     def fmt(self, d: date, lang: str = "id") -> str:
-        """ "Senin, 1 Desember 2026": the calendar's wording without the time of day."""
-        noon = datetime.combine(d, time(12), self.calendar.tz)
-        return self.calendar.format_when(noon, lang).split(" pukul")[0].split(" at ")[0]
+        return self.calendar.format_day(d, lang)
 
     # -- forms -----------------------------------------------------------------------------
 
