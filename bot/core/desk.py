@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.dto import Button, Contact, Inbound
-from bot.core.faq_service import FaqService
+from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data
 from bot.core.intents import wants_person
 from bot.core.postman import Postman
 from bot.core.request_form import FormInput
@@ -25,15 +24,9 @@ from storage.repositories import CitizenRepo, MessageRepo, UnansweredRepo
 
 log = logging.getLogger(__name__)
 
-FAQ_CALLBACK_PREFIX = "faq:"
 CONTACT_CALLBACK = "petugas"
 REQUEST_CALLBACK = "permohonan"
 REQUEST_CATEGORIES = frozenset({"permohonan", "permohonan-informasi", "request"})
-
-
-def faq_callback_data(entry_id: str) -> str:
-    """Short, fixed-size button data for an entry (Telegram allows 64 bytes)."""
-    return FAQ_CALLBACK_PREFIX + hashlib.sha256(entry_id.encode()).hexdigest()[:16]
 
 
 class Desk:
@@ -119,8 +112,8 @@ class Desk:
         if citizen is not None and not await self._in_form(session, citizen, lang, event, data):
             if data == REQUEST_CALLBACK and self.requests is not None:
                 await self.requests.start_request(session, citizen, lang)
-            elif data.startswith(FAQ_CALLBACK_PREFIX):
-                entry = self._entry_for_callback(data)
+            elif data.startswith(BUTTON_PREFIX):
+                entry = self.faq.entry_for_button(data)
                 if entry is None:
                     await self._say(session, citizen, t("faq_stale_choice", lang))
                 else:
@@ -327,7 +320,7 @@ class Desk:
         elif match.outcome == "ambiguous" and match.entry is not None:
             options = [match.entry, *(entry for entry, _ in match.alternatives[:2])]
             buttons = tuple(
-                (Button(label=_button_label(e), data=faq_callback_data(e.id)),) for e in options
+                (Button(label=_button_label(e), data=button_data(e.id)),) for e in options
             )
             buttons += ((self._contact_button(lang),),)
             await self.postman.to_citizen(
@@ -365,12 +358,6 @@ class Desk:
 
     def _contact_button(self, lang: str) -> Button:
         return Button(label=t("contact_button", lang), data=CONTACT_CALLBACK)
-
-    def _entry_for_callback(self, data: str) -> Entry | None:
-        for entry in self.faq.kb.entries:
-            if faq_callback_data(entry.id) == data:
-                return entry
-        return None
 
     async def _say(self, session: AsyncSession, citizen: Citizen, html: str) -> None:
         await self.postman.to_citizen(session, citizen, html)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -19,6 +20,13 @@ from faq import (
 
 log = logging.getLogger(__name__)
 
+BUTTON_PREFIX = "faq:"
+
+
+def button_data(entry_id: str) -> str:
+    """Short, fixed-size button data for an entry (Telegram allows 64 bytes)."""
+    return BUTTON_PREFIX + hashlib.sha256(entry_id.encode()).hexdigest()[:16]
+
 
 class FaqService:
     def __init__(self, paths: Sequence[Path]) -> None:
@@ -27,6 +35,7 @@ class FaqService:
         self.kb: KnowledgeBase = load_knowledge_base(self.paths)
         self.index = FaqIndex(self.kb)
         self._by_id = {e.id: e for e in self.kb.entries}
+        self._by_button = {button_data(e.id): e for e in self.kb.entries}
         log.info(
             "FAQ loaded: %d entries from %d file(s)", len(self.kb.entries), len(self.kb.sources)
         )
@@ -36,6 +45,7 @@ class FaqService:
         kb = load_knowledge_base(self.paths)
         index = FaqIndex(kb)
         self.kb, self.index, self._by_id = kb, index, {e.id: e for e in kb.entries}
+        self._by_button = {button_data(e.id): e for e in kb.entries}
         return len(kb.entries)
 
     def match(self, text: str) -> Match:
@@ -43,6 +53,10 @@ class FaqService:
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
+
+    def entry_for_button(self, data: str) -> Entry | None:
+        """The entry a "did you mean" button stands for; None when stale or forged."""
+        return self._by_button.get(data)
 
 
 def fingerprint(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:

@@ -15,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
-from bot.core.dto import Button
 from bot.core.postman import PRIORITY_BULK, Postman
 from bot.core.sla import SlaService
 from bot.core.tickets import OPEN_STATUSES, TicketService
@@ -140,15 +139,7 @@ class Pushes:
             if not await claim_job(session, "rating-reminder", str(ticket.id), now):
                 continue
             lang = citizen.language
-            scale = tuple(
-                (
-                    Button(
-                        label=t(f"rating_{score}", lang),
-                        data=self.tickets.codec.pack("r", str(ticket.id), str(score)),
-                    ),
-                )
-                for score in (4, 3, 2, 1)
-            )
+            scale = self.tickets.rating_buttons(ticket, lang)
             await self.postman.to_citizen(
                 session,
                 citizen,

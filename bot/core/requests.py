@@ -11,7 +11,6 @@ within 30 working days (Pasal 36), after which a dispute may go to the Komisi In
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Sequence
 from datetime import date
@@ -649,8 +648,3 @@ class RequestService:
             due = objection.due_on if objection else None
         key = "deadline_overdue" if due is not None and due < self.today() else "deadline_step"
         return st(key, number=ticket.number, due=self.fmt(due) if due else "-", who=Markup(who))
-
-
-def document_payload(pdf: bytes, filename: str, caption: str) -> dict[str, Any]:
-    # PDFs of a few KB ride in the outbox row itself, so a restart loses nothing.
-    return {"b64": base64.b64encode(pdf).decode(), "filename": filename, "caption": caption[:1000]}

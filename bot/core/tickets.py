@@ -474,15 +474,7 @@ class TicketService:
         await self._close(session, ticket, f"officer:{officer_id}", "officer")
         citizen = await self.citizen_of(session, ticket)
         lang = citizen.language
-        scale = tuple(
-            (
-                Button(
-                    label=t(f"rating_{score}", lang),
-                    data=self.codec.pack("r", str(ticket.id), str(score)),
-                ),
-            )
-            for score in (4, 3, 2, 1)
-        )
+        scale = self.rating_buttons(ticket, lang)
         await self.postman.to_citizen(
             session,
             citizen,
@@ -496,6 +488,14 @@ class TicketService:
         )
         await self.refresh_card(session, ticket, citizen)
         return True
+
+    def rating_buttons(self, ticket: Ticket, lang: str) -> tuple[tuple[Button, ...], ...]:
+        """The 1-4 satisfaction scale (PermenPANRB 14/2017), best first, signed per ticket."""
+        assert ticket.id is not None
+        return tuple(
+            (Button(t(f"rating_{score}", lang), self.codec.pack("r", str(ticket.id), str(score))),)
+            for score in (4, 3, 2, 1)
+        )
 
     async def set_duty(self, session: AsyncSession, officer_id: int, on: bool) -> None:
         officer = await session.get(Officer, officer_id)
