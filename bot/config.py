@@ -13,9 +13,10 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +25,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from bot.core.durations import parse_duration
 
 if TYPE_CHECKING:
     from bot.core.calendar import OfficeCalendar
@@ -34,6 +37,21 @@ DEFAULT_API_BASE = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///loket.db"
 # A bot token is "<bot id>:<secret>", see https://core.telegram.org/bots/api#authorizing-your-bot
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{6,}$")
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)  # its ValueError names the value and the accepted forms
+    return value
+
+
+def _check_optional_duration(value: str) -> str:
+    return _check_duration(value) if value else value
+
+
+# "30s", "15m", "2h", "1d" or "10wd", checked at start and kept as written ("" = off, where
+# the Optional variant is used).
+DurationText = Annotated[str, AfterValidator(_check_duration)]
+OptionalDurationText = Annotated[str, AfterValidator(_check_optional_duration)]
 
 
 class ConfigError(Exception):
@@ -222,60 +240,33 @@ class HoursConfig(_Section):
 
 
 class Escalation(_Section):
-    after: str
+    after: DurationText
     notify: Literal["assignee", "duty", "coordinators"]
-
-    @field_validator("after")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        from bot.core.durations import parse_duration
-
-        parse_duration(value)
-        return value
 
 
 class SlaConfig(_Section):
     # Target for the first answer, in office (business) time; tickets past it are "overdue".
-    first_response: str = "15m"
+    first_response: DurationText = "15m"
     escalation: tuple[Escalation, ...] = ()
-
-    @field_validator("first_response")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        from bot.core.durations import parse_duration
-
-        parse_duration(value)
-        return value
 
 
 class ScheduleConfig(_Section):
     # Digest in the staff group at each working day's opening time.
     opening_digest: bool = True
     # Remind a citizen who left the satisfaction question unanswered this long ("" = never).
-    rating_reminder_after: str = "1d"
+    rating_reminder_after: OptionalDurationText = "1d"
     # Weekly digest of unanswered FAQ questions, at Monday's opening.
     faq_weekly_digest: bool = True
-
-    @field_validator("rating_reminder_after")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        from bot.core.durations import parse_duration
-
-        if value:
-            parse_duration(value)
-        return value
 
 
 class TicketsConfig(_Section):
     prefix: str = Field("LC", pattern=r"^[A-Z]{1,8}$")
     # A citizen who writes again this soon after a close reopens the ticket.
-    reopen_within: str = "24h"
+    reopen_within: DurationText = "24h"
 
     @field_validator("reopen_within")
     @classmethod
-    def _duration(cls, value: str) -> str:
-        from bot.core.durations import parse_duration
-
+    def _clock_time(cls, value: str) -> str:
         if parse_duration(value).working_days:
             raise ValueError("use a clock duration here (e.g. 24h), not working days")
         return value
