@@ -17,6 +17,14 @@ from tests.emulator import BotApiEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Telegram's limits lifted, for tests about behaviour rather than pacing.
+RAISED_LIMITS = """
+[telegram.limits]
+global_per_second = 1000
+private_per_second = 100
+group_per_minute = 10000
+"""
+
 SAMPLE_FAQ = """
 [[entry]]
 id = "jam-layanan"

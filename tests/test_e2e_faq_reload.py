@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.emulator import BotApiEmulator
-from tests.harness import REPO, SAMPLE_FAQ, LoketProcess
+from tests.harness import RAISED_LIMITS, REPO, SAMPLE_FAQ, LoketProcess
 
 NEW_ENTRY = """
 [[entry]]
@@ -18,12 +18,6 @@ category = "pemilu"
 questions = ["Kapan pengumuman hasil rekapitulasi suara?", "jadwal pleno rekapitulasi"]
 answer = "Jadwal pleno rekapitulasi diumumkan di laman resmi dan papan pengumuman kantor."
 keywords = ["rekapitulasi", "pleno"]
-"""
-RAISED = """
-[telegram.limits]
-global_per_second = 1000
-private_per_second = 100
-group_per_minute = 10000
 """
 
 
@@ -34,7 +28,7 @@ async def test_edited_files_reload_and_broken_ones_are_reported(tmp_path: Path) 
         loket = LoketProcess(
             emu,
             tmp_path / "bot",
-            extra_toml=RAISED + f"[staff]\nofficers = [{editor.id}]\n",
+            extra_toml=RAISED_LIMITS + f"[staff]\nofficers = [{editor.id}]\n",
             env={
                 "LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id),
                 "LOKET_FAQ__WATCH_INTERVAL": "0.3",
@@ -90,7 +84,7 @@ async def test_edited_files_reload_and_broken_ones_are_reported(tmp_path: Path) 
 
 async def test_gap_report_groups_unanswered_questions(tmp_path: Path) -> None:
     async with BotApiEmulator() as emu:
-        loket = LoketProcess(emu, tmp_path / "bot", extra_toml=RAISED)  # no staff group
+        loket = LoketProcess(emu, tmp_path / "bot", extra_toml=RAISED_LIMITS)  # no staff group
         await loket.start()
         try:
             questions = [

@@ -11,16 +11,10 @@ import pytest
 import pytest_asyncio
 
 from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
-from tests.harness import LoketProcess
+from tests.harness import RAISED_LIMITS, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-RAISED = """
-[telegram.limits]
-global_per_second = 1000
-private_per_second = 100
-group_per_minute = 10000
-"""
 NUMBER = re.compile(r"LC-\d{4}-\d{6}")
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg-bytes"
 PDF = b"%PDF-1.4 fake"
@@ -68,7 +62,7 @@ async def desk(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Desk]:
         loket = LoketProcess(
             emu,
             tmp_path_factory.mktemp("handoff"),
-            extra_toml=RAISED + f"[staff]\nofficers = [{ani.id}, {bayu.id}]\n",
+            extra_toml=RAISED_LIMITS + f"[staff]\nofficers = [{ani.id}, {bayu.id}]\n",
             env={"LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id)},
         )
         await loket.start()
@@ -384,7 +378,7 @@ async def test_group_without_topics_falls_back_to_cards_answered_by_reply(tmp_pa
         loket = LoketProcess(
             emu,
             tmp_path / "plain",
-            extra_toml=RAISED + f"[staff]\nofficers = [{officer.id}]\n",
+            extra_toml=RAISED_LIMITS + f"[staff]\nofficers = [{officer.id}]\n",
             env={"LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id)},
         )
         await loket.start()

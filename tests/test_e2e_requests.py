@@ -16,16 +16,10 @@ import pytest
 import pytest_asyncio
 
 from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
-from tests.harness import REPO, LoketProcess
+from tests.harness import RAISED_LIMITS, REPO, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-RAISED = """
-[telegram.limits]
-global_per_second = 1000
-private_per_second = 100
-group_per_minute = 10000
-"""
 PI = re.compile(r"PI-\d{4}-\d{6}")
 KB = re.compile(r"KB-\d{4}-\d{6}")
 NIK = "3271012345678901"
@@ -97,7 +91,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         loket = LoketProcess(
             emu,
             tmp_path_factory.mktemp("requests"),
-            extra_toml=RAISED + f"[staff]\nofficers = [{officer.id}]\ncoordinators = [{boss.id}]\n",
+            extra_toml=RAISED_LIMITS
+            + f"[staff]\nofficers = [{officer.id}]\ncoordinators = [{boss.id}]\n",
             env={
                 "LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id),
                 "LOKET_OFFICE__ADDRESS": "Jl. Pemilu 1",

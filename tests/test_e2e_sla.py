@@ -9,14 +9,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.emulator import BotApiEmulator, FakeChat, FakeUser
-from tests.harness import LoketProcess
+from tests.harness import RAISED_LIMITS, LoketProcess
 
 NUMBER = re.compile(r"LC-\d{4}-\d{6}")
-ALWAYS_OPEN = """
-[telegram.limits]
-global_per_second = 1000
-private_per_second = 100
-group_per_minute = 10000
+ALWAYS_OPEN = (
+    RAISED_LIMITS
+    + """
 [hours]
 holidays = ""
 [hours.weekly]
@@ -36,6 +34,7 @@ notify = "assignee"
 after = "6s"
 notify = "coordinators"
 """
+)
 
 
 def setup(emu: BotApiEmulator, workdir: Path, extra: str = ALWAYS_OPEN):
@@ -156,16 +155,15 @@ async def test_after_hours_the_citizen_is_told_when_officers_are_back(tmp_path: 
     # Open only on a weekday that is not today (office time), so it is closed now.
     today = datetime.now(ZoneInfo("Asia/Jakarta")).weekday()
     other = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(today + 2) % 7]
-    closed_now = f"""
-[telegram.limits]
-global_per_second = 1000
-private_per_second = 100
-group_per_minute = 10000
+    closed_now = (
+        RAISED_LIMITS
+        + f"""
 [hours]
 holidays = ""
 [hours.weekly]
 {other} = "08:00-16:00"
 """
+    )
     async with BotApiEmulator() as emu:
         _, _, group, loket = setup(emu, tmp_path / "bot", extra=closed_now)
         await loket.start()
