@@ -39,6 +39,7 @@ from .formatting import (
     to_entities,
 )
 from .models import ApiCall, FakeChat, FakeUser, SentMessage
+from .waiting import ChangeWaiter
 
 DEFAULT_TOKEN = "123456:TEST-token"
 
@@ -260,7 +261,7 @@ class Webhook:
 Handler = Callable[[dict[str, Any], dict[str, Upload]], Any]
 
 
-class EmulatorState:
+class EmulatorState(ChangeWaiter):
     """Chats, messages, files, records and the update queue; no HTTP here."""
 
     def __init__(
@@ -319,25 +320,6 @@ class EmulatorState:
         self._closing = False
 
     # ------------------------------------------------------ waiting helpers
-
-    def _notify(self) -> None:
-        if self._waiters:
-            waiters, self._waiters = self._waiters, []
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-    async def _wait_change(self, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await asyncio.wait_for(waiter, remaining)
-        except TimeoutError:
-            return False
-        return True
 
     @staticmethod
     def _describe(sent: list[SentMessage]) -> str:

@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import shlex
 import signal
-import sys
 import threading
+
+from tests.emulator.waiting import read_stdin
 
 from .models import SentWaMessage, WaUser
 from .server import DEFAULT_VERSION, WhatsAppEmulator
@@ -81,19 +82,6 @@ def _print_sent(sent: SentWaMessage) -> None:
     print(f"<< {sent.short()}", flush=True)
 
 
-def _read_stdin(loop: asyncio.AbstractEventLoop, console: Console) -> None:
-    # A daemon thread: a blocked readline must not keep the process alive on Ctrl-C.
-    for line in sys.stdin:
-
-        async def run(text: str = line) -> None:
-            try:
-                await console.run(text)
-            except (ValueError, IndexError, RuntimeError) as exc:
-                print(f"error: {exc}", flush=True)
-
-        asyncio.run_coroutine_threadsafe(run(), loop)
-
-
 async def serve(args: argparse.Namespace) -> None:
     emu = WhatsAppEmulator(
         args.token,
@@ -120,7 +108,11 @@ async def serve(args: argparse.Namespace) -> None:
             loop.add_signal_handler(signum, stop.set)
     if args.console:
         console = Console(emu, stop)
-        threading.Thread(target=_read_stdin, args=(loop, console), daemon=True).start()
+        threading.Thread(
+            target=read_stdin,
+            args=(loop, console.run, (ValueError, IndexError, RuntimeError)),
+            daemon=True,
+        ).start()
         print("console ready; type help", flush=True)
     try:
         await stop.wait()

@@ -27,6 +27,8 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
+from tests.emulator.waiting import ChangeWaiter
+
 from . import payloads
 from .models import Delivery, GraphCall, SentWaMessage, StoredMedia, WaApiError, WaUser
 from .payloads import SIGNATURE_HEADER
@@ -87,7 +89,7 @@ def known_error(
     )
 
 
-class WhatsAppEmulator:
+class WhatsAppEmulator(ChangeWaiter):
     """Local WhatsApp Cloud API plus a test-side API to play citizens and inspect the bot.
 
     Use as ``async with WhatsAppEmulator() as emu:`` or call :meth:`start` / :meth:`stop`.
@@ -1011,25 +1013,6 @@ class WhatsAppEmulator:
         self.deliveries.append(delivery)
         self._notify()
         return delivery
-
-    def _notify(self) -> None:
-        if self._waiters:
-            waiters, self._waiters = self._waiters, []
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-    async def _wait_change(self, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await asyncio.wait_for(waiter, remaining)
-        except TimeoutError:
-            return False
-        return True
 
     @staticmethod
     def _describe(sent: list[SentWaMessage]) -> str:
