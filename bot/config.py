@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -26,10 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.core.calendar import OfficeCalendar, parse_ranges
 from bot.core.durations import parse_duration
-
-if TYPE_CHECKING:
-    from bot.core.calendar import OfficeCalendar
 
 ENV_PREFIX = "LOKET_"
 CONFIG_ENV = "LOKET_CONFIG"
@@ -113,19 +111,6 @@ class TelegramConfig(_Section):
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_RANGE_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
-
-
-def parse_range(text: str) -> tuple[int, int]:
-    """ "08:00-16:00" as minutes since midnight (start, end); "24:00" allowed as an end."""
-    match = _RANGE_RE.match(text.strip())
-    if match is None:
-        raise ValueError(f"not a time range: {text!r} (use HH:MM-HH:MM, e.g. 08:00-16:00)")
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    start, end = h1 * 60 + m1, h2 * 60 + m2
-    if end > 24 * 60 or end <= start:
-        raise ValueError(f"time range {text!r} must end after it starts, at 24:00 at the latest")
-    return start, end
 
 
 class Shift(_Section):
@@ -140,7 +125,7 @@ class Shift(_Section):
     @field_validator("hours")
     @classmethod
     def _valid_hours(cls, value: str) -> str:
-        parse_range(value)
+        parse_ranges(value)
         return value
 
 
@@ -169,8 +154,7 @@ class WeeklyHours(_Section):
     def _ranges(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        for part in value.split(","):
-            parse_range(part)
+        parse_ranges(value)
         return value
 
     def as_mapping(self) -> dict[str, str]:
@@ -210,8 +194,6 @@ class HoursConfig(_Section):
 
     def calendar(self) -> OfficeCalendar:
         """The office calendar these settings describe."""
-        from bot.core.calendar import OfficeCalendar
-
         return OfficeCalendar(
             timezone=self.timezone,
             weekly=self.weekly.as_mapping(),

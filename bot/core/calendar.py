@@ -126,6 +126,13 @@ def _fmt_range(start: int, end: int) -> str:
     return f"{_fmt_minutes(start)}-{_fmt_minutes(end)}"
 
 
+def parse_ranges(text: str, label: str = "hours") -> Ranges:
+    """ "07:30-12:00, 13:00-16:00" as sorted (start, end) minutes since midnight; "24:00" is
+    allowed as an end. ValueError messages start with ``label`` (a day or a config key)."""
+    ranges = [_parse_range(label, part) for part in text.split(",")]
+    return _check_ranges(label, ranges, text.strip())
+
+
 def parse_weekly(mapping: Mapping[str, str | None]) -> Weekly:
     """Weekly hours {"mon": "07:30-12:00, 13:00-16:00", ...} as {0: ((450, 720), (780, 960))}.
 
@@ -148,8 +155,7 @@ def parse_weekly(mapping: Mapping[str, str | None]) -> Weekly:
             raise ValueError(f"{day}: expected text such as '08:00-16:00', got {value!r}")
         if value.strip().lower() in _CLOSED_WORDS:
             continue
-        ranges = [_parse_range(day, part) for part in value.split(",")]
-        weekly[DAY_KEYS.index(day)] = _check_ranges(day, ranges, value.strip())
+        weekly[DAY_KEYS.index(day)] = parse_ranges(value, day)
     return dict(sorted(weekly.items()))
 
 

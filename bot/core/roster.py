@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.config import DAYS, Shift, parse_range
+from bot.config import DAYS, Shift
+from bot.core.calendar import parse_ranges
 
 
 class Roster:
@@ -14,18 +15,22 @@ class Roster:
         self.officers = tuple(officers)
         self.shifts = tuple(shifts)
         self.zone = ZoneInfo(timezone)
+        # Parsed once: on_duty runs for every new ticket.
+        self._plan = [
+            (frozenset(s.officers), frozenset(DAYS.index(d) for d in s.days), parse_ranges(s.hours))
+            for s in self.shifts
+        ]
 
     def scheduled(self, officer_id: int, at: datetime) -> bool:
         """On a shift at ``at`` (office local time)."""
         local = at.astimezone(self.zone)
-        day = DAYS[local.weekday()]
         minute = local.hour * 60 + local.minute
-        for shift in self.shifts:
-            if officer_id in shift.officers and day in shift.days:
-                start, end = parse_range(shift.hours)
-                if start <= minute < end:
-                    return True
-        return False
+        return any(
+            officer_id in officers
+            and local.weekday() in days
+            and any(start <= minute < end for start, end in ranges)
+            for officers, days, ranges in self._plan
+        )
 
     def on_duty(
         self, at: datetime, manual: dict[int, tuple[str | None, datetime | None]]
