@@ -16,8 +16,11 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.base import ChannelSender
 from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import TelegramPoller, TelegramSender, update_handler
+from bot.channels.telegram import TelegramPoller, TelegramSender, download, update_handler
+from bot.channels.whatsapp import CHANNEL as WHATSAPP
+from bot.channels.whatsapp import WhatsAppClient, WhatsAppMedia, WhatsAppSender, WhatsAppWebhook
 from bot.config import Config
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
@@ -39,6 +42,7 @@ from bot.scheduler import Scheduler
 from bot.texts import st
 from handlers import build_routers
 from handlers.middlewares import DbSessionMiddleware
+from handlers.whatsapp import whatsapp_handler
 from storage.db import make_app_sessions, make_engine
 from storage.migrate import upgrade
 from storage.models import Outbox
@@ -64,6 +68,8 @@ class App:
     inbox: InboxWorker
     watcher: FaqWatcher
     scheduler: Scheduler
+    whatsapp: WhatsAppWebhook | None = None
+    whatsapp_client: WhatsAppClient | None = None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -138,9 +144,36 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     async def delivery_failed(db: AsyncSession, row: Outbox, error: str) -> None:
         await tickets.delivery_failed(db, row, error)
 
+    wa = config.whatsapp
+    wa_client: WhatsAppClient | None = None
+    wa_media: WhatsAppMedia | None = None
+    if wa.enabled:
+        assert wa.access_token is not None  # the config checks an enabled channel is complete
+        wa_client = WhatsAppClient(
+            wa.api_base, wa.phone_number_id, wa.access_token.get_secret_value()
+        )
+        wa_media = WhatsAppMedia(wa_client, int(config.limits.max_document_mb * 1024 * 1024))
+    channels: dict[str, ChannelSender] = {
+        TELEGRAM: TelegramSender(
+            bot, sessionmaker, staff_chat, on_topic_lost=topic_lost, foreign_media=wa_media
+        )
+    }
+    if wa_client is not None:
+
+        async def telegram_file(file_id: str) -> tuple[bytes, str]:
+            return await download(bot, file_id)
+
+        channels[WHATSAPP] = WhatsAppSender(
+            wa_client,
+            sessionmaker,
+            telegram_file=telegram_file,
+            template=wa.window_template,
+            template_language=wa.window_template_language,
+            fallback_parameter=config.office.name,
+        )
     sender = OutboxSender(
         sessionmaker,
-        {TELEGRAM: TelegramSender(bot, sessionmaker, staff_chat, on_topic_lost=topic_lost)},
+        channels,
         SendLimiter(
             global_per_second=limits.global_per_second,
             private_per_second=limits.private_per_second,
@@ -175,7 +208,20 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     dispatcher = Dispatcher(desk=desk, staff=staff, config=config)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
     dispatcher.include_routers(*build_routers(config))
-    inbox = InboxWorker(sessionmaker, {TELEGRAM: update_handler(bot, dispatcher)}, clock)
+    handlers = {TELEGRAM: update_handler(bot, dispatcher)}
+    webhook: WhatsAppWebhook | None = None
+    if wa_client is not None:
+        assert wa.app_secret is not None and wa.verify_token is not None
+        handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
+    inbox = InboxWorker(sessionmaker, handlers, clock)
+    if wa_client is not None:
+        webhook = WhatsAppWebhook(
+            sessionmaker,
+            app_secret=wa.app_secret.get_secret_value(),
+            verify_token=wa.verify_token.get_secret_value(),
+            path=wa.path,
+            on_stored=inbox.notify,
+        )
 
     async def report_reload(error: str, count: int | None) -> None:
         # A reload after a file edit is announced where the editors are: the staff group.
@@ -211,6 +257,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         inbox,
         watcher,
         scheduler,
+        webhook,
+        wa_client,
     )
 
 
@@ -289,6 +337,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         app.scheduler.start()
         if app.config.faq.watch_interval > 0:
             tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
+        if app.whatsapp is not None:
+            await app.whatsapp.start(*app.config.whatsapp.host_port)
         await app.bot.delete_webhook(drop_pending_updates=False)
         await set_commands(app.bot, app.config.telegram.staff_group_id)
         poller = TelegramPoller(
@@ -313,6 +363,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
                 loop.remove_signal_handler(sig)
         app.scheduler.shutdown()
         # Order matters: stop receiving, finish handling, then flush what handling queued.
+        if app.whatsapp is not None:
+            await app.whatsapp.stop()
         for task in tasks:
             if task.get_name() not in ("outbox-sender", "inbox-worker"):
                 task.cancel()
@@ -322,5 +374,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await app.bot.session.close()
+        if app.whatsapp_client is not None:
+            await app.whatsapp_client.close()
         await app.engine.dispose()
         log.info("stopped")

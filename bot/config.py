@@ -110,6 +110,82 @@ class TelegramConfig(_Section):
         return value
 
 
+DEFAULT_WHATSAPP_API_BASE = "https://graph.facebook.com/v21.0"
+
+
+class WhatsAppConfig(_Section):
+    """The WhatsApp Cloud API channel: citizens on WhatsApp, officers still on Telegram."""
+
+    enabled: bool = False
+    api_base: str = DEFAULT_WHATSAPP_API_BASE
+    phone_number_id: str = ""
+    access_token: SecretStr | None = None
+    # Signs every webhook (X-Hub-Signature-256); without it no webhook is trusted.
+    app_secret: SecretStr | None = None
+    # Echoed back when Meta verifies the webhook URL (hub.verify_token).
+    verify_token: SecretStr | None = None
+    listen: str = "127.0.0.1:8080"
+    path: str = "/whatsapp"
+    # An approved message template sent instead of a free-form message once the citizen's
+    # 24-hour customer-service window has closed; its one body variable is the ticket number.
+    # Empty: the officers are told in the ticket's topic instead.
+    window_template: str = ""
+    window_template_language: str = "id"
+
+    @field_validator("access_token", "app_secret", "verify_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://graph.facebook.com/v21.0")
+        return value.rstrip("/")
+
+    @field_validator("phone_number_id")
+    @classmethod
+    def _digits(cls, value: str) -> str:
+        if value and not value.isdigit():
+            raise ValueError("the phone number id is the numeric id from the Meta app dashboard")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError('use "host:port", e.g. "0.0.0.0:8080"')
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/") or any(ch.isspace() for ch in value):
+            raise ValueError('a URL path such as "/whatsapp"')
+        return value
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> WhatsAppConfig:
+        if self.enabled:
+            needed = {
+                "phone_number_id": self.phone_number_id,
+                "access_token": self.access_token,
+                "app_secret": self.app_secret,
+                "verify_token": self.verify_token,
+            }
+            missing = [key for key, value in needed.items() if not value]
+            if missing:
+                raise ValueError(f"enabled, but {', '.join(missing)} not set")
+        return self
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -332,6 +408,7 @@ class LoggingConfig(_Section):
 class Config(_Section):
     office: OfficeConfig = OfficeConfig()
     telegram: TelegramConfig = TelegramConfig()
+    whatsapp: WhatsAppConfig = WhatsAppConfig()
     staff: StaffConfig = StaffConfig()
     hours: HoursConfig = HoursConfig()
     tickets: TicketsConfig = TicketsConfig()

@@ -17,7 +17,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.channels.base import ChannelSender, PermanentError, RetryLater, SendError, TransientError
+from bot.channels.base import (
+    ChannelSender,
+    Held,
+    PermanentError,
+    RetryLater,
+    SendError,
+    TransientError,
+)
 from bot.core.clock import Clock
 from bot.pump import Pump
 from bot.ratelimit import SendLimiter
@@ -192,6 +199,9 @@ class OutboxSender(Pump):
                 "error": str(exc),
                 "not_before": self.clock.now() + timedelta(seconds=exc.seconds),
             }
+        except Held as exc:
+            log.info("outbox %s to %s held: %s", row.id, row.chat_id, exc)
+            values = {"status": "held", "attempts": row.attempts, "error": str(exc)}
         except TransientError as exc:
             if attempts >= MAX_TRANSIENT_ATTEMPTS:
                 values = {"status": "failed", "error": f"gave up after {attempts} attempts: {exc}"}

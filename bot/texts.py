@@ -388,7 +388,10 @@ STAFF: dict[str, str] = {
     "not_relayed": "Pesan dari {name} tidak diteruskan ke warga: hanya petugas terdaftar yang dapat membalas.",
     "no_ticket": "Pesan ini tidak terkait tiket mana pun. Tulis di topik tiket, atau balas (reply) pesan tiketnya.",
     "ticket_closed_no_relay": "Tiket {number} sudah ditutup; pesan tidak dikirim ke warga.",
-    "delivery_failed": "⚠️ Pesan tidak dapat dikirim ke warga ({error}). Warga mungkin memblokir bot.",
+    "delivery_failed": "⚠️ Pesan tidak dapat dikirim ke warga: {error}",
+    # A WhatsApp citizen's message, shown in the ticket's topic (a Telegram copy cannot be made).
+    "citizen_says": "👤 {text}",
+    "citizen_sent_other": "👤 [{kind}] {text}",
     "duty_on": "🟢 {mention} sekarang piket.",
     "duty_off": "⚪ {mention} tidak lagi piket.",
     "duty_usage": "Gunakan /duty on atau /duty off (alias /piket).",

@@ -42,7 +42,7 @@ class Message(SQLModel, table=True):
     kind: str = Field(default="text", max_length=16)  # text, photo, document, sticker, ...
     text: str = Field(default="", sa_type=sa.Text)
     media_ref: str | None = Field(default=None, max_length=256)
-    external_id: str | None = Field(default=None, max_length=64)
+    external_id: str | None = Field(default=None, max_length=128)  # WhatsApp ids run long
     faq_entry_id: str | None = Field(default=None, max_length=128)
     faq_score: float | None = None
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
@@ -91,16 +91,21 @@ class Outbox(SQLModel, table=True):
     method: str = Field(default="text", max_length=32)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     priority: int = 0  # lower goes first: replies to citizens before bulk pushes
-    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    # pending, sending, sent, failed, unknown (caught mid-send by a crash), held (WhatsApp: the
+    # citizen's 24-hour window is closed; sent once the citizen writes again)
+    status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     not_before: datetime = _ts()
     created_at: datetime = _ts()
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
-    external_message_id: str | None = Field(default=None, max_length=64)
+    external_message_id: str | None = Field(default=None, max_length=128)
     error: str | None = Field(default=None, sa_type=sa.Text)
     message_id: int | None = Field(default=None, foreign_key="message.id")
     # Staff-group rows belong to a ticket: the sender finds (or makes) its topic at send time.
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    # What the platform reported after the send (WhatsApp: sent, delivered, read, failed).
+    delivery_status: str | None = Field(default=None, max_length=16)
+    delivery_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class UnansweredQuestion(SQLModel, table=True):

@@ -226,6 +226,36 @@ class OutboxRepo:
         result = await self.session.exec(stmt)  # type: ignore[call-overload]
         return bool(result.rowcount)
 
+    async def has_held(self, channel: str, chat_id: str) -> bool:
+        stmt = (
+            select(Outbox.id)
+            .where(Outbox.channel == channel, Outbox.chat_id == chat_id, Outbox.status == "held")
+            .limit(1)
+        )
+        return (await self.session.exec(stmt)).first() is not None
+
+    async def release_held(self, channel: str, chat_id: str, now: datetime) -> int:
+        """The citizen wrote again (their window is open): held rows go out, oldest first."""
+        stmt = (
+            update(Outbox)
+            .where(
+                col(Outbox.channel) == channel,
+                col(Outbox.chat_id) == chat_id,
+                col(Outbox.status) == "held",
+            )
+            .values(status="pending", not_before=now)
+        )
+        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        return int(result.rowcount or 0)
+
+    async def by_external_id(self, channel: str, chat_id: str, external_id: str) -> Outbox | None:
+        stmt = select(Outbox).where(
+            Outbox.channel == channel,
+            Outbox.chat_id == chat_id,
+            Outbox.external_message_id == external_id,
+        )
+        return (await self.session.exec(stmt)).first()
+
 
 class UnansweredRepo:
     def __init__(self, session: AsyncSession) -> None:

@@ -27,6 +27,11 @@ class PermanentError(SendError):
     """The message can never be delivered (blocked, chat not found, bad request)."""
 
 
+class Held(SendError):
+    """Not sendable now, but will be once the recipient writes again (WhatsApp's 24-hour
+    window): the row waits in status "held" until the channel releases it."""
+
+
 class ChannelSender(Protocol):
     async def send(self, row: Outbox) -> str:
         """Deliver one outbox row; return the platform's message id."""

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
@@ -115,6 +115,34 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
 NOT_MODIFIED = "message is not modified"
 
 
+class ForeignMedia(Protocol):
+    """Files of citizens on other channels, fetched when their row is sent to the staff group."""
+
+    def owns(self, ref: str) -> bool: ...
+
+    async def fetch(self, ref: str, name: str | None) -> tuple[bytes, str, str]:
+        """(bytes, file name, mime type); raises a SendError when it cannot."""
+        ...
+
+
+async def download(bot: Bot, file_id: str) -> tuple[bytes, str]:
+    """A file from Telegram (an officer's photo or document) and its path there."""
+    try:
+        file = await bot.get_file(file_id)
+        if file.file_path is None:
+            raise PermanentError("Telegram gave no path for the file")
+        data = await bot.download_file(file.file_path)
+    except TelegramRetryAfter as exc:
+        raise RetryLater(float(exc.retry_after), "429 Too Many Requests") from None
+    except TelegramBadRequest as exc:
+        raise PermanentError(f"file not available: {exc.message}") from None
+    except (TelegramNetworkError, TelegramServerError) as exc:
+        raise TransientError(type(exc).__name__) from None
+    if data is None:
+        raise TransientError("empty download")
+    return data.read(), file.file_path
+
+
 class TelegramSender:
     """Sends outbox rows through the Bot API and maps its errors to retry decisions."""
 
@@ -124,8 +152,10 @@ class TelegramSender:
         sessionmaker: async_sessionmaker[AsyncSession],
         staff_chat_id: int | None,
         on_topic_lost: Callable[[int | None], Awaitable[None]] | None = None,
+        foreign_media: ForeignMedia | None = None,
     ) -> None:
         self.bot = bot
+        self.foreign_media = foreign_media
         self.sessionmaker = sessionmaker
         self.staff_chat_id = staff_chat_id
         # Called (ticket id) when a ticket's topic is gone, to post its card in the new one.
@@ -225,6 +255,31 @@ class TelegramSender:
                     message_thread_id=thread_id,
                     disable_notification=silent,
                 )
+            elif self.foreign_media is not None and self.foreign_media.owns(payload["file_id"]):
+                # A file a citizen sent on another channel: fetched from there now.
+                data, name, mime = await self.foreign_media.fetch(
+                    payload["file_id"], payload.get("filename")
+                )
+                upload = BufferedInputFile(data, name)
+                caption = payload.get("caption")
+                if mime in ("image/jpeg", "image/png"):
+                    sent = await self.bot.send_photo(
+                        chat_id=chat_id,
+                        photo=upload,
+                        caption=caption,
+                        parse_mode=None,
+                        message_thread_id=thread_id,
+                        disable_notification=silent,
+                    )
+                else:
+                    sent = await self.bot.send_document(
+                        chat_id=chat_id,
+                        document=upload,
+                        caption=caption,
+                        parse_mode=None,
+                        message_thread_id=thread_id,
+                        disable_notification=silent,
+                    )
             else:
                 # A file we received (a KTP photo is a photo, a scan may be a document).
                 file_id = payload["file_id"]
@@ -232,6 +287,8 @@ class TelegramSender:
                     sent = await self.bot.send_document(
                         chat_id=chat_id,
                         document=file_id,
+                        caption=payload.get("caption"),
+                        parse_mode=None,
                         message_thread_id=thread_id,
                         disable_notification=silent,
                     )
@@ -241,6 +298,8 @@ class TelegramSender:
                     sent = await self.bot.send_photo(
                         chat_id=chat_id,
                         photo=file_id,
+                        caption=payload.get("caption"),
+                        parse_mode=None,
                         message_thread_id=thread_id,
                         disable_notification=silent,
                     )

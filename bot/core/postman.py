@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.dto import Button
+from bot.core.dto import Button, Inbound
+from bot.texts import st
 from storage.models import Citizen, Message, Outbox, Ticket
 from storage.repositories import MessageRepo, OutboxRepo
 
@@ -21,6 +23,10 @@ PRIORITY_REPLY = 0
 PRIORITY_BULK = 10
 
 Buttons = tuple[tuple[Button, ...], ...]
+
+# Officers work in a Telegram group, whatever channel the citizen writes on; a citizen's
+# message can be copied into a topic only from a Telegram chat.
+STAFF_CHANNEL = "telegram"
 
 
 def _buttons(buttons: Buttons | None) -> list[list[dict[str, str]]] | None:
@@ -49,7 +55,7 @@ class Postman:
         now = self.clock.now()
         await OutboxRepo(session).add(
             Outbox(
-                channel="telegram",
+                channel=STAFF_CHANNEL,
                 chat_id=str(user_id),
                 method="text",
                 payload={"text": html, "parse_mode": "HTML"},
@@ -92,8 +98,18 @@ class Postman:
         author_id: int,
         media_ref: str | None = None,
     ) -> None:
-        """An officer's message (any kind) copied, so the officer's account stays private."""
-        payload = {"from_chat_id": from_chat_id, "message_id": message_id, "kind": kind}
+        """An officer's message (any kind) copied, so the officer's account stays private.
+
+        Text and file id ride along: a channel that cannot copy a Telegram message (WhatsApp)
+        rebuilds it from them."""
+        payload: dict[str, Any] = {
+            "from_chat_id": from_chat_id,
+            "message_id": message_id,
+            "kind": kind,
+            "text": text,
+        }
+        if media_ref:
+            payload["file_id"] = media_ref
         await self._citizen_row(
             session,
             citizen,
@@ -141,13 +157,47 @@ class Postman:
         )
 
     async def document_to_staff(
-        self, session: AsyncSession, ticket: Ticket, *, file_id: str
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        *,
+        file_id: str,
+        caption: str = "",
+        filename: str | None = None,
+        silent: bool = False,
     ) -> None:
-        """A file the citizen sent (e.g. the KTP scan of a request) shown in the ticket's topic."""
+        """A file the citizen sent (e.g. the KTP scan of a request) shown in the ticket's topic.
+
+        ``file_id`` is a Telegram file id, or a channel's own reference (``wa:<media id>``)
+        that the Telegram sender fetches at send time."""
         if self.staff_chat_id is None:
             return
-        payload = {"file_id": file_id, "silent": self._quiet(False)}
+        payload: dict[str, Any] = {"file_id": file_id, "silent": silent or self._quiet(False)}
+        if caption:
+            payload["caption"] = caption[:1000]
+        if filename:
+            payload["filename"] = filename
         await self._staff_row(session, "document", payload, ticket, None, PRIORITY_REPLY)
+
+    async def show_to_staff(self, session: AsyncSession, ticket: Ticket, event: Inbound) -> None:
+        """A citizen's follow-up from a channel Telegram cannot copy from, rebuilt in the topic."""
+        if event.kind in ("photo", "document") and event.media_ref:
+            caption = st("citizen_says", text=event.text) if event.text else ""
+            await self.document_to_staff(
+                session,
+                ticket,
+                file_id=event.media_ref,
+                caption=html.unescape(caption),  # captions go out as plain text
+                filename=event.file_name,
+                silent=True,
+            )
+        elif event.kind in ("text", "command"):
+            await self.to_staff(
+                session, st("citizen_says", text=event.text), ticket=ticket, silent=True
+            )
+        else:
+            text = st("citizen_sent_other", kind=event.kind, text=event.text)
+            await self.to_staff(session, text, ticket=ticket, silent=True)
 
     async def _citizen_row(
         self,
@@ -165,6 +215,8 @@ class Postman:
         media_ref: str | None = None,
     ) -> None:
         assert citizen.id is not None
+        # The channel renders some parts itself (WhatsApp's list button) in the citizen's language.
+        payload.setdefault("lang", citizen.language)
         now = self.clock.now()
         message = await MessageRepo(session).add(
             Message(
@@ -247,7 +299,7 @@ class Postman:
         now = self.clock.now()
         await OutboxRepo(session).add(
             Outbox(
-                channel="telegram",
+                channel=STAFF_CHANNEL,
                 chat_id=str(self.staff_chat_id),
                 thread_id=thread_id,
                 method=method,

@@ -20,7 +20,7 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.dto import Button, Inbound
 from bot.core.durations import Duration
-from bot.core.postman import Postman
+from bot.core.postman import STAFF_CHANNEL, Postman
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.texts import Markup, mention, st, t
@@ -259,7 +259,9 @@ class TicketService:
         ticket.updated_at = now
         if record:
             await self._event(session, ticket, "citizen", "message", event.kind)
-        if event.external_message_id is not None:
+        if citizen.channel != STAFF_CHANNEL:
+            await self.postman.show_to_staff(session, ticket, event)
+        elif event.external_message_id is not None:
             await self.postman.copy_to_staff(
                 session,
                 ticket,

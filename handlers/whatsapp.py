@@ -1,0 +1,143 @@
+"""WhatsApp citizens: a stored webhook event to the same desk use cases Telegram's router calls.
+
+One inbox row is one transaction: the row is taken (marked done) in the session the desk
+commits, exactly as DbSessionMiddleware does for Telegram updates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.channels.whatsapp import CHANNEL, WINDOW_CLOSED, WINDOW_CLOSED_TEXT, inbound_of
+from bot.core.clock import Clock
+from bot.core.desk import Desk
+from bot.core.dto import Inbound
+from bot.core.tickets import TicketService
+from storage.models import Inbox
+from storage.repositories import InboxRepo, OutboxRepo
+
+log = logging.getLogger(__name__)
+
+# A status can arrive before the sender has recorded the message id it is about.
+STATUS_RETRIES = 6
+STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+async def dispatch(desk: Desk, session: AsyncSession, event: Inbound) -> None:
+    """Route one citizen message to its use case; slash commands work as typed text."""
+    if event.kind == "button":
+        await desk.button(session, event, event.text)
+    elif event.kind == "command":
+        word, _, rest = event.text.strip().partition(" ")
+        name = word[1:].split("@", 1)[0].lower()
+        args = rest.strip() or None
+        if name == "start":
+            await desk.start(session, event)
+        elif name == "petugas":
+            await desk.call_officer(session, event)
+        elif name == "status":
+            await desk.status(session, event, args)
+        elif name == "permohonan":
+            await desk.request(session, event)
+        elif name == "keberatan":
+            await desk.objection(session, event, args)
+        elif name == "batal":
+            await desk.cancel(session, event)
+        else:
+            await desk.unknown_command(session, event)
+    elif event.kind == "text":
+        await desk.ask(session, event)
+    elif event.kind in ("photo", "document"):
+        await desk.media(session, event)
+    else:
+        await desk.unsupported(session, event)
+
+
+def whatsapp_handler(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    desk: Desk,
+    tickets: TicketService,
+    on_commit: Callable[[], None],
+) -> Callable[[Inbox], Awaitable[None]]:
+    async def handle(row: Inbox) -> None:
+        assert row.id is not None
+        if "status" in row.payload:
+            await _status(row)
+            return
+        event = inbound_of(row.payload)
+        async with sessionmaker() as session:
+            if not await InboxRepo(session).take(row.id, clock.now()):
+                await session.rollback()
+                return
+            if event.kind in ("reaction", "system"):
+                await session.commit()
+                return
+            # The citizen wrote: their 24-hour window is open again, so what waited goes
+            # first (older rows), then the answer to this message.
+            released = await OutboxRepo(session).release_held(
+                CHANNEL, event.contact.external_id, clock.now()
+            )
+            await dispatch(desk, session, event)
+            if session.in_transaction():
+                await session.commit()
+        if released:
+            on_commit()  # the desk wakes the sender for its own rows, not for released ones
+
+    async def _status(row: Inbox) -> None:
+        assert row.id is not None
+        status = row.payload["status"]
+        state = str(status.get("status"))
+        async with sessionmaker() as session:
+            outbox = await OutboxRepo(session).by_external_id(
+                CHANNEL, str(status.get("recipient_id")), str(status.get("id"))
+            )
+            if outbox is None and row.attempts + 1 < STATUS_RETRIES:
+                retry = clock.now() + timedelta(seconds=2**row.attempts)
+                await InboxRepo(session).record_failure(
+                    row.id,
+                    attempts=row.attempts + 1,
+                    error="message id not yet recorded",
+                    retry_at=retry,
+                )
+                await session.commit()
+                return
+            if not await InboxRepo(session).take(row.id, clock.now()):
+                await session.rollback()
+                return
+            if outbox is None:
+                log.info("status %s for an unknown WhatsApp message %s", state, status.get("id"))
+            elif STATUS_RANK.get(state, 0) > STATUS_RANK.get(outbox.delivery_status or "", 0):
+                outbox.delivery_status = state[:16]
+                outbox.delivery_at = _when(status.get("timestamp"), clock.now())
+                if state == "failed":
+                    error = _error_text(status)
+                    outbox.error = error
+                    # Accepted by the API, then not delivered: the officers must know.
+                    await tickets.delivery_failed(session, outbox, error)
+            await session.commit()
+        on_commit()
+
+    return handle
+
+
+def _when(timestamp: object, default: datetime) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(str(timestamp)), tz=default.tzinfo)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def _error_text(status: dict[str, object]) -> str:
+    errors = status.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    code = first.get("code") if isinstance(first, dict) else None
+    title = first.get("title") if isinstance(first, dict) else None
+    if code == WINDOW_CLOSED:
+        return WINDOW_CLOSED_TEXT
+    return f"WhatsApp ({code}) {title or 'delivery failed'}"[:500]
