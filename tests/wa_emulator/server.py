@@ -258,6 +258,16 @@ class WhatsAppEmulator(ChangeWaiter):
         last = self._last_inbound.get(self._wa_id(user))
         return last is not None and time.time() - last <= self.window_hours * 3600
 
+    def open_window(self, user: WaUser | str) -> None:
+        """As if the user had just written (for tests that play only the bot's side)."""
+        wa_id = self._wa_id(user)
+        self.users.setdefault(wa_id, WaUser(wa_id, "Warga"))
+        self._last_inbound[wa_id] = time.time()
+
+    def add_media(self, data: bytes, mime_type: str, filename: str | None = None) -> str:
+        """Store a file as if a user had sent it; returns its media id."""
+        return self._store_media(data, mime_type, filename, "inbound").id
+
     def age_window(self, user: WaUser | str, hours: float) -> None:
         """Move the user's last inbound message ``hours`` back in time."""
         wa_id = self._wa_id(user)
