@@ -144,3 +144,42 @@ def test_officer_lists_round_trip_through_env(ids: list[int]) -> None:
     for raw in (",".join(map(str, ids)), "[" + ", ".join(map(str, ids)) + "]"):
         config = load_config(None, environ={"LOKET_STAFF__OFFICERS": raw})
         assert config.staff.officers == tuple(ids)
+
+
+def test_whatsapp_section_with_secrets_from_the_environment(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[whatsapp]\nenabled = true\nphone_number_id = "1098765432"\nlisten = "0.0.0.0:8443"\n',
+    )
+    secrets = {
+        "LOKET_WHATSAPP__ACCESS_TOKEN": "EAAsecret-token",
+        "LOKET_WHATSAPP__APP_SECRET": "app-secret",
+        "LOKET_WHATSAPP__VERIFY_TOKEN": "verify",
+    }
+    config = load_config(path, environ=secrets)
+    wa = config.whatsapp
+    assert wa.enabled and wa.api_base == "https://graph.facebook.com/v21.0"
+    assert wa.path == "/whatsapp" and wa.host_port == ("0.0.0.0", 8443)
+    assert wa.access_token is not None and wa.access_token.get_secret_value() == "EAAsecret-token"
+    assert "EAAsecret-token" not in repr(config) and "app-secret" not in repr(config)
+    assert load_config(None, environ={}).whatsapp.enabled is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[whatsapp]\nenabled = true\n", "whatsapp: enabled, but phone_number_id, access_token"),
+        ('[whatsapp]\nlisten = "8080"\n', 'whatsapp.listen: use "host:port"'),
+        (
+            '[whatsapp]\nphone_number_id = "+62 811"\n',
+            "whatsapp.phone_number_id: the phone number id is the numeric",
+        ),
+        ('[whatsapp]\npath = "whatsapp"\n', "whatsapp.path: a URL path"),
+        ('[whatsapp]\napi_base = "graph.facebook.com"\n', "whatsapp.api_base: must be an http"),
+    ],
+)
+def test_broken_whatsapp_section_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text), environ={})
+    assert str(err.value).startswith(message), str(err.value)
+    assert "\n" not in str(err.value)
