@@ -315,6 +315,22 @@ async def test_information_request_form_on_whatsapp(setup: Setup) -> None:
         "WHERE t.number = ?",
         match.group(0),
     ) == [("Daftar pemilih tetap Kecamatan Kenanga",)]
+    # The written decision reaches WhatsApp as a PDF document.
+    await setup.tg.send_text(
+        setup.ani, "/tidak_dikuasai KPU Provinsi", chat=setup.group, thread_id=card.thread_id
+    )
+    notice = await wa.wait_for_message(fajar)
+    assert notice.type == "document" and (notice.media_data or b"").startswith(b"%PDF")
+    assert "KPU Provinsi" in (notice.text or "")
+    # An objection, with its seven grounds and a cancel as one list.
+    ask = await setup.answer(fajar, f"/keberatan {match.group(0)}")
+    assert ask.interactive_type == "list" and len(ask.rows) == 8, ask.short()
+    explain = await setup.choose(fajar, ask, "kb:ground:a")
+    assert "Jelaskan" in (explain.text or "")
+    done = await setup.answer(fajar, "Saya yakin data pemilih ini disimpan oleh Bawaslu Provinsi.")
+    objection = re.search(r"KB-\d{4}-\d{6}", done.text or "")
+    assert objection, done.short()
+    await setup.card(objection.group(0))
 
 
 async def test_closed_window_sends_the_template_then_the_answer_when_the_citizen_writes(
