@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.emulator import BotApiEmulator
+from tests.wa_emulator import WhatsAppEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -163,3 +165,47 @@ url = "sqlite+aiosqlite:///{self.db_path}"
         """Read the bot's SQLite database (a separate connection; WAL allows it)."""
         with sqlite3.connect(self.db_path) as conn:
             return conn.execute(sql, params).fetchall()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def start_with_whatsapp(
+    tg: BotApiEmulator,
+    wa: WhatsAppEmulator,
+    workdir: Path,
+    *,
+    staff_group_id: int,
+    officers: list[int],
+    template: str = "",
+) -> LoketProcess:
+    """A started `loket run` serving Telegram and WhatsApp (secrets from the environment, as in
+    production), with the WhatsApp emulator's webhooks pointed at it."""
+    port = free_port()
+    loket = LoketProcess(
+        tg,
+        workdir,
+        extra_toml=RAISED_LIMITS
+        + f"""
+[staff]
+officers = {officers}
+[whatsapp]
+enabled = true
+api_base = "{wa.api_base}"
+phone_number_id = "{wa.phone_number_id}"
+listen = "127.0.0.1:{port}"
+window_template = "{template}"
+""",
+        env={
+            "LOKET_TELEGRAM__STAFF_GROUP_ID": str(staff_group_id),
+            "LOKET_WHATSAPP__ACCESS_TOKEN": wa.access_token,
+            "LOKET_WHATSAPP__APP_SECRET": wa.app_secret,
+            "LOKET_WHATSAPP__VERIFY_TOKEN": wa.verify_token,
+        },
+    )
+    await loket.start()
+    wa.set_webhook(f"http://127.0.0.1:{port}/whatsapp")
+    return loket

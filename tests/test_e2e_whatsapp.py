@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
-from tests.harness import RAISED_LIMITS, LoketProcess
+from tests.harness import LoketProcess, start_with_whatsapp
 from tests.wa_emulator import SentWaMessage, WaUser, WhatsAppEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -28,12 +27,6 @@ TOKEN, SECRET, VERIFY, PHONE_ID = "EAAloket", "app-secret-uji", "verify-uji", "1
 TEMPLATE = "tiket_dijawab"
 NIK = "3201234567898901"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF-ktp-scan-bytes\xff\xd9"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -90,7 +83,6 @@ class Setup:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup]:
-    port = free_port()
     async with (
         BotApiEmulator() as tg,
         WhatsAppEmulator(
@@ -100,30 +92,14 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
         wa.add_template(TEMPLATE, "id")
         ani = tg.user("Ani Petugas")
         group = tg.group("Staf PPID", is_forum=True, members=[ani])
-        loket = LoketProcess(
+        loket = await start_with_whatsapp(
             tg,
+            wa,
             tmp_path_factory.mktemp("whatsapp"),
-            extra_toml=RAISED_LIMITS
-            + f"""
-[staff]
-officers = [{ani.id}]
-[whatsapp]
-enabled = true
-api_base = "{wa.api_base}"
-phone_number_id = "{PHONE_ID}"
-listen = "127.0.0.1:{port}"
-window_template = "{TEMPLATE}"
-""",
-            # Secrets from the environment, as in production.
-            env={
-                "LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id),
-                "LOKET_WHATSAPP__ACCESS_TOKEN": TOKEN,
-                "LOKET_WHATSAPP__APP_SECRET": SECRET,
-                "LOKET_WHATSAPP__VERIFY_TOKEN": VERIFY,
-            },
+            staff_group_id=group.id,
+            officers=[ani.id],
+            template=TEMPLATE,
         )
-        await loket.start()
-        wa.set_webhook(f"http://127.0.0.1:{port}/whatsapp")
         s = Setup(tg, wa, loket, group, ani)
         await tg.send_text(ani, "/duty on", chat=group)
         await tg.wait_for(lambda m: m.chat_id == group.id and "sekarang piket" in (m.text or ""))

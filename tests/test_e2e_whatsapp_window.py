@@ -14,8 +14,7 @@ import pytest
 import pytest_asyncio
 
 from tests.emulator import BotApiEmulator
-from tests.harness import RAISED_LIMITS, LoketProcess
-from tests.test_e2e_whatsapp import free_port
+from tests.harness import LoketProcess, start_with_whatsapp
 from tests.wa_emulator import WhatsAppEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -27,33 +26,19 @@ LC = re.compile(r"LC-\d{4}-\d{6}")
 async def world(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[tuple[BotApiEmulator, WhatsAppEmulator, LoketProcess, object, object]]:
-    port = free_port()
     async with (
         BotApiEmulator() as tg,
         WhatsAppEmulator(access_token="EAAw", app_secret="s3", window_errors="async") as wa,
     ):
         ani = tg.user("Ani Petugas")
         group = tg.group("Staf PPID", is_forum=True, members=[ani])
-        loket = LoketProcess(
+        loket = await start_with_whatsapp(
             tg,
+            wa,
             tmp_path_factory.mktemp("wa-window"),
-            extra_toml=RAISED_LIMITS
-            + f"""
-[staff]
-officers = [{ani.id}]
-[whatsapp]
-enabled = true
-api_base = "{wa.api_base}"
-phone_number_id = "{wa.phone_number_id}"
-access_token = "EAAw"
-app_secret = "s3"
-verify_token = "{wa.verify_token}"
-listen = "127.0.0.1:{port}"
-""",
-            env={"LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id)},
+            staff_group_id=group.id,
+            officers=[ani.id],
         )
-        await loket.start()
-        wa.set_webhook(f"http://127.0.0.1:{port}/whatsapp")
         yield tg, wa, loket, group, ani
         assert await loket.stop() == 0, loket.log()
 

@@ -261,25 +261,17 @@ class TelegramSender:
                     payload["file_id"], payload.get("filename")
                 )
                 upload = BufferedInputFile(data, name)
-                caption = payload.get("caption")
-                if mime in ("image/jpeg", "image/png"):
-                    sent = await self.bot.send_photo(
-                        chat_id=chat_id,
-                        photo=upload,
-                        caption=caption,
-                        parse_mode=None,
-                        message_thread_id=thread_id,
-                        disable_notification=silent,
-                    )
+                common: dict[str, Any] = {
+                    "chat_id": chat_id,
+                    "caption": payload.get("caption"),
+                    "parse_mode": None,
+                    "message_thread_id": thread_id,
+                    "disable_notification": silent,
+                }
+                if mime in ("image/jpeg", "image/png"):  # shown inline, like a Telegram photo
+                    sent = await self.bot.send_photo(photo=upload, **common)
                 else:
-                    sent = await self.bot.send_document(
-                        chat_id=chat_id,
-                        document=upload,
-                        caption=caption,
-                        parse_mode=None,
-                        message_thread_id=thread_id,
-                        disable_notification=silent,
-                    )
+                    sent = await self.bot.send_document(document=upload, **common)
             else:
                 # A file we received (a KTP photo is a photo, a scan may be a document).
                 file_id = payload["file_id"]
