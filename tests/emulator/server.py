@@ -19,7 +19,6 @@ import json
 import math
 import mimetypes
 import random
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -44,6 +43,7 @@ from .state import (
     is_int,
     unix_now,
 )
+from .waiting import serve_app
 
 _ERROR_NAMES = {
     400: "Bad Request",
@@ -157,17 +157,9 @@ class BotApiEmulator(BotApiMethods):
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         # handler_cancellation lets an abandoned long poll die with its connection.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        self._runner, self.port = await serve_app(
+            app, self.host, self.port, handler_cancellation=True
         )
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        site = web.SockSite(runner, sock)
-        await site.start()
-        self.port = sock.getsockname()[1]
-        self._runner = runner
         return self
 
     async def stop(self) -> None:
@@ -561,31 +553,6 @@ class BotApiEmulator(BotApiMethods):
         self._sent_by_chat.clear()
         self._unreturned_from.clear()
         self._returned.clear()
-
-    async def wait_for(
-        self,
-        predicate: Callable[[SentMessage], bool],
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the test-facing contract
-    ) -> SentMessage:
-        """First sent message (already sent or future) matching ``predicate``."""
-        deadline = time.monotonic() + timeout
-        index = 0
-        while True:
-            if index >= len(self.sent) > 0 and predicate(self.sent[-1]):
-                # Nothing new was sent, yet something changed: predicates that look at
-                # other state (answers, calls) get another chance on the latest message.
-                return self.sent[-1]
-            index = min(index, len(self.sent))
-            while index < len(self.sent):
-                candidate = self.sent[index]
-                index += 1
-                if predicate(candidate):
-                    return candidate
-            if not await self._wait_change(deadline):
-                raise AssertionError(
-                    f"no sent message matched within {timeout}s; sent so far:\n"
-                    + self._describe(self.sent)
-                )
 
     async def wait_for_message(
         self,

@@ -261,7 +261,7 @@ class Webhook:
 Handler = Callable[[dict[str, Any], dict[str, Upload]], Any]
 
 
-class EmulatorState(ChangeWaiter):
+class EmulatorState(ChangeWaiter[SentMessage]):
     """Chats, messages, files, records and the update queue; no HTTP here."""
 
     def __init__(

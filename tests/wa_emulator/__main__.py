@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import shlex
-import signal
-import threading
 
-from tests.emulator.waiting import read_stdin
+from tests.emulator.waiting import serve_until_stopped
 
 from .models import SentWaMessage, WaUser
 from .server import DEFAULT_VERSION, WhatsAppEmulator
@@ -101,23 +98,8 @@ async def serve(args: argparse.Namespace) -> None:
         f"verify_token={emu.verify_token}\nwebhook={emu.webhook_url or '(none)'}",
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    if args.console:
-        console = Console(emu, stop)
-        threading.Thread(
-            target=read_stdin,
-            args=(loop, console.run, (ValueError, IndexError, RuntimeError)),
-            daemon=True,
-        ).start()
-        print("console ready; type help", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await emu.stop()
+    make_console = (lambda stop: Console(emu, stop)) if args.console else None
+    await serve_until_stopped(emu, make_console, (ValueError, IndexError, RuntimeError))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,6 @@ import contextlib
 import json
 import random
 import secrets
-import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -27,7 +26,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from tests.emulator.waiting import ChangeWaiter
+from tests.emulator.waiting import ChangeWaiter, serve_app
 
 from . import payloads
 from .models import Delivery, GraphCall, SentWaMessage, StoredMedia, WaApiError, WaUser
@@ -89,7 +88,7 @@ def known_error(
     )
 
 
-class WhatsAppEmulator(ChangeWaiter):
+class WhatsAppEmulator(ChangeWaiter[SentWaMessage]):
     """Local WhatsApp Cloud API plus a test-side API to play citizens and inspect the bot.
 
     Use as ``async with WhatsAppEmulator() as emu:`` or call :meth:`start` / :meth:`stop`.
@@ -194,14 +193,7 @@ class WhatsAppEmulator(ChangeWaiter):
         app.router.add_delete(f"/{version}/{{node}}", self._handle_delete)
         app.router.add_get("/whatsapp_business/attachments/", self._handle_download)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        await web.SockSite(runner, sock).start()
-        self.port = sock.getsockname()[1]
-        self._runner = runner
+        self._runner, self.port = await serve_app(app, self.host, self.port)
         self._session = aiohttp.ClientSession()
         self._status_queue = asyncio.Queue()
         self._status_task = asyncio.get_running_loop().create_task(self._status_worker())
@@ -526,26 +518,6 @@ class WhatsAppEmulator(ChangeWaiter):
         if self._status_queue is None:
             return
         await asyncio.wait_for(self._status_queue.join(), timeout)
-
-    async def wait_for(
-        self,
-        predicate: Callable[[SentWaMessage], bool],
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the test-facing contract
-    ) -> SentWaMessage:
-        """First sent message (already sent or future) matching ``predicate``."""
-        deadline = time.monotonic() + timeout
-        index = 0
-        while True:
-            while index < len(self.sent):
-                candidate = self.sent[index]
-                index += 1
-                if predicate(candidate):
-                    return candidate
-            if not await self._wait_change(deadline):
-                raise AssertionError(
-                    f"no sent message matched within {timeout}s; sent so far:\n"
-                    + self._describe(self.sent)
-                )
 
     async def wait_for_message(
         self,
