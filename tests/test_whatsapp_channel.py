@@ -28,6 +28,7 @@ from bot.channels.whatsapp import (
     split_text,
     whatsapp_text,
 )
+from bot.core.postman import PRIORITY_BULK
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Outbox
@@ -242,6 +243,18 @@ async def test_closed_window_with_template_holds_the_row(emu, sessions) -> None:
         await wa.send(row("6281100400", text="Jawaban"))
     [template] = emu.messages_to("6281100400")
     assert template.template_name == "tiket_dijawab"
+    await client.close()
+
+
+async def test_a_reminder_after_the_window_fails_quietly_without_a_template(emu, sessions) -> None:
+    emu.add_template("tiket_dijawab", "id")
+    client, wa = sender(emu, sessions, template="tiket_dijawab")
+    emu.user("6281100450")
+    reminder = row("6281100450", text="Mohon beri penilaian")
+    reminder.priority = PRIORITY_BULK
+    with pytest.raises(PermanentError):
+        await wa.send(reminder)
+    assert emu.messages_to("6281100450") == []
     await client.close()
 
 

@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Held, PermanentError, RetryLater, SendError, TransientError
 from bot.core.dto import Contact, Inbound
+from bot.core.postman import PRIORITY_BULK
 from storage.models import Outbox, Ticket
 from storage.repositories import InboxRepo, OutboxRepo
 
@@ -361,7 +362,8 @@ class WhatsAppSender:
         except GraphError as exc:
             if exc.code != WINDOW_CLOSED:
                 raise classify(exc) from None
-        if not self.template:
+        if not self.template or row.priority >= PRIORITY_BULK:
+            # A reminder is not worth a template: it fails quietly (see delivery_failed).
             raise PermanentError(WINDOW_CLOSED_TEXT)
         await self._send_template(row)
         raise Held(f"24-hour window closed; template {self.template!r} sent")

@@ -20,7 +20,7 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.dto import Button, Inbound
 from bot.core.durations import Duration
-from bot.core.postman import STAFF_CHANNEL, Postman
+from bot.core.postman import PRIORITY_BULK, STAFF_CHANNEL, Postman
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.texts import Markup, mention, st, t
@@ -533,6 +533,8 @@ class TicketService:
             return
         ticket.delivery_error = error[:500]
         await self._event(session, ticket, "system", "delivery_failed", error[:500])
+        if row.priority >= PRIORITY_BULK:
+            return  # a reminder that did not arrive needs nobody's attention
         await self.postman.to_staff(
             session, st("delivery_failed", error=error[:200]), ticket=ticket
         )
