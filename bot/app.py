@@ -221,6 +221,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             verify_token=wa.verify_token.get_secret_value(),
             path=wa.path,
             on_stored=inbox.notify,
+            phone_number_id=wa.phone_number_id,
         )
 
     async def report_reload(error: str, count: int | None) -> None:

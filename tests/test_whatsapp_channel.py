@@ -161,6 +161,14 @@ def test_webhook_body_to_inbox_rows_and_inbound_events() -> None:
     )
 
 
+def test_events_of_another_number_of_the_business_are_ignored() -> None:
+    message = {"from": "628111", "id": "wamid.X", "type": "text", "text": {"body": "halo"}}
+    ours = envelope({"metadata": {"phone_number_id": "555"}, "messages": [message]})
+    theirs = envelope({"metadata": {"phone_number_id": "777"}, "messages": [message]})
+    assert len(inbox_rows(ours, "555")) == 1
+    assert inbox_rows(theirs, "555") == []
+
+
 @given(
     st.recursive(
         st.none() | st.text() | st.integers(), lambda c: st.lists(c) | st.dictionaries(st.text(), c)

@@ -457,11 +457,12 @@ def signature_ok(body: bytes, header: str | None, app_secret: bytes) -> bool:
     return hmac.compare_digest(header.encode(), expected.encode())
 
 
-def inbox_rows(payload: Any) -> list[dict[str, Any]]:
+def inbox_rows(payload: Any, phone_number_id: str | None = None) -> list[dict[str, Any]]:
     """The messages and delivery statuses of one webhook body, as inbox rows.
 
     A message is keyed by its wamid and a status by wamid + status, so Meta's retries of the
-    same delivery store nothing new. A chat's messages are handled in order.
+    same delivery store nothing new. A chat's messages are handled in order. Events of another
+    number of the same business account (``metadata.phone_number_id``) are not ours.
     """
     rows: list[dict[str, Any]] = []
     if not isinstance(payload, dict):
@@ -470,6 +471,9 @@ def inbox_rows(payload: Any) -> list[dict[str, Any]]:
         for change in _list(entry.get("changes") if isinstance(entry, dict) else None):
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
+                continue
+            number = _str(value.get("metadata"), "phone_number_id")
+            if phone_number_id and number and number != phone_number_id:
                 continue
             names = {
                 str(c.get("wa_id")): str((c.get("profile") or {}).get("name") or "")
@@ -566,8 +570,10 @@ class WhatsAppWebhook:
         verify_token: str,
         path: str,
         on_stored: Callable[[], None],
+        phone_number_id: str | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.phone_number_id = phone_number_id
         self.app_secret = app_secret.encode()
         self.verify_token = verify_token
         self.path = path
@@ -609,7 +615,7 @@ class WhatsAppWebhook:
             payload = json.loads(body)
         except ValueError:
             return web.Response(status=400, text="not JSON")
-        rows = inbox_rows(payload)
+        rows = inbox_rows(payload, self.phone_number_id)
         if rows:
             try:
                 async with self.sessionmaker() as session:
