@@ -26,8 +26,10 @@ questions asks. The answer threshold is calibrated per knowledge base when the i
 (:meth:`FaqIndex._calibrate`: canonical questions matched with their own entry left out show
 what a near miss scores here); the gap between the two best entries decides between a plain
 answer and an "ambiguous" outcome (unless the top entry is ahead on both explained and
-covered). A long message of several sentences is also matched sentence by sentence
-(:meth:`FaqIndex._match_windows`), so a story told before the question does not drown it.
+covered, or one of the two has its best question clearly more covered and fits the kind of
+question asked: :meth:`FaqIndex._settle`). A long message of several sentences is also
+matched sentence by sentence (:meth:`FaqIndex._match_windows`), so a story told before the
+question does not drown it.
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ class Params:
     dominance: bool = True  # close top two: answer when the top explains and covers more
     window_candidates: int = 2  # entries scored in full for a sentence window
     window_factor: float = 0.95  # score factor of a sentence window against the whole message
+    # Close top two: answer the one whose best canonical question the message covers by at
+    # least this much more (0: never), when it fits the kind of question asked.
+    cover_margin: float = 0.15
     w_pairs: float = 0.0  # share of the score that depends on word pairs in the same order
 
 
@@ -245,6 +250,7 @@ class FaqIndex:
                 ids.append(len(self._questions))
                 self._questions.append(self._make_question(idx, text))
             self._entry_questions.append(ids)
+        self._question_intents = [intents(tokenize(q)) for e in self.entries for q in e.questions]
         # Shortest canonical question of each entry (by weight): the shortlist favours, among
         # entries with the same evidence, those whose question the evidence nearly covers.
         self._entry_short = [
@@ -572,16 +578,20 @@ class FaqIndex:
         asked = intents(words)
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
+        fits: dict[int, bool] = {}
         total_w = p.w_explained + p.w_covered + p.w_fuzzy
         for idx, ev in shortlist:
             explained = min(ev / mass, 1.0)
             covered = 0.0
             fuzzy_best = 0.0
+            best_q = -1
             pairs = 0.0
             for qid in self._entry_questions[idx]:
                 question = self._questions[qid]
                 if question.total > 0:
-                    covered = max(covered, self._coverage(question, key_pos, query_keys))
+                    share = self._coverage(question, key_pos, query_keys)
+                    if share > covered:
+                        covered, best_q = share, qid
                 fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
                 if p.w_pairs and pairs < 1.0:
                     pairs = max(pairs, self._pairs(question, query_words))
@@ -601,6 +611,7 @@ class FaqIndex:
                 score *= (1.0 - p.intent_penalty) ** missing
             scored.append((score, idx))
             parts[idx] = (explained, covered)
+            fits[idx] = self._fits(asked, idx, best_q)
             if info is not None:
                 info.ranked.append((self.entries[idx].id, score, explained, covered, fuzzy_best))
         scored.sort(reverse=True)
@@ -611,13 +622,55 @@ class FaqIndex:
         entry = self.entries[top_idx]
         if top_score < getattr(self, "answer_at", 0.0):
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
-        if (
-            len(scored) > 1
-            and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap)
-            and not (p.dominance and _dominates(parts[top_idx], parts[scored[1][1]]))
-        ):
+        if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
+            second_score, second_idx = scored[1]
+            pick = self._settle(top_idx, second_idx, parts, fits)
+            if pick == top_idx:
+                return Match("answer", entry, round(top_score, 1), alternatives, lang)
+            if pick == second_idx and second_score >= getattr(self, "answer_at", math.inf):
+                others = ((entry, round(top_score, 1)), *alternatives[1:])
+                second = self.entries[second_idx]
+                return Match("answer", second, round(second_score, 1), others, lang)
             return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)
         return Match("answer", entry, round(top_score, 1), alternatives, lang)
+
+    def _fits(self, asked: frozenset[str], idx: int, best_q: int) -> bool:
+        """Whether entry ``idx`` fits the kind of question asked, for a close call.
+
+        It must answer every kind asked, and its best-covered canonical question ``best_q``
+        must not ask a kind the message does not ask ("berapa lama keberatan dijawab" is no
+        answer to "keberatan saya tidak dijawab, lanjut ke mana").
+        """
+        if asked - self._entry_intents[idx]:
+            return False
+        return best_q < 0 or self._question_intents[best_q] <= asked
+
+    def _settle(
+        self,
+        top: int,
+        second: int,
+        parts: dict[int, tuple[float, float]],
+        fits: dict[int, bool],
+    ) -> int | None:
+        """The entry to answer when the two best scores are close, or None (ambiguous).
+
+        The top entry wins when it is ahead on both explained and covered. Otherwise the one
+        whose best canonical question the message covers clearly more of wins: the scores are
+        close because the other explains as much of the message with more general words, and a
+        citizen who repeats most of one specific question means that question. Only an entry
+        that fits the kind of question asked (:mod:`faq.intent`) can win this way.
+        """
+        p = self.params
+        if p.dominance and _dominates(parts[top], parts[second]):
+            return top
+        if not p.cover_margin:
+            return None
+        lead = parts[top][1] - parts[second][1]
+        if lead >= p.cover_margin and fits[top]:
+            return top
+        if -lead >= p.cover_margin and fits[second]:
+            return second
+        return None
 
     # ---- introspection (used by lint and stats) ---------------------------------------
     @property
