@@ -77,6 +77,7 @@ _W_ANSWER = 0.35
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _LETTERS = re.compile(r"[a-z]+")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
@@ -212,12 +213,23 @@ class FaqIndex:
         self.params = params or Params()
         self.entries: tuple[Entry, ...] = kb.entries
         n = len(self.entries)
+        # Chat abbreviations that the knowledge base itself uses as terms (written as an
+        # acronym, "DPT", or listed as a keyword) keep the knowledge base's meaning, in its
+        # texts and in messages alike: "cek dpt" is the voter list, not "cek dapat".
+        acronyms = {
+            word.lower()
+            for e in self.entries
+            for text in (*e.questions, *e.keywords, e.answer)
+            for word in _ACRONYM.findall(text)
+        }
+        keywords = {word for e in self.entries for k in e.keywords for word in k.lower().split()}
+        self._keep = frozenset(w for w in acronyms | keywords if w in SLANG)
         postings: dict[str, dict[int, float]] = {}
         self._questions: list[_Question] = []
         self._entry_questions: list[list[int]] = []
 
         def add(idx: int, text: str, weight: float) -> None:
-            for word in content_words(text):
+            for word in self._content(text):
                 for key, conf in _word_features(word).items():
                     slot = postings.setdefault(key, {})
                     value = conf * weight
@@ -234,8 +246,8 @@ class FaqIndex:
         self._max_idf = math.log((n + 1) / 1.5)
         self._unknown = self._max_idf * self.params.unknown_weight
         self._vocab = sorted(
-            {w for e in self.entries for t in (*e.questions, *e.keywords) for w in content_words(t)}
-            | {w for e in self.entries for w in content_words(e.answer)}
+            {w for e in self.entries for t in (*e.questions, *e.keywords) for w in self._content(t)}
+            | {w for e in self.entries for w in self._content(e.answer)}
         )
         self._vocab_set = frozenset(self._vocab)
         lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS | frozenset(ENGLISH)
@@ -250,7 +262,9 @@ class FaqIndex:
                 ids.append(len(self._questions))
                 self._questions.append(self._make_question(idx, text))
             self._entry_questions.append(ids)
-        self._question_intents = [intents(tokenize(q)) for e in self.entries for q in e.questions]
+        self._question_intents = [
+            intents(self._tokenize(q)) for e in self.entries for q in e.questions
+        ]
         # Shortest canonical question of each entry (by weight): the shortlist favours, among
         # entries with the same evidence, those whose question the evidence nearly covers.
         self._entry_short = [
@@ -258,7 +272,7 @@ class FaqIndex:
             for ids in self._entry_questions
         ]
         self._entry_intents = [
-            frozenset().union(*(intents(tokenize(t)) for t in (*e.questions, *e.keywords)))
+            frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
             for e in self.entries
         ]
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
@@ -297,17 +311,23 @@ class FaqIndex:
         return min(max(value, 35.0), 65.0)
 
     # ---- building blocks -------------------------------------------------------------
+    def _tokenize(self, text: str) -> list[str]:
+        return tokenize(text, self._keep) if self._keep else tokenize(text)
+
+    def _content(self, text: str) -> list[str]:
+        return [w for w in self._tokenize(text) if w not in STOPWORDS]
+
     def _make_question(self, idx: int, text: str) -> _Question:
         words = []
         total = 0.0
-        for word in content_words(text):
+        for word in self._content(text):
             feats = _word_features(word)
             weight = max(conf * self._idf.get(key, 0.0) for key, conf in feats.items())
             words.append((frozenset(feats), weight))
             total += weight
         seq = tuple(fw[0] for fw in words)
         words.sort(key=lambda fw: -fw[1])
-        return _Question(idx, " ".join(content_words(text)), tuple(words), total, seq)
+        return _Question(idx, " ".join(self._content(text)), tuple(words), total, seq)
 
     @staticmethod
     def _pairs(question: _Question, query_seq: list[dict[str, float]]) -> float:
@@ -511,7 +531,7 @@ class FaqIndex:
     def _match(
         self, text: str, info: Explanation | None, exclude: int = -1, candidates: int = 0
     ) -> Match:
-        words = tokenize(text)
+        words = self._tokenize(text)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
         if chit is not None:

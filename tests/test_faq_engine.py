@@ -226,3 +226,20 @@ def test_close_call_checks_the_intent_of_the_covered_question() -> None:
     assert not index._fits(frozenset({"cost", "when"}), 0, when_q)
     assert index._fits(frozenset({"cost"}), 1, cost_q)
     assert index._fits(frozenset({"cost"}), 1, -1)
+
+
+def test_abbreviation_the_knowledge_base_uses_as_a_term_is_not_read_as_slang() -> None:
+    # "dpt" is chat slang for "dapat" (a stopword), but here it is the voter list.
+    kb = KnowledgeBase(
+        entries=(
+            Entry("cek-dpt", "x", ("Di mana mengecek daftar pemilih?",), "Di situs KPU.", ("dpt",)),
+            Entry("jam-buka", "x", ("Jam berapa kantor buka?",), "Pukul 08.00."),
+            Entry("cek-status", "x", ("Cara cek status permohonan online",), "Di situs."),
+        ),
+        sources=(Path("memory"),),
+    )
+    index = FaqIndex(kb)
+    assert "dpt" in index.vocabulary
+    _, info = index.explain("nama saya ada di dpt gak")
+    assert ("dpt", "known") in [(word, how) for word, how, _ in info.words]
+    assert info.ranked[0][0] == "cek-dpt"
