@@ -51,6 +51,8 @@ from faq.lexicon import (
     ENGLISH,
     GENERIC_WORDS,
     GREETING_WORDS,
+    KIN_ADDRESS,
+    POSSESSIVE_PRONOUNS,
     QUESTION_WORDS,
     SLANG,
     STOPWORDS,
@@ -543,7 +545,13 @@ class FaqIndex:
         query_feats: dict[str, float] = {}
         query_words: list[dict[str, float]] = []
         known: list[tuple[dict[int, float], float]] = []
-        for word in words:
+        for pos, word in enumerate(words):
+            if (
+                word in KIN_ADDRESS
+                and words[pos + 1 : pos + 2]
+                and words[pos + 1] in POSSESSIVE_PRONOUNS
+            ):
+                word = "keluarga"  # "ibu saya" is a relative, not the officer addressed
             if word in STOPWORDS:
                 continue
             feats, how = self._lookup(word)

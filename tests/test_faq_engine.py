@@ -243,3 +243,23 @@ def test_abbreviation_the_knowledge_base_uses_as_a_term_is_not_read_as_slang() -
     _, info = index.explain("nama saya ada di dpt gak")
     assert ("dpt", "known") in [(word, how) for word, how, _ in info.words]
     assert info.ranked[0][0] == "cek-dpt"
+
+
+def test_relative_named_with_a_term_of_address_counts_as_family() -> None:
+    kb = KnowledgeBase(
+        entries=(
+            Entry("kuasa", "x", ("Bolehkah keluarga saya mengajukan permohonan?",), "Boleh."),
+            Entry("syarat", "x", ("Apa syarat mengajukan permohonan?",), "KTP."),
+            Entry("jam", "x", ("Jam berapa kantor buka?",), "Pukul 08.00."),
+        ),
+        sources=(Path("memory"),),
+    )
+    index = FaqIndex(kb)
+    _, info = index.explain("adik saya mau mengajukan permohonan")
+    assert "keluarga" in [word for word, _, _ in info.words]
+    assert info.ranked[0][0] == "kuasa"
+    _, info = index.explain("suami saya mau mengajukan permohonan")
+    assert info.ranked[0][0] == "kuasa"
+    # A clipped term of address before "saya" addresses the officer.
+    _, info = index.explain("kak saya mau mengajukan permohonan")
+    assert "keluarga" not in [word for word, _, _ in info.words]
