@@ -79,6 +79,8 @@ _W_ANSWER = 0.35
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _LETTERS = re.compile(r"[a-z]+")
+# Affixes and clitics that are also stopwords or short known words.
+_BOUND = frozenset("nya an kan in ku mu lah kah tah pun per ber ter se me pe".split())
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 _ENGLISH_ONLY = frozenset(
@@ -395,7 +397,15 @@ class FaqIndex:
                 if ok and (best[end] is None or len(prev) + 1 < len(best[end] or ())):
                     best[end] = [*prev, part]
         parts = best[n]
-        return parts if parts and len(parts) >= 2 else None
+        if not parts or len(parts) < 2:
+            return None
+        # An affix is not a word: "posisinya" is not "pos isi nya", nor "diperlakukan"
+        # "di per lakukan". Only a whole known word plus "-nya" is a split ("filenya").
+        if any(part in _BOUND for part in parts[:-1]):
+            return None
+        if parts[-1] in _BOUND and (parts[-1] != "nya" or len(parts) > 2):
+            return None
+        return parts
 
     def _correct(self, word: str) -> str | None:
         """The known word ``word`` is most plausibly a misspelling of, if any.

@@ -263,3 +263,12 @@ def test_relative_named_with_a_term_of_address_counts_as_family() -> None:
     # A clipped term of address before "saya" addresses the officer.
     _, info = index.explain("kak saya mau mengajukan permohonan")
     assert "keluarga" not in [word for word, _, _ in info.words]
+
+
+def test_run_together_words_are_split_into_words_not_affixes(index: FaqIndex) -> None:
+    assert index._split("kantorppid") == ["kantor", "ppid"]
+    assert index._split("filenya") == ["file", "nya"]
+    # Affixes are not words: these are derived words the knowledge base does not know.
+    assert index._split("posisinya") is None
+    assert index._split("diperlakukan") is None
+    assert index._split("siapkan") is None
