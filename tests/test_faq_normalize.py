@@ -112,3 +112,20 @@ def test_words_to_keep_are_not_expanded_as_slang() -> None:
     assert tokenize("cek DPT online") == ["cek", "dapat", "online"]
     assert tokenize("cek DPT online", frozenset({"dpt"})) == ["cek", "dpt", "online"]
     assert tokenize("sy cek dpt", frozenset({"dpt"})) == ["saya", "cek", "dpt"]
+
+
+@pytest.mark.parametrize(
+    ("word", "root"),
+    [
+        ("menulis", "tulis"),
+        ("permohonannya", "mohon"),
+        ("diperpanjang", "panjang"),  # two prefixes
+        ("memperoleh", "oleh"),
+        ("diperlakukan", "laku"),
+    ],
+)
+def test_candidate_roots(word: str, root: str) -> None:
+    from faq.stem import candidate_roots
+
+    assert root in candidate_roots(word)
+    assert word not in candidate_roots(word)
