@@ -26,8 +26,10 @@ questions asks. The answer threshold is calibrated per knowledge base when the i
 (:meth:`FaqIndex._calibrate`: canonical questions matched with their own entry left out show
 what a near miss scores here); the gap between the two best entries decides between a plain
 answer and an "ambiguous" outcome (unless the top entry is ahead on both explained and
-covered). A long message of several sentences is also matched sentence by sentence
-(:meth:`FaqIndex._match_windows`), so a story told before the question does not drown it.
+covered, or one of the two has its best question clearly more covered and fits the kind of
+question asked: :meth:`FaqIndex._settle`). A long message of several sentences is also
+matched sentence by sentence (:meth:`FaqIndex._match_windows`), so a story told before the
+question does not drown it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from faq.lexicon import (
     ENGLISH,
     GENERIC_WORDS,
     GREETING_WORDS,
+    KIN_ADDRESS,
+    POSSESSIVE_PRONOUNS,
     QUESTION_WORDS,
     SLANG,
     STOPWORDS,
@@ -75,6 +79,9 @@ _W_ANSWER = 0.35
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _LETTERS = re.compile(r"[a-z]+")
+# Affixes and clitics that are also stopwords or short known words.
+_BOUND = frozenset("nya an kan in ku mu lah kah tah pun per ber ter se me pe".split())
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
@@ -102,6 +109,9 @@ class Params:
     dominance: bool = True  # close top two: answer when the top explains and covers more
     window_candidates: int = 2  # entries scored in full for a sentence window
     window_factor: float = 0.95  # score factor of a sentence window against the whole message
+    # Close top two: answer the one whose best canonical question the message covers by at
+    # least this much more (0: never), when it fits the kind of question asked.
+    cover_margin: float = 0.15
     w_pairs: float = 0.0  # share of the score that depends on word pairs in the same order
 
 
@@ -207,12 +217,23 @@ class FaqIndex:
         self.params = params or Params()
         self.entries: tuple[Entry, ...] = kb.entries
         n = len(self.entries)
+        # Chat abbreviations that the knowledge base itself uses as terms (written as an
+        # acronym, "DPT", or listed as a keyword) keep the knowledge base's meaning, in its
+        # texts and in messages alike: "cek dpt" is the voter list, not "cek dapat".
+        acronyms = {
+            word.lower()
+            for e in self.entries
+            for text in (*e.questions, *e.keywords, e.answer)
+            for word in _ACRONYM.findall(text)
+        }
+        keywords = {word for e in self.entries for k in e.keywords for word in k.lower().split()}
+        self._keep = frozenset(w for w in acronyms | keywords if w in SLANG)
         postings: dict[str, dict[int, float]] = {}
         self._questions: list[_Question] = []
         self._entry_questions: list[list[int]] = []
 
         def add(idx: int, text: str, weight: float) -> None:
-            for word in content_words(text):
+            for word in self._content(text):
                 for key, conf in _word_features(word).items():
                     slot = postings.setdefault(key, {})
                     value = conf * weight
@@ -229,8 +250,8 @@ class FaqIndex:
         self._max_idf = math.log((n + 1) / 1.5)
         self._unknown = self._max_idf * self.params.unknown_weight
         self._vocab = sorted(
-            {w for e in self.entries for t in (*e.questions, *e.keywords) for w in content_words(t)}
-            | {w for e in self.entries for w in content_words(e.answer)}
+            {w for e in self.entries for t in (*e.questions, *e.keywords) for w in self._content(t)}
+            | {w for e in self.entries for w in self._content(e.answer)}
         )
         self._vocab_set = frozenset(self._vocab)
         lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS | frozenset(ENGLISH)
@@ -245,6 +266,9 @@ class FaqIndex:
                 ids.append(len(self._questions))
                 self._questions.append(self._make_question(idx, text))
             self._entry_questions.append(ids)
+        self._question_intents = [
+            intents(self._tokenize(q)) for e in self.entries for q in e.questions
+        ]
         # Shortest canonical question of each entry (by weight): the shortlist favours, among
         # entries with the same evidence, those whose question the evidence nearly covers.
         self._entry_short = [
@@ -252,7 +276,7 @@ class FaqIndex:
             for ids in self._entry_questions
         ]
         self._entry_intents = [
-            frozenset().union(*(intents(tokenize(t)) for t in (*e.questions, *e.keywords)))
+            frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
             for e in self.entries
         ]
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
@@ -291,17 +315,23 @@ class FaqIndex:
         return min(max(value, 35.0), 65.0)
 
     # ---- building blocks -------------------------------------------------------------
+    def _tokenize(self, text: str) -> list[str]:
+        return tokenize(text, self._keep) if self._keep else tokenize(text)
+
+    def _content(self, text: str) -> list[str]:
+        return [w for w in self._tokenize(text) if w not in STOPWORDS]
+
     def _make_question(self, idx: int, text: str) -> _Question:
         words = []
         total = 0.0
-        for word in content_words(text):
+        for word in self._content(text):
             feats = _word_features(word)
             weight = max(conf * self._idf.get(key, 0.0) for key, conf in feats.items())
             words.append((frozenset(feats), weight))
             total += weight
         seq = tuple(fw[0] for fw in words)
         words.sort(key=lambda fw: -fw[1])
-        return _Question(idx, " ".join(content_words(text)), tuple(words), total, seq)
+        return _Question(idx, " ".join(self._content(text)), tuple(words), total, seq)
 
     @staticmethod
     def _pairs(question: _Question, query_seq: list[dict[str, float]]) -> float:
@@ -367,7 +397,15 @@ class FaqIndex:
                 if ok and (best[end] is None or len(prev) + 1 < len(best[end] or ())):
                     best[end] = [*prev, part]
         parts = best[n]
-        return parts if parts and len(parts) >= 2 else None
+        if not parts or len(parts) < 2:
+            return None
+        # An affix is not a word: "posisinya" is not "pos isi nya", nor "diperlakukan"
+        # "di per lakukan". Only a whole known word plus "-nya" is a split ("filenya").
+        if any(part in _BOUND for part in parts[:-1]):
+            return None
+        if parts[-1] in _BOUND and (parts[-1] != "nya" or len(parts) > 2):
+            return None
+        return parts
 
     def _correct(self, word: str) -> str | None:
         """The known word ``word`` is most plausibly a misspelling of, if any.
@@ -505,7 +543,7 @@ class FaqIndex:
     def _match(
         self, text: str, info: Explanation | None, exclude: int = -1, candidates: int = 0
     ) -> Match:
-        words = tokenize(text)
+        words = self._tokenize(text)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
         if chit is not None:
@@ -517,7 +555,13 @@ class FaqIndex:
         query_feats: dict[str, float] = {}
         query_words: list[dict[str, float]] = []
         known: list[tuple[dict[int, float], float]] = []
-        for word in words:
+        for pos, word in enumerate(words):
+            if (
+                word in KIN_ADDRESS
+                and words[pos + 1 : pos + 2]
+                and words[pos + 1] in POSSESSIVE_PRONOUNS
+            ):
+                word = "keluarga"  # "ibu saya" is a relative, not the officer addressed
             if word in STOPWORDS:
                 continue
             feats, how = self._lookup(word)
@@ -572,16 +616,20 @@ class FaqIndex:
         asked = intents(words)
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
+        fits: dict[int, bool] = {}
         total_w = p.w_explained + p.w_covered + p.w_fuzzy
         for idx, ev in shortlist:
             explained = min(ev / mass, 1.0)
             covered = 0.0
             fuzzy_best = 0.0
+            best_q = -1
             pairs = 0.0
             for qid in self._entry_questions[idx]:
                 question = self._questions[qid]
                 if question.total > 0:
-                    covered = max(covered, self._coverage(question, key_pos, query_keys))
+                    share = self._coverage(question, key_pos, query_keys)
+                    if share > covered:
+                        covered, best_q = share, qid
                 fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
                 if p.w_pairs and pairs < 1.0:
                     pairs = max(pairs, self._pairs(question, query_words))
@@ -601,6 +649,7 @@ class FaqIndex:
                 score *= (1.0 - p.intent_penalty) ** missing
             scored.append((score, idx))
             parts[idx] = (explained, covered)
+            fits[idx] = self._fits(asked, idx, best_q)
             if info is not None:
                 info.ranked.append((self.entries[idx].id, score, explained, covered, fuzzy_best))
         scored.sort(reverse=True)
@@ -611,13 +660,55 @@ class FaqIndex:
         entry = self.entries[top_idx]
         if top_score < getattr(self, "answer_at", 0.0):
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
-        if (
-            len(scored) > 1
-            and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap)
-            and not (p.dominance and _dominates(parts[top_idx], parts[scored[1][1]]))
-        ):
+        if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
+            second_score, second_idx = scored[1]
+            pick = self._settle(top_idx, second_idx, parts, fits)
+            if pick == top_idx:
+                return Match("answer", entry, round(top_score, 1), alternatives, lang)
+            if pick == second_idx and second_score >= getattr(self, "answer_at", math.inf):
+                others = ((entry, round(top_score, 1)), *alternatives[1:])
+                second = self.entries[second_idx]
+                return Match("answer", second, round(second_score, 1), others, lang)
             return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)
         return Match("answer", entry, round(top_score, 1), alternatives, lang)
+
+    def _fits(self, asked: frozenset[str], idx: int, best_q: int) -> bool:
+        """Whether entry ``idx`` fits the kind of question asked, for a close call.
+
+        It must answer every kind asked, and its best-covered canonical question ``best_q``
+        must not ask a kind the message does not ask ("berapa lama keberatan dijawab" is no
+        answer to "keberatan saya tidak dijawab, lanjut ke mana").
+        """
+        if asked - self._entry_intents[idx]:
+            return False
+        return best_q < 0 or self._question_intents[best_q] <= asked
+
+    def _settle(
+        self,
+        top: int,
+        second: int,
+        parts: dict[int, tuple[float, float]],
+        fits: dict[int, bool],
+    ) -> int | None:
+        """The entry to answer when the two best scores are close, or None (ambiguous).
+
+        The top entry wins when it is ahead on both explained and covered. Otherwise the one
+        whose best canonical question the message covers clearly more of wins: the scores are
+        close because the other explains as much of the message with more general words, and a
+        citizen who repeats most of one specific question means that question. Only an entry
+        that fits the kind of question asked (:mod:`faq.intent`) can win this way.
+        """
+        p = self.params
+        if p.dominance and _dominates(parts[top], parts[second]):
+            return top
+        if not p.cover_margin:
+            return None
+        lead = parts[top][1] - parts[second][1]
+        if lead >= p.cover_margin and fits[top]:
+            return top
+        if -lead >= p.cover_margin and fits[second]:
+            return second
+        return None
 
     # ---- introspection (used by lint and stats) ---------------------------------------
     @property

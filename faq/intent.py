@@ -97,6 +97,8 @@ def intents(words: Sequence[str]) -> frozenset[str]:
     found: set[str] = set()
     for pos, word in enumerate(words):
         hit = _WORDS.get(word)
+        if hit is None and word.endswith("nya") and len(word) > 5:
+            hit = _WORDS.get(word[:-3])  # "biayanya", "alamatnya": the possessive keeps the sense
         if hit is not None:
             found.add(hit)
         if pos + 1 < len(words):

@@ -376,6 +376,12 @@ GENERIC_WORDS: frozenset[str] = frozenset(
 # Words whose presence says little but which are not pure function words (lower weight).
 WEAK_WORDS: frozenset[str] = frozenset("admin cara tanya bertanya nanya tahu".split())
 
+# Terms of address that name a relative when a possessive follows ("ibu saya", "adik kami");
+# alone they address the officer and are stopwords. The clipped forms (bu, pak, kak, dik)
+# are left out: "kak saya mau tanya" addresses the officer.
+KIN_ADDRESS: frozenset[str] = frozenset("ibu bapak adik abang".split())
+POSSESSIVE_PRONOUNS: frozenset[str] = frozenset("saya kami ku".split())  # "aku" is slang for saya
+
 # --- greetings, thanks and chit-chat ------------------------------------------------------
 GREETING_WORDS: frozenset[str] = frozenset(
     """
@@ -703,6 +709,8 @@ _SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("pengawas", "panwas", "pengawasan", "mengawasi"),
     ("curang", "kecurangan", "pelanggaran", "melanggar"),
     ("mahasiswa", "mahasiswi", "pelajar", "akademisi", "peneliti"),
+    ("masyarakat", "warga", "penduduk", "rakyat", "khalayak"),
+    ("keluarga", "suami", "istri", "anak", "ayah", "saudara", "kerabat", "famili", "adik"),
 )
 
 SYNONYMS: dict[str, str] = {w: group[0] for group in _SYNONYM_GROUPS for w in group}

@@ -38,14 +38,18 @@ def _word_parts(raw: str) -> tuple[str, ...]:
     return tuple(expansion.split()) if expansion is not None else (raw,)
 
 
-def tokenize(text: str) -> list[str]:
-    """Normalize ``text`` and return its words."""
+def tokenize(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
+    """Normalize ``text`` and return its words.
+
+    Words in ``keep`` are not expanded as slang: a knowledge base that writes "DPT" (the voter
+    list) as an acronym means that, not the chat spelling of "dapat".
+    """
     text = _ascii_lower(text)
     if "'" in text or "`" in text:  # the only apostrophes left after ascii folding
         text = _APOSTROPHES.sub("", _ENGLISH_POSSESSIVE.sub("", text))
     words: list[str] = []
     for raw in _NON_WORD.sub(" ", text).split():
-        for word in _word_parts(raw):
+        for word in (raw,) if raw in keep else _word_parts(raw):
             if not words or words[-1] != word:
                 words.append(word)
     return words

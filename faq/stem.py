@@ -55,6 +55,10 @@ def _prefix_variants(word: str) -> set[str]:
     for prefix in ("di", "ke", "se", "ter", "ber", "be", "per"):
         if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_ROOT + 1:
             out.add(word[len(prefix) :])
+    # Two prefixes: di-/me-/pe-/ke- before per-/ber-/ter- ("diperpanjang", "memperoleh").
+    for outer in list(out):
+        if outer != word and outer.startswith(("per", "ber", "ter")) and len(outer) >= 7:
+            out.add(outer[3:])
     return out
 
 

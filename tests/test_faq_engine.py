@@ -132,6 +132,8 @@ def test_group_similar_most_frequent_first() -> None:
         ("kantor ppid dmn", {"where"}),
         ("how much does a copy cost", {"cost"}),
         ("fotokopinya biayanya berapa", {"cost"}),
+        ("ada biayanya gak", {"cost"}),
+        ("alamatnya ppid", {"where"}),
         ("bagaimana cara mengajukan keberatan", set()),
     ],
 )
@@ -185,3 +187,88 @@ def test_close_top_two_answered_when_top_explains_and_covers_more() -> None:
         "mengajukan keberatan informasi"
     )
     assert match.outcome == "ambiguous"
+
+
+def test_close_call_goes_to_the_entry_whose_question_is_covered_clearly_more() -> None:
+    index = FaqIndex(two_close_entries())
+    first, second = 0, 1
+    fits = {first: True, second: True}
+    # The runner-up's best question is covered 0.3 more: it is what the citizen asked.
+    assert index._settle(first, second, {first: (0.6, 0.4), second: (0.5, 0.7)}, fits) == second
+    assert index._settle(first, second, {first: (0.5, 0.7), second: (0.6, 0.4)}, fits) == first
+    # Less than the margin apart: still ambiguous.
+    assert index._settle(first, second, {first: (0.6, 0.6), second: (0.5, 0.7)}, fits) is None
+    # An entry that does not answer the kind of question asked cannot win a close call.
+    unfit = {first: True, second: False}
+    assert index._settle(first, second, {first: (0.6, 0.4), second: (0.5, 0.7)}, unfit) is None
+    off = FaqIndex(two_close_entries(), Params(cover_margin=0.0))
+    assert off._settle(first, second, {first: (0.6, 0.4), second: (0.5, 0.7)}, fits) is None
+
+
+def test_close_call_checks_the_intent_of_the_covered_question() -> None:
+    def make(entry_id: str, *questions: str) -> Entry:
+        return Entry(entry_id, "x", questions, "jawaban " + entry_id)
+
+    kb = KnowledgeBase(
+        entries=(
+            make("tenggat", "Kapan batas keberatan diajukan?", "Keberatan diajukan ke siapa?"),
+            make("biaya", "Berapa biaya salinan dokumen?"),
+        ),
+        sources=(Path("memory"),),
+    )
+    index = FaqIndex(kb)
+    when_q, who_q, cost_q = 0, 1, 2
+    assert index._fits(frozenset({"when"}), 0, when_q)
+    assert index._fits(frozenset({"when", "who"}), 0, who_q)
+    # The covered question asks "when" but the message does not.
+    assert not index._fits(frozenset(), 0, when_q)
+    # The message asks "cost", which the entry never answers.
+    assert not index._fits(frozenset({"cost", "when"}), 0, when_q)
+    assert index._fits(frozenset({"cost"}), 1, cost_q)
+    assert index._fits(frozenset({"cost"}), 1, -1)
+
+
+def test_abbreviation_the_knowledge_base_uses_as_a_term_is_not_read_as_slang() -> None:
+    # "dpt" is chat slang for "dapat" (a stopword), but here it is the voter list.
+    kb = KnowledgeBase(
+        entries=(
+            Entry("cek-dpt", "x", ("Di mana mengecek daftar pemilih?",), "Di situs KPU.", ("dpt",)),
+            Entry("jam-buka", "x", ("Jam berapa kantor buka?",), "Pukul 08.00."),
+            Entry("cek-status", "x", ("Cara cek status permohonan online",), "Di situs."),
+        ),
+        sources=(Path("memory"),),
+    )
+    index = FaqIndex(kb)
+    assert "dpt" in index.vocabulary
+    _, info = index.explain("nama saya ada di dpt gak")
+    assert ("dpt", "known") in [(word, how) for word, how, _ in info.words]
+    assert info.ranked[0][0] == "cek-dpt"
+
+
+def test_relative_named_with_a_term_of_address_counts_as_family() -> None:
+    kb = KnowledgeBase(
+        entries=(
+            Entry("kuasa", "x", ("Bolehkah keluarga saya mengajukan permohonan?",), "Boleh."),
+            Entry("syarat", "x", ("Apa syarat mengajukan permohonan?",), "KTP."),
+            Entry("jam", "x", ("Jam berapa kantor buka?",), "Pukul 08.00."),
+        ),
+        sources=(Path("memory"),),
+    )
+    index = FaqIndex(kb)
+    _, info = index.explain("adik saya mau mengajukan permohonan")
+    assert "keluarga" in [word for word, _, _ in info.words]
+    assert info.ranked[0][0] == "kuasa"
+    _, info = index.explain("suami saya mau mengajukan permohonan")
+    assert info.ranked[0][0] == "kuasa"
+    # A clipped term of address before "saya" addresses the officer.
+    _, info = index.explain("kak saya mau mengajukan permohonan")
+    assert "keluarga" not in [word for word, _, _ in info.words]
+
+
+def test_run_together_words_are_split_into_words_not_affixes(index: FaqIndex) -> None:
+    assert index._split("kantorppid") == ["kantor", "ppid"]
+    assert index._split("filenya") == ["file", "nya"]
+    # Affixes are not words: these are derived words the knowledge base does not know.
+    assert index._split("posisinya") is None
+    assert index._split("diperlakukan") is None
+    assert index._split("siapkan") is None

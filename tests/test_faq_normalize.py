@@ -104,3 +104,28 @@ def test_tokenize_word_by_word_matches_whole_text_rules(text: str) -> None:
             if not expected or expected[-1] != word:
                 expected.append(word)
     assert tokenize(text) == expected
+
+
+def test_words_to_keep_are_not_expanded_as_slang() -> None:
+    from faq.normalize import tokenize
+
+    assert tokenize("cek DPT online") == ["cek", "dapat", "online"]
+    assert tokenize("cek DPT online", frozenset({"dpt"})) == ["cek", "dpt", "online"]
+    assert tokenize("sy cek dpt", frozenset({"dpt"})) == ["saya", "cek", "dpt"]
+
+
+@pytest.mark.parametrize(
+    ("word", "root"),
+    [
+        ("menulis", "tulis"),
+        ("permohonannya", "mohon"),
+        ("diperpanjang", "panjang"),  # two prefixes
+        ("memperoleh", "oleh"),
+        ("diperlakukan", "laku"),
+    ],
+)
+def test_candidate_roots(word: str, root: str) -> None:
+    from faq.stem import candidate_roots
+
+    assert root in candidate_roots(word)
+    assert word not in candidate_roots(word)
