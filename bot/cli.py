@@ -7,8 +7,10 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from bot.config import Config, ConfigError, load_config, resolve_config_path
+if TYPE_CHECKING:
+    from bot.config import Config
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -17,6 +19,8 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _load(args: argparse.Namespace) -> Config:
+    from bot.config import load_config, resolve_config_path
+
     return load_config(resolve_config_path(args.config, os.environ))
 
 
@@ -257,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "faq" and argv[1:2] != ["gaps"]:
+        # The FAQ tools need no configuration: skip importing it (pydantic) for a fast start.
+        from faq.cli import main as faq_main
+
+        return faq_main(argv[1:])
+    from bot.config import ConfigError
+
     if argv[:2] == ["faq", "gaps"]:
         gaps = argparse.ArgumentParser(prog="loket faq gaps", description=cmd_faq_gaps.__doc__)
         gaps.add_argument("--config", metavar="PATH")
@@ -266,10 +277,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_faq_gaps(gaps.parse_args(argv[2:]))
         except ConfigError as exc:
             return _fail(f"config error: {exc}")
-    if argv and argv[0] == "faq":
-        from faq.cli import main as faq_main
-
-        return faq_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
