@@ -272,6 +272,7 @@ CITIZEN_COMMANDS = {
         ("permohonan", "Ajukan permohonan informasi publik"),
         ("keberatan", "Ajukan keberatan: /keberatan <nomor PI>"),
         ("kembali", "Kembali satu langkah di formulir"),
+        ("bahasa", "Ganti bahasa: /bahasa id atau /bahasa en"),
     ],
     "en": [
         ("start", "Start and see help"),
@@ -281,6 +282,7 @@ CITIZEN_COMMANDS = {
         ("permohonan", "File a request for public information"),
         ("keberatan", "File an objection: /keberatan <PI number>"),
         ("kembali", "Go back one step in a form"),
+        ("bahasa", "Change language: /bahasa en or /bahasa id"),
     ],
 }
 STAFF_COMMANDS = [

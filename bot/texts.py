@@ -321,13 +321,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "unknown_command": {
         "id": (
             "Perintah {command} tidak dikenal. "
-            "Perintah yang tersedia: /start, /petugas, /status, /batal. "
+            "Perintah yang tersedia: /start, /petugas, /status, /batal, /bahasa. "
             "Atau langsung tulis pertanyaan Anda."
         ),
         "en": (
             "I don't know the command {command}. "
-            "Available commands: /start, /petugas, /status, /batal. Or just type your question."
+            "Available commands: /start, /petugas, /status, /batal, /bahasa. "
+            "Or just type your question."
         ),
+    },
+    "language_prompt": {
+        "id": "Pilih bahasa / Choose a language: /bahasa id atau /bahasa en.",
+        "en": "Choose a language / Pilih bahasa: /bahasa en or /bahasa id.",
+    },
+    "language_set": {
+        "id": "Baik, saya akan menjawab dalam Bahasa Indonesia.",
+        "en": "All right, I will answer in English.",
     },
 }
 

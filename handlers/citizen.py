@@ -46,6 +46,12 @@ def build_router() -> Router:
     ) -> None:
         await desk.objection(session, inbound_of(message), command.args)
 
+    @router.message(Command("bahasa"))
+    async def language(
+        message: Message, command: CommandObject, desk: Desk, session: AsyncSession
+    ) -> None:
+        await desk.language(session, inbound_of(message), command.args)
+
     @router.message(Command("batal"))
     async def cancel(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.cancel(session, inbound_of(message))

@@ -48,6 +48,8 @@ async def dispatch(desk: Desk, session: AsyncSession, event: Inbound) -> None:
             await desk.objection(session, event, args)
         elif name == "batal":
             await desk.cancel(session, event)
+        elif name == "bahasa":
+            await desk.language(session, event, args)
         else:
             await desk.unknown_command(session, event)
     elif event.kind == "text":

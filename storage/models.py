@@ -26,6 +26,8 @@ class Citizen(SQLModel, table=True):
     name: str = Field(default="", max_length=256)
     username: str | None = Field(default=None, max_length=64)
     language: str = Field(default="id", max_length=8)
+    # Chosen with /bahasa: then it wins over what the app reports (WhatsApp reports nothing).
+    language_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = _ts()
     last_seen_at: datetime = _ts()
 

@@ -151,6 +151,28 @@ async def test_forged_button_data_changes_nothing(emu: BotApiEmulator, loket: Lo
     assert loket.query("SELECT count(*) FROM ticket") == [(0,)]
 
 
+async def test_bahasa_switches_the_language_and_it_sticks(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
+    citizen = emu.user("Wayan", language_code="id")
+    await emu.send_text(citizen, "/bahasa")
+    prompt = await emu.wait_for_message(citizen.id)
+    assert [b["callback_data"] for b in prompt.buttons] == ["bahasa:id", "bahasa:en"]
+    await emu.press_button(citizen, prompt, "bahasa:en")
+    done = await emu.wait_for_message(citizen.id)
+    assert done.text == "All right, I will answer in English."
+    # Telegram still says "id", but the choice wins from now on.
+    await emu.send_text(citizen, "/start")
+    assert (await emu.wait_for_message(citizen.id)).text.startswith("Hello, Wayan")
+    await emu.send_text(citizen, "/bahasa indonesia")
+    assert "Bahasa Indonesia" in (await emu.wait_for_message(citizen.id)).text
+    await emu.send_text(citizen, "/start")
+    assert (await emu.wait_for_message(citizen.id)).text.startswith("Halo, Wayan")
+    assert loket.query(
+        "SELECT language, language_chosen FROM citizen WHERE external_id = ?", str(citizen.id)
+    ) == [("id", 1)]
+
+
 async def test_commands_are_registered_for_private_chats(
     emu: BotApiEmulator, loket: LoketProcess
 ) -> None:

@@ -254,6 +254,19 @@ async def test_forged_button_and_unsupported_media_get_polite_answers(setup: Set
     ) == [(0,)]
 
 
+async def test_english_on_whatsapp_through_bahasa(setup: Setup) -> None:
+    wa = setup.wa
+    john = wa.user("6281200000007", name="John")
+    # WhatsApp tells nothing of the user's language: Indonesian until they choose.
+    await wa.send_text(john, "/bahasa")
+    prompt = await wa.wait_for_message(john)
+    assert prompt.button_ids == ["bahasa:id", "bahasa:en"], prompt.short()
+    done = await setup.choose(john, prompt, "bahasa:en")
+    assert done.text == "All right, I will answer in English."
+    await wa.send_text(john, "/start")
+    assert (await wa.wait_for_message(john)).text.startswith("Hello, John")
+
+
 async def test_information_request_form_on_whatsapp(setup: Setup) -> None:
     wa = setup.wa
     fajar = wa.user("6281200000005", name="Fajar")

@@ -27,6 +27,18 @@ log = logging.getLogger(__name__)
 CONTACT_CALLBACK = "petugas"
 REQUEST_CALLBACK = "permohonan"
 REQUEST_CATEGORIES = frozenset({"permohonan", "permohonan-informasi", "request"})
+LANGUAGE_CALLBACK = "bahasa:"
+# What /bahasa accepts, folded to lower case.
+LANGUAGE_WORDS = {
+    "id": "id",
+    "indonesia": "id",
+    "indonesian": "id",
+    "bahasa indonesia": "id",
+    "en": "en",
+    "english": "en",
+    "inggris": "en",
+    "bahasa inggris": "en",
+}
 
 
 class Desk:
@@ -112,6 +124,11 @@ class Desk:
         if citizen is not None and not await self._in_form(session, citizen, lang, event, data):
             if data == REQUEST_CALLBACK and self.requests is not None:
                 await self.requests.start_request(session, citizen, lang)
+            elif data.startswith(LANGUAGE_CALLBACK) and data[len(LANGUAGE_CALLBACK) :] in (
+                "id",
+                "en",
+            ):
+                await self._set_language(session, citizen, lang, data[len(LANGUAGE_CALLBACK) :])
             elif data.startswith(BUTTON_PREFIX):
                 entry = self.faq.entry_for_button(data)
                 if entry is None:
@@ -129,6 +146,32 @@ class Desk:
                 else:
                     await self._say(session, citizen, t("faq_stale_choice", lang))
         await self._commit(session)
+
+    async def language(self, session: AsyncSession, event: Inbound, choice: str | None) -> None:
+        """/bahasa [id|en]: the language of every later reply, whatever the app reports."""
+        citizen, lang, _ = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+            await self._set_language(session, citizen, lang, choice)
+        await self._commit(session)
+
+    async def _set_language(
+        self, session: AsyncSession, citizen: Citizen, lang: str, choice: str | None
+    ) -> None:
+        chosen = LANGUAGE_WORDS.get(" ".join((choice or "").lower().split()))
+        if chosen is None:
+            buttons = (
+                (
+                    Button("🇮🇩 Bahasa Indonesia", LANGUAGE_CALLBACK + "id"),
+                    Button("🇬🇧 English", LANGUAGE_CALLBACK + "en"),
+                ),
+            )
+            await self.postman.to_citizen(
+                session, citizen, t("language_prompt", lang), buttons=buttons
+            )
+            return
+        citizen.language = chosen
+        citizen.language_chosen = True
+        await self._say(session, citizen, t("language_set", chosen))
 
     async def media(self, session: AsyncSession, event: Inbound) -> None:
         """A photo or document: relayed in a ticket, else kept or refused by type and size."""
@@ -243,6 +286,8 @@ class Desk:
             now=now,
         )
         assert citizen.id is not None
+        if citizen.language_chosen:
+            lang = citizen.language
         messages = MessageRepo(session)
         message = await messages.add(
             Message(

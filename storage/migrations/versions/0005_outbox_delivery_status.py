@@ -1,4 +1,4 @@
-"""delivery status of outgoing messages; longer message ids (WhatsApp)
+"""delivery status of outgoing messages; longer message ids (WhatsApp); chosen language
 
 Revision ID: 0005
 Revises: 0004
@@ -20,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("citizen", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("language_chosen", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("delivery_status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True)
@@ -42,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("citizen", schema=None) as batch_op:
+        batch_op.drop_column("language_chosen")
     with op.batch_alter_table("message", schema=None) as batch_op:
         batch_op.alter_column(
             "external_id",
