@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -215,6 +215,42 @@ class OutboxRepo:
                 if value is not None and value.isdigit():
                     ids.add(int(value))
         return ids
+
+    async def claim(self, row_ids: Sequence[int]) -> set[int]:
+        """pending -> sending for many rows in one statement; the ids this caller won.
+
+        The same compare-and-set as ``transition``, in Core: a send costs one shared UPDATE
+        instead of an ORM transaction of its own.
+        """
+        if not row_ids:
+            return set()
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(table)
+            .where(table.c.id.in_(list(row_ids)), table.c.status == "pending")
+            .values(status="sending", attempts=table.c.attempts + 1)
+            .returning(table.c.id)
+        )
+        conn = await self.session.connection()
+        return set((await conn.execute(stmt)).scalars())
+
+    async def mark_sent(self, rows: Sequence[tuple[int, datetime, str | None]]) -> None:
+        """sending -> sent for many (id, sent_at, external message id) in one executemany."""
+        if not rows:
+            return
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.status == "sending")
+            .values(
+                status="sent",
+                sent_at=bindparam("at", type_=table.c.sent_at.type),
+                external_message_id=bindparam("ext"),
+                error=None,
+            )
+        )
+        conn = await self.session.connection()
+        await conn.execute(stmt, [{"row_id": i, "at": at, "ext": ext} for i, at, ext in rows])
 
     async def transition(self, row_id: int, from_status: str, **values: Any) -> bool:
         """Compare-and-set on status: only one worker (or replica) wins a row."""
