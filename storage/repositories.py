@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, update
@@ -53,6 +53,11 @@ async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) ->
     return bool(result.rowcount)
 
 
+# last_seen_at is kept to this resolution: a citizen writing several messages a minute does
+# not cost an UPDATE of the citizen row for each of them.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 class CitizenRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -68,8 +73,47 @@ class CitizenRepo:
         now: datetime,
     ) -> Citizen:
         """Find the citizen of this channel id, creating it on first contact."""
-        stmt = select(Citizen).where(Citizen.channel == channel, Citizen.external_id == external_id)
-        citizen = (await self.session.exec(stmt)).first()
+        citizen, _ = await self.seen(
+            channel=channel,
+            external_id=external_id,
+            name=name,
+            username=username,
+            language=language,
+            now=now,
+        )
+        return citizen
+
+    async def seen(
+        self,
+        *,
+        channel: str,
+        external_id: str,
+        name: str,
+        username: str | None,
+        language: str | None,
+        now: datetime,
+        inbound_since: datetime | None = None,
+    ) -> tuple[Citizen, int]:
+        """The citizen (created on first contact) and its inbound messages after
+        ``inbound_since`` (0 when not asked), read in one statement: the flood check of every
+        message needs both."""
+        where = (Citizen.channel == channel, Citizen.external_id == external_id)
+        if inbound_since is None:
+            citizen = (await self.session.exec(select(Citizen).where(*where))).first()
+            recent = 0
+        else:
+            count = (
+                select(func.count())
+                .where(
+                    col(Message.citizen_id) == col(Citizen.id),
+                    Message.direction == "in",
+                    col(Message.created_at) > inbound_since,
+                )
+                .correlate(Citizen)  # type: ignore[arg-type]
+                .scalar_subquery()
+            )
+            found = (await self.session.exec(select(Citizen, count).where(*where))).first()
+            citizen, recent = found if found is not None else (None, 0)
         if citizen is None:
             citizen = Citizen(
                 channel=channel,
@@ -81,21 +125,28 @@ class CitizenRepo:
                 last_seen_at=now,
             )
             self.session.add(citizen)
-        else:
-            citizen.name = name or citizen.name
+            await self.session.flush()  # its id is needed at once
+            return citizen, 0
+        # Assigned only when changed: an unchanged citizen costs no UPDATE; the flush of the
+        # caller's next statement or commit writes a change.
+        if name and citizen.name != name:
+            citizen.name = name
+        if citizen.username != username:
             citizen.username = username
+        if now - citizen.last_seen_at >= LAST_SEEN_RESOLUTION:
             citizen.last_seen_at = now
-        await self.session.flush()
-        return citizen
+        return citizen, int(recent or 0)
 
 
 class MessageRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, message: Message) -> Message:
+    async def add(self, message: Message, *, flush: bool = True) -> Message:
+        """``flush=False`` when the id is not needed now: the next flush writes it with others."""
         self.session.add(message)
-        await self.session.flush()
+        if flush:
+            await self.session.flush()
         return message
 
     async def count_inbound_since(self, citizen_id: int, since: datetime) -> int:
@@ -147,12 +198,15 @@ class InboxRepo:
         On PostgreSQL the UPDATE locks the row, so a second replica waits and then sees it
         done; on SQLite the write lock serializes the same way.
         """
+        table = Inbox.__table__  # type: ignore[attr-defined]
         stmt = (
-            update(Inbox)
-            .where(col(Inbox.id) == row_id, col(Inbox.status) == "pending")
+            update(table)
+            .where(table.c.id == row_id, table.c.status == "pending")
             .values(status="done", handled_at=now, error=None)
         )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        # Core on the session's connection: the ORM's bulk-update machinery costs more than
+        # the statement itself, on every update handled.
+        result = await (await self.session.connection()).execute(stmt)
         return bool(result.rowcount)
 
     async def record_failure(
@@ -172,8 +226,8 @@ class OutboxRepo:
         self.session = session
 
     async def add(self, row: Outbox) -> Outbox:
+        """Added to the session; written by the next flush or the commit (its id is set then)."""
         self.session.add(row)
-        await self.session.flush()
         return row
 
     async def pending(self, limit: int) -> Sequence[Outbox]:
