@@ -180,13 +180,16 @@ class InboxRepo:
         """
         if not rows:
             return 0
+        table = Inbox.__table__  # type: ignore[attr-defined]
         stmt = (
-            _insert(self.session)(Inbox)
-            .values(list(rows))
+            _insert(self.session)(table)
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+            .returning(table.c.id)
         )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
-        return int(result.rowcount or 0)
+        # Rows as parameters, not in .values(): one cached statement whatever the batch size
+        # (SQLAlchemy sends it as multi-row INSERTs), instead of compiling one per batch.
+        conn = await self.session.connection()
+        return len((await conn.execute(stmt, list(rows))).all())
 
     async def pending(self, limit: int) -> Sequence[Inbox]:
         stmt = select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(limit)
