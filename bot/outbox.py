@@ -49,7 +49,7 @@ class OutboxSender(Pump):
         limiter: SendLimiter,
         clock: Clock,
         *,
-        concurrency: int = 8,
+        concurrency: int = 32,
         on_failed: Callable[[AsyncSession, Outbox, str], Awaitable[None]] | None = None,
     ) -> None:
         self.on_failed = on_failed
