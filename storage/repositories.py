@@ -22,6 +22,58 @@ from storage.models import (
     UnansweredQuestion,
 )
 
+# Statements of the per-message path, built once with bound parameters: building a statement
+# and computing its cache key cost more CPU than SQLite takes to run it. Values go in as
+# parameters at execution.
+_INBOX = Inbox.__table__  # type: ignore[attr-defined]
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_CITIZEN_WHERE = (
+    col(Citizen.channel) == bindparam("channel"),
+    col(Citizen.external_id) == bindparam("external_id"),
+)
+_CITIZEN = select(Citizen).where(*_CITIZEN_WHERE)
+_CITIZEN_WITH_RECENT = select(
+    Citizen,
+    select(func.count())
+    .where(
+        col(Message.citizen_id) == col(Citizen.id),
+        col(Message.direction) == "in",
+        col(Message.created_at) > bindparam("since"),
+    )
+    .correlate(Citizen)  # type: ignore[arg-type]
+    .scalar_subquery(),
+).where(*_CITIZEN_WHERE)
+_INBOX_PENDING = (
+    select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(bindparam("n"))
+)
+_INBOX_TAKE = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
+    .values(status="done", handled_at=bindparam("now", type_=_INBOX.c.handled_at.type), error=None)
+)
+_OUTBOX_PENDING = (
+    select(Outbox)
+    .where(Outbox.status == "pending")
+    .order_by(col(Outbox.priority), col(Outbox.id))
+    .limit(bindparam("n"))
+)
+_OUTBOX_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status == "pending")
+    .values(status="sending", attempts=_OUTBOX.c.attempts + 1)
+    .returning(_OUTBOX.c.id)
+)
+_OUTBOX_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "sending")
+    .values(
+        status="sent",
+        sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type),
+        external_message_id=bindparam("ext"),
+        error=None,
+    )
+)
+
 
 def _insert(session: AsyncSession) -> Any:
     """The dialect's INSERT, for ON CONFLICT clauses (both backends have them)."""
@@ -97,22 +149,13 @@ class CitizenRepo:
         """The citizen (created on first contact) and its inbound messages after
         ``inbound_since`` (0 when not asked), read in one statement: the flood check of every
         message needs both."""
-        where = (Citizen.channel == channel, Citizen.external_id == external_id)
+        params: dict[str, Any] = {"channel": channel, "external_id": external_id}
         if inbound_since is None:
-            citizen = (await self.session.exec(select(Citizen).where(*where))).first()
+            citizen = (await self.session.exec(_CITIZEN, params=params)).first()
             recent = 0
         else:
-            count = (
-                select(func.count())
-                .where(
-                    col(Message.citizen_id) == col(Citizen.id),
-                    Message.direction == "in",
-                    col(Message.created_at) > inbound_since,
-                )
-                .correlate(Citizen)  # type: ignore[arg-type]
-                .scalar_subquery()
-            )
-            found = (await self.session.exec(select(Citizen, count).where(*where))).first()
+            params["since"] = inbound_since
+            found = (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
             citizen, recent = found if found is not None else (None, 0)
         if citizen is None:
             citizen = Citizen(
@@ -192,8 +235,7 @@ class InboxRepo:
         return len((await conn.execute(stmt, list(rows))).all())
 
     async def pending(self, limit: int) -> Sequence[Inbox]:
-        stmt = select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(limit)
-        return (await self.session.exec(stmt)).all()
+        return (await self.session.exec(_INBOX_PENDING, params={"n": limit})).all()
 
     async def take(self, row_id: int, now: datetime) -> bool:
         """Mark the row done inside the handling transaction; False if it was taken already.
@@ -201,15 +243,10 @@ class InboxRepo:
         On PostgreSQL the UPDATE locks the row, so a second replica waits and then sees it
         done; on SQLite the write lock serializes the same way.
         """
-        table = Inbox.__table__  # type: ignore[attr-defined]
-        stmt = (
-            update(table)
-            .where(table.c.id == row_id, table.c.status == "pending")
-            .values(status="done", handled_at=now, error=None)
-        )
         # Core on the session's connection: the ORM's bulk-update machinery costs more than
         # the statement itself, on every update handled.
-        result = await (await self.session.connection()).execute(stmt)
+        conn = await self.session.connection()
+        result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
         return bool(result.rowcount)
 
     async def record_failure(
@@ -235,13 +272,7 @@ class OutboxRepo:
 
     async def pending(self, limit: int) -> Sequence[Outbox]:
         """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""
-        stmt = (
-            select(Outbox)
-            .where(Outbox.status == "pending")
-            .order_by(col(Outbox.priority), col(Outbox.id))
-            .limit(limit)
-        )
-        return (await self.session.exec(stmt)).all()
+        return (await self.session.exec(_OUTBOX_PENDING, params={"n": limit})).all()
 
     async def in_status(self, status: str) -> Sequence[Outbox]:
         stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
@@ -281,33 +312,17 @@ class OutboxRepo:
         """
         if not row_ids:
             return set()
-        table = Outbox.__table__  # type: ignore[attr-defined]
-        stmt = (
-            update(table)
-            .where(table.c.id.in_(list(row_ids)), table.c.status == "pending")
-            .values(status="sending", attempts=table.c.attempts + 1)
-            .returning(table.c.id)
-        )
         conn = await self.session.connection()
-        return set((await conn.execute(stmt)).scalars())
+        return set((await conn.execute(_OUTBOX_CLAIM, {"ids": list(row_ids)})).scalars())
 
     async def mark_sent(self, rows: Sequence[tuple[int, datetime, str | None]]) -> None:
         """sending -> sent for many (id, sent_at, external message id) in one executemany."""
         if not rows:
             return
-        table = Outbox.__table__  # type: ignore[attr-defined]
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"), table.c.status == "sending")
-            .values(
-                status="sent",
-                sent_at=bindparam("at", type_=table.c.sent_at.type),
-                external_message_id=bindparam("ext"),
-                error=None,
-            )
-        )
         conn = await self.session.connection()
-        await conn.execute(stmt, [{"row_id": i, "at": at, "ext": ext} for i, at, ext in rows])
+        await conn.execute(
+            _OUTBOX_SENT, [{"row_id": i, "at": at, "ext": ext} for i, at, ext in rows]
+        )
 
     async def transition(self, row_id: int, from_status: str, **values: Any) -> bool:
         """Compare-and-set on status: only one worker (or replica) wins a row."""
