@@ -159,10 +159,11 @@ class OutboxSender(Pump):
                 task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+        # When every slot is busy no timer is needed: a send whose outcome is written wakes the
+        # loop.
         global_wait = self.limiter.global_wait(time.monotonic())
         if global_wait > 0:
             wait = min(wait, global_wait)
-        # With every slot busy, a finishing send wakes the loop; no need to poll.
         if len(rows) == BATCH:
             wait = min(wait, 0.05)
         return max(wait, 0.0)
