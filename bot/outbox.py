@@ -38,6 +38,10 @@ STATUS_WRITE_ATTEMPTS = 5
 IDLE_POLL_SECONDS = 1.0
 BATCH = 100
 
+# A send's outcome waiting to be written: the row, its new values, the permanent error if any,
+# and the future its send task waits on.
+_Result = tuple[Outbox, dict[str, object], str | None, "asyncio.Future[None]"]
+
 
 def backoff_seconds(attempt: int) -> float:
     """1, 2, 4 ... capped at 5 minutes: network trouble should not hammer the API."""
@@ -52,7 +56,7 @@ class OutboxSender(Pump):
         limiter: SendLimiter,
         clock: Clock,
         *,
-        concurrency: int = 8,
+        concurrency: int = 32,
         on_failed: Callable[[AsyncSession, Outbox, str], Awaitable[None]] | None = None,
     ) -> None:
         self.on_failed = on_failed
@@ -63,7 +67,10 @@ class OutboxSender(Pump):
         self.clock = clock
         self.concurrency = concurrency
         self._in_flight: set[str] = set()  # chats with a send in progress: keeps their order
-        self._slots = asyncio.Semaphore(concurrency)
+        self._busy = 0  # sends claimed whose outcome is not yet written
+        self._unrecorded = 0  # sends claimed that have not yet started (not in the limiter)
+        self._results: list[_Result] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     async def recover(self) -> dict[str, int]:
         """Settle rows a crash left in "sending": their API call may or may not have landed.
@@ -129,53 +136,58 @@ class OutboxSender(Pump):
         async with self.sessionmaker() as session:
             rows = await OutboxRepo(session).pending(BATCH)
         wait = IDLE_POLL_SECONDS
+        # Sized here, recorded by each send as it starts (see _send); claimed sends not yet
+        # started are counted against the global window meanwhile.
+        global_room = self.limiter.global_room(time.monotonic()) - self._unrecorded
+        room = min(global_room, self.concurrency - self._busy)
+        picked: list[Outbox] = []
         for row in rows:
-            if self._stopping:
+            if self._stopping or len(picked) >= room:
                 break
-            if row.chat_id in held or row.chat_id in self._in_flight:
-                held.add(row.chat_id)
+            if row.chat_id in held:
                 continue
+            held.add(row.chat_id)  # one row per chat per pass: it may be back before we finish
             if row.not_before > now:
-                held.add(row.chat_id)
                 wait = min(wait, (row.not_before - now).total_seconds())
                 continue
             chat_wait = self.limiter.chat_wait(row.chat_id, time.monotonic())
             if chat_wait > 0:
-                held.add(row.chat_id)
                 wait = min(wait, chat_wait)
                 continue
-            global_wait = self.limiter.global_wait(time.monotonic())
-            if global_wait > 0:
-                return min(wait, global_wait)
-            if self._slots.locked():
-                return min(wait, 0.01)
-            await self._slots.acquire()
-            if not await self._claim(row):
-                self._slots.release()
-                continue
-            # Recorded after the claim's commit, right before the send starts: windows only get
-            # freer while we wait on the database, and the recorded time is the real one.
-            self.limiter.record(row.chat_id, time.monotonic())
-            self._in_flight.add(row.chat_id)
-            held.add(row.chat_id)  # one row per chat per pass: it may be back before we finish
-            task = asyncio.create_task(self._send(row))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            picked.append(row)
+        if picked:
+            won = await self._claim(picked)
+            for row in picked:
+                if row.id not in won:
+                    continue
+                self._in_flight.add(row.chat_id)
+                self._busy += 1
+                self._unrecorded += 1
+                task = asyncio.create_task(self._send(row))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        # When every slot is busy no timer is needed: a send whose outcome is written wakes the
+        # loop.
+        global_wait = self.limiter.global_wait(time.monotonic())
+        if global_wait > 0:
+            wait = min(wait, global_wait)
         if len(rows) == BATCH:
             wait = min(wait, 0.05)
         return max(wait, 0.0)
 
-    async def _claim(self, row: Outbox) -> bool:
-        assert row.id is not None
+    async def _claim(self, rows: list[Outbox]) -> set[int]:
+        """Claim a pass's rows in one committed transaction, before any of their API calls."""
         async with self.sessionmaker() as session:
-            won = await OutboxRepo(session).transition(
-                row.id, "pending", status="sending", attempts=row.attempts + 1
-            )
+            won = await OutboxRepo(session).claim([row.id for row in rows if row.id is not None])
             await session.commit()
         return won
 
     async def _send(self, row: Outbox) -> None:
         assert row.id is not None
+        # Recorded as the call starts, not when the batch was claimed: the batch's sends start
+        # one after another, and a window must hold the times Telegram will count.
+        self.limiter.record(row.chat_id, time.monotonic())
+        self._unrecorded -= 1
         attempts = row.attempts + 1
         values: dict[str, object]
         failed: str | None = None
@@ -223,23 +235,82 @@ class OutboxSender(Pump):
                 "not_before": self.clock.now() + timedelta(seconds=backoff_seconds(attempts)),
             }
         try:
-            for attempt in range(STATUS_WRITE_ATTEMPTS):
-                try:
-                    async with self.sessionmaker() as session:
-                        await OutboxRepo(session).transition(row.id, "sending", **values)
-                        if failed is not None and self.on_failed is not None:
-                            # Recorded with the status: e.g. shown to the officers on the ticket.
-                            await self.on_failed(session, row, failed)
-                        await session.commit()
-                    break
-                except Exception:
-                    # The message went out (or surely failed): losing its status would leave
-                    # the row "sending" until a restart settles it, so try again.
-                    log.exception("outbox %s: recording its status failed", row.id)
-                    await asyncio.sleep(0.2 * 2**attempt)
+            await self._record(row, values, failed)
         finally:
             # Only now may the chat's next row go: its status must not be read as "sending"
             # (skipped) while a retried row is about to return to "pending" ahead of it.
             self._in_flight.discard(row.chat_id)
-            self._slots.release()
+            self._busy -= 1
             self._wake.set()
+
+    async def _record(self, row: Outbox, values: dict[str, object], failed: str | None) -> None:
+        """Queue a send's outcome and wait until it is committed.
+
+        Outcomes that arrive while a write is under way go in the next one: one transaction
+        records many sends (group commit) instead of one transaction per row.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._results.append((row, values, failed, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_results())
+        await asyncio.shield(done)
+
+    async def _write_results(self) -> None:
+        while self._results:
+            batch, self._results = self._results, []
+            try:
+                if len(batch) == 1 or not await self._write_batch(batch):
+                    # One row at a time: a row whose status (or on_failed) cannot be written
+                    # must not keep the others from theirs.
+                    for row, values, failed, _ in batch:
+                        await self._write_one(row, values, failed)
+            finally:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _write_batch(self, batch: list[_Result]) -> bool:
+        sent = [
+            (row.id, values["sent_at"], values["external_message_id"])
+            for row, values, _, _ in batch
+            if values["status"] == "sent" and row.id is not None
+        ]
+        try:
+            async with self.sessionmaker() as session:
+                repo = OutboxRepo(session)
+                await repo.mark_sent(sent)  # type: ignore[arg-type]
+                for row, values, failed, _ in batch:
+                    if values["status"] != "sent":
+                        await self._apply(session, repo, row, values, failed)
+                await session.commit()
+        except Exception:
+            log.exception("outbox: recording %d statuses at once failed", len(batch))
+            return False
+        return True
+
+    async def _write_one(self, row: Outbox, values: dict[str, object], failed: str | None) -> None:
+        for attempt in range(STATUS_WRITE_ATTEMPTS):
+            try:
+                async with self.sessionmaker() as session:
+                    await self._apply(session, OutboxRepo(session), row, values, failed)
+                    await session.commit()
+                return
+            except Exception:
+                # The message went out (or surely failed): losing its status would leave
+                # the row "sending" until a restart settles it, so try again.
+                log.exception("outbox %s: recording its status failed", row.id)
+                await asyncio.sleep(0.2 * 2**attempt)
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        repo: OutboxRepo,
+        row: Outbox,
+        values: dict[str, object],
+        failed: str | None,
+    ) -> None:
+        assert row.id is not None
+        await repo.transition(row.id, "sending", **values)
+        if failed is not None and self.on_failed is not None:
+            # Recorded with the status: e.g. shown to the officers on the ticket.
+            await self.on_failed(session, row, failed)

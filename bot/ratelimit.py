@@ -36,6 +36,12 @@ class SlidingWindow:
         # A hair past the edge, so float rounding never lets a window hold limit + 1 events.
         return events[0] + self.window - now + 1e-4
 
+    def room(self, key: object, now: float) -> int:
+        """How many more events for ``key`` fit now."""
+        if self.wait_time(key, now) > 0:
+            return 0
+        return self.limit - len(self._events.get(key, ()))
+
     def record(self, key: object, now: float) -> None:
         self._events.setdefault(key, deque()).append(now)
 
@@ -73,6 +79,10 @@ class SendLimiter:
 
     def global_wait(self, now: float) -> float:
         return self.global_window.wait_time(None, now)
+
+    def global_room(self, now: float) -> int:
+        """How many sends the global window takes now (a batch is sized by it)."""
+        return self.global_window.room(None, now)
 
     def record(self, chat_id: str, now: float) -> None:
         self.global_window.record(None, now)

@@ -13,14 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.telegram import contact_of, inbound_of
 from bot.core.desk import Desk
 from bot.core.dto import Inbound
+from handlers.filters import Magic
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     # Only people in private chats; other bots' messages are never answered (no bot loops).
-    router.message.filter(F.chat.type == "private", F.from_user, ~F.from_user.is_bot)
-    router.edited_message.filter(F.chat.type == "private", F.from_user, ~F.from_user.is_bot)
-    router.callback_query.filter(F.message.chat.type == "private")
+    person = Magic(F.chat.type == "private", F.from_user, ~F.from_user.is_bot)
+    router.message.filter(person)
+    router.edited_message.filter(person)
+    router.callback_query.filter(Magic(F.message.chat.type == "private"))
 
     @router.message(CommandStart())
     async def start(message: Message, desk: Desk, session: AsyncSession) -> None:
@@ -56,15 +58,15 @@ def build_router() -> Router:
     async def cancel(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.cancel(session, inbound_of(message))
 
-    @router.message(F.text.startswith("/"))
+    @router.message(Magic(F.text.startswith("/")))
     async def unknown_command(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.unknown_command(session, inbound_of(message))
 
-    @router.message(F.text)
+    @router.message(Magic(F.text))
     async def question(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.ask(session, inbound_of(message))
 
-    @router.message(F.photo | F.document)
+    @router.message(Magic(F.photo | F.document))
     async def media(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.media(session, inbound_of(message))
 

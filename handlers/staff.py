@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.telegram import message_kind
 from bot.core.dto import StaffEvent
 from bot.core.staff import StaffDesk
+from handlers.filters import Magic
 
 STAFF_COMMANDS = (
     "note",
@@ -65,8 +66,8 @@ def _file_id(message: Message) -> str | None:
 
 def build_router(staff_group_id: int) -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.id == staff_group_id, F.from_user, ~F.from_user.is_bot)
-    router.callback_query.filter(F.message.chat.id == staff_group_id)
+    router.message.filter(Magic(F.chat.id == staff_group_id, F.from_user, ~F.from_user.is_bot))
+    router.callback_query.filter(Magic(F.message.chat.id == staff_group_id))
 
     @router.message(Command(*STAFF_COMMANDS))
     async def command(
@@ -76,7 +77,7 @@ def build_router(staff_group_id: int) -> Router:
             session, staff_event(message), command.command.lower(), command.args or ""
         )
 
-    @router.message(F.text.startswith("/"))
+    @router.message(Magic(F.text.startswith("/")))
     async def other_command(message: Message) -> None:
         # Commands meant for other bots, or typos: never relayed to a citizen.
         return

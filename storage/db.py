@@ -5,14 +5,95 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+class _OneCallCursor:
+    """An aiosqlite cursor whose statement runs as one call in aiosqlite's thread.
+
+    aiosqlite makes each of cursor(), execute(), fetchall() and close() a trip to its thread
+    and back; for loket's small statements those trips cost far more CPU than SQLite does.
+    Here execute() opens, runs, fetches and closes a sqlite3 cursor in a single trip.
+    """
+
+    arraysize = 1
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._rows: list[Any] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def _run(self, method: str, sql: str, params: Any) -> None:
+        def call() -> tuple[Any, list[Any], int, int | None]:
+            cursor = self._conn._conn.cursor()  # in aiosqlite's thread, which owns the connection
+            try:
+                getattr(cursor, method)(sql, params)
+                rows = cursor.fetchall() if cursor.description else []
+                return cursor.description, rows, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        self.description, self._rows, self.rowcount, self.lastrowid = await self._conn._execute(
+            call
+        )
+
+    async def execute(self, sql: str, params: Any = ()) -> None:
+        await self._run("execute", sql, params)
+
+    async def executemany(self, sql: str, params: Any) -> None:
+        await self._run("executemany", sql, params)
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def close(self) -> None:
+        self._rows = []
+
+
+class _OneCallAdaptCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ()
+    _awaitable_cursor_close = False  # close() above is plain: nothing to release in the thread
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return _OneCallCursor(connection)
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+
+class _OneCallConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneCallAdaptCursor
+
+
+def _one_call_fits(dbapi_conn: Any) -> bool:
+    """The one-call cursor leans on private parts of aiosqlite and SQLAlchemy's adapter; where
+    a library upgrade moved them, keep the libraries' own (slower) cursors instead."""
+    inner = getattr(dbapi_conn, "_connection", None)
+    return (
+        isinstance(inner, aiosqlite.Connection)
+        and callable(getattr(inner, "_execute", None))
+        and hasattr(inner, "_conn")
+        and hasattr(AsyncAdapt_aiosqlite_cursor, "_make_new_cursor")
+    )
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    if type(dbapi_conn) is AsyncAdapt_aiosqlite_connection and _one_call_fits(dbapi_conn):
+        # Same object and state, cheaper cursors (the class only swaps the cursor type).
+        dbapi_conn.__class__ = _OneCallConnection
     # WAL lets the sender read while a handler writes; busy_timeout makes a writer wait for the
     # lock instead of failing at once with "database is locked".
     cursor = dbapi_conn.cursor()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -20,6 +20,58 @@ from storage.models import (
     Message,
     Outbox,
     UnansweredQuestion,
+)
+
+# Statements of the per-message path, built once with bound parameters: building a statement
+# and computing its cache key cost more CPU than SQLite takes to run it. Values go in as
+# parameters at execution.
+_INBOX = Inbox.__table__  # type: ignore[attr-defined]
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_CITIZEN_WHERE = (
+    col(Citizen.channel) == bindparam("channel"),
+    col(Citizen.external_id) == bindparam("external_id"),
+)
+_CITIZEN = select(Citizen).where(*_CITIZEN_WHERE)
+_CITIZEN_WITH_RECENT = select(
+    Citizen,
+    select(func.count())
+    .where(
+        col(Message.citizen_id) == col(Citizen.id),
+        col(Message.direction) == "in",
+        col(Message.created_at) > bindparam("since"),
+    )
+    .correlate(Citizen)  # type: ignore[arg-type]
+    .scalar_subquery(),
+).where(*_CITIZEN_WHERE)
+_INBOX_PENDING = (
+    select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(bindparam("n"))
+)
+_INBOX_TAKE = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
+    .values(status="done", handled_at=bindparam("now", type_=_INBOX.c.handled_at.type), error=None)
+)
+_OUTBOX_PENDING = (
+    select(Outbox)
+    .where(Outbox.status == "pending")
+    .order_by(col(Outbox.priority), col(Outbox.id))
+    .limit(bindparam("n"))
+)
+_OUTBOX_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status == "pending")
+    .values(status="sending", attempts=_OUTBOX.c.attempts + 1)
+    .returning(_OUTBOX.c.id)
+)
+_OUTBOX_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "sending")
+    .values(
+        status="sent",
+        sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type),
+        external_message_id=bindparam("ext"),
+        error=None,
+    )
 )
 
 
@@ -53,6 +105,11 @@ async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) ->
     return bool(result.rowcount)
 
 
+# last_seen_at is kept to this resolution: a citizen writing several messages a minute does
+# not cost an UPDATE of the citizen row for each of them.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 class CitizenRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -68,8 +125,38 @@ class CitizenRepo:
         now: datetime,
     ) -> Citizen:
         """Find the citizen of this channel id, creating it on first contact."""
-        stmt = select(Citizen).where(Citizen.channel == channel, Citizen.external_id == external_id)
-        citizen = (await self.session.exec(stmt)).first()
+        citizen, _ = await self.seen(
+            channel=channel,
+            external_id=external_id,
+            name=name,
+            username=username,
+            language=language,
+            now=now,
+        )
+        return citizen
+
+    async def seen(
+        self,
+        *,
+        channel: str,
+        external_id: str,
+        name: str,
+        username: str | None,
+        language: str | None,
+        now: datetime,
+        inbound_since: datetime | None = None,
+    ) -> tuple[Citizen, int]:
+        """The citizen (created on first contact) and its inbound messages after
+        ``inbound_since`` (0 when not asked), read in one statement: the flood check of every
+        message needs both."""
+        params: dict[str, Any] = {"channel": channel, "external_id": external_id}
+        if inbound_since is None:
+            citizen = (await self.session.exec(_CITIZEN, params=params)).first()
+            recent = 0
+        else:
+            params["since"] = inbound_since
+            found = (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
+            citizen, recent = found if found is not None else (None, 0)
         if citizen is None:
             citizen = Citizen(
                 channel=channel,
@@ -81,21 +168,28 @@ class CitizenRepo:
                 last_seen_at=now,
             )
             self.session.add(citizen)
-        else:
-            citizen.name = name or citizen.name
+            await self.session.flush()  # its id is needed at once
+            return citizen, 0
+        # Assigned only when changed: an unchanged citizen costs no UPDATE; the flush of the
+        # caller's next statement or commit writes a change.
+        if name and citizen.name != name:
+            citizen.name = name
+        if citizen.username != username:
             citizen.username = username
+        if now - citizen.last_seen_at >= LAST_SEEN_RESOLUTION:
             citizen.last_seen_at = now
-        await self.session.flush()
-        return citizen
+        return citizen, int(recent or 0)
 
 
 class MessageRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, message: Message) -> Message:
+    async def add(self, message: Message, *, flush: bool = True) -> Message:
+        """``flush=False`` when the id is not needed now: the next flush writes it with others."""
         self.session.add(message)
-        await self.session.flush()
+        if flush:
+            await self.session.flush()
         return message
 
     async def count_inbound_since(self, citizen_id: int, since: datetime) -> int:
@@ -129,17 +223,19 @@ class InboxRepo:
         """
         if not rows:
             return 0
+        table = Inbox.__table__  # type: ignore[attr-defined]
         stmt = (
-            _insert(self.session)(Inbox)
-            .values(list(rows))
+            _insert(self.session)(table)
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+            .returning(table.c.id)
         )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
-        return int(result.rowcount or 0)
+        # Rows as parameters, not in .values(): one cached statement whatever the batch size
+        # (SQLAlchemy sends it as multi-row INSERTs), instead of compiling one per batch.
+        conn = await self.session.connection()
+        return len((await conn.execute(stmt, list(rows))).all())
 
     async def pending(self, limit: int) -> Sequence[Inbox]:
-        stmt = select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(limit)
-        return (await self.session.exec(stmt)).all()
+        return (await self.session.exec(_INBOX_PENDING, params={"n": limit})).all()
 
     async def take(self, row_id: int, now: datetime) -> bool:
         """Mark the row done inside the handling transaction; False if it was taken already.
@@ -147,12 +243,10 @@ class InboxRepo:
         On PostgreSQL the UPDATE locks the row, so a second replica waits and then sees it
         done; on SQLite the write lock serializes the same way.
         """
-        stmt = (
-            update(Inbox)
-            .where(col(Inbox.id) == row_id, col(Inbox.status) == "pending")
-            .values(status="done", handled_at=now, error=None)
-        )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        # Core on the session's connection: the ORM's bulk-update machinery costs more than
+        # the statement itself, on every update handled.
+        conn = await self.session.connection()
+        result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
         return bool(result.rowcount)
 
     async def record_failure(
@@ -172,19 +266,13 @@ class OutboxRepo:
         self.session = session
 
     async def add(self, row: Outbox) -> Outbox:
+        """Added to the session; written by the next flush or the commit (its id is set then)."""
         self.session.add(row)
-        await self.session.flush()
         return row
 
     async def pending(self, limit: int) -> Sequence[Outbox]:
         """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""
-        stmt = (
-            select(Outbox)
-            .where(Outbox.status == "pending")
-            .order_by(col(Outbox.priority), col(Outbox.id))
-            .limit(limit)
-        )
-        return (await self.session.exec(stmt)).all()
+        return (await self.session.exec(_OUTBOX_PENDING, params={"n": limit})).all()
 
     async def in_status(self, status: str) -> Sequence[Outbox]:
         stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
@@ -215,6 +303,26 @@ class OutboxRepo:
                 if value is not None and value.isdigit():
                     ids.add(int(value))
         return ids
+
+    async def claim(self, row_ids: Sequence[int]) -> set[int]:
+        """pending -> sending for many rows in one statement; the ids this caller won.
+
+        The same compare-and-set as ``transition``, in Core: a send costs one shared UPDATE
+        instead of an ORM transaction of its own.
+        """
+        if not row_ids:
+            return set()
+        conn = await self.session.connection()
+        return set((await conn.execute(_OUTBOX_CLAIM, {"ids": list(row_ids)})).scalars())
+
+    async def mark_sent(self, rows: Sequence[tuple[int, datetime, str | None]]) -> None:
+        """sending -> sent for many (id, sent_at, external message id) in one executemany."""
+        if not rows:
+            return
+        conn = await self.session.connection()
+        await conn.execute(
+            _OUTBOX_SENT, [{"row_id": i, "at": at, "ext": ext} for i, at, ext in rows]
+        )
 
     async def transition(self, row_id: int, from_status: str, **values: Any) -> bool:
         """Compare-and-set on status: only one worker (or replica) wins a row."""

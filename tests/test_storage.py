@@ -158,3 +158,57 @@ async def test_outbox_row_is_won_by_one_claimer_only(engine) -> None:
     assert (first, second) == (True, False)
     async with sessions() as session:
         assert (await session.exec(text("SELECT status FROM outbox"))).scalar() == "sending"
+
+
+async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> None:
+    """The sender's batched writes: a row is claimed by one claimer, and marked sent only
+    from "sending"."""
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        rows = [
+            Outbox(channel="telegram", chat_id=str(i), payload={}, not_before=NOW, created_at=NOW)
+            for i in range(3)
+        ]
+        for row in rows:
+            await OutboxRepo(session).add(row)
+        await session.commit()
+    ids = [row.id for row in rows]
+    async with sessions() as session:
+        assert await OutboxRepo(session).claim(ids[:2]) == set(ids[:2])
+        await session.commit()
+    async with sessions() as session:
+        assert await OutboxRepo(session).claim(ids) == {ids[2]}
+        await OutboxRepo(session).mark_sent([(ids[0], NOW, "11"), (ids[1], NOW, "12")])
+        await session.commit()
+    async with sessions() as session:
+        got = {r.id: r for r in await OutboxRepo(session).in_status("sent")}
+    assert sorted(got) == ids[:2]
+    assert got[ids[0]].external_message_id == "11" and got[ids[0]].sent_at == NOW
+    assert got[ids[0]].attempts == 1
+
+
+async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) -> None:
+    """The flood check's one statement: the citizen and its inbound messages since a time."""
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        repo = CitizenRepo(session)
+        kwargs = {"channel": "telegram", "external_id": "7", "name": "Ani", "username": None}
+        citizen, recent = await repo.seen(**kwargs, language="id", now=NOW, inbound_since=NOW)
+        assert recent == 0
+        for minutes, direction in ((-2, "in"), (0, "in"), (0, "out"), (1, "in")):
+            await MessageRepo(session).add(
+                Message(
+                    citizen_id=citizen.id,
+                    channel="telegram",
+                    direction=direction,
+                    text="x",
+                    created_at=NOW + timedelta(minutes=minutes),
+                )
+            )
+        await session.commit()
+    async with sessions() as session:
+        since = NOW - timedelta(minutes=1)
+        again, recent = await CitizenRepo(session).seen(
+            **kwargs, language="id", now=NOW, inbound_since=since
+        )
+        assert again.id == citizen.id and recent == 2
