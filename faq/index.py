@@ -48,6 +48,7 @@ from rapidfuzz.distance import Levenshtein
 from faq.intent import intents
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
+    ACRONYMS,
     ENGLISH,
     GENERIC_WORDS,
     GREETING_WORDS,
@@ -279,6 +280,12 @@ class FaqIndex:
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
             for e in self.entries
         ]
+        # The words of an acronym the knowledge base uses, read as that acronym.
+        self._spelled: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for acronym, expansion in ACRONYMS.items():
+            if acronym in self._vocab_set:
+                spelled = tuple(self._tokenize(expansion))
+                self._spelled.setdefault(spelled[0], []).append((spelled, acronym))
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
         self._common_cutoff = max(200, n // 20)
@@ -453,6 +460,16 @@ class FaqIndex:
         feats = self._known_features(word)
         if feats:
             return tuple(feats.items()), "known"
+        expansion = ACRONYMS.get(word)
+        if expansion is not None:
+            merged: dict[str, float] = {}
+            for part in expansion.split():
+                if part in STOPWORDS:
+                    continue
+                for key, conf in self._known_features(part).items():
+                    merged[key] = max(merged.get(key, 0.0), conf * _CONF_GLOSS)
+            if merged:
+                return tuple(merged.items()), "acronym:" + expansion
         if word.isdigit() or len(word) < 4 or word in self._known:
             return (), "stop" if word in self._known else "unknown"
         parts = self._split(word) if len(word) >= 6 else None
@@ -540,10 +557,27 @@ class FaqIndex:
         english = sum(1 for w in words if w in _ENGLISH_ONLY or w in ENGLISH)
         return "en" if english * 2 > len(words) else "id"
 
+    def _contract(self, words: list[str]) -> list[str]:
+        """``words`` with each spelled-out acronym of the knowledge base replaced by it."""
+        out: list[str] = []
+        pos = 0
+        while pos < len(words):
+            for spelled, acronym in self._spelled.get(words[pos], ()):
+                if tuple(words[pos : pos + len(spelled)]) == spelled:
+                    out.append(acronym)
+                    pos += len(spelled)
+                    break
+            else:
+                out.append(words[pos])
+                pos += 1
+        return out
+
     def _match(
         self, text: str, info: Explanation | None, exclude: int = -1, candidates: int = 0
     ) -> Match:
         words = self._tokenize(text)
+        if self._spelled and not self._spelled.keys().isdisjoint(words):
+            words = self._contract(words)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
         if chit is not None:
