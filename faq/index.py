@@ -646,7 +646,7 @@ class FaqIndex:
             evidence.items(),
             key=lambda kv: kv[1] * (1.0 + 0.1 * min(1.0, kv[1] / short[kv[0]])),
         )
-        query_text = " ".join(w for w in words if w not in STOPWORDS)
+        query_text = " ".join(self._reading(w) for w in words if w not in STOPWORDS)
         asked = intents(words)
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
@@ -705,6 +705,19 @@ class FaqIndex:
                 return Match("answer", second, round(second_score, 1), others, lang)
             return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)
         return Match("answer", entry, round(top_score, 1), alternatives, lang)
+
+    def _reading(self, word: str) -> str:
+        """``word`` as the fuzzy signal reads it: an English word the knowledge base does
+        not use is read as its Indonesian gloss, so that "business license" can resemble
+        "izin usaha" letter by letter."""
+        if word in self._vocab_set:
+            return word
+        gloss = ENGLISH.get(word)
+        if gloss is None and word.endswith("s") and len(word) > 4:
+            gloss = ENGLISH.get(word[:-1])
+        if gloss is None:
+            return word
+        return " ".join(part for part in gloss.split() if part not in STOPWORDS) or word
 
     def _fits(self, asked: frozenset[str], idx: int, best_q: int) -> bool:
         """Whether entry ``idx`` fits the kind of question asked, for a close call.
