@@ -712,6 +712,11 @@ class FaqIndex:
         "izin usaha" letter by letter."""
         if word in self._vocab_set:
             return word
+        how = self._lookup(word)[1]
+        if how.startswith("typo:"):
+            return how[5:]
+        if how.startswith("split:"):
+            return " ".join(p for p in how[6:].split("+") if p not in STOPWORDS)
         gloss = ENGLISH.get(word)
         if gloss is None and word.endswith("s") and len(word) > 4:
             gloss = ENGLISH.get(word[:-1])
