@@ -674,16 +674,14 @@ ENGLISH: dict[str, str] = {
 # --- acronyms of Indonesian public administration -> their words ---
 # Citizens and knowledge bases write these either way ("KK" / "kartu keluarga"). Read on the
 # message side only: an acronym the knowledge base does not know is looked up by its words,
-# and the words of an acronym the knowledge base uses are read as that acronym.
+# and the words of an acronym the knowledge base uses are read as that acronym. Police
+# documents (SIM, STNK, SKCK) are left out: their words ("surat izin") would point a near miss
+# at a city's permit entries.
 ACRONYMS: dict[str, str] = {
     "ktp": "kartu tanda penduduk",
     "kk": "kartu keluarga",
     "nik": "nomor induk kependudukan",
-    "sim": "surat izin mengemudi",
-    "stnk": "surat tanda nomor kendaraan",
-    "bpkb": "buku pemilik kendaraan bermotor",
     "npwp": "nomor pokok wajib pajak",
-    "skck": "surat keterangan catatan kepolisian",
     "pbb": "pajak bumi bangunan",
     "nib": "nomor induk berusaha",
     "siup": "surat izin usaha perdagangan",
