@@ -10,15 +10,18 @@ specific words count more than words every entry shares.
 
 A query word is looked up the same way. A word the knowledge base does not know is split when it
 is two known words run together ("kantorppid"), or corrected to the closest known word when it is
-a likely typo (rapidfuzz ratio, cut-off by word length). A word that stays unknown counts against
-every entry: it is topic the knowledge base does not cover.
+a likely typo (rapidfuzz ratio, cut-off by word length). An administrative acronym the knowledge
+base does not know ("UU KIP") is looked up by its words, and the spelled-out words of one it
+uses ("kartu keluarga") are read as it. A word that stays unknown counts against every entry:
+it is topic the knowledge base does not cover.
 
 For each entry the matcher computes
 
 * ``explained``: the share of the query's weight that the entry accounts for (unknown words
   weigh as much as a word found in a single entry, scaled by ``unknown_weight``);
 * ``covered``: the share of the best-matching canonical question's weight found in the query;
-* ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question.
+* ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question
+  (query words read as their typo correction, parts or English gloss).
 
 The score (0-100) is a weighted geometric mean of the three, lowered when the message asks a
 kind of question (:mod:`faq.intent`: when, cost, where, who) that none of the entry's canonical
@@ -707,9 +710,12 @@ class FaqIndex:
         return Match("answer", entry, round(top_score, 1), alternatives, lang)
 
     def _reading(self, word: str) -> str:
-        """``word`` as the fuzzy signal reads it: an English word the knowledge base does
-        not use is read as its Indonesian gloss, so that "business license" can resemble
-        "izin usaha" letter by letter."""
+        """``word`` as the fuzzy signal reads it: the form its evidence was found under.
+
+        A typo reads as its correction, a run-together word as its parts, and an English word
+        the knowledge base does not use as its Indonesian gloss, so that "business license"
+        can resemble "izin usaha" letter by letter.
+        """
         if word in self._vocab_set:
             return word
         how = self._lookup(word)[1]
