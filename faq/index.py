@@ -10,15 +10,18 @@ specific words count more than words every entry shares.
 
 A query word is looked up the same way. A word the knowledge base does not know is split when it
 is two known words run together ("kantorppid"), or corrected to the closest known word when it is
-a likely typo (rapidfuzz ratio, cut-off by word length). A word that stays unknown counts against
-every entry: it is topic the knowledge base does not cover.
+a likely typo (rapidfuzz ratio, cut-off by word length). An administrative acronym the knowledge
+base does not know ("UU KIP") is looked up by its words, and the spelled-out words of one it
+uses ("kartu keluarga") are read as it. A word that stays unknown counts against every entry:
+it is topic the knowledge base does not cover.
 
 For each entry the matcher computes
 
 * ``explained``: the share of the query's weight that the entry accounts for (unknown words
   weigh as much as a word found in a single entry, scaled by ``unknown_weight``);
 * ``covered``: the share of the best-matching canonical question's weight found in the query;
-* ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question.
+* ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question
+  (query words read as their typo correction, parts or English gloss).
 
 The score (0-100) is a weighted geometric mean of the three, lowered when the message asks a
 kind of question (:mod:`faq.intent`: when, cost, where, who) that none of the entry's canonical
@@ -48,6 +51,7 @@ from rapidfuzz.distance import Levenshtein
 from faq.intent import intents
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
+    ACRONYMS,
     ENGLISH,
     GENERIC_WORDS,
     GREETING_WORDS,
@@ -279,6 +283,12 @@ class FaqIndex:
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
             for e in self.entries
         ]
+        # The words of an acronym the knowledge base uses, read as that acronym.
+        self._spelled: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for acronym, expansion in ACRONYMS.items():
+            if acronym in self._vocab_set:
+                spelled = tuple(self._tokenize(expansion))
+                self._spelled.setdefault(spelled[0], []).append((spelled, acronym))
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
         self._common_cutoff = max(200, n // 20)
@@ -453,6 +463,16 @@ class FaqIndex:
         feats = self._known_features(word)
         if feats:
             return tuple(feats.items()), "known"
+        expansion = ACRONYMS.get(word)
+        if expansion is not None:
+            merged: dict[str, float] = {}
+            for part in expansion.split():
+                if part in STOPWORDS:
+                    continue
+                for key, conf in self._known_features(part).items():
+                    merged[key] = max(merged.get(key, 0.0), conf * _CONF_GLOSS)
+            if merged:
+                return tuple(merged.items()), "acronym:" + expansion
         if word.isdigit() or len(word) < 4 or word in self._known:
             return (), "stop" if word in self._known else "unknown"
         parts = self._split(word) if len(word) >= 6 else None
@@ -540,10 +560,27 @@ class FaqIndex:
         english = sum(1 for w in words if w in _ENGLISH_ONLY or w in ENGLISH)
         return "en" if english * 2 > len(words) else "id"
 
+    def _contract(self, words: list[str]) -> list[str]:
+        """``words`` with each spelled-out acronym of the knowledge base replaced by it."""
+        out: list[str] = []
+        pos = 0
+        while pos < len(words):
+            for spelled, acronym in self._spelled.get(words[pos], ()):
+                if tuple(words[pos : pos + len(spelled)]) == spelled:
+                    out.append(acronym)
+                    pos += len(spelled)
+                    break
+            else:
+                out.append(words[pos])
+                pos += 1
+        return out
+
     def _match(
         self, text: str, info: Explanation | None, exclude: int = -1, candidates: int = 0
     ) -> Match:
         words = self._tokenize(text)
+        if self._spelled and not self._spelled.keys().isdisjoint(words):
+            words = self._contract(words)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
         if chit is not None:
@@ -612,7 +649,7 @@ class FaqIndex:
             evidence.items(),
             key=lambda kv: kv[1] * (1.0 + 0.1 * min(1.0, kv[1] / short[kv[0]])),
         )
-        query_text = " ".join(w for w in words if w not in STOPWORDS)
+        query_text = " ".join(self._reading(w) for w in words if w not in STOPWORDS)
         asked = intents(words)
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
@@ -671,6 +708,27 @@ class FaqIndex:
                 return Match("answer", second, round(second_score, 1), others, lang)
             return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)
         return Match("answer", entry, round(top_score, 1), alternatives, lang)
+
+    def _reading(self, word: str) -> str:
+        """``word`` as the fuzzy signal reads it: the form its evidence was found under.
+
+        A typo reads as its correction, a run-together word as its parts, and an English word
+        the knowledge base does not use as its Indonesian gloss, so that "business license"
+        can resemble "izin usaha" letter by letter.
+        """
+        if word in self._vocab_set:
+            return word
+        how = self._lookup(word)[1]
+        if how.startswith("typo:"):
+            return how[5:]
+        if how.startswith("split:"):
+            return " ".join(p for p in how[6:].split("+") if p not in STOPWORDS)
+        gloss = ENGLISH.get(word)
+        if gloss is None and word.endswith("s") and len(word) > 4:
+            gloss = ENGLISH.get(word[:-1])
+        if gloss is None:
+            return word
+        return " ".join(part for part in gloss.split() if part not in STOPWORDS) or word
 
     def _fits(self, asked: frozenset[str], idx: int, best_q: int) -> bool:
         """Whether entry ``idx`` fits the kind of question asked, for a close call.

@@ -671,6 +671,52 @@ ENGLISH: dict[str, str] = {
     "english": "inggris",
 }
 
+# --- acronyms of Indonesian public administration -> their words ---
+# Citizens and knowledge bases write these either way ("KK" / "kartu keluarga"). Read on the
+# message side only: an acronym the knowledge base does not know is looked up by its words,
+# and the words of an acronym the knowledge base uses are read as that acronym. Police
+# documents (SIM, STNK, SKCK) are left out: their words ("surat izin") would point a near miss
+# at a city's permit entries.
+ACRONYMS: dict[str, str] = {
+    "ktp": "kartu tanda penduduk",
+    "kk": "kartu keluarga",
+    "nik": "nomor induk kependudukan",
+    "npwp": "nomor pokok wajib pajak",
+    "pbb": "pajak bumi bangunan",
+    "nib": "nomor induk berusaha",
+    "siup": "surat izin usaha perdagangan",
+    "imb": "izin mendirikan bangunan",
+    "pbg": "persetujuan bangunan gedung",
+    "umkm": "usaha mikro kecil menengah",
+    "bpjs": "badan penyelenggara jaminan sosial",
+    "puskesmas": "pusat kesehatan masyarakat",
+    "rsud": "rumah sakit umum daerah",
+    "apbd": "anggaran pendapatan belanja daerah",
+    "apbn": "anggaran pendapatan belanja negara",
+    "dprd": "dewan perwakilan rakyat daerah",
+    "pns": "pegawai negeri sipil",
+    "asn": "aparatur sipil negara",
+    "opd": "organisasi perangkat daerah",
+    "skpd": "satuan kerja perangkat daerah",
+    "perda": "peraturan daerah",
+    "perwal": "peraturan wali kota",
+    "perbup": "peraturan bupati",
+    "pergub": "peraturan gubernur",
+    "uu": "undang undang",
+    "kip": "keterbukaan informasi publik",
+    "lhkpn": "laporan harta kekayaan penyelenggara negara",
+    "lpse": "layanan pengadaan secara elektronik",
+    "dukcapil": "kependudukan pencatatan sipil",
+    "disdukcapil": "dinas kependudukan pencatatan sipil",
+    "sekda": "sekretaris daerah",
+    "kpu": "komisi pemilihan umum",
+    "tps": "tempat pemungutan suara",
+    "dpt": "daftar pemilih tetap",
+    "pemilu": "pemilihan umum",
+    "pilkada": "pemilihan kepala daerah",
+    "caleg": "calon legislatif",
+}
+
 # --- synonyms: word or root -> canonical concept (applied by the matcher on both sides) ---
 # Groups of words that mean the same thing to a citizen asking a public office.
 _SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
