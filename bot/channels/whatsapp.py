@@ -250,6 +250,8 @@ class WhatsAppClient:
             data = json.loads(raw) if raw else {}
         except ValueError:
             data = {}
+        if not isinstance(data, dict):
+            data = {}
         if status >= 400 or "error" in data:
             error = data.get("error") if isinstance(data.get("error"), dict) else {}
             details = (error.get("error_data") or {}).get("details") or error.get("message", "")
@@ -261,7 +263,12 @@ class WhatsAppClient:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", **message}
         url = f"{self.api_base}/{self.phone_number_id}/messages"
         data = await self._json("POST", url, json=body)
-        return str(data["messages"][0]["id"])
+        try:
+            return str(data["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            # Accepted (200) without the id we expect: it went out, so never send it again.
+            log.warning("WhatsApp accepted a message but returned no id")
+            return ""
 
     async def upload(self, data: bytes, mime_type: str, filename: str) -> str:
         form = aiohttp.FormData()
@@ -274,6 +281,8 @@ class WhatsAppClient:
 
     async def download(self, media_id: str, max_bytes: int) -> tuple[bytes, str]:
         """A file a citizen sent: its URL from GET /{media-id}, then the bytes (token needed)."""
+        if not media_id.isdigit():  # media ids are numbers; anything else is not a path to use
+            raise PermanentError("not a WhatsApp media id")
         info = await self._json(
             "GET",
             f"{self.api_base}/{media_id}",
