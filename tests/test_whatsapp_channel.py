@@ -233,6 +233,41 @@ async def test_text_split_buttons_and_documents_reach_whatsapp(emu, sessions) ->
     await client.close()
 
 
+async def test_a_retried_long_message_does_not_repeat_its_delivered_parts(emu, sessions) -> None:
+    client, wa = sender(emu, sessions)
+    emu.open_window("6281100250")
+    long = "\n\n".join(f"bagian {n} " + "kata " * 800 for n in range(3))
+    emu.fail_next(131000, count=1)  # the first part fails: nothing delivered yet
+    with pytest.raises(TransientError):
+        await wa.send(row("6281100250", text=long))
+    await wa.send(row("6281100250", text=long))
+    assert [m.text.split()[:2] for m in emu.messages_to("6281100250")] == [
+        ["bagian", "0"],
+        ["bagian", "1"],
+        ["bagian", "2"],
+    ]
+    # A failure after the first part: the retry sends only what is missing.
+    emu.clear_records()
+    second = Outbox(id=2, channel="whatsapp", chat_id="6281100250", method="text")
+    second.payload = {"text": long}
+    original = client.send
+    calls = 0
+
+    async def fail_second_part(message: dict[str, Any]) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise TransientError("network")
+        return await original(message)
+
+    client.send = fail_second_part  # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        await wa.send(second)
+    await wa.send(second)
+    assert [m.text.split()[1] for m in emu.messages_to("6281100250")] == ["0", "1", "2"]
+    await client.close()
+
+
 async def test_closed_window_without_template_fails_with_a_clear_reason(emu, sessions) -> None:
     client, wa = sender(emu, sessions)
     emu.user("6281100300")  # never wrote: no window

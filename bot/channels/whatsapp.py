@@ -354,6 +354,8 @@ class WhatsAppSender:
         self.template = template
         self.template_language = template_language
         self.fallback_parameter = fallback_parameter
+        # Row id -> (parts delivered, last wamid) of a long row whose later part failed.
+        self._progress: dict[int, tuple[int, str]] = {}
 
     async def probe(
         self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
@@ -405,10 +407,8 @@ class WhatsAppSender:
                 text = whatsapp_text(text)
             buttons = payload.get("buttons")
             if buttons:
-                return await self._send_all(row.chat_id, interactive_messages(text, buttons, lang))
-            return await self._send_all(
-                row.chat_id, [("text", {"body": part}) for part in split_text(text)]
-            )
+                return await self._send_all(row, interactive_messages(text, buttons, lang))
+            return await self._send_all(row, [("text", {"body": p}) for p in split_text(text)])
         if row.method == "document" and "b64" in payload:
             data = base64.b64decode(payload["b64"])
             filename = str(payload.get("filename") or "dokumen.pdf")
@@ -421,11 +421,12 @@ class WhatsAppSender:
                 {"to": row.chat_id, "type": "document", "document": document}
             )
         if row.method == "copy":
-            return await self._copy(row.chat_id, payload)
+            return await self._copy(row, payload)
         raise PermanentError(f"unknown outbox method {row.method!r}")
 
-    async def _copy(self, to: str, payload: dict[str, Any]) -> str:
+    async def _copy(self, row: Outbox, payload: dict[str, Any]) -> str:
         """An officer's Telegram message, rebuilt for WhatsApp (a copy cannot cross over)."""
+        to = row.chat_id
         kind = payload.get("kind", "text")
         text = str(payload.get("text") or "")
         file_id = payload.get("file_id")
@@ -445,13 +446,19 @@ class WhatsAppSender:
                 document["caption"] = text[:CAPTION_MAX]
             return await self.client.send({"to": to, "type": "document", "document": document})
         if kind == "text" and text:
-            return await self._send_all(to, [("text", {"body": p}) for p in split_text(text)])
+            return await self._send_all(row, [("text", {"body": p}) for p in split_text(text)])
         raise PermanentError(f"pesan jenis {kind} tidak dapat diteruskan ke WhatsApp")
 
-    async def _send_all(self, to: str, messages: list[tuple[str, dict[str, Any]]]) -> str:
-        wamid = ""
-        for kind, content in messages:
-            wamid = await self.client.send({"to": to, "type": kind, kind: content})
+    async def _send_all(self, row: Outbox, messages: list[tuple[str, dict[str, Any]]]) -> str:
+        """Send a row's parts in order. A retry after a failed part starts at that part: the
+        parts already delivered are not sent twice. (After a crash the row is never resent.)"""
+        key = row.id if row.id is not None else -1
+        done, wamid = self._progress.get(key, (0, ""))
+        for index in range(done, len(messages)):
+            kind, content = messages[index]
+            wamid = await self.client.send({"to": row.chat_id, "type": kind, kind: content})
+            self._progress[key] = (index + 1, wamid)
+        self._progress.pop(key, None)
         return wamid
 
 
