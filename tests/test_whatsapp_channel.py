@@ -138,6 +138,13 @@ def test_webhook_body_to_inbox_rows_and_inbound_events() -> None:
                 "document": {"id": "77", "mime_type": "application/pdf", "filename": "ktp.pdf"},
             },
             {"from": "628111", "id": "wamid.D", "type": "audio", "audio": {"id": "78"}},
+            {
+                "from": "628111",
+                "id": "wamid.E",
+                "type": "reaction",
+                "reaction": {"message_id": "wamid.Q", "emoji": "👍"},
+            },
+            {"from": "628111", "id": "wamid.F", "type": "request_welcome"},
         ],
         "statuses": [{"id": "wamid.Z", "status": "read", "recipient_id": "628111"}],
     }
@@ -147,11 +154,15 @@ def test_webhook_body_to_inbox_rows_and_inbound_events() -> None:
         "wamid.B",
         "wamid.C",
         "wamid.D",
+        "wamid.E",
+        "wamid.F",
         "wamid.Z:read",
     ]
-    assert [r["chat_key"] for r in rows] == ["wa:628111"] * 4 + ["wa:628111:status"]
-    events = [inbound_of(r["payload"]) for r in rows[:4]]
-    assert [e.kind for e in events] == ["command", "button", "document", "voice"]
+    assert [r["chat_key"] for r in rows] == ["wa:628111"] * 6 + ["wa:628111:status"]
+    events = [inbound_of(r["payload"]) for r in rows[:6]]
+    kinds = [e.kind for e in events]
+    assert kinds == ["command", "button", "document", "voice", "reaction", "command"]
+    assert events[5].text == "/start"
     assert events[0].contact.name == "Budi" and events[0].contact.channel == "whatsapp"
     assert events[1].text == "r:1"
     assert (events[2].media_ref, events[2].file_name, events[2].mime_type) == (

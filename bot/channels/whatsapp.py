@@ -567,6 +567,10 @@ def inbound_of(payload: dict[str, Any]) -> Inbound:
         )
     if kind == "location":
         return Inbound(contact, "location", str(content.get("name") or ""), wamid)
+    if kind == "request_welcome":  # the user opened the chat for the first time
+        return Inbound(contact, "command", "/start", wamid)
+    if kind in ("reaction", "system"):  # nothing to answer
+        return Inbound(contact, kind, "", wamid)
     return Inbound(contact, UNSUPPORTED_KINDS.get(kind, "other"), "", wamid)
 
 
