@@ -9,7 +9,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
 from tests import harness, services
 
 
@@ -38,6 +42,15 @@ async def pg_url() -> AsyncIterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'loket.db'}"
+
+
+@pytest.fixture
+async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A migrated SQLite database's session factory."""
+    engine = make_engine(sqlite_url)
+    await upgrade(engine)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

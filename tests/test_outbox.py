@@ -16,8 +16,6 @@ from bot.channels.base import PermanentError, RetryLater, TransientError
 from bot.core.clock import SystemClock
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter, SlidingWindow
-from storage.db import make_engine, make_sessionmaker
-from storage.migrate import upgrade
 from storage.models import Outbox
 
 
@@ -48,14 +46,6 @@ class ScriptedChannel:
     ):
         self.probed.append((payload["text"], candidates))
         return self.probes.get(payload["text"], False)
-
-
-@pytest.fixture
-async def sessions(sqlite_url: str):
-    engine = make_engine(sqlite_url)
-    await upgrade(engine)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def queue(sessions, *rows: tuple[str, str], priority: int = 0) -> None:

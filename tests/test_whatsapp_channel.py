@@ -29,8 +29,6 @@ from bot.channels.whatsapp import (
     whatsapp_text,
 )
 from bot.core.postman import PRIORITY_BULK
-from storage.db import make_engine, make_sessionmaker
-from storage.migrate import upgrade
 from storage.models import Outbox
 from tests.wa_emulator import WhatsAppEmulator
 
@@ -199,14 +197,6 @@ async def emu() -> AsyncIterator[WhatsAppEmulator]:
         access_token="EAAunit", phone_number_id="555", statuses=False
     ) as wa:
         yield wa
-
-
-@pytest.fixture
-async def sessions(sqlite_url: str):
-    engine = make_engine(sqlite_url)
-    await upgrade(engine)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def no_telegram(file_id: str) -> tuple[bytes, str]:
