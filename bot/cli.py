@@ -219,7 +219,12 @@ def cmd_register(args: argparse.Namespace) -> int:
 def cmd_config_check(args: argparse.Namespace) -> int:
     config = _load(args)
     token = "set" if config.telegram.token else "NOT SET"
-    print(f"config ok: token {token}, database {config.database.url.split('://')[0]}")
+    wa = config.whatsapp
+    whatsapp = f"on, webhook {wa.listen}{wa.path}" if wa.enabled else "off"
+    print(
+        f"config ok: token {token}, database {config.database.url.split('://')[0]}, "
+        f"whatsapp {whatsapp}"
+    )
     return 0
 
 

@@ -57,6 +57,25 @@ def test_config_from_environment_variable(tmp_path: Path) -> None:
     assert "database.url" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_config_check_reports_whatsapp_without_echoing_secrets(tmp_path: Path) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text('[whatsapp]\nenabled = true\nphone_number_id = "1098765432"\n')
+    secrets = {
+        "LOKET_WHATSAPP__ACCESS_TOKEN": "EAAvery-secret",
+        "LOKET_WHATSAPP__APP_SECRET": "app-secret-value",
+        "LOKET_WHATSAPP__VERIFY_TOKEN": "verify-value",
+    }
+    result = loket("config", "check", "--config", str(config), env=secrets, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "whatsapp on, webhook 127.0.0.1:8080/whatsapp" in result.stdout
+    assert not any(v in result.stdout + result.stderr for v in secrets.values())
+    missing = loket("config", "check", "--config", str(config), cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        "loket: config error: whatsapp: enabled, but access_token, app_secret, verify_token not set"
+    )
+
+
 def test_missing_config_file_is_one_line(tmp_path: Path) -> None:
     result = loket("run", "--config", str(tmp_path / "nope.toml"), cwd=tmp_path)
     assert result.returncode == 2
