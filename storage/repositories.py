@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import (
     Citizen,
     Counter,
+    FormState,
     Inbox,
     JobRun,
     Message,
@@ -42,6 +43,11 @@ _CITIZEN_WITH_RECENT = select(
     )
     .correlate(Citizen)  # type: ignore[arg-type]
     .scalar_subquery(),
+    # Whether a form is open: nearly always not, and then the desk needs no query for it.
+    select(col(FormState.id))
+    .where(col(FormState.citizen_id) == col(Citizen.id))
+    .correlate(Citizen)  # type: ignore[arg-type]
+    .exists(),
 ).where(*_CITIZEN_WHERE)
 _INBOX_PENDING = (
     select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(bindparam("n"))
@@ -125,7 +131,7 @@ class CitizenRepo:
         now: datetime,
     ) -> Citizen:
         """Find the citizen of this channel id, creating it on first contact."""
-        citizen, _ = await self.seen(
+        citizen, _, _ = await self.seen(
             channel=channel,
             external_id=external_id,
             name=name,
@@ -145,18 +151,18 @@ class CitizenRepo:
         language: str | None,
         now: datetime,
         inbound_since: datetime | None = None,
-    ) -> tuple[Citizen, int]:
-        """The citizen (created on first contact) and its inbound messages after
-        ``inbound_since`` (0 when not asked), read in one statement: the flood check of every
-        message needs both."""
+    ) -> tuple[Citizen, int, bool | None]:
+        """The citizen (created on first contact), its inbound messages after
+        ``inbound_since`` and whether it has a form open, read in one statement: every message
+        needs all three. Without ``inbound_since`` the count is 0 and the form unknown (None)."""
         params: dict[str, Any] = {"channel": channel, "external_id": external_id}
         if inbound_since is None:
             citizen = (await self.session.exec(_CITIZEN, params=params)).first()
-            recent = 0
+            recent, has_form = 0, None
         else:
             params["since"] = inbound_since
             found = (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
-            citizen, recent = found if found is not None else (None, 0)
+            citizen, recent, has_form = found if found is not None else (None, 0, False)
         if citizen is None:
             citizen = Citizen(
                 channel=channel,
@@ -169,7 +175,7 @@ class CitizenRepo:
             )
             self.session.add(citizen)
             await self.session.flush()  # its id is needed at once
-            return citizen, 0
+            return citizen, 0, False
         # Assigned only when changed: an unchanged citizen costs no UPDATE; the flush of the
         # caller's next statement or commit writes a change.
         if name and citizen.name != name:
@@ -178,7 +184,7 @@ class CitizenRepo:
             citizen.username = username
         if now - citizen.last_seen_at >= LAST_SEEN_RESOLUTION:
             citizen.last_seen_at = now
-        return citizen, int(recent or 0)
+        return citizen, int(recent or 0), None if has_form is None else bool(has_form)
 
 
 class MessageRepo:

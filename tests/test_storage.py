@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade
-from storage.models import Message, Outbox
+from storage.models import FormState, Message, Outbox
 from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -188,13 +188,16 @@ async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> Non
 
 
 async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) -> None:
-    """The flood check's one statement: the citizen and its inbound messages since a time."""
+    """The flood check's one statement: the citizen, its inbound messages since a time, and
+    whether it has a form open."""
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
         repo = CitizenRepo(session)
         kwargs = {"channel": "telegram", "external_id": "7", "name": "Ani", "username": None}
-        citizen, recent = await repo.seen(**kwargs, language="id", now=NOW, inbound_since=NOW)
-        assert recent == 0
+        citizen, recent, has_form = await repo.seen(
+            **kwargs, language="id", now=NOW, inbound_since=NOW
+        )
+        assert recent == 0 and has_form is False
         for minutes, direction in ((-2, "in"), (0, "in"), (0, "out"), (1, "in")):
             await MessageRepo(session).add(
                 Message(
@@ -208,7 +211,14 @@ async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) ->
         await session.commit()
     async with sessions() as session:
         since = NOW - timedelta(minutes=1)
-        again, recent = await CitizenRepo(session).seen(
+        again, recent, has_form = await CitizenRepo(session).seen(
             **kwargs, language="id", now=NOW, inbound_since=since
         )
-        assert again.id == citizen.id and recent == 2
+        assert again.id == citizen.id and recent == 2 and has_form is False
+        session.add(FormState(citizen_id=citizen.id, kind="request", updated_at=NOW))
+        await session.commit()
+    async with sessions() as session:
+        _, _, has_form = await CitizenRepo(session).seen(
+            **kwargs, language="id", now=NOW, inbound_since=since
+        )
+        assert has_form is True

@@ -279,7 +279,7 @@ class Desk:
         lang = language_for(contact.language_code, self.default_language)
         # The citizen and its inbound messages of the last minute in one statement; this
         # message is not written yet (the next flush writes it), so it counts as one more.
-        citizen, earlier = await CitizenRepo(session).seen(
+        citizen, earlier, has_form = await CitizenRepo(session).seen(
             channel=contact.channel,
             external_id=contact.external_id,
             name=contact.name,
@@ -289,6 +289,8 @@ class Desk:
             inbound_since=now - timedelta(minutes=1),
         )
         assert citizen.id is not None
+        if has_form is False and self.requests is not None:
+            self.requests.note_no_form(session, citizen.id)
         if citizen.language_chosen:
             lang = citizen.language
         message = await MessageRepo(session).add(
