@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -28,6 +28,15 @@ from storage.models import (
 # parameters at execution.
 _INBOX = Inbox.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]
+# Transcript and outbox rows of the per-message path are Core INSERTs run at once: building
+# SQLModel objects and flushing them through the unit of work cost several times the INSERT.
+# Every execution passes the same keys, so one compiled form serves them all.
+_MESSAGE_INSERT = insert(_MESSAGE).returning(_MESSAGE.c.id)
+_MESSAGE_TICKET = (
+    update(_MESSAGE).where(_MESSAGE.c.id == bindparam("row_id")).values(ticket_id=bindparam("tid"))
+)
+_OUTBOX_INSERT = insert(_OUTBOX)
 _CITIZEN_WHERE = (
     col(Citizen.channel) == bindparam("channel"),
     col(Citizen.external_id) == bindparam("external_id"),
@@ -191,6 +200,47 @@ class MessageRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def write(
+        self,
+        *,
+        citizen_id: int,
+        channel: str,
+        direction: str,
+        created_at: datetime,
+        kind: str = "text",
+        text: str = "",
+        media_ref: str | None = None,
+        external_id: str | None = None,
+        faq_entry_id: str | None = None,
+        faq_score: float | None = None,
+        ticket_id: int | None = None,
+        author_id: int | None = None,
+    ) -> int:
+        """Insert a transcript row now, without an ORM object; its id.
+
+        Rows written this way take their ids in call order, ahead of anything the session
+        still holds for its next flush."""
+        values = {
+            "citizen_id": citizen_id,
+            "channel": channel,
+            "direction": direction,
+            "kind": kind,
+            "text": text,
+            "media_ref": media_ref,
+            "external_id": external_id,
+            "faq_entry_id": faq_entry_id,
+            "faq_score": faq_score,
+            "ticket_id": ticket_id,
+            "author_id": author_id,
+            "created_at": created_at,
+        }
+        conn = await self.session.connection()
+        return int((await conn.execute(_MESSAGE_INSERT, values)).scalar_one())
+
+    async def set_ticket(self, message_id: int, ticket_id: int | None) -> None:
+        conn = await self.session.connection()
+        await conn.execute(_MESSAGE_TICKET, {"row_id": message_id, "tid": ticket_id})
+
     async def add(self, message: Message, *, flush: bool = True) -> Message:
         """``flush=False`` when the id is not needed now: the next flush writes it with others."""
         self.session.add(message)
@@ -275,6 +325,38 @@ class OutboxRepo:
         """Added to the session; written by the next flush or the commit (its id is set then)."""
         self.session.add(row)
         return row
+
+    async def write(
+        self,
+        *,
+        channel: str,
+        chat_id: str,
+        method: str,
+        payload: dict[str, Any],
+        priority: int,
+        now: datetime,
+        thread_id: int | None = None,
+        message_id: int | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
+        """Insert a pending row now, without an ORM object (rows of one chat are sent in id
+        order, so every writer of a chat's rows must write them in the order they are made)."""
+        values = {
+            "channel": channel,
+            "chat_id": chat_id,
+            "thread_id": thread_id,
+            "method": method,
+            "payload": payload,
+            "priority": priority,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+            "message_id": message_id,
+            "ticket_id": ticket_id,
+        }
+        conn = await self.session.connection()
+        await conn.execute(_OUTBOX_INSERT, values)
 
     async def pending(self, limit: int) -> Sequence[Outbox]:
         """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""
