@@ -104,11 +104,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_reset(dbapi_conn: Any, _record: Any, state: Any) -> None:
+    """The pool's reset of a returned connection: roll back only a transaction still open.
+
+    SQLAlchemy rolls back every connection that comes back to the pool, also after the
+    session's COMMIT already ended its transaction (or a read never began one): a wasted trip
+    to aiosqlite's thread per transaction. sqlite3 knows whether one is open.
+    """
+    if not state.asyncio_safe:
+        return  # collected without a proper return: nothing may be awaited (as SQLAlchemy does)
+    inner = getattr(getattr(dbapi_conn, "_connection", None), "_conn", None)
+    if getattr(inner, "in_transaction", True):
+        dbapi_conn.rollback()
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Build the engine for a sqlite+aiosqlite or postgresql+asyncpg URL."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # The returned connection's rollback is left to _sqlite_reset.
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _sqlite_reset)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
