@@ -205,7 +205,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         on_commit=sender.notify,
         requests=requests,
     )
-    dispatcher = Dispatcher(desk=desk, staff=staff, config=config)
+    # No aiogram FSM: forms live in the database (FormState); its middleware would only cost.
+    dispatcher = Dispatcher(desk=desk, staff=staff, config=config, disable_fsm=True)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
     dispatcher.include_routers(*build_routers(config))
     handlers = {TELEGRAM: update_handler(bot, dispatcher)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -40,6 +41,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except KnowledgeBaseError as exc:
         return _fail(f"FAQ knowledge base: {exc}")
+    # What start-up built (aiogram's and pydantic's models, the FAQ index) lives as long as the
+    # process: out of the collector's sight, full collections no longer walk it again and again.
+    gc.collect()
+    gc.freeze()
     try:
         asyncio.run(run(app))
     except TelegramUnauthorizedError:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy import event
@@ -12,17 +14,53 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util.concurrency import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+_T = TypeVar("_T")
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
+
+
+async def _inline(conn: aiosqlite.Connection, fn: Callable[[], _T]) -> _T:
+    """Run ``fn`` on the sqlite3 connection from the event loop's thread, and only when the
+    database is busy in aiosqlite's thread, where waiting for the lock blocks nothing else.
+
+    A trip to aiosqlite's thread and back (queue, wake-up, GIL hand-over, future) costs
+    several times what SQLite takes for loket's small statements. The app's connections have
+    no busy timeout, so a statement that would wait fails at once with SQLITE_BUSY (having
+    done nothing); it is then run again in the thread with the usual timeout, which is what
+    SQLite's busy handler would have done. Safe because a connection is used by one
+    statement at a time: nothing runs in its thread while we run it here.
+    """
+    try:
+        return fn()
+    except sqlite3.OperationalError as exc:
+        if not _is_busy(exc):
+            raise
+    raw = conn._conn
+
+    def waiting() -> _T:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        try:
+            return fn()
+        finally:
+            raw.execute("PRAGMA busy_timeout=0")
+
+    return await conn._execute(waiting)
+
+
 class _OneCallCursor:
-    """An aiosqlite cursor whose statement runs as one call in aiosqlite's thread.
+    """An aiosqlite cursor whose statement runs as one call, on the event loop (see _inline).
 
     aiosqlite makes each of cursor(), execute(), fetchall() and close() a trip to its thread
     and back; for loket's small statements those trips cost far more CPU than SQLite does.
-    Here execute() opens, runs, fetches and closes a sqlite3 cursor in a single trip.
+    Here execute() opens, runs, fetches and closes a sqlite3 cursor in one call.
     """
 
     arraysize = 1
@@ -35,8 +73,10 @@ class _OneCallCursor:
         self.lastrowid: int | None = None
 
     async def _run(self, method: str, sql: str, params: Any) -> None:
+        raw = self._conn._conn
+
         def call() -> tuple[Any, list[Any], int, int | None]:
-            cursor = self._conn._conn.cursor()  # in aiosqlite's thread, which owns the connection
+            cursor = raw.cursor()
             try:
                 getattr(cursor, method)(sql, params)
                 rows = cursor.fetchall() if cursor.description else []
@@ -44,8 +84,8 @@ class _OneCallCursor:
             finally:
                 cursor.close()
 
-        self.description, self._rows, self.rowcount, self.lastrowid = await self._conn._execute(
-            call
+        self.description, self._rows, self.rowcount, self.lastrowid = await _inline(
+            self._conn, call
         )
 
     async def execute(self, sql: str, params: Any = ()) -> None:
@@ -77,6 +117,17 @@ class _OneCallConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = _OneCallAdaptCursor
 
+    # COMMIT and ROLLBACK on the event loop too (see _inline); called in SQLAlchemy's greenlet.
+    def commit(self) -> None:
+        if self._connection._connection:
+            raw = self._connection._conn
+            await_(_inline(self._connection, raw.commit))
+
+    def rollback(self) -> None:
+        if self._connection._connection:
+            raw = self._connection._conn
+            await_(_inline(self._connection, raw.rollback))
+
 
 def _one_call_fits(dbapi_conn: Any) -> bool:
     """The one-call cursor leans on private parts of aiosqlite and SQLAlchemy's adapter; where
@@ -91,24 +142,49 @@ def _one_call_fits(dbapi_conn: Any) -> bool:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    busy_timeout = SQLITE_BUSY_TIMEOUT_MS
     if type(dbapi_conn) is AsyncAdapt_aiosqlite_connection and _one_call_fits(dbapi_conn):
         # Same object and state, cheaper cursors (the class only swaps the cursor type).
         dbapi_conn.__class__ = _OneCallConnection
+        busy_timeout = 0  # _inline waits for a busy database in aiosqlite's thread instead
     # WAL lets the sender read while a handler writes; busy_timeout makes a writer wait for the
     # lock instead of failing at once with "database is locked".
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+def _sqlite_reset(dbapi_conn: Any, _record: Any, state: Any) -> None:
+    """The pool's reset of a returned connection: roll back only a transaction still open.
+
+    SQLAlchemy rolls back every connection that comes back to the pool, also after the
+    session's COMMIT already ended its transaction (or a read never began one): a wasted trip
+    to aiosqlite's thread per transaction. sqlite3 knows whether one is open.
+    """
+    if not state.asyncio_safe:
+        return  # collected without a proper return: nothing may be awaited (as SQLAlchemy does)
+    inner = getattr(getattr(dbapi_conn, "_connection", None), "_conn", None)
+    if getattr(inner, "in_transaction", True):
+        dbapi_conn.rollback()
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Build the engine for a sqlite+aiosqlite or postgresql+asyncpg URL."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # The returned connection's rollback is left to _sqlite_reset.
+        # check_same_thread=False: the connection is made in aiosqlite's thread and used from
+        # the event loop's as well (one statement at a time; see _inline).
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_reset_on_return=None,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _sqlite_reset)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

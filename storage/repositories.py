@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import (
     Citizen,
     Counter,
+    FormState,
     Inbox,
     JobRun,
     Message,
@@ -27,6 +28,15 @@ from storage.models import (
 # parameters at execution.
 _INBOX = Inbox.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]
+# Transcript and outbox rows of the per-message path are Core INSERTs run at once: building
+# SQLModel objects and flushing them through the unit of work cost several times the INSERT.
+# Every execution passes the same keys, so one compiled form serves them all.
+_MESSAGE_INSERT = insert(_MESSAGE).returning(_MESSAGE.c.id)
+_MESSAGE_TICKET = (
+    update(_MESSAGE).where(_MESSAGE.c.id == bindparam("row_id")).values(ticket_id=bindparam("tid"))
+)
+_OUTBOX_INSERT = insert(_OUTBOX)
 _CITIZEN_WHERE = (
     col(Citizen.channel) == bindparam("channel"),
     col(Citizen.external_id) == bindparam("external_id"),
@@ -42,6 +52,11 @@ _CITIZEN_WITH_RECENT = select(
     )
     .correlate(Citizen)  # type: ignore[arg-type]
     .scalar_subquery(),
+    # Whether a form is open: nearly always not, and then the desk needs no query for it.
+    select(col(FormState.id))
+    .where(col(FormState.citizen_id) == col(Citizen.id))
+    .correlate(Citizen)  # type: ignore[arg-type]
+    .exists(),
 ).where(*_CITIZEN_WHERE)
 _INBOX_PENDING = (
     select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(bindparam("n"))
@@ -125,7 +140,7 @@ class CitizenRepo:
         now: datetime,
     ) -> Citizen:
         """Find the citizen of this channel id, creating it on first contact."""
-        citizen, _ = await self.seen(
+        citizen, _, _ = await self.seen(
             channel=channel,
             external_id=external_id,
             name=name,
@@ -145,18 +160,18 @@ class CitizenRepo:
         language: str | None,
         now: datetime,
         inbound_since: datetime | None = None,
-    ) -> tuple[Citizen, int]:
-        """The citizen (created on first contact) and its inbound messages after
-        ``inbound_since`` (0 when not asked), read in one statement: the flood check of every
-        message needs both."""
+    ) -> tuple[Citizen, int, bool | None]:
+        """The citizen (created on first contact), its inbound messages after
+        ``inbound_since`` and whether it has a form open, read in one statement: every message
+        needs all three. Without ``inbound_since`` the count is 0 and the form unknown (None)."""
         params: dict[str, Any] = {"channel": channel, "external_id": external_id}
         if inbound_since is None:
             citizen = (await self.session.exec(_CITIZEN, params=params)).first()
-            recent = 0
+            recent, has_form = 0, None
         else:
             params["since"] = inbound_since
             found = (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
-            citizen, recent = found if found is not None else (None, 0)
+            citizen, recent, has_form = found if found is not None else (None, 0, False)
         if citizen is None:
             citizen = Citizen(
                 channel=channel,
@@ -169,7 +184,7 @@ class CitizenRepo:
             )
             self.session.add(citizen)
             await self.session.flush()  # its id is needed at once
-            return citizen, 0
+            return citizen, 0, False
         # Assigned only when changed: an unchanged citizen costs no UPDATE; the flush of the
         # caller's next statement or commit writes a change.
         if name and citizen.name != name:
@@ -178,12 +193,53 @@ class CitizenRepo:
             citizen.username = username
         if now - citizen.last_seen_at >= LAST_SEEN_RESOLUTION:
             citizen.last_seen_at = now
-        return citizen, int(recent or 0)
+        return citizen, int(recent or 0), None if has_form is None else bool(has_form)
 
 
 class MessageRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def write(
+        self,
+        *,
+        citizen_id: int,
+        channel: str,
+        direction: str,
+        created_at: datetime,
+        kind: str = "text",
+        text: str = "",
+        media_ref: str | None = None,
+        external_id: str | None = None,
+        faq_entry_id: str | None = None,
+        faq_score: float | None = None,
+        ticket_id: int | None = None,
+        author_id: int | None = None,
+    ) -> int:
+        """Insert a transcript row now, without an ORM object; its id.
+
+        Rows written this way take their ids in call order, ahead of anything the session
+        still holds for its next flush."""
+        values = {
+            "citizen_id": citizen_id,
+            "channel": channel,
+            "direction": direction,
+            "kind": kind,
+            "text": text,
+            "media_ref": media_ref,
+            "external_id": external_id,
+            "faq_entry_id": faq_entry_id,
+            "faq_score": faq_score,
+            "ticket_id": ticket_id,
+            "author_id": author_id,
+            "created_at": created_at,
+        }
+        conn = await self.session.connection()
+        return int((await conn.execute(_MESSAGE_INSERT, values)).scalar_one())
+
+    async def set_ticket(self, message_id: int, ticket_id: int | None) -> None:
+        conn = await self.session.connection()
+        await conn.execute(_MESSAGE_TICKET, {"row_id": message_id, "tid": ticket_id})
 
     async def add(self, message: Message, *, flush: bool = True) -> Message:
         """``flush=False`` when the id is not needed now: the next flush writes it with others."""
@@ -269,6 +325,38 @@ class OutboxRepo:
         """Added to the session; written by the next flush or the commit (its id is set then)."""
         self.session.add(row)
         return row
+
+    async def write(
+        self,
+        *,
+        channel: str,
+        chat_id: str,
+        method: str,
+        payload: dict[str, Any],
+        priority: int,
+        now: datetime,
+        thread_id: int | None = None,
+        message_id: int | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
+        """Insert a pending row now, without an ORM object (rows of one chat are sent in id
+        order, so every writer of a chat's rows must write them in the order they are made)."""
+        values = {
+            "channel": channel,
+            "chat_id": chat_id,
+            "thread_id": thread_id,
+            "method": method,
+            "payload": payload,
+            "priority": priority,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+            "message_id": message_id,
+            "ticket_id": ticket_id,
+        }
+        conn = await self.session.connection()
+        await conn.execute(_OUTBOX_INSERT, values)
 
     async def pending(self, limit: int) -> Sequence[Outbox]:
         """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""

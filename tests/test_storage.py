@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +16,7 @@ from sqlmodel import SQLModel
 
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade
-from storage.models import Message, Outbox
+from storage.models import FormState, Message, Outbox
 from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -56,12 +58,45 @@ async def test_migrations_match_the_models(engine) -> None:
         assert await conn.run_sync(diff) == []
 
 
-async def test_sqlite_runs_in_wal_mode_with_busy_timeout(sqlite_url: str) -> None:
+async def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     try:
         async with engine.connect() as conn:
             assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
-            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 1000
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_writer_waits_for_a_lock_without_blocking_the_event_loop(
+    sqlite_url: str,
+) -> None:
+    """Statements run on the event loop; one that meets another connection's write lock waits
+    for it in aiosqlite's thread (busy timeout), so the loop keeps running meanwhile."""
+    engine = make_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite+aiosqlite:///"))
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        other.execute("INSERT INTO t VALUES (1)")
+        ticks = 0
+
+        async def release() -> None:
+            nonlocal ticks
+            for _ in range(5):
+                await asyncio.sleep(0.05)
+                ticks += 1
+            other.commit()
+
+        releaser = asyncio.create_task(release())
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+        await releaser
+        other.close()
+        assert ticks == 5  # the loop ran while the INSERT waited
+        async with engine.connect() as conn:
+            got = (await conn.exec_driver_sql("SELECT x FROM t ORDER BY x")).scalars().all()
+        assert got == [1, 2]
     finally:
         await engine.dispose()
 
@@ -188,13 +223,16 @@ async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> Non
 
 
 async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) -> None:
-    """The flood check's one statement: the citizen and its inbound messages since a time."""
+    """The flood check's one statement: the citizen, its inbound messages since a time, and
+    whether it has a form open."""
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
         repo = CitizenRepo(session)
         kwargs = {"channel": "telegram", "external_id": "7", "name": "Ani", "username": None}
-        citizen, recent = await repo.seen(**kwargs, language="id", now=NOW, inbound_since=NOW)
-        assert recent == 0
+        citizen, recent, has_form = await repo.seen(
+            **kwargs, language="id", now=NOW, inbound_since=NOW
+        )
+        assert recent == 0 and has_form is False
         for minutes, direction in ((-2, "in"), (0, "in"), (0, "out"), (1, "in")):
             await MessageRepo(session).add(
                 Message(
@@ -208,7 +246,14 @@ async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) ->
         await session.commit()
     async with sessions() as session:
         since = NOW - timedelta(minutes=1)
-        again, recent = await CitizenRepo(session).seen(
+        again, recent, has_form = await CitizenRepo(session).seen(
             **kwargs, language="id", now=NOW, inbound_since=since
         )
-        assert again.id == citizen.id and recent == 2
+        assert again.id == citizen.id and recent == 2 and has_form is False
+        session.add(FormState(citizen_id=citizen.id, kind="request", updated_at=NOW))
+        await session.commit()
+    async with sessions() as session:
+        _, _, has_form = await CitizenRepo(session).seen(
+            **kwargs, language="id", now=NOW, inbound_since=since
+        )
+        assert has_form is True

@@ -20,7 +20,18 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import GetUpdates
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    CopyMessage,
+    CreateForumTopic,
+    EditMessageText,
+    GetFile,
+    GetUpdates,
+    Response,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+)
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -42,6 +53,25 @@ from storage.repositories import InboxRepo
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+
+# aiogram reads every API answer as Response[<method's result type>]; pydantic keeps such a
+# parametrized model only in a weak cache, so it is collected soon after and built again for the
+# next call (a model build per sendMessage, most of the cost of reading the answer). Holding the
+# ones loket calls keeps them cached for the life of the process.
+_RESPONSE_MODELS = tuple(
+    Response[method.__returning__]
+    for method in (
+        SendMessage,
+        CopyMessage,
+        SendDocument,
+        SendPhoto,
+        EditMessageText,
+        CreateForumTopic,
+        GetFile,
+        GetUpdates,
+        AnswerCallbackQuery,
+    )
+)
 
 
 def contact_of(user: User, chat_id: int) -> Contact:

@@ -19,7 +19,7 @@ from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize
-from storage.models import Citizen, Message, Ticket, UnansweredQuestion
+from storage.models import Citizen, Ticket, UnansweredQuestion
 from storage.repositories import CitizenRepo, MessageRepo, UnansweredRepo
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class Desk:
 
     async def ask(self, session: AsyncSession, event: Inbound) -> None:
         """Free text: relayed while a ticket is open, else answered from the FAQ, else a ticket."""
-        citizen, lang, message = await self._receive(session, event)
+        citizen, lang, message_id = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, citizen, lang, event):
             text = event.text.strip()
             if not text:
@@ -95,15 +95,15 @@ class Desk:
                 await self._say(
                     session, citizen, t("too_long", lang, length=len(text), limit=limit)
                 )
-            elif not await self._relay_if_in_ticket(session, citizen, event, message):
-                await self._answer(session, citizen, lang, event, message)
+            elif not await self._relay_if_in_ticket(session, citizen, event, message_id):
+                await self._answer(session, citizen, lang, event, message_id)
         await self._commit(session)
 
     async def call_officer(self, session: AsyncSession, event: Inbound) -> None:
         """/petugas or the "Hubungi petugas" button."""
-        citizen, lang, message = await self._receive(session, event)
+        citizen, lang, message_id = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, citizen, lang, event):
-            await self._open_ticket(session, citizen, lang, event, message, unanswered=False)
+            await self._open_ticket(session, citizen, lang, event, message_id, unanswered=False)
         await self._commit(session)
 
     async def cancel(self, session: AsyncSession, event: Inbound) -> None:
@@ -120,7 +120,7 @@ class Desk:
 
     async def button(self, session: AsyncSession, event: Inbound, data: str) -> None:
         """An inline button of a citizen: FAQ choice, contact, or a signed rating."""
-        citizen, lang, message = await self._receive(session, event)
+        citizen, lang, message_id = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, citizen, lang, event, data):
             if data == REQUEST_CALLBACK and self.requests is not None:
                 await self.requests.start_request(session, citizen, lang)
@@ -136,7 +136,7 @@ class Desk:
                 else:
                     await self._send_answer(session, citizen, lang, entry, None)
             elif data == CONTACT_CALLBACK:
-                await self._open_ticket(session, citizen, lang, event, message, unanswered=False)
+                await self._open_ticket(session, citizen, lang, event, message_id, unanswered=False)
             else:
                 action = self.codec.unpack(data)
                 if action is not None and action.name == "r" and len(action.args) == 2:
@@ -176,7 +176,7 @@ class Desk:
     async def media(self, session: AsyncSession, event: Inbound) -> None:
         """A photo or document: relayed in a ticket, else kept or refused by type and size."""
         accepted = self._accepts(event)
-        citizen, lang, message = await self._receive(session, event, keep_media=accepted)
+        citizen, lang, message_id = await self._receive(session, event, keep_media=accepted)
         if citizen is not None and accepted and await self._in_form(session, citizen, lang, event):
             pass  # the form took it (the ID scan of a request)
         elif citizen is not None:
@@ -193,17 +193,17 @@ class Desk:
                 await self._say(session, citizen, reply)
             elif not accepted:
                 await self._say(session, citizen, t("document_refused", lang, name=name))
-            elif not await self._relay_if_in_ticket(session, citizen, event, message):
+            elif not await self._relay_if_in_ticket(session, citizen, event, message_id):
                 await self._say(session, citizen, t("document_saved", lang, name=name))
         await self._commit(session)
 
     async def unsupported(self, session: AsyncSession, event: Inbound) -> None:
         """Stickers, voice, locations...: relayed in a ticket (officers can listen), else a
         polite note that only text is read."""
-        citizen, lang, message = await self._receive(session, event)
+        citizen, lang, message_id = await self._receive(session, event)
         if citizen is None or await self._in_form(session, citizen, lang, event):
             pass
-        elif not await self._relay_if_in_ticket(session, citizen, event, message):
+        elif not await self._relay_if_in_ticket(session, citizen, event, message_id):
             await self._say(session, citizen, t("unsupported", lang))
         await self._commit(session)
 
@@ -272,14 +272,15 @@ class Desk:
 
     async def _receive(
         self, session: AsyncSession, event: Inbound, *, keep_media: bool = True
-    ) -> tuple[Citizen | None, str, Message]:
-        """Store the inbound message; the citizen, or None when flood control holds the reply."""
+    ) -> tuple[Citizen | None, str, int]:
+        """Store the inbound message; the citizen (None when flood control holds the reply), the
+        reply language and the message's id."""
         now = self.clock.now()
         contact: Contact = event.contact
         lang = language_for(contact.language_code, self.default_language)
         # The citizen and its inbound messages of the last minute in one statement; this
         # message is not written yet (the next flush writes it), so it counts as one more.
-        citizen, earlier = await CitizenRepo(session).seen(
+        citizen, earlier, has_form = await CitizenRepo(session).seen(
             channel=contact.channel,
             external_id=contact.external_id,
             name=contact.name,
@@ -289,28 +290,28 @@ class Desk:
             inbound_since=now - timedelta(minutes=1),
         )
         assert citizen.id is not None
+        if has_form is False and self.requests is not None:
+            self.requests.note_no_form(session, citizen.id)
         if citizen.language_chosen:
             lang = citizen.language
-        message = await MessageRepo(session).add(
-            Message(
-                citizen_id=citizen.id,
-                channel=contact.channel,
-                direction="in",
-                kind=event.kind,
-                text=event.text,
-                media_ref=event.media_ref if keep_media else None,
-                external_id=event.external_message_id,
-                created_at=now,
-            ),
-            flush=False,
+        # Written at once, before any reply: the transcript keeps the question ahead of it.
+        message_id = await MessageRepo(session).write(
+            citizen_id=citizen.id,
+            channel=contact.channel,
+            direction="in",
+            kind=event.kind,
+            text=event.text,
+            media_ref=event.media_ref if keep_media else None,
+            external_id=event.external_message_id,
+            created_at=now,
         )
         recent = earlier + 1
         if recent > self.messages_per_minute:
             # Stored, not answered; the one notice goes with the first message over the limit.
             if recent == self.messages_per_minute + 1:
                 await self._say(session, citizen, t("flood", lang))
-            return None, lang, message
-        return citizen, lang, message
+            return None, lang, message_id
+        return citizen, lang, message_id
 
     async def _active_ticket(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
         if not self.tickets.enabled:
@@ -319,12 +320,12 @@ class Desk:
         return ticket or await self.tickets.reopenable_ticket_of(session, citizen)
 
     async def _relay_if_in_ticket(
-        self, session: AsyncSession, citizen: Citizen, event: Inbound, message: Message
+        self, session: AsyncSession, citizen: Citizen, event: Inbound, message_id: int
     ) -> bool:
         ticket = await self._active_ticket(session, citizen)
         if ticket is None:
             return False
-        message.ticket_id = ticket.id
+        await MessageRepo(session).set_ticket(message_id, ticket.id)
         await self.tickets.relay_in(session, ticket, citizen, event)
         return True
 
@@ -334,7 +335,7 @@ class Desk:
         citizen: Citizen,
         lang: str,
         event: Inbound,
-        message: Message,
+        message_id: int,
         *,
         unanswered: bool,
     ) -> None:
@@ -349,14 +350,14 @@ class Desk:
             return
         ticket = await self.tickets.open(session, citizen, lang, event, unanswered=unanswered)
         if ticket is not None:
-            message.ticket_id = ticket.id
+            await MessageRepo(session).set_ticket(message_id, ticket.id)
 
     async def _answer(
-        self, session: AsyncSession, citizen: Citizen, lang: str, event: Inbound, message: Message
+        self, session: AsyncSession, citizen: Citizen, lang: str, event: Inbound, message_id: int
     ) -> None:
         text = event.text.strip()
         if wants_person(text):
-            await self._open_ticket(session, citizen, lang, event, message, unanswered=False)
+            await self._open_ticket(session, citizen, lang, event, message_id, unanswered=False)
             return
         match = self.faq.match(text)
         if match.outcome == "greeting":
@@ -387,7 +388,7 @@ class Desk:
                     created_at=self.clock.now(),
                 )
             )
-            await self._open_ticket(session, citizen, lang, event, message, unanswered=True)
+            await self._open_ticket(session, citizen, lang, event, message_id, unanswered=True)
 
     async def _send_answer(
         self, session: AsyncSession, citizen: Citizen, lang: str, entry: Entry, score: float | None

@@ -1,4 +1,6 @@
-"""Writes outgoing messages: the transcript row and the outbox row, in the caller's transaction."""
+"""Writes outgoing messages: the transcript row and the outbox row, in the caller's transaction.
+
+Rows are inserted as they are made, so a chat's messages go out in the order they were written."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.clock import Clock
 from bot.core.dto import Button, Inbound
 from bot.texts import st
-from storage.models import Citizen, Message, Outbox, Ticket
+from storage.models import Citizen, Ticket
 from storage.repositories import MessageRepo, OutboxRepo
 
 # Replies to citizens go before bulk pushes (digests, reminders) in the outbox; a ticket's
@@ -52,17 +54,13 @@ class Postman:
 
     async def to_user(self, session: AsyncSession, user_id: int, html: str) -> None:
         """A private message to an officer or coordinator (escalations): urgent, no transcript."""
-        now = self.clock.now()
-        await OutboxRepo(session).add(
-            Outbox(
-                channel=STAFF_CHANNEL,
-                chat_id=str(user_id),
-                method="text",
-                payload={"text": html, "parse_mode": "HTML"},
-                priority=PRIORITY_REPLY,
-                not_before=now,
-                created_at=now,
-            )
+        await OutboxRepo(session).write(
+            channel=STAFF_CHANNEL,
+            chat_id=str(user_id),
+            method="text",
+            payload={"text": html, "parse_mode": "HTML"},
+            priority=PRIORITY_REPLY,
+            now=self.clock.now(),
         )
 
     async def to_citizen(
@@ -218,33 +216,29 @@ class Postman:
         # The channel renders some parts itself (WhatsApp's list button) in the citizen's language.
         payload.setdefault("lang", citizen.language)
         now = self.clock.now()
-        message = await MessageRepo(session).add(
-            Message(
-                citizen_id=citizen.id,
-                channel=citizen.channel,
-                direction="out",
-                kind=payload.get("kind", "text"),
-                text=text,
-                media_ref=media_ref,
-                faq_entry_id=entry_id,
-                faq_score=score,
-                ticket_id=ticket.id if ticket else None,
-                author_id=author_id,
-                created_at=now,
-            )
+        ticket_id = ticket.id if ticket else None
+        message_id = await MessageRepo(session).write(
+            citizen_id=citizen.id,
+            channel=citizen.channel,
+            direction="out",
+            kind=payload.get("kind", "text"),
+            text=text,
+            media_ref=media_ref,
+            faq_entry_id=entry_id,
+            faq_score=score,
+            ticket_id=ticket_id,
+            author_id=author_id,
+            created_at=now,
         )
-        await OutboxRepo(session).add(
-            Outbox(
-                channel=citizen.channel,
-                chat_id=citizen.external_id,
-                method=method,
-                payload=payload,
-                priority=priority,
-                not_before=now,
-                created_at=now,
-                message_id=message.id,
-                ticket_id=ticket.id if ticket else None,
-            )
+        await OutboxRepo(session).write(
+            channel=citizen.channel,
+            chat_id=citizen.external_id,
+            method=method,
+            payload=payload,
+            priority=priority,
+            now=now,
+            message_id=message_id,
+            ticket_id=ticket_id,
         )
 
     async def to_staff(
@@ -296,17 +290,13 @@ class Postman:
         thread_id: int | None,
         priority: int,
     ) -> None:
-        now = self.clock.now()
-        await OutboxRepo(session).add(
-            Outbox(
-                channel=STAFF_CHANNEL,
-                chat_id=str(self.staff_chat_id),
-                thread_id=thread_id,
-                method=method,
-                payload=payload,
-                priority=priority,
-                not_before=now,
-                created_at=now,
-                ticket_id=ticket.id if ticket else None,
-            )
+        await OutboxRepo(session).write(
+            channel=STAFF_CHANNEL,
+            chat_id=str(self.staff_chat_id),
+            thread_id=thread_id,
+            method=method,
+            payload=payload,
+            priority=priority,
+            now=self.clock.now(),
+            ticket_id=ticket.id if ticket else None,
         )

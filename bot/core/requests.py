@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +42,10 @@ from bot.texts import Markup, st, t
 from storage.models import Citizen, FormState, InfoRequest, Objection, Ticket
 
 log = logging.getLogger(__name__)
+
+_FORM_OF = select(FormState).where(col(FormState.citizen_id) == bindparam("citizen_id"))
+# session.info key: ids of the citizens read in this session with no form open.
+_NO_FORM = "loket.no_form"
 
 DECIDE_DAYS = 10  # Pasal 22(7)
 EXTEND_DAYS = 7  # Pasal 22(8)
@@ -119,8 +124,19 @@ class RequestService:
     # -- forms -----------------------------------------------------------------------------
 
     async def form_of(self, session: AsyncSession, citizen: Citizen) -> FormState | None:
-        stmt = select(FormState).where(FormState.citizen_id == citizen.id)
-        return (await session.exec(stmt)).first()
+        if citizen.id in session.info.get(_NO_FORM, ()):
+            return None
+        return (await session.exec(_FORM_OF, params={"citizen_id": citizen.id})).first()
+
+    @staticmethod
+    def note_no_form(session: AsyncSession, citizen_id: int) -> None:
+        """The caller's read of the citizen showed no form: ``form_of`` needs no query (and
+        no flush of what the session holds) until a form is started in this session."""
+        session.info.setdefault(_NO_FORM, set()).add(citizen_id)
+
+    @staticmethod
+    def _form_started(session: AsyncSession, citizen_id: int) -> None:
+        session.info.get(_NO_FORM, set()).discard(citizen_id)
 
     async def _say(self, session: AsyncSession, citizen: Citizen, out: FormOutput) -> None:
         buttons = tuple(tuple(Button(label, data) for label, data in row) for row in out.buttons)
@@ -137,6 +153,7 @@ class RequestService:
             return
         form = RequestForm.new(lang=lang)
         out = form.start()
+        self._form_started(session, citizen.id)
         session.add(
             FormState(
                 citizen_id=citizen.id,
@@ -462,6 +479,7 @@ class RequestService:
             )
             return
         assert request.id is not None
+        self._form_started(session, citizen.id)
         session.add(
             FormState(
                 citizen_id=citizen.id,
