@@ -215,7 +215,7 @@ async def test_ticket_answered_from_telegram_both_ways_with_files_and_rating(
     assert stored is not None and stored.data == JPEG
     # A location is not read, but the officers see that one was sent.
     await wa.send_location(dewi, -6.2, 106.8, name="Kantor Bawaslu")
-    await setup.in_topic(thread, "👤 [location] Kantor Bawaslu")
+    await setup.in_topic(thread, "👤 [lokasi] Kantor Bawaslu")
     # The officer sends a document: the citizen gets the same file on WhatsApp.
     pdf = b"%PDF-1.4\n% daftar DPT\n"
     await tg.send_document(setup.ani, pdf, file_name="dpt.pdf", chat=setup.group, thread_id=thread)

@@ -26,6 +26,16 @@ PRIORITY_BULK = 10
 
 Buttons = tuple[tuple[Button, ...], ...]
 
+# What a citizen sent that only text can describe, in the officers' language.
+KIND_LABELS = {
+    "location": "lokasi",
+    "sticker": "stiker",
+    "voice": "pesan suara",
+    "video": "video",
+    "contact": "kontak",
+    "other": "pesan jenis lain",
+}
+
 # Officers work in a Telegram group, whatever channel the citizen writes on; a citizen's
 # message can be copied into a topic only from a Telegram chat.
 STAFF_CHANNEL = "telegram"
@@ -194,7 +204,8 @@ class Postman:
                 session, st("citizen_says", text=event.text), ticket=ticket, silent=True
             )
         else:
-            text = st("citizen_sent_other", kind=event.kind, text=event.text)
+            kind = KIND_LABELS.get(event.kind, KIND_LABELS["other"])
+            text = st("citizen_sent_other", kind=kind, text=event.text)
             await self.to_staff(session, text, ticket=ticket, silent=True)
 
     async def _citizen_row(
