@@ -222,6 +222,14 @@ async def test_ticket_answered_from_telegram_both_ways_with_files_and_rating(
     doc = await wa.wait_for_message(dewi)
     assert doc.type == "document" and doc.media_data == pdf, doc.short()
     assert (doc.document or {}).get("filename", "").endswith(".pdf")
+    # A voice note becomes WhatsApp audio; a sticker cannot cross, and the officer is told.
+    ogg = b"OggS\x00voice-note"
+    await tg.send_voice(setup.ani, ogg, chat=setup.group, thread_id=thread)
+    voice = await wa.wait_for_message(dewi)
+    assert voice.type == "audio" and voice.media_data == ogg, voice.short()
+    assert (voice.media or {}).get("mime_type") == "audio/ogg"
+    await tg.send_sticker(setup.ani, chat=setup.group, thread_id=thread)
+    await setup.in_topic(thread, "stiker tidak dapat diteruskan ke WhatsApp")
     # Close: the 1-4 scale arrives as a list (four choices); the citizen picks "4".
     await tg.send_text(setup.ani, "/close", chat=setup.group, thread_id=thread)
     ask = await wa.wait_for_message(dewi, contains="diselesaikan")

@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Held, PermanentError, RetryLater, SendError, TransientError
 from bot.core.dto import Contact, Inbound
-from bot.core.postman import PRIORITY_BULK
+from bot.core.postman import KIND_LABELS, PRIORITY_BULK
 from storage.models import Outbox, Ticket
 from storage.repositories import InboxRepo, OutboxRepo
 
@@ -56,6 +56,15 @@ UNDELIVERABLE = 131026
 THROTTLED = {4: 30.0, 80007: 30.0, 130429: 1.0, 131048: 60.0, 131056: 6.0}
 SERVER_SIDE = {1, 2, 131000}
 BAD_TOKEN = {190, 2500}
+
+# An officer's Telegram media kind -> (WhatsApp message type, default MIME type, file name).
+COPY_MEDIA = {
+    "photo": ("image", "image/jpeg", "foto.jpg"),
+    "document": ("document", "application/octet-stream", "dokumen"),
+    "voice": ("audio", "audio/ogg", "suara.ogg"),  # Opus in OGG, which WhatsApp plays
+    "audio": ("audio", "audio/mpeg", "audio.mp3"),
+    "video": ("video", "video/mp4", "video.mp4"),
+}
 
 WINDOW_CLOSED_TEXT = (
     "warga di luar jendela 24 jam WhatsApp: pesan bebas baru bisa dikirim setelah warga "
@@ -430,24 +439,27 @@ class WhatsAppSender:
         kind = payload.get("kind", "text")
         text = str(payload.get("text") or "")
         file_id = payload.get("file_id")
-        if kind in ("photo", "document") and file_id:
+        if kind in COPY_MEDIA and file_id:
             data, path = await self.telegram_file(str(file_id))
-            if kind == "photo":
-                media_id = await self.client.upload(data, "image/jpeg", "foto.jpg")
-                image: dict[str, Any] = {"id": media_id}
-                if text:
-                    image["caption"] = text[:CAPTION_MAX]
-                return await self.client.send({"to": to, "type": "image", "image": image})
-            filename = path.rsplit("/", 1)[-1] or "dokumen"
-            mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            wa_type, default_mime, default_name = COPY_MEDIA[kind]
+            filename = path.rsplit("/", 1)[-1] or default_name
+            # Telegram's own names for photos and voice notes say little: keep the defaults.
+            mime = default_mime if kind in ("photo", "voice") else None
+            mime = mime or mimetypes.guess_type(filename)[0] or default_mime
             media_id = await self.client.upload(data, mime, filename)
-            document: dict[str, Any] = {"id": media_id, "filename": filename}
-            if text:
-                document["caption"] = text[:CAPTION_MAX]
-            return await self.client.send({"to": to, "type": "document", "document": document})
+            media: dict[str, Any] = {"id": media_id}
+            if wa_type == "document":
+                media["filename"] = filename
+            if text and wa_type != "audio":  # WhatsApp audio has no caption
+                media["caption"] = text[:CAPTION_MAX]
+            wamid = await self.client.send({"to": to, "type": wa_type, wa_type: media})
+            if text and wa_type == "audio":
+                wamid = await self.client.send({"to": to, "type": "text", "text": {"body": text}})
+            return wamid
         if kind == "text" and text:
             return await self._send_all(row, [("text", {"body": p}) for p in split_text(text)])
-        raise PermanentError(f"pesan jenis {kind} tidak dapat diteruskan ke WhatsApp")
+        label = KIND_LABELS.get(kind, kind)
+        raise PermanentError(f"{label} tidak dapat diteruskan ke WhatsApp")
 
     async def _send_all(self, row: Outbox, messages: list[tuple[str, dict[str, Any]]]) -> str:
         """Send a row's parts in order. A retry after a failed part starts at that part: the

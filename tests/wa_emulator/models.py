@@ -79,6 +79,7 @@ class SentWaMessage:
     rows: list[dict[str, str]] = field(default_factory=list)  # [{"id", "title", ...}] flattened
     document: dict[str, Any] | None = None  # {"link"|"id", "filename", "caption", ...}
     image: dict[str, Any] | None = None
+    media: dict[str, Any] | None = None  # audio, video or sticker: {"link"|"id", ...}
     media_data: bytes | None = None  # bytes of an uploaded media object sent by id
     template: dict[str, Any] | None = None  # {"name", "language": {"code"}, "components"}
     context_wamid: str | None = None  # the message this one replies to (``context``)

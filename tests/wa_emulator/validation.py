@@ -136,7 +136,7 @@ def parse_message(
         sent.text = text
     elif kind == "interactive":
         _parse_interactive(content, sent)
-    elif kind in ("document", "image"):
+    elif kind in ("document", "image", "audio", "video", "sticker"):
         _parse_media(kind, content, sent, media)
     elif kind == "template":
         _parse_template(content, sent, templates)
@@ -263,6 +263,8 @@ def _parse_media(
         if stored is None:
             raise invalid(f"Param {kind}['id'] is not a valid media id: {media_id!r}")
         sent.media_data = stored.data
+    if kind in ("audio", "sticker") and "caption" in content:
+        raise invalid(f"Param {kind}['caption'] is not supported for {kind} messages.")
     caption = _string(content, "caption", kind, max_len=CAPTION_MAX, required=False)
     sent.text = caption
     info = dict(content)
@@ -273,10 +275,13 @@ def _parse_media(
         sent.document = info
     else:
         if "filename" in content:
-            raise invalid("Param image['filename'] is not supported for images.")
+            raise invalid(f"Param {kind}['filename'] is not supported for {kind} messages.")
         if stored is not None:
             info.setdefault("mime_type", stored.mime_type)
-        sent.image = info
+        if kind == "image":
+            sent.image = info
+        else:
+            sent.media = info
 
 
 def _parse_template(
