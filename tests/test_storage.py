@@ -257,3 +257,42 @@ async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) ->
             **kwargs, language="id", now=NOW, inbound_since=since
         )
         assert has_form is True
+
+
+async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(engine) -> None:
+    wamid = "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjQ1QkY3QjY0RjY5MzY5QkQ1NwAyMDI2MTEyOQ=="
+    assert len(wamid) > 64
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        repo = OutboxRepo(session)
+        for n, status in enumerate(("held", "held", "sent", "pending")):
+            await repo.add(
+                Outbox(
+                    channel="whatsapp",
+                    chat_id="628123456789",
+                    payload={"text": f"m{n}"},
+                    status=status,
+                    not_before=NOW,
+                    created_at=NOW,
+                    external_message_id=wamid if status == "sent" else None,
+                )
+            )
+        await repo.add(
+            Outbox(channel="whatsapp", chat_id="628000000000", status="held", created_at=NOW)
+        )
+        await session.commit()
+    async with sessions() as session:
+        repo = OutboxRepo(session)
+        assert await repo.has_held("whatsapp", "628123456789")
+        found = await repo.by_external_id("whatsapp", "628123456789", wamid)
+        assert found is not None and found.payload == {"text": "m2"}
+        assert await repo.by_external_id("whatsapp", "628000000000", wamid) is None
+        later = NOW + timedelta(minutes=5)
+        assert await repo.release_held("whatsapp", "628123456789", later) == 2
+        await session.commit()
+    async with sessions() as session:
+        repo = OutboxRepo(session)
+        assert not await repo.has_held("whatsapp", "628123456789")
+        assert await repo.has_held("whatsapp", "628000000000")  # another citizen still waits
+        pending = [r.payload["text"] for r in await repo.pending(10)]
+        assert pending == ["m0", "m1", "m3"]
