@@ -18,7 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ChannelSender
 from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import TelegramPoller, TelegramSender, download, update_handler
+from bot.channels.telegram import (
+    ParsedUpdates,
+    TelegramPoller,
+    TelegramSender,
+    download,
+    update_handler,
+)
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.channels.whatsapp import WhatsAppClient, WhatsAppMedia, WhatsAppSender, WhatsAppWebhook
 from bot.config import Config
@@ -70,6 +76,8 @@ class App:
     scheduler: Scheduler
     whatsapp: WhatsAppWebhook | None = None
     whatsapp_client: WhatsAppClient | None = None
+    # The poller's parsed updates, handed to the inbox worker's Telegram handler.
+    parsed_updates: ParsedUpdates | None = None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -209,7 +217,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     dispatcher = Dispatcher(desk=desk, staff=staff, config=config, disable_fsm=True)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
     dispatcher.include_routers(*build_routers(config))
-    handlers = {TELEGRAM: update_handler(bot, dispatcher)}
+    parsed_updates = ParsedUpdates()
+    handlers = {TELEGRAM: update_handler(bot, dispatcher, parsed_updates)}
     webhook: WhatsAppWebhook | None = None
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
@@ -261,6 +270,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         scheduler,
         webhook,
         wa_client,
+        parsed_updates,
     )
 
 
@@ -351,6 +361,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             on_stored=app.inbox.notify,
             timeout=app.config.telegram.polling_timeout,
             allowed_updates=app.dispatcher.resolve_used_update_types(),
+            parsed=app.parsed_updates,
         )
         polling = asyncio.create_task(poller.run(), name="telegram-poller")
         tasks.append(polling)
