@@ -29,12 +29,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import MissingTokenError, create_app, run
+    from bot.channels.whatsapp import ListenError
     from bot.logs import setup_logging
     from faq import KnowledgeBaseError
 
     config = _load(args)
-    token = config.telegram.token.get_secret_value() if config.telegram.token else ""
-    setup_logging(config.logging.level, secrets=[token])
+    wa = config.whatsapp
+    # The verify token is not secret enough to blank out of every log line (it may be a word).
+    secrets = [config.telegram.token, wa.access_token, wa.app_secret]
+    setup_logging(
+        config.logging.level, secrets=[s.get_secret_value() for s in secrets if s is not None]
+    )
     try:
         app = create_app(config)
     except MissingTokenError as exc:
@@ -49,6 +54,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         asyncio.run(run(app))
     except TelegramUnauthorizedError:
         return _fail("Telegram refused the bot token (401 Unauthorized): check it with BotFather")
+    except ListenError as exc:
+        return _fail(str(exc))
     except TelegramNetworkError as exc:
         # aiogram's message names the host, never the token (it is only in the URL path).
         return _fail(f"cannot reach the Bot API at {config.telegram.api_base}: {exc.message}")

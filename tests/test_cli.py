@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,31 @@ def test_config_check_reports_whatsapp_without_echoing_secrets(tmp_path: Path) -
     assert missing.stderr.strip() == (
         "loket: config error: whatsapp: enabled, but access_token, app_secret, verify_token not set"
     )
+
+
+def test_whatsapp_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "bot.toml"
+        config.write_text(
+            f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/loket.db"\n'
+            f'[whatsapp]\nenabled = true\nphone_number_id = "1098765432"\n'
+            f'listen = "127.0.0.1:{port}"\n'
+        )
+        env = {
+            "LOKET_TELEGRAM__TOKEN": TOKEN,
+            "LOKET_WHATSAPP__ACCESS_TOKEN": "EAAsecret-access-token",
+            "LOKET_WHATSAPP__APP_SECRET": "app-secret-value",
+            "LOKET_WHATSAPP__VERIFY_TOKEN": "verify",
+        }
+        result = loket("run", "--config", str(config), env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"loket: cannot listen for WhatsApp webhooks on 127.0.0.1:{port}")
+    assert "Traceback" not in result.stderr
+    assert "EAAsecret-access-token" not in result.stderr + result.stdout
 
 
 def test_missing_config_file_is_one_line(tmp_path: Path) -> None:

@@ -586,6 +586,10 @@ def inbound_of(payload: dict[str, Any]) -> Inbound:
     return Inbound(contact, UNSUPPORTED_KINDS.get(kind, "other"), "", wamid)
 
 
+class ListenError(Exception):
+    """The webhook server cannot listen where [whatsapp] listen says (one line, for the CLI)."""
+
+
 class WhatsAppWebhook:
     """The webhook endpoint: GET answers Meta's verification, POST stores signed deliveries.
 
@@ -621,7 +625,13 @@ class WhatsAppWebhook:
     async def start(self, host: str, port: int) -> None:
         self._runner = web.AppRunner(self.application(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError as exc:
+            await self.stop()
+            reason = exc.strerror or str(exc)
+            where = f"{host}:{port} ([whatsapp] listen)"
+            raise ListenError(f"cannot listen for WhatsApp webhooks on {where}: {reason}") from None
         log.info("WhatsApp webhook listening on %s:%d%s", host, port, self.path)
 
     async def stop(self) -> None:
