@@ -189,6 +189,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         ),
         clock,
         on_failed=delivery_failed,
+        # WhatsApp's limits are its own: its sends do not use Telegram's windows.
+        limiters={
+            WHATSAPP: SendLimiter(
+                global_per_second=wa.limits.global_per_second,
+                private_per_second=wa.limits.per_chat_per_second,
+                group_per_minute=60 * wa.limits.per_chat_per_second,
+            )
+        },
     )
     desk = Desk(
         faq=faq,

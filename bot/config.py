@@ -113,6 +113,13 @@ class TelegramConfig(_Section):
 DEFAULT_WHATSAPP_API_BASE = "https://graph.facebook.com/v21.0"
 
 
+class WhatsAppLimits(_Section):
+    # The Cloud API's default throughput per business number is 80 messages a second; one user
+    # gets at most about one a second in bursts (error 131056 beyond that, then retried).
+    global_per_second: float = Field(80.0, gt=0)
+    per_chat_per_second: float = Field(1.0, gt=0)
+
+
 class WhatsAppConfig(_Section):
     """The WhatsApp Cloud API channel: citizens on WhatsApp, officers still on Telegram."""
 
@@ -131,6 +138,7 @@ class WhatsAppConfig(_Section):
     # Empty: the officers are told in the ticket's topic instead.
     window_template: str = ""
     window_template_language: str = "id"
+    limits: WhatsAppLimits = WhatsAppLimits()
 
     @field_validator("access_token", "app_secret", "verify_token", mode="before")
     @classmethod

@@ -58,17 +58,21 @@ class OutboxSender(Pump):
         *,
         concurrency: int = 32,
         on_failed: Callable[[AsyncSession, Outbox, str], Awaitable[None]] | None = None,
+        limiters: Mapping[str, SendLimiter] | None = None,
     ) -> None:
         self.on_failed = on_failed
         super().__init__()
         self.sessionmaker = sessionmaker
         self.channels = channels
         self.limiter = limiter
+        # A channel with limits of its own (WhatsApp's are not Telegram's); others use `limiter`.
+        self.limiters = dict(limiters or {})
         self.clock = clock
         self.concurrency = concurrency
         self._in_flight: set[str] = set()  # chats with a send in progress: keeps their order
         self._busy = 0  # sends claimed whose outcome is not yet written
-        self._unrecorded = 0  # sends claimed that have not yet started (not in the limiter)
+        # Per channel: sends claimed that have not yet started (not in the limiter yet).
+        self._unrecorded: dict[str, int] = {}
         self._results: list[_Result] = []
         self._recorder: asyncio.Task[None] | None = None
 
@@ -88,7 +92,7 @@ class OutboxSender(Pump):
             channel = self.channels.get(row.channel)
             if channel is not None:
                 candidates = await self._probe_candidates(row)
-                await self._pace(row.chat_id, len(candidates))
+                await self._pace(row.channel, row.chat_id, len(candidates))
                 try:
                     verdict = await channel.probe(row.chat_id, row.method, row.payload, candidates)
                 except Exception:  # a failed probe must not stop the start-up
@@ -116,12 +120,16 @@ class OutboxSender(Pump):
         top = max(known, default=0)
         return [i for i in range(top + 1, top + 1 + span) if i not in known]
 
-    async def _pace(self, chat_id: str, calls: int) -> None:
+    def _limiter(self, channel: str) -> SendLimiter:
+        return self.limiters.get(channel, self.limiter)
+
+    async def _pace(self, channel: str, chat_id: str, calls: int) -> None:
+        limiter = self._limiter(channel)
         for _ in range(calls):
             # The window frees itself with time; there is no event to wait on.
-            while (delay := self.limiter.global_wait(time.monotonic())) > 0:  # noqa: ASYNC110
+            while (delay := limiter.global_wait(time.monotonic())) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(delay)
-            self.limiter.record(chat_id, time.monotonic())
+            limiter.record(chat_id, time.monotonic())
 
     async def pass_once(self) -> float:
         return await self.drain_once()
@@ -136,10 +144,10 @@ class OutboxSender(Pump):
         async with self.sessionmaker() as session:
             rows = await OutboxRepo(session).pending(BATCH)
         wait = IDLE_POLL_SECONDS
-        # Sized here, recorded by each send as it starts (see _send); claimed sends not yet
-        # started are counted against the global window meanwhile.
-        global_room = self.limiter.global_room(time.monotonic()) - self._unrecorded
-        room = min(global_room, self.concurrency - self._busy)
+        # Each channel's global room is sized here, recorded by each send as it starts (see
+        # _send); claimed sends not yet started are counted against the window meanwhile.
+        global_room: dict[str, int] = {}
+        room = self.concurrency - self._busy
         picked: list[Outbox] = []
         for row in rows:
             if self._stopping or len(picked) >= room:
@@ -150,10 +158,18 @@ class OutboxSender(Pump):
             if row.not_before > now:
                 wait = min(wait, (row.not_before - now).total_seconds())
                 continue
-            chat_wait = self.limiter.chat_wait(row.chat_id, time.monotonic())
+            limiter = self._limiter(row.channel)
+            if row.channel not in global_room:
+                global_room[row.channel] = limiter.global_room(
+                    time.monotonic()
+                ) - self._unrecorded.get(row.channel, 0)
+            if global_room[row.channel] <= 0:
+                continue  # this channel is full for now; others may still have room
+            chat_wait = limiter.chat_wait(row.chat_id, time.monotonic())
             if chat_wait > 0:
                 wait = min(wait, chat_wait)
                 continue
+            global_room[row.channel] -= 1
             picked.append(row)
         if picked:
             won = await self._claim(picked)
@@ -162,15 +178,16 @@ class OutboxSender(Pump):
                     continue
                 self._in_flight.add(row.chat_id)
                 self._busy += 1
-                self._unrecorded += 1
+                self._unrecorded[row.channel] = self._unrecorded.get(row.channel, 0) + 1
                 task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         # When every slot is busy no timer is needed: a send whose outcome is written wakes the
         # loop.
-        global_wait = self.limiter.global_wait(time.monotonic())
-        if global_wait > 0:
-            wait = min(wait, global_wait)
+        for channel in global_room:
+            global_wait = self._limiter(channel).global_wait(time.monotonic())
+            if global_wait > 0:
+                wait = min(wait, global_wait)
         if len(rows) == BATCH:
             wait = min(wait, 0.05)
         return max(wait, 0.0)
@@ -186,8 +203,8 @@ class OutboxSender(Pump):
         assert row.id is not None
         # Recorded as the call starts, not when the batch was claimed: the batch's sends start
         # one after another, and a window must hold the times Telegram will count.
-        self.limiter.record(row.chat_id, time.monotonic())
-        self._unrecorded -= 1
+        self._limiter(row.channel).record(row.chat_id, time.monotonic())
+        self._unrecorded[row.channel] -= 1
         attempts = row.attempts + 1
         values: dict[str, object]
         failed: str | None = None

@@ -220,3 +220,31 @@ def test_sliding_window_never_exceeds_its_limit(limit: int, gaps: list[float]) -
         accepted.append(now)
     for i, start in enumerate(accepted):
         assert sum(1 for t in accepted[i:] if t < start + 1.0) <= limit
+
+
+async def test_each_channel_keeps_its_own_limits(sessions) -> None:
+    telegram, whatsapp = ScriptedChannel(), ScriptedChannel()
+    async with sessions() as session:
+        for n in range(3):
+            session.add(Outbox(channel="telegram", chat_id=str(n), payload={"text": f"t{n}"}))
+            wa_chat = f"62811000{n}"
+            session.add(Outbox(channel="whatsapp", chat_id=wa_chat, payload={"text": f"w{n}"}))
+        await session.commit()
+    sender = OutboxSender(
+        sessions,
+        {"telegram": telegram, "whatsapp": whatsapp},
+        limiter(global_per_second=1),  # Telegram: one send a second overall
+        SystemClock(),
+        limiters={"whatsapp": limiter(global_per_second=80)},
+    )
+
+    async def whatsapp_done() -> bool:
+        s = await statuses(sessions)
+        return all(s[f"w{n}"][0] == "sent" for n in range(3))
+
+    started = time.monotonic()
+    await run_until(sender, whatsapp_done)
+    # WhatsApp's three went at once; Telegram's window let one through in that time.
+    assert sorted(t for _, t, _ in whatsapp.sent) == ["w0", "w1", "w2"]
+    assert max(at for *_, at in whatsapp.sent) - started < 0.9
+    assert len(telegram.sent) == 1
