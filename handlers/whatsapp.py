@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.channels.whatsapp import CHANNEL, WINDOW_CLOSED, WINDOW_CLOSED_TEXT, inbound_of
+from bot.channels.whatsapp import CHANNEL, delivery_of, inbound_of
 from bot.core.clock import Clock
 from bot.core.desk import Desk
 from bot.core.dto import Inbound
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 # A status can arrive before the sender has recorded the message id it is about.
 STATUS_RETRIES = 6
-STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
 async def dispatch(desk: Desk, session: AsyncSession, event: Inbound) -> None:
@@ -93,11 +92,10 @@ def whatsapp_handler(
 
     async def _status(row: Inbox) -> None:
         assert row.id is not None
-        status = row.payload["status"]
-        state = str(status.get("status"))
+        report = delivery_of(row.payload)
         async with sessionmaker() as session:
             outbox = await OutboxRepo(session).by_external_id(
-                CHANNEL, str(status.get("recipient_id")), str(status.get("id"))
+                CHANNEL, report.recipient, report.wamid
             )
             if outbox is None and row.attempts + 1 < STATUS_RETRIES:
                 retry = clock.now() + timedelta(seconds=2**row.attempts)
@@ -113,33 +111,16 @@ def whatsapp_handler(
                 await session.rollback()
                 return
             if outbox is None:
-                log.info("status %s for an unknown WhatsApp message %s", state, status.get("id"))
-            elif STATUS_RANK.get(state, 0) > STATUS_RANK.get(outbox.delivery_status or "", 0):
-                outbox.delivery_status = state[:16]
-                outbox.delivery_at = _when(status.get("timestamp"), clock.now())
-                if state == "failed":
-                    error = _error_text(status)
-                    outbox.error = error
-                    # Accepted by the API, then not delivered: the officers must know.
-                    await tickets.delivery_failed(session, outbox, error)
+                log.info("status %s for an unknown WhatsApp message %s", report.state, report.wamid)
+            elif (
+                OutboxRepo.record_delivery(
+                    outbox, report.state, report.at or clock.now(), report.error
+                )
+                and report.error is not None
+            ):
+                # Accepted by the API, then not delivered: the officers must know.
+                await tickets.delivery_failed(session, outbox, report.error)
             await session.commit()
         on_commit()
 
     return handle
-
-
-def _when(timestamp: object, default: datetime) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(str(timestamp)), tz=default.tzinfo)
-    except (TypeError, ValueError, OverflowError):
-        return default
-
-
-def _error_text(status: dict[str, object]) -> str:
-    errors = status.get("errors")
-    first = errors[0] if isinstance(errors, list) and errors else {}
-    code = first.get("code") if isinstance(first, dict) else None
-    title = first.get("title") if isinstance(first, dict) else None
-    if code == WINDOW_CLOSED:
-        return WINDOW_CLOSED_TEXT
-    return f"WhatsApp ({code}) {title or 'delivery failed'}"[:500]

@@ -125,30 +125,13 @@ async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) ->
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
+# Delivery reports in the order they can follow each other; "failed" may end any of them.
+DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
 class CitizenRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def upsert(
-        self,
-        *,
-        channel: str,
-        external_id: str,
-        name: str,
-        username: str | None,
-        language: str | None,
-        now: datetime,
-    ) -> Citizen:
-        """Find the citizen of this channel id, creating it on first contact."""
-        citizen, _, _ = await self.seen(
-            channel=channel,
-            external_id=external_id,
-            name=name,
-            username=username,
-            language=language,
-            now=now,
-        )
-        return citizen
 
     async def seen(
         self,
@@ -443,6 +426,18 @@ class OutboxRepo:
         )
         result = await self.session.exec(stmt)  # type: ignore[call-overload]
         return int(result.rowcount or 0)
+
+    @staticmethod
+    def record_delivery(row: Outbox, state: str, at: datetime, error: str | None = None) -> bool:
+        """A platform's delivery report on a sent row; reports only move it forward (a late
+        "delivered" after "read" changes nothing). True when the row changed."""
+        if DELIVERY_RANK.get(state, 0) <= DELIVERY_RANK.get(row.delivery_status or "", 0):
+            return False
+        row.delivery_status = state
+        row.delivery_at = at
+        if error is not None:
+            row.error = error
+        return True
 
     async def by_external_id(self, channel: str, chat_id: str, external_id: str) -> Outbox | None:
         stmt = select(Outbox).where(

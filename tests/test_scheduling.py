@@ -225,7 +225,7 @@ async def submit_request(app: App) -> tuple[Ticket, InfoRequest]:
     requests = app.desk.requests
     assert requests is not None
     async with app.sessionmaker() as session:
-        citizen = await CitizenRepo(session).upsert(
+        citizen, _, _ = await CitizenRepo(session).seen(
             channel="telegram",
             external_id="600",
             name="Warga",
@@ -277,7 +277,7 @@ async def test_objection_window_closes_thirty_working_days_after_the_notice(app:
         await session.commit()
     app.clock.set(datetime(2027, 2, 1, 3, 0, tzinfo=UTC))  # far past 30 working days
     async with app.sessionmaker() as session:
-        citizen = await CitizenRepo(session).upsert(
+        citizen, _, _ = await CitizenRepo(session).seen(
             channel="telegram",
             external_id="600",
             name="Warga",

@@ -104,7 +104,7 @@ async def test_sqlite_writer_waits_for_a_lock_without_blocking_the_event_loop(
 async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        citizen = await CitizenRepo(session).upsert(
+        citizen, _, _ = await CitizenRepo(session).seen(
             channel="telegram", external_id="42", name="Budi", username=None, language="id", now=NOW
         )
         await MessageRepo(session).add(
@@ -118,7 +118,7 @@ async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
         )
         await session.commit()
     async with sessions() as session:
-        again = await CitizenRepo(session).upsert(
+        again, _, _ = await CitizenRepo(session).seen(
             channel="telegram",
             external_id="42",
             name="Budi S",

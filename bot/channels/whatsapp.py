@@ -16,6 +16,8 @@ import json
 import logging
 import mimetypes
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
@@ -543,6 +545,39 @@ def _list(value: Any) -> list[Any]:
 def _str(obj: Any, key: str) -> str:
     value = obj.get(key) if isinstance(obj, dict) else None
     return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A status webhook of one of our messages: sent, delivered, read or failed."""
+
+    wamid: str
+    recipient: str
+    state: str
+    at: datetime | None
+    error: str | None
+
+
+def delivery_of(payload: dict[str, Any]) -> DeliveryReport:
+    """A stored status row as a report; the error says why a "failed" message did not arrive."""
+    status = payload["status"]
+    state = str(status.get("status"))[:16]
+    try:
+        at: datetime | None = datetime.fromtimestamp(int(str(status.get("timestamp"))), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        at = None
+    error = None
+    if state == "failed":
+        errors = status.get("errors")
+        first = errors[0] if isinstance(errors, list) and errors else {}
+        code = first.get("code") if isinstance(first, dict) else None
+        title = first.get("title") if isinstance(first, dict) else None
+        error = (
+            WINDOW_CLOSED_TEXT
+            if code == WINDOW_CLOSED
+            else f"WhatsApp ({code}) {title or 'delivery failed'}"[:500]
+        )
+    return DeliveryReport(str(status.get("id")), str(status.get("recipient_id")), state, at, error)
 
 
 UNSUPPORTED_KINDS = {"sticker": "sticker", "audio": "voice", "voice": "voice", "video": "video"}
