@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shlex
 
-from tests.emulator.waiting import serve_until_stopped
+from tests.emulator.waiting import Console as ConsoleBase
+from tests.emulator.waiting import print_sent, serve_until_stopped
 
-from .models import FakeUser, SentMessage
+from .models import FakeUser
 from .server import BotApiEmulator
 from .state import DEFAULT_TOKEN
 
@@ -27,12 +27,14 @@ HELP = """commands:
   help | quit"""
 
 
-class Console:
+class Console(ConsoleBase):
     """Interprets stdin commands against a running emulator."""
 
+    HELP = HELP
+    emu: BotApiEmulator
+
     def __init__(self, emu: BotApiEmulator, stop: asyncio.Event) -> None:
-        self.emu = emu
-        self.stop = stop
+        super().__init__(emu, stop)
         self.users: dict[str, FakeUser] = {}
 
     def find_user(self, ref: str) -> FakeUser:
@@ -43,17 +45,9 @@ class Console:
                 return user
         raise ValueError(f"unknown user {ref!r}; create one with: user NAME")
 
-    async def run(self, line: str) -> None:
-        words = shlex.split(line)
-        if not words:
-            return
-        command, args = words[0].lower(), words[1:]
+    async def command(self, command: str, args: list[str]) -> bool:
         emu = self.emu
-        if command == "help":
-            print(HELP)
-        elif command == "quit":
-            self.stop.set()
-        elif command == "user":
+        if command == "user":
             user = emu.user(" ".join(args) or "Tester")
             self.users[user.first_name] = user
             print(f"user {user.first_name} id={user.id}")
@@ -73,20 +67,14 @@ class Console:
             await emu.press_button(user, message, args[3], chat=chat)
         elif command in ("block", "unblock"):
             getattr(emu, command)(self.find_user(args[0]))
-        elif command == "sent":
-            for sent in emu.sent[-int(args[0] if args else 10) :]:
-                print(sent.short())
         else:
-            print(f"unknown command {command!r}; type help")
-
-
-def _print_sent(sent: SentMessage) -> None:
-    print(f"<< {sent.short()}", flush=True)
+            return False
+        return True
 
 
 async def serve(args: argparse.Namespace) -> None:
     emu = BotApiEmulator(args.token, host=args.host, port=args.port)
-    emu.listeners.append(_print_sent)
+    emu.listeners.append(print_sent)
     await emu.start()
     print(f"api_base={emu.api_base}\ntoken={emu.token}", flush=True)
     make_console = (lambda stop: Console(emu, stop)) if args.console else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import signal
 import socket
 import sys
@@ -95,8 +96,38 @@ def read_stdin(
         asyncio.run_coroutine_threadsafe(run(), loop)
 
 
-class Console(Protocol):
-    async def run(self, line: str) -> None: ...
+class Console:
+    """A stdin console of an emulator: ``help``, ``quit`` and ``sent [N]`` here, the rest in
+    the subclass's ``command`` (False for a command it does not know)."""
+
+    HELP = ""
+
+    def __init__(self, emu: Any, stop: asyncio.Event) -> None:
+        self.emu = emu
+        self.stop = stop
+
+    async def run(self, line: str) -> None:
+        words = shlex.split(line)
+        if not words:
+            return
+        command, args = words[0].lower(), words[1:]
+        if command == "help":
+            print(self.HELP)
+        elif command == "quit":
+            self.stop.set()
+        elif command == "sent":
+            for sent in self.emu.sent[-int(args[0] if args else 10) :]:
+                print(sent.short())
+        elif not await self.command(command, args):
+            print(f"unknown command {command!r}; type help")
+
+    async def command(self, name: str, args: list[str]) -> bool:
+        raise NotImplementedError
+
+
+def print_sent(sent: Any) -> None:
+    """An emulator listener echoing what the bot sends."""
+    print(f"<< {sent.short()}", flush=True)
 
 
 class Emulator(Protocol):

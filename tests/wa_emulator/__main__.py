@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shlex
 
-from tests.emulator.waiting import serve_until_stopped
+from tests.emulator.waiting import Console as ConsoleBase
+from tests.emulator.waiting import print_sent, serve_until_stopped
 
-from .models import SentWaMessage, WaUser
+from .models import WaUser
 from .server import DEFAULT_VERSION, WhatsAppEmulator
 
 HELP = """commands:
@@ -28,12 +28,11 @@ HELP = """commands:
   help | quit"""
 
 
-class Console:
+class Console(ConsoleBase):
     """Interprets stdin commands against a running emulator."""
 
-    def __init__(self, emu: WhatsAppEmulator, stop: asyncio.Event) -> None:
-        self.emu = emu
-        self.stop = stop
+    HELP = HELP
+    emu: WhatsAppEmulator
 
     def find_user(self, wa_id: str) -> WaUser:
         user = self.emu.users.get(wa_id)
@@ -41,17 +40,9 @@ class Console:
             raise ValueError(f"unknown citizen {wa_id!r}; create one with: user WA_ID NAME")
         return user
 
-    async def run(self, line: str) -> None:
-        words = shlex.split(line)
-        if not words:
-            return
-        command, args = words[0].lower(), words[1:]
+    async def command(self, command: str, args: list[str]) -> bool:
         emu = self.emu
-        if command == "help":
-            print(HELP)
-        elif command == "quit":
-            self.stop.set()
-        elif command == "user":
+        if command == "user":
             user = emu.user(args[0], " ".join(args[1:]) or "Warga")
             print(f"citizen {user.name} wa_id={user.wa_id}")
         elif command == "say":
@@ -68,15 +59,9 @@ class Console:
         elif command == "verify":
             status, body = await emu.verify_webhook(args[0] if args else None)
             print(f"verification: {status} {body!r} (challenge {emu.last_challenge})")
-        elif command == "sent":
-            for sent in emu.sent[-int(args[0] if args else 10) :]:
-                print(sent.short())
         else:
-            print(f"unknown command {command!r}; type help")
-
-
-def _print_sent(sent: SentWaMessage) -> None:
-    print(f"<< {sent.short()}", flush=True)
+            return False
+        return True
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -90,7 +75,7 @@ async def serve(args: argparse.Namespace) -> None:
         version=args.version,
         webhook_url=args.webhook,
     )
-    emu.listeners.append(_print_sent)
+    emu.listeners.append(print_sent)
     await emu.start()
     print(
         f"api_base={emu.api_base}\naccess_token={emu.access_token}\n"
