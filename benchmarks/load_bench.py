@@ -348,7 +348,7 @@ class Profiler:
         # --gil: only the thread holding the GIL, i.e. where Python CPU goes (loket is one
         # event loop; SQLite itself runs with the GIL released). --nonblocking: the process is
         # not paused for each sample, so the burst keeps its pace.
-        args = ["record", "--pid", str(self.pid), "--rate", "100", "--gil", "--nonblocking"]
+        args = ["record", "--pid", str(self.pid), "--rate", "1000", "--gil", "--nonblocking"]
         args += ["--threads", "--format", "raw"]
         self.proc = await asyncio.create_subprocess_exec(
             exe,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.fast import FastStatement, raw_connection
 from storage.models import (
     Citizen,
     Counter,
@@ -20,8 +22,13 @@ from storage.models import (
     JobRun,
     Message,
     Outbox,
+    Ticket,
     UnansweredQuestion,
 )
+from storage.types import UtcDateTime
+
+# A live chat in these states takes the citizen's messages (bot.core.tickets uses the same).
+OPEN_TICKET_STATUSES = ("open", "assigned", "waiting")
 
 # Statements of the per-message path, built once with bound parameters: building a statement
 # and computing its cache key cost more CPU than SQLite takes to run it. Values go in as
@@ -37,13 +44,41 @@ _MESSAGE_TICKET = (
     update(_MESSAGE).where(_MESSAGE.c.id == bindparam("row_id")).values(ticket_id=bindparam("tid"))
 )
 _OUTBOX_INSERT = insert(_OUTBOX)
+_MESSAGE_KEYS = (
+    "citizen_id",
+    "channel",
+    "direction",
+    "kind",
+    "text",
+    "media_ref",
+    "external_id",
+    "faq_entry_id",
+    "faq_score",
+    "ticket_id",
+    "author_id",
+    "created_at",
+)
+_OUTBOX_KEYS = (
+    "channel",
+    "chat_id",
+    "thread_id",
+    "method",
+    "payload",
+    "priority",
+    "status",
+    "attempts",
+    "not_before",
+    "created_at",
+    "message_id",
+    "ticket_id",
+)
 _CITIZEN_WHERE = (
     col(Citizen.channel) == bindparam("channel"),
     col(Citizen.external_id) == bindparam("external_id"),
 )
 _CITIZEN = select(Citizen).where(*_CITIZEN_WHERE)
-_CITIZEN_WITH_RECENT = select(
-    Citizen,
+# What every message needs to know of its sender besides the citizen row itself.
+_CITIZEN_CONTEXT = (
     select(func.count())
     .where(
         col(Message.citizen_id) == col(Citizen.id),
@@ -57,7 +92,29 @@ _CITIZEN_WITH_RECENT = select(
     .where(col(FormState.citizen_id) == col(Citizen.id))
     .correlate(Citizen)  # type: ignore[arg-type]
     .exists(),
-).where(*_CITIZEN_WHERE)
+    # Whether a live chat is open, or closed by an officer recently enough to reopen: the
+    # same, for the two ticket lookups every message would otherwise need.
+    select(col(Ticket.id))
+    .where(
+        col(Ticket.citizen_id) == col(Citizen.id),
+        col(Ticket.kind) == bindparam("ticket_kind"),
+        or_(
+            # Not IN (...): an IN list is rendered per execution, the fast path needs one SQL.
+            *(col(Ticket.status) == status for status in OPEN_TICKET_STATUSES),
+            and_(
+                col(Ticket.status) == "closed",
+                col(Ticket.close_reason) == "officer",
+                col(Ticket.closed_at) >= bindparam("reopen_since", type_=UtcDateTime),
+            ),
+        ),
+    )
+    .correlate(Citizen)  # type: ignore[arg-type]
+    .exists(),
+)
+_CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
+# The same as plain columns, for the fast path (storage.fast), which builds the Citizen.
+_CITIZEN_COLUMNS = tuple(Citizen.__table__.c)  # type: ignore[attr-defined]
+_CITIZEN_ROW = FastStatement(select(*_CITIZEN_COLUMNS, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE))
 _INBOX_PENDING = (
     select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(bindparam("n"))
 )
@@ -66,6 +123,10 @@ _INBOX_TAKE = (
     .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
     .values(status="done", handled_at=bindparam("now", type_=_INBOX.c.handled_at.type), error=None)
 )
+_FAST_INBOX_TAKE = FastStatement(_INBOX_TAKE)
+_FAST_MESSAGE_INSERT = FastStatement(_MESSAGE_INSERT, _MESSAGE_KEYS)
+_FAST_MESSAGE_TICKET = FastStatement(_MESSAGE_TICKET)
+_FAST_OUTBOX_INSERT = FastStatement(_OUTBOX_INSERT, _OUTBOX_KEYS)
 _OUTBOX_PENDING = (
     select(Outbox)
     .where(Outbox.status == "pending")
@@ -129,6 +190,17 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
+class Seen(NamedTuple):
+    """What every inbound message needs to know of its sender, read in one statement."""
+
+    citizen: Citizen
+    # Its inbound messages since ``inbound_since`` (0 without it).
+    recent: int
+    # Whether a form / a live chat (open, or reopenable) is open; None when not asked.
+    has_form: bool | None
+    has_chat: bool | None
+
+
 class CitizenRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -143,18 +215,24 @@ class CitizenRepo:
         language: str | None,
         now: datetime,
         inbound_since: datetime | None = None,
-    ) -> tuple[Citizen, int, bool | None]:
-        """The citizen (created on first contact), its inbound messages after
-        ``inbound_since`` and whether it has a form open, read in one statement: every message
-        needs all three. Without ``inbound_since`` the count is 0 and the form unknown (None)."""
+        ticket_kind: str = "",
+        reopen_since: datetime | None = None,
+    ) -> Seen:
+        """The citizen (created on first contact), and with ``inbound_since`` its inbound
+        messages since then, whether it has a form open and whether it has a live chat of
+        ``ticket_kind`` open or closed by an officer since ``reopen_since``."""
         params: dict[str, Any] = {"channel": channel, "external_id": external_id}
         if inbound_since is None:
             citizen = (await self.session.exec(_CITIZEN, params=params)).first()
-            recent, has_form = 0, None
+            recent, has_form, has_chat = 0, None, None
         else:
             params["since"] = inbound_since
-            found = (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
-            citizen, recent, has_form = found if found is not None else (None, 0, False)
+            params["ticket_kind"] = ticket_kind
+            params["reopen_since"] = reopen_since or now
+            found = await self._context(params)
+            citizen, recent, has_form, has_chat = (
+                found if found is not None else (None, 0, False, False)
+            )
         if citizen is None:
             citizen = Citizen(
                 channel=channel,
@@ -167,7 +245,8 @@ class CitizenRepo:
             )
             self.session.add(citizen)
             await self.session.flush()  # its id is needed at once
-            return citizen, 0, False
+            known = inbound_since is not None
+            return Seen(citizen, 0, False if known else None, False if known else None)
         # Assigned only when changed: an unchanged citizen costs no UPDATE; the flush of the
         # caller's next statement or commit writes a change.
         if name and citizen.name != name:
@@ -176,7 +255,31 @@ class CitizenRepo:
             citizen.username = username
         if now - citizen.last_seen_at >= LAST_SEEN_RESOLUTION:
             citizen.last_seen_at = now
-        return citizen, int(recent or 0), None if has_form is None else bool(has_form)
+        return Seen(
+            citizen,
+            int(recent or 0),
+            None if has_form is None else bool(has_form),
+            None if has_chat is None else bool(has_chat),
+        )
+
+    async def _context(self, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The citizen with its context; the row read on SQLite's connection directly when the
+        session holds nothing to flush first (what a query through the session would do)."""
+        sync = self.session.sync_session
+        if sync.new or sync.dirty or sync.deleted or await raw_connection(self.session) is None:
+            return (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
+        row = (await _CITIZEN_ROW.run(self.session, params)).first()
+        if row is None:
+            return None
+        width = len(_CITIZEN_COLUMNS)
+        key = sync.identity_key(Citizen, row[0])
+        citizen = sync.identity_map.get(key)
+        if citizen is None:
+            # As if loaded by a query: persistent in the session, no pending change.
+            citizen = Citizen(**{c.key: v for c, v in zip(_CITIZEN_COLUMNS, row, strict=False)})
+            make_transient_to_detached(citizen)
+            sync.add(citizen)
+        return (citizen, *row[width:])
 
 
 class MessageRepo:
@@ -217,12 +320,11 @@ class MessageRepo:
             "author_id": author_id,
             "created_at": created_at,
         }
-        conn = await self.session.connection()
-        return int((await conn.execute(_MESSAGE_INSERT, values)).scalar_one())
+        (row,) = (await _FAST_MESSAGE_INSERT.run(self.session, values)).rows
+        return int(row[0])
 
     async def set_ticket(self, message_id: int, ticket_id: int | None) -> None:
-        conn = await self.session.connection()
-        await conn.execute(_MESSAGE_TICKET, {"row_id": message_id, "tid": ticket_id})
+        await _FAST_MESSAGE_TICKET.run(self.session, {"row_id": message_id, "tid": ticket_id})
 
     async def add(self, message: Message, *, flush: bool = True) -> Message:
         """``flush=False`` when the id is not needed now: the next flush writes it with others."""
@@ -284,8 +386,7 @@ class InboxRepo:
         """
         # Core on the session's connection: the ORM's bulk-update machinery costs more than
         # the statement itself, on every update handled.
-        conn = await self.session.connection()
-        result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
+        result = await _FAST_INBOX_TAKE.run(self.session, {"row_id": row_id, "now": now})
         return bool(result.rowcount)
 
     async def record_failure(
@@ -338,8 +439,7 @@ class OutboxRepo:
             "message_id": message_id,
             "ticket_id": ticket_id,
         }
-        conn = await self.session.connection()
-        await conn.execute(_OUTBOX_INSERT, values)
+        await _FAST_OUTBOX_INSERT.run(self.session, values)
 
     async def pending(self, limit: int) -> Sequence[Outbox]:
         """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""

@@ -225,14 +225,16 @@ async def submit_request(app: App) -> tuple[Ticket, InfoRequest]:
     requests = app.desk.requests
     assert requests is not None
     async with app.sessionmaker() as session:
-        citizen, _, _ = await CitizenRepo(session).seen(
-            channel="telegram",
-            external_id="600",
-            name="Warga",
-            username=None,
-            language="id",
-            now=app.clock.now(),
-        )
+        citizen = (
+            await CitizenRepo(session).seen(
+                channel="telegram",
+                external_id="600",
+                name="Warga",
+                username=None,
+                language="id",
+                now=app.clock.now(),
+            )
+        ).citizen
         await requests._submit(session, citizen, "id", dict(REQUEST_VALUES))
         await session.commit()
     async with app.sessionmaker() as session:
@@ -277,14 +279,16 @@ async def test_objection_window_closes_thirty_working_days_after_the_notice(app:
         await session.commit()
     app.clock.set(datetime(2027, 2, 1, 3, 0, tzinfo=UTC))  # far past 30 working days
     async with app.sessionmaker() as session:
-        citizen, _, _ = await CitizenRepo(session).seen(
-            channel="telegram",
-            external_id="600",
-            name="Warga",
-            username=None,
-            language="id",
-            now=app.clock.now(),
-        )
+        citizen = (
+            await CitizenRepo(session).seen(
+                channel="telegram",
+                external_id="600",
+                name="Warga",
+                username=None,
+                language="id",
+                now=app.clock.now(),
+            )
+        ).citizen
         await requests.start_objection(session, citizen, "id", ticket.number)
         await session.commit()
     late = [r for r in await outbox(app) if "sudah lewat" in r.payload.get("text", "")]

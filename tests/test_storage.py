@@ -11,12 +11,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade
-from storage.models import FormState, Message, Outbox
+from storage.models import FormState, Message, Outbox, Ticket
 from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -104,9 +105,16 @@ async def test_sqlite_writer_waits_for_a_lock_without_blocking_the_event_loop(
 async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        citizen, _, _ = await CitizenRepo(session).seen(
-            channel="telegram", external_id="42", name="Budi", username=None, language="id", now=NOW
-        )
+        citizen = (
+            await CitizenRepo(session).seen(
+                channel="telegram",
+                external_id="42",
+                name="Budi",
+                username=None,
+                language="id",
+                now=NOW,
+            )
+        ).citizen
         await MessageRepo(session).add(
             Message(
                 citizen_id=citizen.id,
@@ -118,14 +126,16 @@ async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
         )
         await session.commit()
     async with sessions() as session:
-        again, _, _ = await CitizenRepo(session).seen(
-            channel="telegram",
-            external_id="42",
-            name="Budi S",
-            username="budi",
-            language="id",
-            now=NOW + timedelta(minutes=1),
-        )
+        again = (
+            await CitizenRepo(session).seen(
+                channel="telegram",
+                external_id="42",
+                name="Budi S",
+                username="budi",
+                language="id",
+                now=NOW + timedelta(minutes=1),
+            )
+        ).citizen
         assert again.id == citizen.id and again.name == "Budi S"
         (msg,) = await MessageRepo(session).transcript(citizen.id)
         assert msg.text == "halo" and msg.created_at == NOW and msg.created_at.tzinfo is not None
@@ -223,16 +233,27 @@ async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> Non
 
 
 async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) -> None:
-    """The flood check's one statement: the citizen, its inbound messages since a time, and
-    whether it has a form open."""
+    """The one statement of every message: the citizen, its inbound messages since a time,
+    whether it has a form open and whether a live chat would take the message."""
     sessions = make_sessionmaker(engine)
-    async with sessions() as session:
-        repo = CitizenRepo(session)
-        kwargs = {"channel": "telegram", "external_id": "7", "name": "Ani", "username": None}
-        citizen, recent, has_form = await repo.seen(
-            **kwargs, language="id", now=NOW, inbound_since=NOW
+    kwargs = {"channel": "telegram", "external_id": "7", "name": "Ani", "username": None}
+    since = NOW - timedelta(minutes=1)
+    reopen_since = NOW - timedelta(hours=24)
+
+    async def seen(session: AsyncSession):
+        return await CitizenRepo(session).seen(
+            **kwargs,
+            language="id",
+            now=NOW,
+            inbound_since=since,
+            ticket_kind="LC",
+            reopen_since=reopen_since,
         )
-        assert recent == 0 and has_form is False
+
+    async with sessions() as session:
+        first = await seen(session)
+        citizen = first.citizen
+        assert (first.recent, first.has_form, first.has_chat) == (0, False, False)
         for minutes, direction in ((-2, "in"), (0, "in"), (0, "out"), (1, "in")):
             await MessageRepo(session).add(
                 Message(
@@ -245,18 +266,60 @@ async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) ->
             )
         await session.commit()
     async with sessions() as session:
-        since = NOW - timedelta(minutes=1)
-        again, recent, has_form = await CitizenRepo(session).seen(
-            **kwargs, language="id", now=NOW, inbound_since=since
-        )
-        assert again.id == citizen.id and recent == 2 and has_form is False
+        again = await seen(session)
+        assert again.citizen.id == citizen.id and again.recent == 2
+        assert again.has_form is False and again.has_chat is False
+        # Without inbound_since nothing but the citizen is read.
+        plain = await CitizenRepo(session).seen(**kwargs, language="id", now=NOW)
+        assert (plain.recent, plain.has_form, plain.has_chat) == (0, None, None)
         session.add(FormState(citizen_id=citizen.id, kind="request", updated_at=NOW))
         await session.commit()
     async with sessions() as session:
-        _, _, has_form = await CitizenRepo(session).seen(
-            **kwargs, language="id", now=NOW, inbound_since=since
+        assert (await seen(session)).has_form is True
+
+    def ticket(number: str, **fields) -> Ticket:
+        return Ticket(
+            number=number,
+            citizen_id=citizen.id,
+            channel="telegram",
+            subject="s",
+            created_at=NOW,
+            updated_at=NOW,
+            **fields,
         )
-        assert has_form is True
+
+    # A request (PI) or a chat closed by the citizen never takes messages; an old officer
+    # close neither; a recent officer close does (it reopens), and so does an open chat.
+    cases = [
+        (ticket("PI-1", kind="PI", status="open"), False),
+        (ticket("LC-1", status="closed", close_reason="citizen", closed_at=NOW), False),
+        (
+            ticket(
+                "LC-2", status="closed", close_reason="officer", closed_at=NOW - timedelta(days=2)
+            ),
+            False,
+        ),
+        (
+            ticket(
+                "LC-3", status="closed", close_reason="officer", closed_at=NOW - timedelta(hours=1)
+            ),
+            True,
+        ),
+    ]
+    for row, expected in cases:
+        async with sessions() as session:
+            session.add(row)
+            await session.commit()
+            assert (await seen(session)).has_chat is expected, row.number
+            await session.exec(delete(Ticket))  # type: ignore[call-overload]
+            await session.commit()
+    for status in ("open", "assigned", "waiting"):
+        async with sessions() as session:
+            session.add(ticket(f"LC-{status}", status=status))
+            await session.commit()
+            assert (await seen(session)).has_chat is True, status
+            await session.exec(delete(Ticket))  # type: ignore[call-overload]
+            await session.commit()
 
 
 async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(engine) -> None:

@@ -280,7 +280,7 @@ class Desk:
         lang = language_for(contact.language_code, self.default_language)
         # The citizen and its inbound messages of the last minute in one statement; this
         # message is not written yet (the next flush writes it), so it counts as one more.
-        citizen, earlier, has_form = await CitizenRepo(session).seen(
+        citizen, earlier, has_form, has_chat = await CitizenRepo(session).seen(
             channel=contact.channel,
             external_id=contact.external_id,
             name=contact.name,
@@ -288,10 +288,14 @@ class Desk:
             language=lang,
             now=now,
             inbound_since=now - timedelta(minutes=1),
+            ticket_kind=self.tickets.prefix,
+            reopen_since=now - self.tickets.reopen_within,
         )
         assert citizen.id is not None
         if has_form is False and self.requests is not None:
             self.requests.note_no_form(session, citizen.id)
+        if has_chat is False:
+            self.tickets.note_no_chat(session, citizen.id)
         if citizen.language_chosen:
             lang = citizen.language
         # Written at once, before any reply: the transcript keeps the question ahead of it.
