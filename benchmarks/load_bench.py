@@ -36,6 +36,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -213,6 +214,7 @@ class Result:
     exactly_once: bool
     per_citizen: dict[int, int]  # replies received -> number of citizens
     notes: list[str] = field(default_factory=list)
+    pair: int = 0  # burst: which loket/echo pair of the run (1, 2, ...)
 
     def once_cell(self) -> str:
         verdict = "yes" if self.exactly_once else "**no**"
@@ -442,13 +444,14 @@ class Options:
     workdir: Path
     limit: float  # hard cap on one scenario's wait for replies, seconds
     profile: Path | None = None
+    pairs: int = 3  # burst: loket/echo pairs, alternating which goes first
     anomalies: list[str] = field(default_factory=list)  # reasons to keep the logs
 
 
-async def run_burst(opts: Options, scenario: str, bot_name: str) -> Result:
+async def run_burst(opts: Options, scenario: str, bot_name: str, tag: str = "") -> Result:
     """One bot, one fresh emulator, one burst; ``scenario`` is "burst" or "429"."""
     async with BotApiEmulator() as emu:
-        workdir = opts.workdir / f"{scenario}-{bot_name}"
+        workdir = opts.workdir / f"{scenario}{tag}-{bot_name}"
         bot: BotProcess
         if bot_name == "loket":
             bot = LoketProcess(emu, workdir, extra_toml=RAISED_LIMITS)
@@ -571,8 +574,9 @@ def table(results: Sequence[Result]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
+        scenario = f"{r.scenario} (pair {r.pair})" if r.pair else r.scenario
         rows.append(
-            f"| {r.scenario} | {r.bot} | {r.throughput:.1f} | {r.p50_ms:.0f} | {r.p99_ms:.0f} "
+            f"| {scenario} | {r.bot} | {r.throughput:.1f} | {r.p50_ms:.0f} | {r.p99_ms:.0f} "
             f"| {r.peak_mb:.1f} | {r.cpu_s:.1f} | {r.once_cell()} |"
         )
     return "\n".join(rows)
@@ -588,21 +592,36 @@ def report(results: Sequence[Result], opts: Options, elapsed: float) -> str:
         table(results),
         "",
     ]
-    by_key = {(r.scenario, r.bot): r for r in results}
-    loket, echo = by_key.get(("burst", "loket")), by_key.get(("burst", "echo"))
-    if loket and echo and echo.throughput > 0:
-        ratio = loket.throughput / echo.throughput
-        met = ratio >= 0.5 and loket.exactly_once
+    pairs = burst_pairs(results)
+    if pairs:
+        # The machine's speed drifts between runs (shared cores): each pair ran back to back,
+        # and the verdict is the median pair's ratio, not one lucky or unlucky run.
+        ratios = sorted(loket.throughput / echo.throughput for loket, echo in pairs)
+        median = statistics.median(ratios)
+        met = median >= 0.5 and all(loket.exactly_once for loket, _ in pairs)
+        each = ", ".join(
+            f"{lk.throughput:.0f} vs {ec.throughput:.0f} ({lk.throughput / ec.throughput:.0%})"
+            for lk, ec in pairs
+        )
         out.append(
             f"Target (throughput with every message persisted >= 50% of the echo bot's): "
-            f"loket {loket.throughput:.1f} msg/s vs echo {echo.throughput:.1f} msg/s = "
-            f"{100 * ratio:.0f}%: **{'met' if met else 'NOT met'}**."
+            f"loket vs echo msg/s per pair {each}; median {100 * median:.0f}%: "
+            f"**{'met' if met else 'NOT met'}**."
         )
         out.append("")
     notes = [f"* {r.scenario} / {r.bot}: {note}" for r in results for note in r.notes]
     if notes:
         out += ["Notes:", "", *notes]
     return "\n".join(out) + "\n"
+
+
+def burst_pairs(results: Sequence[Result]) -> list[tuple[Result, Result]]:
+    """(loket, echo) of each burst pair that has both."""
+    by_pair: dict[int, dict[str, Result]] = {}
+    for r in results:
+        if r.scenario == "burst" and r.throughput > 0:
+            by_pair.setdefault(r.pair, {})[r.bot] = r
+    return [(p["loket"], p["echo"]) for _, p in sorted(by_pair.items()) if len(p) == 2]
 
 
 async def run_all(opts: Options, scenarios: Sequence[str], results: list[Result]) -> None:
@@ -618,10 +637,15 @@ async def run_all(opts: Options, scenarios: Sequence[str], results: list[Result]
             flush=True,
         )
 
-    for scenario in ("burst", "429"):
-        if scenario in scenarios:
-            for bot in ("loket", "echo"):
-                await step(await run_burst(opts, scenario, bot))
+    if "burst" in scenarios:
+        for pair in range(1, opts.pairs + 1):
+            for bot in ("loket", "echo") if pair % 2 else ("echo", "loket"):
+                result = await run_burst(opts, "burst", bot, tag=str(pair))
+                result.pair = pair
+                await step(result)
+    if "429" in scenarios:
+        for bot in ("loket", "echo"):
+            await step(await run_burst(opts, "429", bot))
     if "sigkill" in scenarios:
         await step(await run_sigkill(opts))
     if "default-limits" in scenarios:
@@ -642,15 +666,21 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="only run the loket burst under py-spy; raw stacks and a summary go to DIR",
     )
+    ap.add_argument(
+        "--pairs",
+        type=int,
+        default=3,
+        help="burst: loket/echo pairs (alternating which runs first); the verdict is the median",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, dbs)")
     args = ap.parse_args(argv)
     if args.quick:
         args.citizens, args.messages = 10, 4
-    if args.citizens < 1 or args.messages < 1:
-        ap.error("--citizens and --messages must be >= 1")
+    if args.citizens < 1 or args.messages < 1 or args.pairs < 1:
+        ap.error("--citizens, --messages and --pairs must be >= 1")
     workdir = Path(tempfile.mkdtemp(prefix="loket-load-"))
     total = args.citizens * args.messages
-    opts = Options(args.citizens, args.messages, workdir, limit=30 + total / 10)
+    opts = Options(args.citizens, args.messages, workdir, limit=30 + total / 10, pairs=args.pairs)
     started = time.monotonic()
     results: list[Result] = []
     finished = False

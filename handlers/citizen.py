@@ -23,62 +23,68 @@ def build_router() -> Router:
     router.message.filter(person)
     router.edited_message.filter(person)
     router.callback_query.filter(Magic(F.message.chat.type == "private"))
+    # Commands first, in their own router: a message that cannot be a command (most are
+    # questions) skips all their filters with one check. Command filters read captions too.
+    commands = Router(name=f"{__name__}.commands")
+    commands.message.filter(Magic(F.text.startswith("/") | F.caption.startswith("/")))
+    messages = Router(name=f"{__name__}.messages")
+    router.include_routers(commands, messages)
 
-    @router.message(CommandStart())
+    @commands.message(CommandStart())
     async def start(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.start(session, inbound_of(message))
 
-    @router.message(Command("petugas"))
+    @commands.message(Command("petugas"))
     async def officer(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.call_officer(session, inbound_of(message))
 
-    @router.message(Command("status"))
+    @commands.message(Command("status"))
     async def status(
         message: Message, command: CommandObject, desk: Desk, session: AsyncSession
     ) -> None:
         await desk.status(session, inbound_of(message), command.args)
 
-    @router.message(Command("permohonan"))
+    @commands.message(Command("permohonan"))
     async def request(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.request(session, inbound_of(message))
 
-    @router.message(Command("keberatan"))
+    @commands.message(Command("keberatan"))
     async def objection(
         message: Message, command: CommandObject, desk: Desk, session: AsyncSession
     ) -> None:
         await desk.objection(session, inbound_of(message), command.args)
 
-    @router.message(Command("bahasa"))
+    @commands.message(Command("bahasa"))
     async def language(
         message: Message, command: CommandObject, desk: Desk, session: AsyncSession
     ) -> None:
         await desk.language(session, inbound_of(message), command.args)
 
-    @router.message(Command("batal"))
+    @commands.message(Command("batal"))
     async def cancel(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.cancel(session, inbound_of(message))
 
-    @router.message(Magic(F.text.startswith("/")))
+    @commands.message(Magic(F.text.startswith("/")))
     async def unknown_command(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.unknown_command(session, inbound_of(message))
 
-    @router.message(Magic(F.text))
+    @messages.message(Magic(F.text))
     async def question(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.ask(session, inbound_of(message))
 
-    @router.message(Magic(F.photo | F.document))
+    @messages.message(Magic(F.photo | F.document))
     async def media(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.media(session, inbound_of(message))
 
-    @router.edited_message()
+    @messages.edited_message()
     async def edited(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.edited(session, inbound_of(message))
 
-    @router.message()
+    @messages.message()
     async def other_content(message: Message, desk: Desk, session: AsyncSession) -> None:
         await desk.unsupported(session, inbound_of(message))
 
-    @router.callback_query()
+    @messages.callback_query()
     async def button(
         query: CallbackQuery,
         desk: Desk,
