@@ -91,9 +91,10 @@ async def raw_connection(session: AsyncSession) -> aiosqlite.Connection | None:
     """The aiosqlite connection of the session's transaction (begun if need be), or None when
     statements must go through SQLAlchemy (not SQLite, or the one-call connection is off)."""
     cached = session.info.get(_RAW)
-    tx = session.sync_session.get_transaction()
-    if cached is not None and tx is not None and cached[0] is tx and tx.is_active:
-        return cached[1]
+    if cached is not None:
+        tx = session.sync_session.get_transaction()
+        if cached[0] is tx and tx is not None and tx.is_active:
+            return cached[1]
     conn = await session.connection()
     dbapi = conn.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
     if not isinstance(dbapi, _OneCallConnection):

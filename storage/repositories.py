@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import and_, bindparam, func, insert, inspect, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
@@ -114,6 +114,8 @@ _CITIZEN_CONTEXT = (
 _CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
 # The same as plain columns, for the fast path (storage.fast), which builds the Citizen.
 _CITIZEN_COLUMNS = tuple(Citizen.__table__.c)  # type: ignore[attr-defined]
+_CITIZEN_KEYS = tuple(inspect(Citizen).get_property_by_column(c).key for c in _CITIZEN_COLUMNS)
+_CITIZEN_MANAGER = inspect(Citizen).class_manager
 _CITIZEN_ROW = FastStatement(select(*_CITIZEN_COLUMNS, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE))
 _INBOX_PENDING = (
     select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(bindparam("n"))
@@ -275,8 +277,10 @@ class CitizenRepo:
         key = sync.identity_key(Citizen, row[0])
         citizen = sync.identity_map.get(key)
         if citizen is None:
-            # As if loaded by a query: persistent in the session, no pending change.
-            citizen = Citizen(**{c.key: v for c, v in zip(_CITIZEN_COLUMNS, row, strict=False)})
+            # Built the way a query's loading builds it (no __init__, values straight into the
+            # instance's state), then made persistent in the session with no pending change.
+            citizen = _CITIZEN_MANAGER.new_instance()
+            citizen.__dict__.update(zip(_CITIZEN_KEYS, row[:width], strict=True))
             make_transient_to_detached(citizen)
             sync.add(citizen)
         return (citizen, *row[width:])
