@@ -231,7 +231,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
         handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
-    inbox = InboxWorker(sessionmaker, handlers, clock)
+    # On SQLite, Telegram updates ready together share one transaction (see bot.inbox); on
+    # PostgreSQL each keeps its own, so replicas and concurrent handlers do not wait on them.
+    shared = {TELEGRAM: handlers[TELEGRAM]} if engine.dialect.name == "sqlite" else None
+    inbox = InboxWorker(sessionmaker, handlers, clock, shared=shared)
     if wa_client is not None:
         webhook = WhatsAppWebhook(
             sessionmaker,

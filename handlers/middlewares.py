@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
+from storage.db import SharedTransaction
 from storage.repositories import InboxRepo
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,20 @@ class DbSessionMiddleware(BaseMiddleware):
         # button): on SQLite the session is held in turn, so no network wait happens inside it.
         after: list[Callable[[], Awaitable[Any]]] = []
         data["after_commit"] = after
+        shared: AsyncSession | None = data.get("shared_session")
+        if shared is not None:
+            # Part of the inbox worker's shared transaction: it commits, then makes the calls.
+            transaction = SharedTransaction.of(shared)
+            assert transaction is not None
+            if inbox_id is not None and not await InboxRepo(shared).take(
+                inbox_id, self.clock.now()
+            ):
+                log.info("inbox row %s was handled already; skipped", inbox_id)
+                return None
+            data["session"] = shared
+            result = await handler(event, data)
+            transaction.then.extend(after)
+            return result
         async with self.sessionmaker() as session:
             if inbox_id is not None and not await InboxRepo(session).take(
                 inbox_id, self.clock.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,6 +19,8 @@ from sqlalchemy.util.concurrency import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+_log = logging.getLogger(__name__)
 
 
 _T = TypeVar("_T")
@@ -241,3 +244,49 @@ def make_app_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     if engine.dialect.name == "sqlite":
         return SerializedSessions(factory)  # type: ignore[return-value]
     return factory
+
+
+_SHARED = "loket.shared_transaction"
+
+
+class SharedTransaction:
+    """Several updates handled in one transaction: one commit (one WAL write on SQLite) for all.
+
+    The inbox worker opens the session, joins it, runs each update's handler in it and commits
+    once; use cases then leave the commit to it (``commit_work``), and what they wanted done
+    after their commit runs after that one. If any update fails, the worker rolls the whole
+    transaction back and handles the updates one by one, each in its own.
+    """
+
+    def __init__(self) -> None:
+        self.then: list[Callable[[], Any]] = []  # plain calls, or ones returning an awaitable
+
+    def join(self, session: AsyncSession) -> None:
+        session.info[_SHARED] = self
+
+    @staticmethod
+    def of(session: AsyncSession) -> SharedTransaction | None:
+        return session.info.get(_SHARED)
+
+    async def committed(self) -> None:
+        """Run what the use cases asked for after their commit (the work is committed: a
+        failure here is logged, not raised)."""
+        for call in self.then:
+            try:
+                result = call()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                _log.warning("a call after a shared commit failed", exc_info=True)
+
+
+async def commit_work(session: AsyncSession, then: Callable[[], Any] | None = None) -> None:
+    """End a use case: commit and call ``then``, or inside a shared transaction leave both to
+    the transaction's owner."""
+    shared = SharedTransaction.of(session)
+    if shared is None:
+        await session.commit()
+        if then is not None:
+            then()
+    elif then is not None:
+        shared.then.append(then)

@@ -555,14 +555,20 @@ class ParsedUpdates:
 
 def update_handler(
     bot: Bot, dispatcher: Dispatcher, parsed: ParsedUpdates | None = None
-) -> Callable[[Inbox], Awaitable[None]]:
-    """Feeds a stored update to the real aiogram dispatcher; errors propagate to the worker."""
+) -> Callable[..., Awaitable[None]]:
+    """Feeds a stored update to the real aiogram dispatcher; errors propagate to the worker.
 
-    async def handle(row: Inbox) -> None:
+    With ``session`` (a session of the worker's shared transaction) the update's work joins
+    that transaction instead of opening and committing its own (see DbSessionMiddleware)."""
+
+    async def handle(row: Inbox, session: AsyncSession | None = None) -> None:
         # Taken once: a retry of a failed update reads the stored payload afresh.
         update = parsed.take(row.update_id) if parsed is not None else None
         if update is None:
             update = Update.model_validate(row.payload, context={"bot": bot})
-        await dispatcher.feed_update(bot, update, inbox_id=row.id)
+        if session is None:
+            await dispatcher.feed_update(bot, update, inbox_id=row.id)
+        else:
+            await dispatcher.feed_update(bot, update, inbox_id=row.id, shared_session=session)
 
     return handle

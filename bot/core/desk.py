@@ -19,6 +19,7 @@ from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize
+from storage.db import commit_work
 from storage.models import Citizen, Ticket, UnansweredQuestion
 from storage.repositories import CitizenRepo, MessageRepo, UnansweredRepo
 
@@ -416,8 +417,7 @@ class Desk:
         await self.postman.to_citizen(session, citizen, html)
 
     async def _commit(self, session: AsyncSession) -> None:
-        await session.commit()
-        self.on_commit()
+        await commit_work(session, self.on_commit)
 
 
 def _button_label(entry: Entry) -> str:

@@ -16,6 +16,7 @@ from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st
 from faq import KnowledgeBaseError
+from storage.db import commit_work
 from storage.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,7 @@ class StaffDesk:
         self.on_commit = on_commit
 
     async def _commit(self, session: AsyncSession) -> None:
-        await session.commit()
-        self.on_commit()
+        await commit_work(session, self.on_commit)
 
     async def _ticket_for(self, session: AsyncSession, ev: StaffEvent) -> Ticket | None:
         """The ticket a message belongs to: its forum topic, else the bot message it replies to."""
