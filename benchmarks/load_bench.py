@@ -1,7 +1,8 @@
 """Load benchmark: citizens bursting FAQ questions at `loket run`, side by side with an echo bot.
 
 usage: .venv/bin/python benchmarks/load_bench.py [--citizens 50] [--messages 20] [--quick]
-                                                 [--output FILE] [--scenarios ...] [--profile DIR]
+                                                 [--pairs 3] [--output FILE] [--scenarios ...]
+                                                 [--profile DIR]
 
 Every scenario gets a fresh Bot API emulator (tests/emulator, real HTTP on 127.0.0.1) and a bot
 subprocess: the real ``python -m bot run`` (tests.harness.LoketProcess, SQLite, the harness's
@@ -15,7 +16,9 @@ Each citizen sends ``--messages`` questions; all of them are enqueued at once, r
 * bot CPU s: user + system time of the bot process from the burst on (start-up left out);
 * exactly once: replies counted per citizen after a settle.
 
-Scenarios: ``burst`` (limits raised), ``429`` (10% of sendMessage answered 429, retry after
+Scenarios: ``burst`` (limits raised; ``--pairs`` loket/echo pairs run back to back, alternating
+which goes first, and the target is judged on the median pair: this machine's speed drifts
+between runs), ``429`` (10% of sendMessage answered 429, retry after
 1 s), ``sigkill`` (loket only: SIGKILL mid-burst, restart), ``default-limits`` (loket only,
 Telegram limits left at their defaults, checked against the emulator's send timestamps).
 ``--profile DIR`` instead runs the loket burst alone under py-spy (``pip install py-spy``) and
@@ -609,7 +612,11 @@ def report(results: Sequence[Result], opts: Options, elapsed: float) -> str:
             f"**{'met' if met else 'NOT met'}**."
         )
         out.append("")
-    notes = [f"* {r.scenario} / {r.bot}: {note}" for r in results for note in r.notes]
+    notes = [
+        f"* {r.scenario}{f' (pair {r.pair})' if r.pair else ''} / {r.bot}: {note}"
+        for r in results
+        for note in r.notes
+    ]
     if notes:
         out += ["Notes:", "", *notes]
     return "\n".join(out) + "\n"
