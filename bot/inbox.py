@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 IDLE_POLL_SECONDS = 1.0
 BATCH = 200
+SHARED_AT_ONCE = 1
 
 Handler = Callable[[Inbox], Awaitable[None]]
 # A handler that can work in a session it is given (the shared transaction's).
@@ -55,6 +56,10 @@ class InboxWorker(Pump):
         self.shared_size = shared_size
         self.clock = clock
         self._slots = asyncio.Semaphore(concurrency)
+        # Shared transactions waiting for the database at once: each holds it for up to
+        # shared_size updates, and the sender, the poller and the scheduler queue behind
+        # whatever waits ahead of them; two keep their wait about what it was one by one.
+        self._shared_turns = asyncio.Semaphore(SHARED_AT_ONCE)
         self._busy_chats: set[str] = set()
         self._busy_rows: set[int] = set()
 
@@ -126,7 +131,7 @@ class InboxWorker(Pump):
         """The rows' updates in one transaction; False (nothing committed) if one failed."""
         transaction = SharedTransaction()
         try:
-            async with self.sessionmaker() as session:
+            async with self._shared_turns, self.sessionmaker() as session:
                 transaction.join(session)
                 for row in rows:
                     await self.shared[row.channel](row, session)

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, func, insert, inspect, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -114,11 +114,42 @@ _CITIZEN_CONTEXT = (
 _CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
 # The same as plain columns, for the fast path (storage.fast), which builds the Citizen.
 _CITIZEN_COLUMNS = tuple(Citizen.__table__.c)  # type: ignore[attr-defined]
-_CITIZEN_KEYS = tuple(inspect(Citizen).get_property_by_column(c).key for c in _CITIZEN_COLUMNS)
-_CITIZEN_MANAGER = inspect(Citizen).class_manager
 _CITIZEN_ROW = FastStatement(select(*_CITIZEN_COLUMNS, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE))
-_INBOX_PENDING = (
-    select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(bindparam("n"))
+
+
+class _Loaded:
+    """Rows of a table read by the fast path (storage.fast) into model objects the way a
+    query's loading builds them (no __init__), detached: the pumps only read them."""
+
+    def __init__(self, model: type[Any]) -> None:
+        mapper = inspect(model)
+        self.columns = tuple(model.__table__.c)
+        self.keys = tuple(mapper.get_property_by_column(c).key for c in self.columns)
+        self.manager = mapper.class_manager
+        self._configured = False
+
+    def object(self, row: Sequence[Any]) -> Any:
+        if not self._configured:
+            # What a query or a constructor would have done first: mappers set up for use.
+            configure_mappers()
+            self._configured = True
+        obj = self.manager.new_instance()
+        obj.__dict__.update(zip(self.keys, row, strict=True))
+        make_transient_to_detached(obj)
+        return obj
+
+    def objects(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        return [self.object(row) for row in rows]
+
+
+_CITIZEN_LOADED = _Loaded(Citizen)
+_INBOX_LOADED = _Loaded(Inbox)
+_OUTBOX_LOADED = _Loaded(Outbox)
+_INBOX_PENDING = FastStatement(
+    select(*_INBOX_LOADED.columns)
+    .where(_INBOX.c.status == "pending")
+    .order_by(_INBOX.c.id)
+    .limit(bindparam("n"))
 )
 _INBOX_TAKE = (
     update(_INBOX)
@@ -129,10 +160,10 @@ _FAST_INBOX_TAKE = FastStatement(_INBOX_TAKE)
 _FAST_MESSAGE_INSERT = FastStatement(_MESSAGE_INSERT, _MESSAGE_KEYS)
 _FAST_MESSAGE_TICKET = FastStatement(_MESSAGE_TICKET)
 _FAST_OUTBOX_INSERT = FastStatement(_OUTBOX_INSERT, _OUTBOX_KEYS)
-_OUTBOX_PENDING = (
-    select(Outbox)
-    .where(Outbox.status == "pending")
-    .order_by(col(Outbox.priority), col(Outbox.id))
+_OUTBOX_PENDING = FastStatement(
+    select(*_OUTBOX_LOADED.columns)
+    .where(_OUTBOX.c.status == "pending")
+    .order_by(_OUTBOX.c.priority, _OUTBOX.c.id)
     .limit(bindparam("n"))
 )
 _OUTBOX_CLAIM = (
@@ -279,9 +310,7 @@ class CitizenRepo:
         if citizen is None:
             # Built the way a query's loading builds it (no __init__, values straight into the
             # instance's state), then made persistent in the session with no pending change.
-            citizen = _CITIZEN_MANAGER.new_instance()
-            citizen.__dict__.update(zip(_CITIZEN_KEYS, row[:width], strict=True))
-            make_transient_to_detached(citizen)
+            citizen = _CITIZEN_LOADED.object(row[:width])
             sync.add(citizen)
         return (citizen, *row[width:])
 
@@ -380,7 +409,8 @@ class InboxRepo:
         return len((await conn.execute(stmt, list(rows))).all())
 
     async def pending(self, limit: int) -> Sequence[Inbox]:
-        return (await self.session.exec(_INBOX_PENDING, params={"n": limit})).all()
+        rows = (await _INBOX_PENDING.run(self.session, {"n": limit})).rows
+        return _INBOX_LOADED.objects(rows)
 
     async def take(self, row_id: int, now: datetime) -> bool:
         """Mark the row done inside the handling transaction; False if it was taken already.
@@ -447,7 +477,8 @@ class OutboxRepo:
 
     async def pending(self, limit: int) -> Sequence[Outbox]:
         """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""
-        return (await self.session.exec(_OUTBOX_PENDING, params={"n": limit})).all()
+        rows = (await _OUTBOX_PENDING.run(self.session, {"n": limit})).rows
+        return _OUTBOX_LOADED.objects(rows)
 
     async def in_status(self, status: str) -> Sequence[Outbox]:
         stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
