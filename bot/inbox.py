@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -24,7 +24,7 @@ from bot.core.clock import Clock
 from bot.pump import Pump
 from storage.db import SharedTransaction
 from storage.models import Inbox
-from storage.repositories import InboxRepo
+from storage.repositories import InboxHead, InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +74,13 @@ class InboxWorker(Pump):
     async def dispatch_once(self) -> float:
         now = self.clock.now()
         async with self.sessionmaker() as session:
-            rows = await InboxRepo(session).pending(BATCH)
+            heads = await InboxRepo(session).heads(BATCH)
         wait = IDLE_POLL_SECONDS
         held: set[str] = set()
-        group: list[Inbox] = []  # ready rows of different chats for one shared transaction
-        for row in rows:
+        chosen: list[InboxHead] = []
+        for row in heads:
             if self._stopping:
                 break
-            assert row.id is not None
             if (
                 row.id in self._busy_rows
                 or row.chat_key in self._busy_chats
@@ -96,18 +95,36 @@ class InboxWorker(Pump):
                 continue
             self._busy_chats.add(row.chat_key)
             self._busy_rows.add(row.id)
-            if row.channel in self.shared:
-                group.append(row)
-                if len(group) >= self.shared_size:
-                    await self._start(group)
-                    group = []
-            else:
-                await self._start([row])
-        if group:
-            await self._start(group)
-        if len(rows) == BATCH:
+            chosen.append(row)
+        if chosen:
+            # Only the rows to handle now are read whole (their payloads).
+            try:
+                async with self.sessionmaker() as session:
+                    rows = await InboxRepo(session).by_ids([head.id for head in chosen])
+            except BaseException:
+                self._release(chosen)
+                raise
+            found = {row.id for row in rows}
+            self._release([head for head in chosen if head.id not in found])
+            group: list[Inbox] = []  # rows of different chats for one shared transaction
+            for full in rows:
+                if full.channel in self.shared:
+                    group.append(full)
+                    if len(group) >= self.shared_size:
+                        await self._start(group)
+                        group = []
+                else:
+                    await self._start([full])
+            if group:
+                await self._start(group)
+        if len(heads) == BATCH:
             wait = min(wait, 0.02)
         return max(wait, 0.0)
+
+    def _release(self, rows: Sequence[Inbox | InboxHead]) -> None:
+        for row in rows:
+            self._busy_chats.discard(row.chat_key)
+            self._busy_rows.discard(row.id)
 
     async def _start(self, rows: list[Inbox]) -> None:
         await self._slots.acquire()
@@ -121,9 +138,7 @@ class InboxWorker(Pump):
                 for row in rows:
                     await self._handle(row)
         finally:
-            for row in rows:
-                self._busy_chats.discard(row.chat_key)
-                self._busy_rows.discard(row.id)
+            self._release(rows)
             self._slots.release()
             self._wake.set()
 

@@ -29,7 +29,7 @@ from bot.core.clock import Clock
 from bot.pump import Pump
 from bot.ratelimit import SendLimiter
 from storage.models import Outbox
-from storage.repositories import OutboxRepo
+from storage.repositories import OutboxHead, OutboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +142,13 @@ class OutboxSender(Pump):
         # (a 429) while we go through a list that was read without it.
         held: set[str] = set(self._in_flight)
         async with self.sessionmaker() as session:
-            rows = await OutboxRepo(session).pending(BATCH)
+            rows = await OutboxRepo(session).heads(BATCH)
         wait = IDLE_POLL_SECONDS
         # Each channel's global room is sized here, recorded by each send as it starts (see
         # _send); claimed sends not yet started are counted against the window meanwhile.
         global_room: dict[str, int] = {}
         room = self.concurrency - self._busy
-        picked: list[Outbox] = []
+        picked: list[OutboxHead] = []
         for row in rows:
             if self._stopping or len(picked) >= room:
                 break
@@ -172,10 +172,7 @@ class OutboxSender(Pump):
             global_room[row.channel] -= 1
             picked.append(row)
         if picked:
-            won = await self._claim(picked)
-            for row in picked:
-                if row.id not in won:
-                    continue
+            for row in await self._claim(picked):
                 self._in_flight.add(row.chat_id)
                 self._busy += 1
                 self._unrecorded[row.channel] = self._unrecorded.get(row.channel, 0) + 1
@@ -192,10 +189,11 @@ class OutboxSender(Pump):
             wait = min(wait, 0.05)
         return max(wait, 0.0)
 
-    async def _claim(self, rows: list[Outbox]) -> set[int]:
-        """Claim a pass's rows in one committed transaction, before any of their API calls."""
+    async def _claim(self, heads: list[OutboxHead]) -> list[Outbox]:
+        """Claim a pass's rows in one committed transaction, before any of their API calls;
+        the rows won, whole."""
         async with self.sessionmaker() as session:
-            won = await OutboxRepo(session).claim([row.id for row in rows if row.id is not None])
+            won = await OutboxRepo(session).claim([head.id for head in heads])
             await session.commit()
         return won
 
@@ -205,7 +203,7 @@ class OutboxSender(Pump):
         # one after another, and a window must hold the times Telegram will count.
         self._limiter(row.channel).record(row.chat_id, time.monotonic())
         self._unrecorded[row.channel] -= 1
-        attempts = row.attempts + 1
+        attempts = row.attempts  # the claim counted this try
         values: dict[str, object]
         failed: str | None = None
         try:
@@ -224,13 +222,13 @@ class OutboxSender(Pump):
             # A 429 is not the row's fault: do not count it against the attempts.
             values = {
                 "status": "pending",
-                "attempts": row.attempts,
+                "attempts": attempts - 1,
                 "error": str(exc),
                 "not_before": self.clock.now() + timedelta(seconds=exc.seconds),
             }
         except Held as exc:
             log.info("outbox %s to %s held: %s", row.id, row.chat_id, exc)
-            values = {"status": "held", "attempts": row.attempts, "error": str(exc)}
+            values = {"status": "held", "attempts": attempts - 1, "error": str(exc)}
         except TransientError as exc:
             if attempts >= MAX_TRANSIENT_ATTEMPTS:
                 values = {"status": "failed", "error": f"gave up after {attempts} attempts: {exc}"}

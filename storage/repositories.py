@@ -151,6 +151,18 @@ _INBOX_PENDING = FastStatement(
     .order_by(_INBOX.c.id)
     .limit(bindparam("n"))
 )
+# What the worker decides on, without the payloads: most rows it reads are in hand already.
+_INBOX_HEADS = FastStatement(
+    select(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.chat_key, _INBOX.c.not_before)
+    .where(_INBOX.c.status == "pending")
+    .order_by(_INBOX.c.id)
+    .limit(bindparam("n"))
+)
+_INBOX_BY_IDS = (
+    select(*_INBOX_LOADED.columns)
+    .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_INBOX.c.id)
+)
 _INBOX_TAKE = (
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
@@ -166,11 +178,18 @@ _OUTBOX_PENDING = FastStatement(
     .order_by(_OUTBOX.c.priority, _OUTBOX.c.id)
     .limit(bindparam("n"))
 )
+# What the sender decides on, without the payloads: most rows it reads wait for their turn.
+_OUTBOX_HEADS = FastStatement(
+    select(_OUTBOX.c.id, _OUTBOX.c.channel, _OUTBOX.c.chat_id, _OUTBOX.c.not_before)
+    .where(_OUTBOX.c.status == "pending")
+    .order_by(_OUTBOX.c.priority, _OUTBOX.c.id)
+    .limit(bindparam("n"))
+)
 _OUTBOX_CLAIM = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status == "pending")
     .values(status="sending", attempts=_OUTBOX.c.attempts + 1)
-    .returning(_OUTBOX.c.id)
+    .returning(*_OUTBOX_LOADED.columns)
 )
 _OUTBOX_SENT = (
     update(_OUTBOX)
@@ -232,6 +251,20 @@ class Seen(NamedTuple):
     # Whether a form / a live chat (open, or reopenable) is open; None when not asked.
     has_form: bool | None
     has_chat: bool | None
+
+
+class InboxHead(NamedTuple):
+    id: int
+    channel: str
+    chat_key: str
+    not_before: datetime
+
+
+class OutboxHead(NamedTuple):
+    id: int
+    channel: str
+    chat_id: str
+    not_before: datetime
 
 
 class CitizenRepo:
@@ -412,6 +445,19 @@ class InboxRepo:
         rows = (await _INBOX_PENDING.run(self.session, {"n": limit})).rows
         return _INBOX_LOADED.objects(rows)
 
+    async def heads(self, limit: int) -> list[InboxHead]:
+        """``pending`` without the payloads: enough to choose what to handle now."""
+        rows = (await _INBOX_HEADS.run(self.session, {"n": limit})).rows
+        return [InboxHead(*row) for row in rows]
+
+    async def by_ids(self, row_ids: Sequence[int]) -> list[Inbox]:
+        """The rows, whole, in id order (detached: read, not changed)."""
+        if not row_ids:
+            return []
+        conn = await self.session.connection()
+        rows = (await conn.execute(_INBOX_BY_IDS, {"ids": list(row_ids)})).all()
+        return _INBOX_LOADED.objects(rows)
+
     async def take(self, row_id: int, now: datetime) -> bool:
         """Mark the row done inside the handling transaction; False if it was taken already.
 
@@ -510,16 +556,23 @@ class OutboxRepo:
                     ids.add(int(value))
         return ids
 
-    async def claim(self, row_ids: Sequence[int]) -> set[int]:
-        """pending -> sending for many rows in one statement; the ids this caller won.
+    async def heads(self, limit: int) -> list[OutboxHead]:
+        """``pending`` without the payloads: enough to choose what to send now."""
+        rows = (await _OUTBOX_HEADS.run(self.session, {"n": limit})).rows
+        return [OutboxHead(*row) for row in rows]
+
+    async def claim(self, row_ids: Sequence[int]) -> list[Outbox]:
+        """pending -> sending for many rows in one statement; the rows this caller won, as
+        they are now (``attempts`` already counts this try).
 
         The same compare-and-set as ``transition``, in Core: a send costs one shared UPDATE
         instead of an ORM transaction of its own.
         """
         if not row_ids:
-            return set()
+            return []
         conn = await self.session.connection()
-        return set((await conn.execute(_OUTBOX_CLAIM, {"ids": list(row_ids)})).scalars())
+        rows = (await conn.execute(_OUTBOX_CLAIM, {"ids": list(row_ids)})).all()
+        return sorted(_OUTBOX_LOADED.objects(rows), key=lambda row: row.id)
 
     async def mark_sent(self, rows: Sequence[tuple[int, datetime, str | None]]) -> None:
         """sending -> sent for many (id, sent_at, external message id) in one executemany."""

@@ -211,7 +211,13 @@ async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> Non
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
         rows = [
-            Outbox(channel="telegram", chat_id=str(i), payload={}, not_before=NOW, created_at=NOW)
+            Outbox(
+                channel="telegram",
+                chat_id=str(i),
+                payload={"text": f"m{i}"},
+                not_before=NOW,
+                created_at=NOW,
+            )
             for i in range(3)
         ]
         for row in rows:
@@ -219,10 +225,15 @@ async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> Non
         await session.commit()
     ids = [row.id for row in rows]
     async with sessions() as session:
-        assert await OutboxRepo(session).claim(ids[:2]) == set(ids[:2])
+        heads = await OutboxRepo(session).heads(10)
+        assert [h.id for h in heads] == ids and heads[0].chat_id == rows[0].chat_id
+        won = await OutboxRepo(session).claim(ids[:2])
+        # The rows won come back whole, as claimed: sending, this try counted.
+        assert [(r.id, r.status, r.attempts) for r in won] == [(i, "sending", 1) for i in ids[:2]]
+        assert [r.payload for r in won] == [{"text": "m0"}, {"text": "m1"}]
         await session.commit()
     async with sessions() as session:
-        assert await OutboxRepo(session).claim(ids) == {ids[2]}
+        assert [r.id for r in await OutboxRepo(session).claim(ids)] == [ids[2]]
         await OutboxRepo(session).mark_sent([(ids[0], NOW, "11"), (ids[1], NOW, "12")])
         await session.commit()
     async with sessions() as session:
