@@ -58,7 +58,8 @@ class InboxWorker(Pump):
         self._slots = asyncio.Semaphore(concurrency)
         # Shared transactions waiting for the database at once: each holds it for up to
         # shared_size updates, and the sender, the poller and the scheduler queue behind
-        # whatever waits ahead of them; two keep their wait about what it was one by one.
+        # whatever waits ahead of them. One at a time keeps replies going out during a burst
+        # (benchmarks/README.md: more at once gave throughput but held the replies back).
         self._shared_turns = asyncio.Semaphore(SHARED_AT_ONCE)
         self._busy_chats: set[str] = set()
         self._busy_rows: set[int] = set()

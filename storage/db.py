@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -274,7 +275,8 @@ class SharedTransaction:
         for call in self.then:
             try:
                 result = call()
-                if asyncio.iscoroutine(result):
+                # aiogram's methods (query.answer()) are awaitables, not coroutines.
+                if inspect.isawaitable(result):
                     await result
             except Exception:
                 _log.warning("a call after a shared commit failed", exc_info=True)

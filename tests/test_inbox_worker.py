@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Generator
 from datetime import UTC, datetime
 
 from sqlalchemy import func
@@ -14,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import FrozenClock
 from bot.inbox import InboxWorker
-from storage.db import commit_work, make_app_sessions, make_engine
+from storage.db import SharedTransaction, commit_work, make_app_sessions, make_engine
 from storage.migrate import upgrade
 from storage.models import Inbox, JobRun
 from storage.repositories import InboxRepo, claim_job
@@ -34,6 +35,7 @@ class Desk:
         self.claims: list[tuple[str, bool]] = []  # (update id, first time it was done)
         self.after: list[str] = []  # what ran after the work's commit
         self.sessions: list[int] = []  # the session each update was handled in
+        self.answered: list[str] = []  # awaitables run after a shared commit
 
     async def shared(self, row: Inbox, session: AsyncSession) -> None:
         # A number per session (ids of freed objects are reused).
@@ -43,10 +45,26 @@ class Desk:
         if row.update_id in self.fail:
             raise RuntimeError(f"update {row.update_id} breaks")
         await commit_work(session, lambda: self.after.append(row.update_id))
+        # Like a button's answer (aiogram's methods are awaitables, not coroutines): made
+        # once the work is committed, and awaited.
+        transaction = SharedTransaction.of(session)
+        if transaction is not None:
+            transaction.then.append(lambda: _Answer(self.answered, row.update_id))
 
     async def own(self, row: Inbox) -> None:
         async with self.sessionmaker() as session:
             await self.shared(row, session)
+
+
+class _Answer:
+    """An awaitable that is not a coroutine, as aiogram's method objects are."""
+
+    def __init__(self, log: list[str], update_id: str) -> None:
+        self.log, self.update_id = log, update_id
+
+    def __await__(self) -> Generator[None, None, None]:
+        self.log.append(self.update_id)
+        yield from asyncio.sleep(0).__await__()
 
 
 async def run(worker: InboxWorker) -> None:
@@ -93,6 +111,8 @@ async def test_updates_of_different_chats_share_one_commit(tmp_path) -> None:
         # its after-commit call made once.
         assert len(set(desk.sessions)) == 2 and len(desk.sessions) == 5
         assert sorted(desk.after) == [f"u{i}" for i in range(1, 6)]
+        # u1-u3 and u4-u5 shared transactions: their answers were awaited after the commit.
+        assert sorted(desk.answered) == [f"u{i}" for i in range(1, 6)]
         assert all(first for _, first in desk.claims)
     finally:
         await engine.dispose()
@@ -111,6 +131,7 @@ async def test_a_failing_update_rolls_its_group_back_and_the_rest_are_done_once(
             "u3": ("done", 0),
         }
         assert sorted(desk.after) == ["u1", "u3"]
+        assert desk.answered == []  # the rolled-back group's after-commit calls never ran
         assert desk.claims.count(("u1", True)) == 2  # rolled back the first time
         async with sessions() as session:
             effects = (await session.exec(select(JobRun.key).order_by(JobRun.key))).all()
