@@ -112,9 +112,6 @@ _CITIZEN_CONTEXT = (
     .exists(),
 )
 _CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
-# The same as plain columns, for the fast path (storage.fast), which builds the Citizen.
-_CITIZEN_COLUMNS = tuple(Citizen.__table__.c)  # type: ignore[attr-defined]
-_CITIZEN_ROW = FastStatement(select(*_CITIZEN_COLUMNS, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE))
 
 
 class _Loaded:
@@ -143,6 +140,10 @@ class _Loaded:
 
 
 _CITIZEN_LOADED = _Loaded(Citizen)
+# _CITIZEN_WITH_RECENT as plain columns, for the fast path, which builds the Citizen itself.
+_CITIZEN_ROW = FastStatement(
+    select(*_CITIZEN_LOADED.columns, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
+)
 _INBOX_LOADED = _Loaded(Inbox)
 _OUTBOX_LOADED = _Loaded(Outbox)
 _INBOX_PENDING = FastStatement(
@@ -337,7 +338,7 @@ class CitizenRepo:
         row = (await _CITIZEN_ROW.run(self.session, params)).first()
         if row is None:
             return None
-        width = len(_CITIZEN_COLUMNS)
+        width = len(_CITIZEN_LOADED.columns)
         key = sync.identity_key(Citizen, row[0])
         citizen = sync.identity_map.get(key)
         if citizen is None:
