@@ -98,3 +98,39 @@ async def test_default_limits_are_never_exceeded(tmp_path: Path) -> None:
             stamps = [m.at for m in emu.messages_to(user.id)]
             assert all(b - a >= 1.0 for a, b in itertools.pairwise(stamps)), stamps
         assert await loket.stop() == 0
+
+
+async def test_updates_handled_together_each_get_their_answers_once(tmp_path: Path) -> None:
+    """Updates queued while loket was down arrive in one getUpdates batch: the inbox worker
+    handles those of different chats in one shared transaction. Each button press is still
+    answered (answerCallbackQuery, made after that commit) and each message replied to once."""
+    async with BotApiEmulator() as emu:
+        loket = LoketProcess(emu, tmp_path / "bot", extra_toml=BURST_LIMITS)
+        await loket.start()
+        users = [emu.user(f"Warga {i}", language_code="id") for i in range(6)]
+        prompts = []
+        for user in users:
+            await emu.send_text(user, "/bahasa")
+            prompts.append(await emu.wait_for_message(user.id))
+        assert await loket.stop() == 0
+        emu.clear_records()
+        presses = []
+        for user, prompt in zip(users, prompts, strict=True):
+            presses.append(await emu.press_button(user, prompt, "bahasa:en"))
+            await emu.send_text(user, "jam berapa kantor ppid buka?")
+        await loket.start()
+        await wait_replies(emu, users, 2, limit=30)
+        await asyncio.sleep(1.0)  # a doubled reply or answer would show up now
+        for user, press in zip(users, presses, strict=True):
+            replies = [m.text for m in emu.messages_to(user.id)]
+            assert len(replies) == 2, replies
+            assert replies[0] == "All right, I will answer in English."
+            assert "08.00" in replies[1]
+            answers = [
+                a
+                for a in emu.callback_answers
+                if str(a.get("callback_query_id")) == press["callback_query"]["id"]
+            ]
+            assert len(answers) == 1, answers
+        assert loket.query("SELECT status, count(*) FROM inbox GROUP BY status") == [("done", 18)]
+        assert await loket.stop() == 0
