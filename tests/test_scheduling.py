@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App, create_app
 from bot.config import load_config
@@ -21,7 +22,7 @@ from bot.core.clock import FrozenClock
 from bot.core.dto import Contact, Inbound
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import InfoRequest, Outbox, SlaStep, Ticket, UnansweredQuestion
+from storage.models import Citizen, InfoRequest, Outbox, SlaStep, Ticket, UnansweredQuestion
 from storage.repositories import CitizenRepo
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
@@ -221,20 +222,23 @@ REQUEST_VALUES = {
 }
 
 
+async def the_citizen(session: AsyncSession, app: App) -> Citizen:
+    seen = await CitizenRepo(session).seen(
+        channel="telegram",
+        external_id="600",
+        name="Warga",
+        username=None,
+        language="id",
+        now=app.clock.now(),
+    )
+    return seen.citizen
+
+
 async def submit_request(app: App) -> tuple[Ticket, InfoRequest]:
     requests = app.desk.requests
     assert requests is not None
     async with app.sessionmaker() as session:
-        citizen = (
-            await CitizenRepo(session).seen(
-                channel="telegram",
-                external_id="600",
-                name="Warga",
-                username=None,
-                language="id",
-                now=app.clock.now(),
-            )
-        ).citizen
+        citizen = await the_citizen(session, app)
         await requests._submit(session, citizen, "id", dict(REQUEST_VALUES))
         await session.commit()
     async with app.sessionmaker() as session:
@@ -279,16 +283,7 @@ async def test_objection_window_closes_thirty_working_days_after_the_notice(app:
         await session.commit()
     app.clock.set(datetime(2027, 2, 1, 3, 0, tzinfo=UTC))  # far past 30 working days
     async with app.sessionmaker() as session:
-        citizen = (
-            await CitizenRepo(session).seen(
-                channel="telegram",
-                external_id="600",
-                name="Warga",
-                username=None,
-                language="id",
-                now=app.clock.now(),
-            )
-        ).citizen
+        citizen = await the_citizen(session, app)
         await requests.start_objection(session, citizen, "id", ticket.number)
         await session.commit()
     late = [r for r in await outbox(app) if "sudah lewat" in r.payload.get("text", "")]

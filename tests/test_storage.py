@@ -16,9 +16,17 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import make_engine, make_sessionmaker
+from storage.fast import raw_connection
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import FormState, Message, Outbox, Ticket
-from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
+from storage.repositories import (
+    _CITIZEN_ROW,
+    _OUTBOX_PENDING,
+    CitizenRepo,
+    InboxRepo,
+    MessageRepo,
+    OutboxRepo,
+)
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -370,3 +378,73 @@ async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(
         assert await repo.has_held("whatsapp", "628000000000")  # another citizen still waits
         pending = [r.payload["text"] for r in await repo.pending(10)]
         assert pending == ["m0", "m1", "m3"]
+
+
+async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
+    """storage.fast runs statements on SQLite's connection directly (through SQLAlchemy on
+    PostgreSQL): the same rows, typed the same (aware datetimes, JSON, booleans), and its
+    writes belong to the session's transaction."""
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        await OutboxRepo(session).write(
+            channel="telegram",
+            chat_id="5",
+            method="text",
+            payload={"text": "<b>halo</b>", "buttons": [[{"label": "A", "data": "a"}]]},
+            priority=0,
+            now=NOW,
+        )
+        await session.rollback()  # the fast INSERT went with the transaction
+    async with sessions() as session:
+        assert await OutboxRepo(session).heads(10) == []
+        await OutboxRepo(session).write(
+            channel="telegram",
+            chat_id="5",
+            method="text",
+            payload={"text": "<b>halo</b>"},
+            priority=0,
+            now=NOW,
+        )
+        citizen = (
+            await CitizenRepo(session).seen(
+                channel="telegram",
+                external_id="5",
+                name="Ani",
+                username=None,
+                language="id",
+                now=NOW,
+            )
+        ).citizen
+        await session.commit()
+    statements = [
+        (_OUTBOX_PENDING, {"n": 10}),
+        (
+            _CITIZEN_ROW,
+            {
+                "channel": "telegram",
+                "external_id": "5",
+                "since": NOW - timedelta(minutes=1),
+                "ticket_kind": "LC",
+                "reopen_since": NOW - timedelta(days=1),
+            },
+        ),
+    ]
+    async with sessions() as session:
+        on_sqlite = engine.dialect.name == "sqlite"
+        assert (await raw_connection(session) is not None) is on_sqlite
+        conn = await session.connection()
+        results = []
+        for fast, params in statements:
+            ours = (await fast.run(session, params)).rows
+            theirs = [tuple(row) for row in (await conn.execute(fast.stmt, params)).all()]
+            assert ours == theirs and len(ours) == 1
+            results.append(ours[0])
+    # The citizen's row, then its context: no recent message, no form, no live chat.
+    citizen_row = results[1]
+    assert citizen_row[0] == citizen.id and citizen_row[-3:] == (0, False, False)
+    named = dict(zip((c.key for c in _CITIZEN_ROW.stmt.exported_columns), citizen_row, strict=True))
+    assert named["created_at"] == NOW  # aware UTC, like the ORM's
+    async with sessions() as session:
+        (outbox,) = await OutboxRepo(session).pending(10)
+    assert outbox.payload == {"text": "<b>halo</b>"} and outbox.created_at == NOW
+    assert outbox.not_before.tzinfo is not None
