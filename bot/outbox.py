@@ -195,7 +195,9 @@ class OutboxSender(Pump):
         async with self.sessionmaker() as session:
             won = await OutboxRepo(session).claim([head.id for head in heads])
             await session.commit()
-        return won
+        # In the order they were picked: replies before bulk, then oldest first.
+        order = {head.id: i for i, head in enumerate(heads)}
+        return sorted(won, key=lambda row: order[row.id])
 
     async def _send(self, row: Outbox) -> None:
         assert row.id is not None
