@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 _NUMBERS = itertools.count()
 
 
-class Desk:
+class Handlers:
     """Stands in for the channel handler: marks its row, records one effect per update."""
 
     def __init__(self, sessions: Sessions, clock: FrozenClock, fail: set[str]) -> None:
@@ -77,7 +77,7 @@ async def setup(tmp_path, rows: list[tuple[str, str, str]], fail: set[str]):
     await upgrade(engine)
     sessions = make_app_sessions(engine)
     clock = FrozenClock(NOW)
-    desk = Desk(sessions, clock, fail)
+    desk = Handlers(sessions, clock, fail)
     worker = InboxWorker(
         sessions,
         {"telegram": desk.own, "whatsapp": desk.own},
