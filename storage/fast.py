@@ -20,7 +20,7 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import _inline, _OneCallConnection
@@ -108,17 +108,19 @@ async def raw_connection(session: AsyncSession) -> aiosqlite.Connection | None:
 class FastStatement:
     """A Core statement run on SQLite's connection directly (see the module's docstring).
 
-    ``keys``: for an INSERT without values, the columns every execution passes."""
+    An INSERT without values takes its columns from each call's parameters, as SQLAlchemy's
+    executions do: one plan per set of keys (the per-message INSERTs always pass the same)."""
 
-    def __init__(self, stmt: ClauseElement, keys: Sequence[str] | None = None) -> None:
+    def __init__(self, stmt: ClauseElement) -> None:
         self.stmt = stmt
-        self.keys = tuple(keys) if keys else None
-        self._plans: dict[str, _Plan] = {}
+        self._columns_from_params = isinstance(stmt, Insert)
+        self._plans: dict[tuple[str, tuple[str, ...] | None], _Plan] = {}
 
-    def _plan(self, dialect: Dialect) -> _Plan:
-        plan = self._plans.get(dialect.name)
+    def _plan(self, dialect: Dialect, params: dict[str, Any]) -> _Plan:
+        keys = tuple(params) if self._columns_from_params else None
+        plan = self._plans.get((dialect.name, keys))
         if plan is None:
-            plan = self._plans[dialect.name] = _Plan(self.stmt, dialect, self.keys)
+            plan = self._plans[(dialect.name, keys)] = _Plan(self.stmt, dialect, keys)
         return plan
 
     async def run(self, session: AsyncSession, params: dict[str, Any]) -> Result:
@@ -128,7 +130,7 @@ class FastStatement:
             result = await conn.execute(self.stmt, params)
             rows = [tuple(r) for r in result.all()] if result.returns_rows else []
             return Result(rows, result.rowcount)
-        plan = self._plan(session.bind.dialect)
+        plan = self._plan(session.bind.dialect, params)
         values = plan.parameters(params)
         raw = aio._conn
 

@@ -39,39 +39,11 @@ _MESSAGE = Message.__table__  # type: ignore[attr-defined]
 # Transcript and outbox rows of the per-message path are Core INSERTs run at once: building
 # SQLModel objects and flushing them through the unit of work cost several times the INSERT.
 # Every execution passes the same keys, so one compiled form serves them all.
-_MESSAGE_INSERT = insert(_MESSAGE).returning(_MESSAGE.c.id)
-_MESSAGE_TICKET = (
+_MESSAGE_INSERT = FastStatement(insert(_MESSAGE).returning(_MESSAGE.c.id))
+_MESSAGE_TICKET = FastStatement(
     update(_MESSAGE).where(_MESSAGE.c.id == bindparam("row_id")).values(ticket_id=bindparam("tid"))
 )
-_OUTBOX_INSERT = insert(_OUTBOX)
-_MESSAGE_KEYS = (
-    "citizen_id",
-    "channel",
-    "direction",
-    "kind",
-    "text",
-    "media_ref",
-    "external_id",
-    "faq_entry_id",
-    "faq_score",
-    "ticket_id",
-    "author_id",
-    "created_at",
-)
-_OUTBOX_KEYS = (
-    "channel",
-    "chat_id",
-    "thread_id",
-    "method",
-    "payload",
-    "priority",
-    "status",
-    "attempts",
-    "not_before",
-    "created_at",
-    "message_id",
-    "ticket_id",
-)
+_OUTBOX_INSERT = FastStatement(insert(_OUTBOX))
 _CITIZEN_WHERE = (
     col(Citizen.channel) == bindparam("channel"),
     col(Citizen.external_id) == bindparam("external_id"),
@@ -164,20 +136,10 @@ _INBOX_BY_IDS = (
     .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(_INBOX.c.id)
 )
-_INBOX_TAKE = (
+_INBOX_TAKE = FastStatement(
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
     .values(status="done", handled_at=bindparam("now", type_=_INBOX.c.handled_at.type), error=None)
-)
-_FAST_INBOX_TAKE = FastStatement(_INBOX_TAKE)
-_FAST_MESSAGE_INSERT = FastStatement(_MESSAGE_INSERT, _MESSAGE_KEYS)
-_FAST_MESSAGE_TICKET = FastStatement(_MESSAGE_TICKET)
-_FAST_OUTBOX_INSERT = FastStatement(_OUTBOX_INSERT, _OUTBOX_KEYS)
-_OUTBOX_PENDING = FastStatement(
-    select(*_OUTBOX_LOADED.columns)
-    .where(_OUTBOX.c.status == "pending")
-    .order_by(_OUTBOX.c.priority, _OUTBOX.c.id)
-    .limit(bindparam("n"))
 )
 # What the sender decides on, without the payloads: most rows it reads wait for their turn.
 _OUTBOX_HEADS = FastStatement(
@@ -387,11 +349,11 @@ class MessageRepo:
             "author_id": author_id,
             "created_at": created_at,
         }
-        (row,) = (await _FAST_MESSAGE_INSERT.run(self.session, values)).rows
+        (row,) = (await _MESSAGE_INSERT.run(self.session, values)).rows
         return int(row[0])
 
     async def set_ticket(self, message_id: int, ticket_id: int | None) -> None:
-        await _FAST_MESSAGE_TICKET.run(self.session, {"row_id": message_id, "tid": ticket_id})
+        await _MESSAGE_TICKET.run(self.session, {"row_id": message_id, "tid": ticket_id})
 
     async def add(self, message: Message, *, flush: bool = True) -> Message:
         """``flush=False`` when the id is not needed now: the next flush writes it with others."""
@@ -467,7 +429,7 @@ class InboxRepo:
         """
         # Core on the session's connection: the ORM's bulk-update machinery costs more than
         # the statement itself, on every update handled.
-        result = await _FAST_INBOX_TAKE.run(self.session, {"row_id": row_id, "now": now})
+        result = await _INBOX_TAKE.run(self.session, {"row_id": row_id, "now": now})
         return bool(result.rowcount)
 
     async def record_failure(
@@ -520,12 +482,7 @@ class OutboxRepo:
             "message_id": message_id,
             "ticket_id": ticket_id,
         }
-        await _FAST_OUTBOX_INSERT.run(self.session, values)
-
-    async def pending(self, limit: int) -> Sequence[Outbox]:
-        """Rows waiting to be sent, replies before bulk, oldest first (due or not yet)."""
-        rows = (await _OUTBOX_PENDING.run(self.session, {"n": limit})).rows
-        return _OUTBOX_LOADED.objects(rows)
+        await _OUTBOX_INSERT.run(self.session, values)
 
     async def in_status(self, status: str) -> Sequence[Outbox]:
         stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))

@@ -21,7 +21,8 @@ from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import FormState, Message, Outbox, Ticket
 from storage.repositories import (
     _CITIZEN_ROW,
-    _OUTBOX_PENDING,
+    _INBOX_PENDING,
+    _OUTBOX_HEADS,
     CitizenRepo,
     InboxRepo,
     MessageRepo,
@@ -376,8 +377,11 @@ async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(
         repo = OutboxRepo(session)
         assert not await repo.has_held("whatsapp", "628123456789")
         assert await repo.has_held("whatsapp", "628000000000")  # another citizen still waits
-        pending = [r.payload["text"] for r in await repo.pending(10)]
+        pending = [r.payload["text"] for r in await repo.in_status("pending")]
         assert pending == ["m0", "m1", "m3"]
+
+
+UPDATE_PAYLOAD = {"update_id": 5, "message": {"text": "<b>halo</b>", "chat": {"id": 5}}}
 
 
 async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
@@ -415,9 +419,11 @@ async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
                 now=NOW,
             )
         ).citizen
+        await InboxRepo(session).store([{**_update(5), "payload": UPDATE_PAYLOAD}])
         await session.commit()
     statements = [
-        (_OUTBOX_PENDING, {"n": 10}),
+        (_OUTBOX_HEADS, {"n": 10}),
+        (_INBOX_PENDING, {"n": 10}),
         (
             _CITIZEN_ROW,
             {
@@ -440,11 +446,11 @@ async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
             assert ours == theirs and len(ours) == 1
             results.append(ours[0])
     # The citizen's row, then its context: no recent message, no form, no live chat.
-    citizen_row = results[1]
+    citizen_row = results[2]
     assert citizen_row[0] == citizen.id and citizen_row[-3:] == (0, False, False)
     named = dict(zip((c.key for c in _CITIZEN_ROW.stmt.exported_columns), citizen_row, strict=True))
     assert named["created_at"] == NOW  # aware UTC, like the ORM's
+    assert results[0][3] == NOW  # the outbox row's due time, aware UTC
     async with sessions() as session:
-        (outbox,) = await OutboxRepo(session).pending(10)
-    assert outbox.payload == {"text": "<b>halo</b>"} and outbox.created_at == NOW
-    assert outbox.not_before.tzinfo is not None
+        (update,) = await InboxRepo(session).pending(10)
+    assert update.payload == UPDATE_PAYLOAD and update.received_at == NOW
