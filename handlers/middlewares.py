@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
-from storage.db import SharedTransaction
+from storage.db import SharedTransaction, run_after_commit
 from storage.repositories import InboxRepo
 
 log = logging.getLogger(__name__)
@@ -40,35 +41,23 @@ class DbSessionMiddleware(BaseMiddleware):
         # button): on SQLite the session is held in turn, so no network wait happens inside it.
         after: list[Callable[[], Awaitable[Any]]] = []
         data["after_commit"] = after
+        # A session of the inbox worker's shared transaction, which commits and then makes the
+        # calls; else one of our own.
         shared: AsyncSession | None = data.get("shared_session")
-        if shared is not None:
-            # Part of the inbox worker's shared transaction: it commits, then makes the calls.
-            transaction = SharedTransaction.of(shared)
-            assert transaction is not None
-            if inbox_id is not None and not await InboxRepo(shared).take(
-                inbox_id, self.clock.now()
-            ):
-                log.info("inbox row %s was handled already; skipped", inbox_id)
-                return None
-            data["session"] = shared
-            result = await handler(event, data)
-            transaction.then.extend(after)
-            return result
-        async with self.sessionmaker() as session:
+        async with nullcontext(shared) if shared is not None else self.sessionmaker() as session:
             if inbox_id is not None and not await InboxRepo(session).take(
                 inbox_id, self.clock.now()
             ):
                 log.info("inbox row %s was handled already; skipped", inbox_id)
-                await session.rollback()
-                return None
+                return None  # the take changed nothing; leaving the session rolls back
             data["session"] = session
             result = await handler(event, data)
+            transaction = SharedTransaction.of(session)
+            if transaction is not None:
+                transaction.then.extend(after)
+                return result
             if session.in_transaction():
                 # No use case committed (an update no handler wanted): still mark it handled.
                 await session.commit()
-        for call in after:
-            try:
-                await call()
-            except Exception:  # the work is committed; a lost button answer is cosmetic
-                log.warning("a post-commit call failed", exc_info=True)
+        await run_after_commit(after)
         return result

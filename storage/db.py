@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -270,16 +270,20 @@ class SharedTransaction:
         return session.info.get(_SHARED)
 
     async def committed(self) -> None:
-        """Run what the use cases asked for after their commit (the work is committed: a
-        failure here is logged, not raised)."""
-        for call in self.then:
-            try:
-                result = call()
-                # aiogram's methods (query.answer()) are awaitables, not coroutines.
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                _log.warning("a call after a shared commit failed", exc_info=True)
+        await run_after_commit(self.then)
+
+
+async def run_after_commit(calls: Sequence[Callable[[], Any]]) -> None:
+    """Make the calls use cases asked for after their commit. The work is committed: a call
+    that fails (a lost button answer is cosmetic) is logged, not raised."""
+    for call in calls:
+        try:
+            result = call()
+            # aiogram's methods (query.answer()) are awaitables, not coroutines.
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            _log.warning("a call after a commit failed", exc_info=True)
 
 
 async def commit_work(session: AsyncSession, then: Callable[[], Any] | None = None) -> None:

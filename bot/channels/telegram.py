@@ -566,9 +566,6 @@ def update_handler(
         update = parsed.take(row.update_id) if parsed is not None else None
         if update is None:
             update = Update.model_validate(row.payload, context={"bot": bot})
-        if session is None:
-            await dispatcher.feed_update(bot, update, inbox_id=row.id)
-        else:
-            await dispatcher.feed_update(bot, update, inbox_id=row.id, shared_session=session)
+        await dispatcher.feed_update(bot, update, inbox_id=row.id, shared_session=session)
 
     return handle

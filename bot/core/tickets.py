@@ -25,11 +25,11 @@ from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.texts import Markup, mention, st, t
 from storage.models import Citizen, Officer, Outbox, Ticket, TicketEvent
-from storage.repositories import OPEN_TICKET_STATUSES, next_number
+from storage.repositories import OPEN_TICKET_STATUSES as OPEN_STATUSES
+from storage.repositories import next_number
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = OPEN_TICKET_STATUSES
 # session.info key: citizens whose read (CitizenRepo.seen) showed no live chat to take a message.
 _NO_CHAT = "loket.no_chat"
 SUBJECT_PREVIEW = 600
