@@ -193,11 +193,10 @@ class OutboxSender(Pump):
         """Claim a pass's rows in one committed transaction, before any of their API calls;
         the rows won, whole."""
         async with self.sessionmaker() as session:
+            # In the order they were picked: replies before bulk, then oldest first.
             won = await OutboxRepo(session).claim([head.id for head in heads])
             await session.commit()
-        # In the order they were picked: replies before bulk, then oldest first.
-        order = {head.id: i for i, head in enumerate(heads)}
-        return sorted(won, key=lambda row: order[row.id])
+        return won
 
     async def _send(self, row: Outbox) -> None:
         assert row.id is not None

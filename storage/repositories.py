@@ -521,7 +521,7 @@ class OutboxRepo:
 
     async def claim(self, row_ids: Sequence[int]) -> list[Outbox]:
         """pending -> sending for many rows in one statement; the rows this caller won, as
-        they are now (``attempts`` already counts this try).
+        they are now (``attempts`` already counts this try), in the order of ``row_ids``.
 
         The same compare-and-set as ``transition``, in Core: a send costs one shared UPDATE
         instead of an ORM transaction of its own.
@@ -530,7 +530,8 @@ class OutboxRepo:
             return []
         conn = await self.session.connection()
         rows = (await conn.execute(_OUTBOX_CLAIM, {"ids": list(row_ids)})).all()
-        return sorted(_OUTBOX_LOADED.objects(rows), key=lambda row: row.id)
+        order = {row_id: n for n, row_id in enumerate(row_ids)}
+        return sorted(_OUTBOX_LOADED.objects(rows), key=lambda row: order[row.id])
 
     async def mark_sent(self, rows: Sequence[tuple[int, datetime, str | None]]) -> None:
         """sending -> sent for many (id, sent_at, external message id) in one executemany."""
