@@ -355,21 +355,6 @@ class MessageRepo:
     async def set_ticket(self, message_id: int, ticket_id: int | None) -> None:
         await _MESSAGE_TICKET.run(self.session, {"row_id": message_id, "tid": ticket_id})
 
-    async def add(self, message: Message, *, flush: bool = True) -> Message:
-        """``flush=False`` when the id is not needed now: the next flush writes it with others."""
-        self.session.add(message)
-        if flush:
-            await self.session.flush()
-        return message
-
-    async def count_inbound_since(self, citizen_id: int, since: datetime) -> int:
-        stmt = select(func.count()).where(
-            Message.citizen_id == citizen_id,
-            Message.direction == "in",
-            Message.created_at > since,
-        )
-        return int((await self.session.exec(stmt)).one())
-
     async def transcript(self, citizen_id: int) -> Sequence[Message]:
         stmt = (
             select(Message)
@@ -447,11 +432,6 @@ class InboxRepo:
 class OutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, row: Outbox) -> Outbox:
-        """Added to the session; written by the next flush or the commit (its id is set then)."""
-        self.session.add(row)
-        return row
 
     async def write(
         self,

@@ -124,7 +124,7 @@ async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
                 now=NOW,
             )
         ).citizen
-        await MessageRepo(session).add(
+        session.add(
             Message(
                 citizen_id=citizen.id,
                 channel="telegram",
@@ -194,15 +194,14 @@ async def test_inbox_row_taken_once_and_only_with_its_transaction(engine) -> Non
 async def test_outbox_row_is_won_by_one_claimer_only(engine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        row = await OutboxRepo(session).add(
-            Outbox(
-                channel="telegram",
-                chat_id="42",
-                payload={"text": "hi"},
-                not_before=NOW,
-                created_at=NOW,
-            )
+        row = Outbox(
+            channel="telegram",
+            chat_id="42",
+            payload={"text": "hi"},
+            not_before=NOW,
+            created_at=NOW,
         )
+        session.add(row)
         await session.commit()
     async with sessions() as a, sessions() as b:
         first = await OutboxRepo(a).transition(row.id, "pending", status="sending")
@@ -229,8 +228,7 @@ async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> Non
             )
             for i in range(3)
         ]
-        for row in rows:
-            await OutboxRepo(session).add(row)
+        session.add_all(rows)
         await session.commit()
     ids = [row.id for row in rows]
     async with sessions() as session:
@@ -275,7 +273,7 @@ async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) ->
         citizen = first.citizen
         assert (first.recent, first.has_form, first.has_chat) == (0, False, False)
         for minutes, direction in ((-2, "in"), (0, "in"), (0, "out"), (1, "in")):
-            await MessageRepo(session).add(
+            session.add(
                 Message(
                     citizen_id=citizen.id,
                     channel="telegram",
@@ -349,7 +347,7 @@ async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(
     async with sessions() as session:
         repo = OutboxRepo(session)
         for n, status in enumerate(("held", "held", "sent", "pending")):
-            await repo.add(
+            session.add(
                 Outbox(
                     channel="whatsapp",
                     chat_id="628123456789",
@@ -360,7 +358,7 @@ async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(
                     external_message_id=wamid if status == "sent" else None,
                 )
             )
-        await repo.add(
+        session.add(
             Outbox(channel="whatsapp", chat_id="628000000000", status="held", created_at=NOW)
         )
         await session.commit()

@@ -279,8 +279,8 @@ class Desk:
         now = self.clock.now()
         contact: Contact = event.contact
         lang = language_for(contact.language_code, self.default_language)
-        # The citizen and its inbound messages of the last minute in one statement; this
-        # message is not written yet (the next flush writes it), so it counts as one more.
+        # The citizen and its inbound messages of the last minute in one statement, read
+        # before this message is written, so it counts as one more.
         citizen, earlier, has_form, has_chat = await CitizenRepo(session).seen(
             channel=contact.channel,
             external_id=contact.external_id,
