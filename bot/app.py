@@ -233,7 +233,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
     # On SQLite, Telegram updates ready together share one transaction (see bot.inbox); on
     # PostgreSQL each keeps its own, so replicas and concurrent handlers do not wait on them.
-    shared = {TELEGRAM: handlers[TELEGRAM]} if engine.dialect.name == "sqlite" else None
+    shared = (TELEGRAM,) if engine.dialect.name == "sqlite" else ()
     inbox = InboxWorker(sessionmaker, handlers, clock, shared=shared)
     if wa_client is not None:
         webhook = WhatsAppWebhook(

@@ -5,7 +5,8 @@ webhook stores them first). The worker hands each to the channel's handler; the 
 transaction marks the row done, so the work and the mark commit together or not at all.
 
 On SQLite, where transactions take turns anyway, updates of different chats that are ready
-together are handled in one shared transaction (``shared``): one commit instead of one per
+together are handled in one shared transaction (``shared`` channels, whose handlers take the
+session to work in): one commit instead of one per
 update, which under a burst was a large part of each update's cost. An update failing there
 rolls the shared transaction back, and its updates are then handled one by one as usual.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -33,9 +34,8 @@ IDLE_POLL_SECONDS = 1.0
 BATCH = 200
 SHARED_AT_ONCE = 1
 
-Handler = Callable[[Inbox], Awaitable[None]]
-# A handler that can work in a session it is given (the shared transaction's).
-SharedHandler = Callable[[Inbox, AsyncSession], Awaitable[None]]
+# handler(row), or for a shared channel also handler(row, session) in the shared transaction.
+Handler = Callable[..., Awaitable[None]]
 
 
 class InboxWorker(Pump):
@@ -46,13 +46,13 @@ class InboxWorker(Pump):
         clock: Clock,
         *,
         concurrency: int = 8,
-        shared: dict[str, SharedHandler] | None = None,
+        shared: Collection[str] = (),
         shared_size: int = 16,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
         self.handlers = handlers
-        self.shared = shared or {}
+        self.shared = frozenset(shared)
         self.shared_size = shared_size
         self.clock = clock
         self._slots = asyncio.Semaphore(concurrency)
@@ -70,7 +70,7 @@ class InboxWorker(Pump):
     async def idle(self) -> bool:
         """True when nothing is pending or in hand (for tests and benchmarks)."""
         async with self.sessionmaker() as session:
-            return not self._tasks and not await InboxRepo(session).pending(1)
+            return not self._tasks and not await InboxRepo(session).heads(1)
 
     async def dispatch_once(self) -> float:
         now = self.clock.now()
@@ -150,7 +150,7 @@ class InboxWorker(Pump):
             async with self._shared_turns, self.sessionmaker() as session:
                 transaction.join(session)
                 for row in rows:
-                    await self.shared[row.channel](row, session)
+                    await self.handlers[row.channel](row, session)
                 await session.commit()
         except Exception:
             log.warning(

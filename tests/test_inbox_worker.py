@@ -37,7 +37,10 @@ class Handlers:
         self.sessions: list[int] = []  # the session each update was handled in
         self.answered: list[str] = []  # awaitables run after a shared commit
 
-    async def shared(self, row: Inbox, session: AsyncSession) -> None:
+    async def handle(self, row: Inbox, session: AsyncSession | None = None) -> None:
+        if session is None:  # not in a shared transaction: its own, as a real handler does
+            async with self.sessionmaker() as own:
+                return await self.handle(row, own)
         # A number per session (ids of freed objects are reused).
         self.sessions.append(session.info.setdefault("n", next(_NUMBERS)))
         assert row.id is not None and await InboxRepo(session).take(row.id, self.clock.now())
@@ -50,10 +53,6 @@ class Handlers:
         transaction = SharedTransaction.of(session)
         if transaction is not None:
             transaction.then.append(lambda: _Answer(self.answered, row.update_id))
-
-    async def own(self, row: Inbox) -> None:
-        async with self.sessionmaker() as session:
-            await self.shared(row, session)
 
 
 class _Answer:
@@ -80,9 +79,9 @@ async def setup(tmp_path, rows: list[tuple[str, str, str]], fail: set[str]):
     desk = Handlers(sessions, clock, fail)
     worker = InboxWorker(
         sessions,
-        {"telegram": desk.own, "whatsapp": desk.own},
+        {"telegram": desk.handle, "whatsapp": desk.handle},
         clock,
-        shared={"telegram": desk.shared},
+        shared={"telegram"},
         shared_size=3,
     )
     async with sessions() as session:
