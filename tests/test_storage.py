@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import make_engine, make_sessionmaker
 from storage.fast import raw_connection
 from storage.migrate import alembic_config, current_revision, upgrade
-from storage.models import FormState, Message, Outbox, Ticket
+from storage.models import Citizen, FormState, Message, Outbox, Ticket
 from storage.repositories import (
     _CITIZEN_ROW,
     _INBOX_PENDING,
@@ -114,16 +114,7 @@ async def test_sqlite_writer_waits_for_a_lock_without_blocking_the_event_loop(
 async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        citizen = (
-            await CitizenRepo(session).seen(
-                channel="telegram",
-                external_id="42",
-                name="Budi",
-                username=None,
-                language="id",
-                now=NOW,
-            )
-        ).citizen
+        citizen = await telegram_citizen(session, "42", "Budi")
         session.add(
             Message(
                 citizen_id=citizen.id,
@@ -148,6 +139,18 @@ async def test_citizen_and_transcript_round_trip_keeps_utc(engine) -> None:
         assert again.id == citizen.id and again.name == "Budi S"
         (msg,) = await MessageRepo(session).transcript(citizen.id)
         assert msg.text == "halo" and msg.created_at == NOW and msg.created_at.tzinfo is not None
+
+
+async def telegram_citizen(session: AsyncSession, external_id: str, name: str) -> Citizen:
+    seen = await CitizenRepo(session).seen(
+        channel="telegram",
+        external_id=external_id,
+        name=name,
+        username=None,
+        language="id",
+        now=NOW,
+    )
+    return seen.citizen
 
 
 def _update(update_id: int, chat: str = "tg:42") -> dict:
@@ -407,16 +410,7 @@ async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
             priority=0,
             now=NOW,
         )
-        citizen = (
-            await CitizenRepo(session).seen(
-                channel="telegram",
-                external_id="5",
-                name="Ani",
-                username=None,
-                language="id",
-                now=NOW,
-            )
-        ).citizen
+        citizen = await telegram_citizen(session, "5", "Ani")
         await InboxRepo(session).store([{**_update(5), "payload": UPDATE_PAYLOAD}])
         await session.commit()
     statements = [
