@@ -51,7 +51,8 @@ async def run(updates: int, per_transaction: int) -> tuple[float, float]:
                     "payload": {"message": {"text": "jam berapa kantor buka?"}},
                 }
                 for i in range(updates)
-            ]
+            ],
+            now,
         )
         await session.commit()
         ids = [head.id for head in await InboxRepo(session).heads(updates)]

@@ -242,6 +242,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             verify_token=wa.verify_token.get_secret_value(),
             path=wa.path,
             on_stored=inbox.notify,
+            clock=clock,
             phone_number_id=wa.phone_number_id,
         )
 
@@ -372,6 +373,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             on_stored=app.inbox.notify,
             timeout=app.config.telegram.polling_timeout,
             allowed_updates=app.dispatcher.resolve_used_update_types(),
+            clock=app.clock,
             parsed=app.parsed_updates,
         )
         polling = asyncio.create_task(poller.run(), name="telegram-poller")

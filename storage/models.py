@@ -8,11 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.types import UtcDateTime, utcnow
+from storage.types import UtcDateTime
 
 
 def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=utcnow, sa_type=UtcDateTime, **kwargs)
+    """A required UTC timestamp. No default on purpose: "now" comes from the injectable clock
+    (bot.core.clock), so a frozen clock in a test is the only time a row ever sees."""
+    return Field(sa_type=UtcDateTime, **kwargs)
 
 
 class Citizen(SQLModel, table=True):

@@ -370,8 +370,9 @@ class InboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def store(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert updates, ignoring ones already stored; returns how many were new.
+    async def store(self, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+        """Insert updates received at ``now``, ignoring ones already stored; returns how many
+        were new.
 
         INSERT ... ON CONFLICT DO NOTHING: a redelivered or concurrent duplicate inserts
         nothing, on both backends, without an exception that would spoil the transaction.
@@ -387,7 +388,8 @@ class InboxRepo:
         # Rows as parameters, not in .values(): one cached statement whatever the batch size
         # (SQLAlchemy sends it as multi-row INSERTs), instead of compiling one per batch.
         conn = await self.session.connection()
-        return len((await conn.execute(stmt, list(rows))).all())
+        stamped = [{"received_at": now, "not_before": now, **row} for row in rows]
+        return len((await conn.execute(stmt, stamped)).all())
 
     async def pending(self, limit: int) -> Sequence[Inbox]:
         rows = (await _INBOX_PENDING.run(self.session, {"n": limit})).rows

@@ -86,10 +86,15 @@ async def setup(tmp_path, rows: list[tuple[str, str, str]], fail: set[str]):
     )
     async with sessions() as session:
         stored = [
-            {"channel": channel, "update_id": uid, "chat_key": chat, "payload": {}}
+            {
+                "channel": channel,
+                "update_id": uid,
+                "chat_key": chat,
+                "payload": {},
+            }
             for channel, uid, chat in rows
         ]
-        await InboxRepo(session).store(stored)
+        await InboxRepo(session).store(stored, NOW)
         await session.commit()
     return engine, sessions, desk, worker
 

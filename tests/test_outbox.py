@@ -48,12 +48,23 @@ class ScriptedChannel:
         return self.probes.get(payload["text"], False)
 
 
+def _outbox(channel: str, chat: str, text: str, priority: int = 0) -> Outbox:
+    # Due at once for the sender's clock, which is the system's here (the limits are real time).
+    now = SystemClock().now()
+    return Outbox(
+        channel=channel,
+        chat_id=chat,
+        payload={"text": text},
+        priority=priority,
+        not_before=now,
+        created_at=now,
+    )
+
+
 async def queue(sessions, *rows: tuple[str, str], priority: int = 0) -> None:
     async with sessions() as session:
         for chat, text in rows:
-            session.add(
-                Outbox(channel="telegram", chat_id=chat, payload={"text": text}, priority=priority)
-            )
+            session.add(_outbox("telegram", chat, text, priority))
         await session.commit()
 
 
@@ -226,9 +237,8 @@ async def test_each_channel_keeps_its_own_limits(sessions) -> None:
     telegram, whatsapp = ScriptedChannel(), ScriptedChannel()
     async with sessions() as session:
         for n in range(3):
-            session.add(Outbox(channel="telegram", chat_id=str(n), payload={"text": f"t{n}"}))
-            wa_chat = f"62811000{n}"
-            session.add(Outbox(channel="whatsapp", chat_id=wa_chat, payload={"text": f"w{n}"}))
+            session.add(_outbox("telegram", str(n), f"t{n}"))
+            session.add(_outbox("whatsapp", f"62811000{n}", f"w{n}"))
         await session.commit()
     sender = OutboxSender(
         sessions,

@@ -167,11 +167,11 @@ def _update(update_id: int, chat: str = "tg:42") -> dict:
 async def test_redelivered_updates_are_stored_once(engine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        assert await InboxRepo(session).store([_update(1), _update(2)]) == 2
+        assert await InboxRepo(session).store([_update(1), _update(2)], NOW) == 2
         await session.commit()
     async with sessions() as session:
         # Telegram redelivers 2 after a crash, together with a new 3.
-        assert await InboxRepo(session).store([_update(2), _update(3)]) == 1
+        assert await InboxRepo(session).store([_update(2), _update(3)], NOW) == 1
         await session.commit()
         assert [r.update_id for r in await InboxRepo(session).pending(10)] == ["1", "2", "3"]
 
@@ -180,7 +180,7 @@ async def test_inbox_row_taken_once_and_only_with_its_transaction(engine) -> Non
     """A handler that fails leaves the row pending, so it is handled again; a done row never."""
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        await InboxRepo(session).store([_update(7)])
+        await InboxRepo(session).store([_update(7)], NOW)
         await session.commit()
         (row,) = await InboxRepo(session).pending(1)
     async with sessions() as session:
@@ -362,7 +362,13 @@ async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(
                 )
             )
         session.add(
-            Outbox(channel="whatsapp", chat_id="628000000000", status="held", created_at=NOW)
+            Outbox(
+                channel="whatsapp",
+                chat_id="628000000000",
+                status="held",
+                not_before=NOW,
+                created_at=NOW,
+            )
         )
         await session.commit()
     async with sessions() as session:
@@ -411,7 +417,7 @@ async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
             now=NOW,
         )
         citizen = await telegram_citizen(session, "5", "Ani")
-        await InboxRepo(session).store([{**_update(5), "payload": UPDATE_PAYLOAD}])
+        await InboxRepo(session).store([{**_update(5), "payload": UPDATE_PAYLOAD}], NOW)
         await session.commit()
     statements = [
         (_OUTBOX_HEADS, {"n": 10}),

@@ -47,6 +47,7 @@ from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import PermanentError, RetryLater, TransientError
+from bot.core.clock import Clock
 from bot.core.dto import Contact, Inbound
 from storage.models import Citizen, Inbox, Outbox, Ticket
 from storage.repositories import InboxRepo
@@ -480,6 +481,7 @@ class TelegramPoller:
         on_stored: Callable[[], None],
         timeout: int,
         allowed_updates: list[str],
+        clock: Clock,
         parsed: ParsedUpdates | None = None,
     ) -> None:
         self.bot = bot
@@ -487,6 +489,7 @@ class TelegramPoller:
         self.on_stored = on_stored
         self.timeout = timeout
         self.allowed_updates = allowed_updates
+        self.clock = clock
         self.parsed = parsed
 
     async def run(self) -> None:
@@ -514,7 +517,9 @@ class TelegramPoller:
                 continue
             try:
                 async with self.sessionmaker() as session:
-                    await InboxRepo(session).store([inbox_row(u) for u in updates])
+                    await InboxRepo(session).store(
+                        [inbox_row(u) for u in updates], self.clock.now()
+                    )
                     await session.commit()
             except Exception:
                 # Not stored, so not acknowledged: Telegram hands the batch out again.

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Held, PermanentError, RetryLater, SendError, TransientError
+from bot.core.clock import Clock
 from bot.core.dto import Contact, Inbound
 from bot.core.postman import KIND_LABELS, PRIORITY_BULK
 from storage.models import Outbox, Ticket
@@ -641,9 +642,11 @@ class WhatsAppWebhook:
         verify_token: str,
         path: str,
         on_stored: Callable[[], None],
+        clock: Clock,
         phone_number_id: str | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.clock = clock
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret.encode()
         self.verify_token = verify_token
@@ -696,7 +699,7 @@ class WhatsAppWebhook:
         if rows:
             try:
                 async with self.sessionmaker() as session:
-                    await InboxRepo(session).store(rows)
+                    await InboxRepo(session).store(rows, self.clock.now())
                     await session.commit()
             except Exception:
                 log.exception("storing %d WhatsApp event(s) failed; Meta will retry", len(rows))
