@@ -30,8 +30,7 @@ class Where(StrEnum):
     OBJECTION_TOPIC = "objection_topic"  # an objection's topic
 
 
-PRIVATE_PLACES = frozenset({Where.PRIVATE, Where.FORM})
-STAFF_PLACES = frozenset(Where) - PRIVATE_PLACES
+PRIVATE_PLACES = frozenset({Where.PRIVATE, Where.FORM})  # the rest is in the staff group
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class CommandSpec:
         return line
 
     def help_line(self, lang: str) -> str:
-        """ "/note (/catatan) — Catatan internal di topik tiket": for a help text."""
+        """A help text's line, e.g. "/note (/catatan) — Catatan internal di topik tiket"."""
         aliases = " (" + ", ".join("/" + a for a in self.aliases) + ")" if self.aliases else ""
         return f"/{self.name}{aliases} — {self.en if lang == 'en' else self.id}"
 
@@ -222,7 +221,7 @@ CITIZEN_COMMANDS = tuple(spec for spec in COMMANDS if spec.private)
 STAFF_COMMANDS = tuple(spec for spec in COMMANDS if not spec.private)
 
 # "/name", "/name@bot", "/name args": what a person types; the name is what Telegram allows.
-_TYPED = re.compile(r"/([A-Za-z0-9_]+)(?:@(\w+))?(?:\s+(.*))?", re.DOTALL)
+_TYPED = re.compile(r"/([A-Za-z0-9_]+)(?:@\w+)?(?:\s+(.*))?", re.DOTALL)
 
 
 def find(word: str, *, private: bool) -> CommandSpec | None:
@@ -250,7 +249,7 @@ def parse(text: str) -> Typed | None:
     match = _TYPED.fullmatch(text.strip())
     if match is None:
         return None
-    args = (match.group(3) or "").strip()
+    args = (match.group(2) or "").strip()
     return Typed(match.group(1).lower(), args or None)
 
 
