@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from bot.core.commands import Where, where_help
+
 LANGUAGES = ("id", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -425,7 +427,7 @@ STAFF: dict[str, str] = {
         "Informasi: {information}\nTujuan: {purpose}\n"
         "Cara memperoleh: {obtain} · Cara mendapatkan: {receive}\n"
         "Diterima: {received} · Batas: <b>{due}</b>\n"
-        "Keputusan: /kabulkan, /kabulkan_sebagian, /tolak, /tidak_dikuasai, /perpanjang"
+        "Keputusan: " + where_help(Where.REQUEST_TOPIC)
     ),
     "objection_card": (
         "\n\n<b>Keberatan</b> atas {request}\nAlasan (Pasal 35 ayat 1 huruf {ground}): {ground_text}\n"

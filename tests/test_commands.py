@@ -110,7 +110,7 @@ def test_menus_are_the_table_in_its_order() -> None:
 
 
 def test_help_texts_list_the_table() -> None:
-    citizen = t("unknown_command", "id", command="/x", commands=commands.citizen_help())
+    citizen = t("unknown_command", "id", command="/x", commands=commands.where_help(Where.PRIVATE))
     for spec in CITIZEN_COMMANDS:
         # /kembali works only inside a form, which answers its own unknown commands.
         assert (f"/{spec.name}" in citizen) == (spec.where is Where.PRIVATE), spec.name
@@ -122,3 +122,7 @@ def test_help_texts_list_the_table() -> None:
     assert (
         "{commands}" in TEXTS["unknown_command"]["id"] and "{commands}" in STAFF["unknown_command"]
     )
+    # A request's card lists the decisions an officer can take in its topic.
+    decisions = "Keputusan: /kabulkan, /kabulkan_sebagian, /tolak, /tidak_dikuasai, /perpanjang"
+    assert decisions.endswith(commands.where_help(Where.REQUEST_TOPIC))
+    assert STAFF["request_card"].endswith(decisions)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from bot.core.commands import CITIZEN_COMMANDS, COMMANDS, STAFF_COMMANDS, citizen_help, menu
+from bot.core.commands import CITIZEN_COMMANDS, COMMANDS, STAFF_COMMANDS, Where, menu, where_help
 from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
 from tests.harness import LoketProcess, start_with_whatsapp
 from tests.wa_emulator import WhatsAppEmulator
@@ -125,7 +125,7 @@ async def test_an_unknown_command_on_whatsapp_lists_the_citizen_commands(office:
     user = office.wa.user(name="Warga Iseng")
     await office.wa.send_text(user, "/hapus_semua")
     reply = await office.wa.wait_for_message(user)
-    assert "/hapus_semua" in (reply.text or "") and citizen_help() in (reply.text or "")
+    assert "/hapus_semua" in (reply.text or "") and where_help(Where.PRIVATE) in (reply.text or "")
 
 
 # An alias in the context where its command has an effect, seen as that effect.

@@ -258,9 +258,9 @@ def menu(private: bool, lang: str) -> list[tuple[str, str]]:
     return [(spec.name, spec.description(lang)) for spec in COMMANDS if spec.private == private]
 
 
-def citizen_help() -> str:
-    """The citizen commands usable at any time, as a list: "/start, /petugas, ..."."""
-    return ", ".join("/" + spec.name for spec in CITIZEN_COMMANDS if spec.where is Where.PRIVATE)
+def where_help(where: Where) -> str:
+    """The commands used in one place, as a list: "/start, /petugas, ..." for citizens."""
+    return ", ".join("/" + spec.name for spec in COMMANDS if spec.where is where)
 
 
 def staff_help() -> str:

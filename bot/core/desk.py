@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
-from bot.core.commands import citizen_help
+from bot.core.commands import Where, where_help
 from bot.core.dto import Button, Contact, Inbound
 from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data
 from bot.core.intents import wants_person
@@ -246,7 +246,7 @@ class Desk:
         citizen, lang, _ = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, citizen, lang, event):
             command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
-            known = citizen_help()
+            known = where_help(Where.PRIVATE)
             await self._say(
                 session, citizen, t("unknown_command", lang, command=command, commands=known)
             )
