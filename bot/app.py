@@ -12,7 +12,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +46,7 @@ from bot.ratelimit import SendLimiter
 from bot.scheduler import Scheduler
 from bot.texts import st
 from handlers import build_routers
+from handlers.commands import set_commands
 from handlers.middlewares import DbSessionMiddleware
 from handlers.whatsapp import whatsapp_handler
 from storage.db import make_app_sessions, make_engine
@@ -220,6 +220,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         faq=faq,
         on_commit=sender.notify,
         requests=requests,
+        coordinators=config.staff.coordinators,
     )
     # No aiogram FSM: forms live in the database (FormState); its middleware would only cost.
     dispatcher = Dispatcher(desk=desk, staff=staff, config=config, disable_fsm=True)
@@ -286,63 +287,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     )
 
 
-CITIZEN_COMMANDS = {
-    "id": [
-        ("start", "Mulai dan lihat bantuan"),
-        ("petugas", "Bicara dengan petugas"),
-        ("status", "Status tiket Anda (opsional: nomor tiket)"),
-        ("batal", "Batalkan tiket atau formulir yang terbuka"),
-        ("permohonan", "Ajukan permohonan informasi publik"),
-        ("keberatan", "Ajukan keberatan: /keberatan <nomor PI>"),
-        ("kembali", "Kembali satu langkah di formulir"),
-        ("bahasa", "Ganti bahasa: /bahasa id atau /bahasa en"),
-    ],
-    "en": [
-        ("start", "Start and see help"),
-        ("petugas", "Talk to an officer"),
-        ("status", "Status of your tickets (optional: ticket number)"),
-        ("batal", "Cancel your open ticket or form"),
-        ("permohonan", "File a request for public information"),
-        ("keberatan", "File an objection: /keberatan <PI number>"),
-        ("kembali", "Go back one step in a form"),
-        ("bahasa", "Change language: /bahasa en or /bahasa id"),
-    ],
-}
-STAFF_COMMANDS = [
-    ("note", "Catatan internal di topik tiket (alias /catatan)"),
-    ("close", "Tutup tiket di topik ini (alias /tutup)"),
-    ("duty", "on|off — mulai/selesai piket (alias /piket)"),
-    ("queue", "Tiket tanpa petugas (alias /antrian)"),
-    ("reload", "Muat ulang basis pengetahuan FAQ"),
-    ("kabulkan", "Permohonan: kabulkan [catatan]"),
-    ("kabulkan_sebagian", "Permohonan: kabulkan sebagian <catatan>"),
-    ("tolak", "Permohonan: tolak <huruf Pasal 17> <alasan>"),
-    ("tidak_dikuasai", "Permohonan: tidak dikuasai <badan publik>"),
-    ("perpanjang", "Permohonan: perpanjang 7 hari kerja <alasan>"),
-    ("putusan_keberatan", "Keberatan: terima|tolak <alasan> (atasan PPID)"),
-]
-
-
 def _report_crash(task: asyncio.Task[None]) -> None:
     """A background loop that ends by itself is a bug worth a loud line in the log."""
     if not task.cancelled() and task.exception() is not None:
         log.critical("%s stopped: %r", task.get_name(), task.exception())
-
-
-async def set_commands(bot: Bot, staff_group_id: int | None) -> None:
-    """Register commands per scope so Telegram shows the right menu in each place."""
-    # https://core.telegram.org/bots/api#setmycommands — one list per scope and language.
-    for lang, commands in CITIZEN_COMMANDS.items():
-        await bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in commands],
-            scope=BotCommandScopeAllPrivateChats(),
-            language_code=None if lang == "id" else lang,
-        )
-    if staff_group_id is not None:
-        await bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in STAFF_COMMANDS],
-            scope=BotCommandScopeChat(chat_id=staff_group_id),
-        )
 
 
 async def run(app: App, *, handle_signals: bool = True) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from bot.core.commands import Where, where_help
+
 LANGUAGES = ("id", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -321,14 +323,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "unknown_command": {
         "id": (
             "Perintah {command} tidak dikenal. "
-            "Perintah yang tersedia: /start, /petugas, /status, /batal, /bahasa. "
+            "Perintah yang tersedia: {commands}. "
             "Atau langsung tulis pertanyaan Anda."
         ),
         "en": (
             "I don't know the command {command}. "
-            "Available commands: /start, /petugas, /status, /batal, /bahasa. "
+            "Available commands: {commands}. "
             "Or just type your question."
         ),
+    },
+    "nothing_to_go_back": {
+        "id": "Anda tidak sedang mengisi formulir; /kembali hanya berlaku di dalam formulir.",
+        "en": "You are not filling in a form; /kembali only works inside a form.",
     },
     "language_prompt": {
         "id": "Pilih bahasa / Choose a language: /bahasa id atau /bahasa en.",
@@ -394,6 +400,8 @@ STAFF: dict[str, str] = {
     "note_saved": "📝 Catatan internal disimpan; tidak dikirim ke warga.",
     "note_empty": "Tulis catatannya: /note &lt;teks&gt;",
     "refused": "Maaf, hanya petugas terdaftar yang dapat melakukan ini.",
+    "coordinator_only": "Hanya atasan PPID (koordinator) yang dapat memakai /{command}.",
+    "unknown_command": "Perintah {command} tidak dikenal. Perintah staf:\n{commands}",
     "not_relayed": "Pesan dari {name} tidak diteruskan ke warga: hanya petugas terdaftar yang dapat membalas.",
     "no_ticket": "Pesan ini tidak terkait tiket mana pun. Tulis di topik tiket, atau balas (reply) pesan tiketnya.",
     "ticket_closed_no_relay": "Tiket {number} sudah ditutup; pesan tidak dikirim ke warga.",
@@ -419,7 +427,7 @@ STAFF: dict[str, str] = {
         "Informasi: {information}\nTujuan: {purpose}\n"
         "Cara memperoleh: {obtain} · Cara mendapatkan: {receive}\n"
         "Diterima: {received} · Batas: <b>{due}</b>\n"
-        "Keputusan: /kabulkan, /kabulkan_sebagian, /tolak, /tidak_dikuasai, /perpanjang"
+        "Keputusan: " + where_help(Where.REQUEST_TOPIC)
     ),
     "objection_card": (
         "\n\n<b>Keberatan</b> atas {request}\nAlasan (Pasal 35 ayat 1 huruf {ground}): {ground_text}\n"

@@ -6,17 +6,43 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import contact_of, inbound_of
+from bot.core.commands import CITIZEN_COMMANDS, find
 from bot.core.desk import Desk
 from bot.core.dto import Inbound
+from handlers.commands import command_filter
 from handlers.filters import Magic
+
+UseCase = Callable[[Desk, AsyncSession, Inbound, str | None], Awaitable[None]]
+
+# What each citizen command of the table (bot.core.commands) does, on every channel.
+USE_CASES: dict[str, UseCase] = {
+    "start": lambda desk, session, event, args: desk.start(session, event),
+    "petugas": lambda desk, session, event, args: desk.call_officer(session, event),
+    "status": lambda desk, session, event, args: desk.status(session, event, args),
+    "batal": lambda desk, session, event, args: desk.cancel(session, event),
+    "permohonan": lambda desk, session, event, args: desk.request(session, event),
+    "keberatan": lambda desk, session, event, args: desk.objection(session, event, args),
+    "kembali": lambda desk, session, event, args: desk.back(session, event),
+    "bahasa": lambda desk, session, event, args: desk.language(session, event, args),
+}
+
+
+async def run_command(
+    desk: Desk, session: AsyncSession, event: Inbound, name: str, args: str | None
+) -> None:
+    """The use case of the citizen command ``name`` (its table name, not an alias)."""
+    await USE_CASES[name](desk, session, event, args)
 
 
 def build_router() -> Router:
+    missing = {spec.name for spec in CITIZEN_COMMANDS} ^ set(USE_CASES)
+    if missing:
+        raise RuntimeError(f"citizen commands without a use case, or the reverse: {missing}")
     router = Router(name=__name__)
     # Only people in private chats; other bots' messages are never answered (no bot loops).
     person = Magic(F.chat.type == "private", F.from_user, ~F.from_user.is_bot)
@@ -30,39 +56,13 @@ def build_router() -> Router:
     messages = Router(name=f"{__name__}.messages")
     router.include_routers(commands, messages)
 
-    @commands.message(CommandStart())
-    async def start(message: Message, desk: Desk, session: AsyncSession) -> None:
-        await desk.start(session, inbound_of(message))
-
-    @commands.message(Command("petugas"))
-    async def officer(message: Message, desk: Desk, session: AsyncSession) -> None:
-        await desk.call_officer(session, inbound_of(message))
-
-    @commands.message(Command("status"))
-    async def status(
+    @commands.message(command_filter(private=True))
+    async def command(
         message: Message, command: CommandObject, desk: Desk, session: AsyncSession
     ) -> None:
-        await desk.status(session, inbound_of(message), command.args)
-
-    @commands.message(Command("permohonan"))
-    async def request(message: Message, desk: Desk, session: AsyncSession) -> None:
-        await desk.request(session, inbound_of(message))
-
-    @commands.message(Command("keberatan"))
-    async def objection(
-        message: Message, command: CommandObject, desk: Desk, session: AsyncSession
-    ) -> None:
-        await desk.objection(session, inbound_of(message), command.args)
-
-    @commands.message(Command("bahasa"))
-    async def language(
-        message: Message, command: CommandObject, desk: Desk, session: AsyncSession
-    ) -> None:
-        await desk.language(session, inbound_of(message), command.args)
-
-    @commands.message(Command("batal"))
-    async def cancel(message: Message, desk: Desk, session: AsyncSession) -> None:
-        await desk.cancel(session, inbound_of(message))
+        spec = find(command.command, private=True)
+        assert spec is not None  # the filter matched one of the table's words
+        await run_command(desk, session, inbound_of(message), spec.name, command.args)
 
     @commands.message(Magic(F.text.startswith("/")))
     async def unknown_command(message: Message, desk: Desk, session: AsyncSession) -> None:

@@ -11,27 +11,12 @@ from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.telegram import message_kind
+from bot.core.commands import find
 from bot.core.dto import StaffEvent
 from bot.core.staff import StaffDesk
+from handlers.commands import ANY_COMMAND, command_filter
 from handlers.filters import Magic
 
-STAFF_COMMANDS = (
-    "note",
-    "catatan",
-    "close",
-    "tutup",
-    "duty",
-    "piket",
-    "queue",
-    "antrian",
-    "reload",
-    "perpanjang",
-    "kabulkan",
-    "kabulkan_sebagian",
-    "tolak",
-    "tidak_dikuasai",
-    "putusan_keberatan",
-)
 RELAYED_KINDS = frozenset(
     {"text", "photo", "document", "voice", "video", "audio", "animation", "sticker", "video_note"}
 )
@@ -69,17 +54,24 @@ def build_router(staff_group_id: int) -> Router:
     router.message.filter(Magic(F.chat.id == staff_group_id, F.from_user, ~F.from_user.is_bot))
     router.callback_query.filter(Magic(F.message.chat.id == staff_group_id))
 
-    @router.message(Command(*STAFF_COMMANDS))
+    @router.message(command_filter(private=False))
     async def command(
         message: Message, command: CommandObject, staff: StaffDesk, session: AsyncSession
     ) -> None:
-        await staff.command(
-            session, staff_event(message), command.command.lower(), command.args or ""
-        )
+        spec = find(command.command, private=False)
+        assert spec is not None  # the filter matched one of the table's words
+        await staff.command(session, staff_event(message), spec, command.args or "")
+
+    @router.message(Magic(F.text.startswith("/")), Command(ANY_COMMAND))
+    async def unknown_command(
+        message: Message, command: CommandObject, staff: StaffDesk, session: AsyncSession
+    ) -> None:
+        # A typo or a command of the citizens' menu: the officer gets the staff commands.
+        await staff.unknown_command(session, staff_event(message), "/" + command.command)
 
     @router.message(Magic(F.text.startswith("/")))
     async def other_command(message: Message) -> None:
-        # Commands meant for other bots, or typos: never relayed to a citizen.
+        # Commands meant for other bots ("/cmd@other_bot"): never relayed to a citizen.
         return
 
     @router.message()

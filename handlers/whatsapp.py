@@ -15,9 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.whatsapp import CHANNEL, delivery_of, inbound_of
 from bot.core.clock import Clock
+from bot.core.commands import find, parse
 from bot.core.desk import Desk
 from bot.core.dto import Inbound
 from bot.core.tickets import TicketService
+from handlers.citizen import run_command
 from storage.models import Inbox
 from storage.repositories import InboxRepo, OutboxRepo
 
@@ -28,29 +30,17 @@ STATUS_RETRIES = 6
 
 
 async def dispatch(desk: Desk, session: AsyncSession, event: Inbound) -> None:
-    """Route one citizen message to its use case; slash commands work as typed text."""
+    """Route one citizen message to its use case; slash commands work as typed text, in any
+    case ("/Status" from a phone keyboard), by the same table as Telegram's router."""
     if event.kind == "button":
         await desk.button(session, event, event.text)
     elif event.kind == "command":
-        word, _, rest = event.text.strip().partition(" ")
-        name = word[1:].split("@", 1)[0].lower()
-        args = rest.strip() or None
-        if name == "start":
-            await desk.start(session, event)
-        elif name == "petugas":
-            await desk.call_officer(session, event)
-        elif name == "status":
-            await desk.status(session, event, args)
-        elif name == "permohonan":
-            await desk.request(session, event)
-        elif name == "keberatan":
-            await desk.objection(session, event, args)
-        elif name == "batal":
-            await desk.cancel(session, event)
-        elif name == "bahasa":
-            await desk.language(session, event, args)
-        else:
+        typed = parse(event.text)
+        spec = find(typed.word, private=True) if typed is not None else None
+        if typed is None or spec is None:
             await desk.unknown_command(session, event)
+        else:
+            await run_command(desk, session, event, spec.name, typed.args)
     elif event.kind == "text":
         await desk.ask(session, event)
     elif event.kind in ("photo", "document"):

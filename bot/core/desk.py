@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
+from bot.core.commands import Where, where_help
 from bot.core.dto import Button, Contact, Inbound
 from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data
 from bot.core.intents import wants_person
@@ -111,6 +112,13 @@ class Desk:
         citizen, lang, _ = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, citizen, lang, event):
             await self.tickets.cancel(session, citizen, lang)
+        await self._commit(session)
+
+    async def back(self, session: AsyncSession, event: Inbound) -> None:
+        """/kembali: one step back in the open form; outside a form there is nothing to undo."""
+        citizen, lang, _ = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+            await self._say(session, citizen, t("nothing_to_go_back", lang))
         await self._commit(session)
 
     async def status(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
@@ -238,7 +246,10 @@ class Desk:
         citizen, lang, _ = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, citizen, lang, event):
             command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
-            await self._say(session, citizen, t("unknown_command", lang, command=command))
+            known = where_help(Where.PRIVATE)
+            await self._say(
+                session, citizen, t("unknown_command", lang, command=command, commands=known)
+            )
         await self._commit(session)
 
     # -- helpers -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.core.commands import words as command_words
 from bot.core.dto import Button, Reply
 from bot.texts import Markup
 
@@ -96,8 +97,8 @@ _OPTIONS: dict[Step, tuple[str, tuple[str, ...]]] = {
     Step.RECEIVE: ("receive", RECEIVE_OPTIONS),
 }
 
-CANCEL_COMMANDS = frozenset({"batal", "cancel"})
-BACK_COMMANDS = frozenset({"kembali", "back"})
+CANCEL_COMMANDS = command_words("batal")
+BACK_COMMANDS = command_words("kembali")
 SKIP_WORDS = frozenset({"lewati", "skip"})
 NO_EMAIL_WORDS = frozenset({"-", "–", "—", "tidak ada", "none"})
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.callbacks import CallbackCodec
+from bot.core.commands import CommandSpec, Where, Who, staff_help
 from bot.core.dto import StaffEvent
 from bot.core.faq_service import FaqService
 from bot.core.postman import Postman
-from bot.core.requests import DECISIONS as DECISION_COMMANDS
 from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st
@@ -32,8 +32,10 @@ class StaffDesk:
         faq: FaqService,
         on_commit: Callable[[], None],
         requests: RequestService | None = None,
+        coordinators: Collection[int] = (),
     ) -> None:
         self.requests = requests
+        self.coordinators = frozenset(coordinators)
         self.tickets = tickets
         self.postman = postman
         self.codec = codec
@@ -78,15 +80,21 @@ class StaffDesk:
             )
         await self._commit(session)
 
-    async def command(self, session: AsyncSession, ev: StaffEvent, name: str, args: str) -> None:
+    async def command(
+        self, session: AsyncSession, ev: StaffEvent, spec: CommandSpec, args: str
+    ) -> None:
+        """A staff command of the table (bot.core.commands), called by its name or an alias."""
         if not self.tickets.is_staff(ev.user_id):
             await self._reply(session, ev, st("refused"))
             await self._commit(session)
             return
         await self.tickets.learn_officer(session, ev.user_id, ev.user_name, ev.username)
-        if name in ("note", "catatan"):
+        name = spec.name
+        if spec.who is Who.COORDINATOR and ev.user_id not in self.coordinators:
+            await self._reply(session, ev, st("coordinator_only", command=name))
+        elif name == "note":
             await self._note(session, ev, args)
-        elif name in ("close", "tutup"):
+        elif name == "close":
             ticket = await self._ticket_for(session, ev)
             if ticket is None:
                 await self._reply(session, ev, st("no_ticket"))
@@ -94,16 +102,16 @@ class StaffDesk:
                 await self._reply(session, ev, st("close_by_decision", number=ticket.number))
             elif not await self.tickets.close_by_officer(session, ticket, ev.user_id):
                 await self._reply(session, ev, st("already_closed", number=ticket.number))
-        elif name in ("duty", "piket"):
+        elif name == "duty":
             await self._duty(session, ev, args)
-        elif name in ("queue", "antrian"):
+        elif name == "queue":
             await self._queue(session, ev)
-        elif name in DECISION_COMMANDS or name == "putusan_keberatan":
+        elif spec.where in (Where.REQUEST_TOPIC, Where.OBJECTION_TOPIC):
             ticket = await self._ticket_for(session, ev)
             if ticket is None or self.requests is None:
                 await self._reply(session, ev, st("no_ticket"))
             else:
-                if name == "putusan_keberatan":
+                if spec.where is Where.OBJECTION_TOPIC:
                     problem = await self.requests.decide_objection(
                         session, ticket, ev.user_id, args
                     )
@@ -118,6 +126,16 @@ class StaffDesk:
                 await self._reply(session, ev, st("reload_failed", error=str(exc)))
             else:
                 await self._reply(session, ev, st("reload_ok", count=count))
+        await self._commit(session)
+
+    async def unknown_command(self, session: AsyncSession, ev: StaffEvent, command: str) -> None:
+        """A command the bot does not know: an officer gets the staff commands in the topic;
+        anyone else in the group, nothing (their typos are not the bot's business)."""
+        if not self.tickets.is_staff(ev.user_id):
+            return
+        await self._reply(
+            session, ev, st("unknown_command", command=command, commands=staff_help())
+        )
         await self._commit(session)
 
     async def _note(self, session: AsyncSession, ev: StaffEvent, text: str) -> None:
