@@ -347,3 +347,42 @@ def test_bot_api_that_never_answers_is_reported(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert TOKEN not in result.stderr + result.stdout
+
+
+class _RedirectsForever(BaseHTTPRequestHandler):
+    """A server that sends every request back to where it came from: aiohttp gives up, naming
+    the request's URL, which holds the token."""
+
+    def do_POST(self) -> None:
+        self.send_response(307)
+        self.send_header("Location", self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_bot_api_error_naming_the_url_does_not_show_the_token(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RedirectsForever)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = loket(
+            "run",
+            env={
+                "LOKET_TELEGRAM__TOKEN": TOKEN,
+                "LOKET_TELEGRAM__API_BASE": base,
+                "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+            },
+            cwd=tmp_path,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    line = run_error(result)
+    assert line.startswith(f"loket: cannot reach the Bot API at {base}: TooManyRedirects")
+    assert "/bot<token>/deleteWebhook" in line
+    assert TOKEN not in result.stderr + result.stdout
+    assert TOKEN.split(":")[1] not in result.stderr + result.stdout
