@@ -56,6 +56,10 @@ from storage.models import Outbox
 log = logging.getLogger(__name__)
 
 
+# Seconds the first request to the Bot API may take at start.
+BOT_API_TIMEOUT = 10
+
+
 class MissingTokenError(Exception):
     pass
 
@@ -313,7 +317,9 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
         if app.whatsapp is not None:
             await app.whatsapp.start(*app.config.whatsapp.host_port)
-        await app.bot.delete_webhook(drop_pending_updates=False)
+        # The first Bot API call: a server that accepts and never answers is reported within
+        # seconds (TelegramNetworkError) instead of leaving the start silent for a minute.
+        await app.bot.delete_webhook(drop_pending_updates=False, request_timeout=BOT_API_TIMEOUT)
         await set_commands(app.bot, app.config.telegram.staff_group_id)
         poller = TelegramPoller(
             app.bot,

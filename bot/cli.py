@@ -8,7 +8,9 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -19,6 +21,42 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one line on stderr for a bad argument (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("loket").strip()
+        sys.exit(_fail(f"{command}: {message}" if command else message))
+
+
+def _iso_date(text: str) -> str:
+    # Kept as text (the command parses it): checked here so a bad one stops at the argument.
+    try:
+        if len(text) == 10:
+            date.fromisoformat(text)
+            return text
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)")
+
+
+def _check_register(args: argparse.Namespace) -> str | None:
+    """What is wrong with `loket register`'s arguments as a whole, before any database work."""
+    if args.date_from and args.date_to:
+        if date.fromisoformat(args.date_from) > date.fromisoformat(args.date_to):
+            return f"register: argument --from: {args.date_from} is after --to {args.date_to}"
+    if args.format == "xlsx" and not args.output:
+        return "register: argument --format: xlsx needs --output FILE"
+    if args.output:
+        output = Path(args.output)
+        folder = output.parent
+        if not folder.is_dir():
+            return f"register: argument --output: folder {folder} does not exist"
+        if output.is_dir():
+            return f"register: argument --output: {output} is a folder, give a file name"
+    return None
+
+
 def _load(args: argparse.Namespace) -> Config:
     from bot.config import load_config, resolve_config_path
 
@@ -26,7 +64,12 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+    from aiogram.exceptions import (
+        ClientDecodeError,
+        TelegramAPIError,
+        TelegramNetworkError,
+        TelegramUnauthorizedError,
+    )
 
     from bot.app import MissingTokenError, create_app, run
     from bot.channels.whatsapp import ListenError
@@ -50,6 +93,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     # process: out of the collector's sight, full collections no longer walk it again and again.
     gc.collect()
     gc.freeze()
+    api_base = config.telegram.api_base
+    token = config.telegram.token.get_secret_value() if config.telegram.token else ""
+
+    def hidden(text: str) -> str:
+        # Some HTTP errors quote the request URL, which holds the token.
+        return text.replace(token, "<token>") if token else text
+
     try:
         asyncio.run(run(app))
     except TelegramUnauthorizedError:
@@ -57,8 +107,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ListenError as exc:
         return _fail(str(exc))
     except TelegramNetworkError as exc:
-        # aiogram's message names the host, never the token (it is only in the URL path).
-        return _fail(f"cannot reach the Bot API at {config.telegram.api_base}: {exc.message}")
+        return _fail(f"cannot reach the Bot API at {api_base}: {hidden(exc.message)}")
+    except ClientDecodeError:
+        return _fail(f"{api_base} answers, but not as a Telegram Bot API: check telegram.api_base")
+    except TelegramAPIError as exc:
+        return _fail(
+            f"the Bot API at {api_base} answered {exc.method.__api_method__} with "
+            f"{hidden(exc.message)!r}: check telegram.api_base"
+        )
     return 0
 
 
@@ -228,8 +284,27 @@ def cmd_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def config_warnings(config: Config) -> list[str]:
+    """What `loket run` will refuse, or what will not work, with this configuration."""
+    warnings = []
+    if config.telegram.token is None:
+        warnings.append(
+            "no Telegram bot token (telegram.token or LOKET_TELEGRAM__TOKEN): "
+            "`loket run` will refuse to start"
+        )
+    if config.telegram.staff_group_id is None:
+        warnings.append(
+            "no staff group (telegram.staff_group_id): no officer sees what citizens write"
+        )
+    if not config.staff.officers:
+        warnings.append("no officers (staff.officers): nobody can take or answer a ticket")
+    return warnings
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
     config = _load(args)
+    for warning in config_warnings(config):
+        _fail(f"warning: {warning}")
     token = "set" if config.telegram.token else "NOT SET"
     wa = config.whatsapp
     whatsapp = f"on, webhook {wa.listen}{wa.path}" if wa.enabled else "off"
@@ -241,7 +316,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="loket", description="Loket help desk bot")
+    parser = _Parser(prog="loket", description="Loket help desk bot")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -260,11 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reg = with_config(sub.add_parser("register", help="export the registers (UU 14/2008)"))
     reg.add_argument("kind", choices=["requests", "objections"])
-    reg.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
-    reg.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    reg.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_iso_date)
+    reg.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=_iso_date)
     reg.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     reg.add_argument("--output", metavar="FILE", help="default: standard output (csv only)")
-    reg.set_defaults(func=cmd_register)
+    reg.set_defaults(func=cmd_register, check=_check_register)
     cfg = sub.add_parser("config", help="configuration tasks")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     with_config(cfg_sub.add_parser("check", help="validate the configuration")).set_defaults(
@@ -286,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.config import ConfigError
 
     if argv[:2] == ["faq", "gaps"]:
-        gaps = argparse.ArgumentParser(prog="loket faq gaps", description=cmd_faq_gaps.__doc__)
+        gaps = _Parser(prog="loket faq gaps", description=cmd_faq_gaps.__doc__)
         gaps.add_argument("--config", metavar="PATH")
         gaps.add_argument("--days", type=int, default=30, help="look back this many days")
         gaps.add_argument("--limit", type=int, default=50, help="show at most this many groups")
@@ -295,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             return _fail(f"config error: {exc}")
     args = build_parser().parse_args(argv)
+    problem = args.check(args) if hasattr(args, "check") else None
+    if problem:
+        return _fail(problem)
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -1,4 +1,4 @@
-"""Typed, validated, frozen configuration loaded from bot.toml and LOKET_* environment variables.
+"""Typed, validated, frozen configuration from bot.toml and LOKET_* variables (pydantic-settings).
 
 Every key can be overridden as LOKET_<SECTION>__<KEY> (nested tables add more ``__`` parts,
 e.g. LOKET_TELEGRAM__LIMITS__GLOBAL_PER_SECOND). Errors are reported as one line naming the
@@ -24,6 +24,15 @@ from pydantic import (
     ValidationError,
     field_validator,
     model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
 )
 
 from bot.core.calendar import OfficeCalendar, parse_ranges
@@ -413,7 +422,17 @@ class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class Config(_Section):
+class Config(BaseSettings):
+    """The whole configuration: bot.toml, overridden by LOKET_<SECTION>__<KEY> variables."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        case_sensitive=False,
+    )
+
     office: OfficeConfig = OfficeConfig()
     telegram: TelegramConfig = TelegramConfig()
     whatsapp: WhatsAppConfig = WhatsAppConfig()
@@ -429,34 +448,79 @@ class Config(_Section):
     logging: LoggingConfig = LoggingConfig()
 
 
-def _parse_env_value(raw: str) -> Any:
-    """Read an environment value as a TOML literal when it is one (numbers, booleans, lists)."""
+def _toml_literal(raw: str) -> Any:
+    """The value of ``raw`` read as a TOML literal ("[1, 2]", '"text"', "2026-01-02"), else raw."""
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         return raw
 
 
-def _env_overrides(environ: Mapping[str, str]) -> list[tuple[tuple[str, ...], str, Any]]:
-    found = []
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+def _unquote(value: Any) -> Any:
+    # A scalar given as a quoted TOML string ("PPID Kota") loses its quotes; numbers and
+    # booleans stay text, which pydantic reads by the field's type (so an id stays a string).
+    if isinstance(value, dict):
+        return {key: _unquote(item) for key, item in value.items()}
+    if isinstance(value, str) and value[:1] in ("'", '"'):
+        parsed = _toml_literal(value)
+        return parsed if isinstance(parsed, str) else value
+    return value
+
+
+class _EnvSource(EnvSettingsSource):
+    """LOKET_<SECTION>__<KEY> variables of the given environment.
+
+    Lists and tables are read as TOML literals ("[1, 2]", "{ a = 1 }"); anything else stays
+    text, so a list may also be comma-separated ("111,222": the list fields split it).
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        # The caller's environment (os.environ, or a test's), names folded as case_sensitive=False.
+        self.env_vars = {name.lower(): value for name, value in environ.items()}
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo | None, value: Any) -> Any:
+        return _toml_literal(value) if isinstance(value, str) else value
+
+    def prepare_field_value(
+        self, field_name: str, field: FieldInfo, value: Any, value_is_complex: bool
+    ) -> Any:
+        return _unquote(super().prepare_field_value(field_name, field, value, value_is_complex))
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """The config file; relative FAQ paths are relative to it, not to the working directory."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls, toml_file=path)
+        self.base_dir = path.resolve().parent
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        faq = data.get("faq")
+        if isinstance(faq, dict) and isinstance(faq.get("paths"), list):
+            paths = [
+                str(p if Path(p).is_absolute() else self.base_dir / p) if isinstance(p, str) else p
+                for p in faq["paths"]
+            ]
+            data = {**data, "faq": {**faq, "paths": paths}}
+        return data
+
+
+def _env_origins(environ: Mapping[str, str]) -> dict[str, str]:
+    """Dotted key -> the LOKET_ variable that sets it; a malformed or unknown name stops here."""
+    origins = {}
+    for name in environ:
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() == CONFIG_ENV:
             continue
         parts = tuple(p.lower() for p in name[len(ENV_PREFIX) :].split("__"))
         if len(parts) < 2 or not all(parts):
             raise ConfigError(f"{name}: use LOKET_<SECTION>__<KEY>, e.g. LOKET_TELEGRAM__TOKEN")
-        found.append((parts, name, _parse_env_value(raw)))
-    return found
-
-
-def _set_path(data: dict[str, Any], path: tuple[str, ...], value: Any, origin: str) -> None:
-    node = data
-    for part in path[:-1]:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise ConfigError(f"{'.'.join(path)} (from {origin}): {part} is not a table")
-        node = child
-    node[path[-1]] = value
+        if parts[0] not in Config.model_fields:
+            # pydantic-settings only looks for the sections it knows: say so instead of ignoring.
+            raise ConfigError(f"{parts[0]}: unknown key (from {name})")
+        origins[".".join(parts)] = name
+    return origins
 
 
 def _format_error(err: ValidationError, origins: Mapping[str, str]) -> str:
@@ -467,7 +531,15 @@ def _format_error(err: ValidationError, origins: Mapping[str, str]) -> str:
         message = "unknown key"
     elif message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    where = origins.get(key)
+    # The variable that set this key, the list it is in (staff.officers.0) or a key inside it.
+    where = next(
+        (
+            name
+            for dotted, name in sorted(origins.items(), key=lambda item: -len(item[0]))
+            if f"{key}.".startswith(f"{dotted}.") or dotted.startswith(f"{key}.")
+        ),
+        None,
+    )
     suffix = f" (from {where})" if where else ""
     more = len(err.errors()) - 1
     tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
@@ -489,29 +561,21 @@ def resolve_config_path(
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Load and validate the configuration; raise ConfigError with a one-line message."""
     environ = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
-    origins: dict[str, str] = {}
+    origins = _env_origins(environ)
+    sources: list[PydanticBaseSettingsSource] = [_EnvSource(Config, environ)]  # env wins
     if path is not None:
+        if not path.is_file():
+            reason = "it is a folder" if path.is_dir() else "no such file"
+            raise ConfigError(f"cannot read config file {path}: {reason}")
         try:
-            text = path.read_text(encoding="utf-8")
+            sources.append(_TomlFile(Config, path))
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-        try:
-            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        base_dir = path.resolve().parent
-        faq = data.get("faq")
-        if isinstance(faq, dict) and isinstance(faq.get("paths"), list):
-            # Relative FAQ paths are relative to the config file, not the working directory.
-            faq["paths"] = [
-                str(p if Path(p).is_absolute() else base_dir / p) if isinstance(p, str) else p
-                for p in faq["paths"]
-            ]
-    for parts, name, value in _env_overrides(environ):
-        _set_path(data, parts, value, name)
-        origins[".".join(parts)] = name
     try:
-        return Config.model_validate(data)
+        return Config(_build_sources=(tuple(sources), {}))
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, origins)) from None
+    except SettingsError as exc:  # a value no source could read; its text names the key only
+        raise ConfigError(str(exc).splitlines()[0]) from None

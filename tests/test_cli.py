@@ -7,8 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from storage.migrate import alembic_config
@@ -178,3 +181,208 @@ def test_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("loket: cannot reach the Bot API at http://127.0.0.1:9")
     assert "Traceback" not in result.stderr and TOKEN not in result.stderr
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a failed command (and no traceback)."""
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def run_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of a failed `loket run`: its last line on stderr, which may follow the
+    start-up's log records, but no other "loket:" line and no traceback."""
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert [line for line in lines if line.startswith("loket:")] == lines[-1:], result.stderr
+    return lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--from", "2026-13-01"],
+            "loket: register: argument --from: '2026-13-01' is not a date (use YYYY-MM-DD)",
+        ),
+        (
+            ["--to", "yesterday"],
+            "loket: register: argument --to: 'yesterday' is not a date (use YYYY-MM-DD)",
+        ),
+        (
+            ["--from", "2026-03-01", "--to", "2026-02-01"],
+            "loket: register: argument --from: 2026-03-01 is after --to 2026-02-01",
+        ),
+        (["--format", "xlsx"], "loket: register: argument --format: xlsx needs --output FILE"),
+    ],
+)
+def test_bad_register_arguments_are_one_line(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    env = {"LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    result = loket("register", "requests", *args, env=env, cwd=tmp_path)
+    assert one_line_error(result) == expected
+    assert result.returncode == 2
+    assert not (tmp_path / "x.db").exists()  # refused before any database work
+
+
+def test_register_output_in_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    env = {"LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    missing = tmp_path / "no" / "such"
+    result = loket("register", "requests", "--output", str(missing / "r.csv"), env=env)
+    assert one_line_error(result) == (
+        f"loket: register: argument --output: folder {missing} does not exist"
+    )
+    folder = loket("register", "objections", "--output", str(tmp_path), env=env)
+    assert one_line_error(folder) == (
+        f"loket: register: argument --output: {tmp_path} is a folder, give a file name"
+    )
+
+
+def test_register_with_good_dates_writes_the_file(tmp_path: Path) -> None:
+    env = {"LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    out = tmp_path / "register.csv"
+    result = loket(
+        "register",
+        "requests",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-01",
+        "--output",
+        str(out),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].count(",") > 5  # the header
+
+
+def test_bad_option_value_is_one_line_without_usage(tmp_path: Path) -> None:
+    result = loket("faq", "gaps", "--days", "many", cwd=tmp_path)
+    assert one_line_error(result) == "loket: faq gaps: argument --days: invalid int value: 'many'"
+    assert result.returncode == 2
+
+
+def test_config_check_warns_about_what_will_not_work(tmp_path: Path) -> None:
+    result = loket("config", "check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("config ok: token NOT SET")
+    assert result.stderr.splitlines() == [
+        "loket: warning: no Telegram bot token (telegram.token or LOKET_TELEGRAM__TOKEN): "
+        "`loket run` will refuse to start",
+        "loket: warning: no staff group (telegram.staff_group_id): "
+        "no officer sees what citizens write",
+        "loket: warning: no officers (staff.officers): nobody can take or answer a ticket",
+    ]
+    config = tmp_path / "bot.toml"
+    config.write_text("[telegram]\nstaff_group_id = -100123\n[staff]\nofficers = [11]\n")
+    complete = loket("config", "check", env={"LOKET_TELEGRAM__TOKEN": TOKEN}, cwd=tmp_path)
+    assert complete.returncode == 0, complete.stderr
+    assert complete.stderr == ""
+    assert complete.stdout.startswith("config ok: token set")
+    assert TOKEN not in complete.stdout
+
+
+class _NotABotApi(BaseHTTPRequestHandler):
+    """A web server that answers every request with an HTML 404 page."""
+
+    def do_POST(self) -> None:
+        body = b"<html>\n<body><h1>404 Not Found</h1>\n</body>\n</html>\n"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_api_base_that_is_not_a_bot_api_is_one_line(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotABotApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = loket(
+            "run",
+            env={
+                "LOKET_TELEGRAM__TOKEN": TOKEN,
+                "LOKET_TELEGRAM__API_BASE": base,
+                "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+            },
+            cwd=tmp_path,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run_error(result) == (
+        f"loket: {base} answers, but not as a Telegram Bot API: check telegram.api_base"
+    )
+    assert result.returncode == 2
+    assert TOKEN not in result.stderr + result.stdout
+
+
+def test_bot_api_that_never_answers_is_reported(tmp_path: Path) -> None:
+    # The kernel accepts the connection (listen backlog); nobody ever reads or answers.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        result = loket(
+            "run",
+            env={
+                "LOKET_TELEGRAM__TOKEN": TOKEN,
+                "LOKET_TELEGRAM__API_BASE": base,
+                "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+            },
+            cwd=tmp_path,
+        )
+    assert run_error(result) == (
+        f"loket: cannot reach the Bot API at {base}: Request timeout error"
+    )
+    assert result.returncode == 2
+    assert TOKEN not in result.stderr + result.stdout
+
+
+class _RedirectsForever(BaseHTTPRequestHandler):
+    """A server that sends every request back to where it came from: aiohttp gives up, naming
+    the request's URL, which holds the token."""
+
+    def do_POST(self) -> None:
+        self.send_response(307)
+        self.send_header("Location", self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_bot_api_error_naming_the_url_does_not_show_the_token(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RedirectsForever)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = loket(
+            "run",
+            env={
+                "LOKET_TELEGRAM__TOKEN": TOKEN,
+                "LOKET_TELEGRAM__API_BASE": base,
+                "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+            },
+            cwd=tmp_path,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    line = run_error(result)
+    assert line.startswith(f"loket: cannot reach the Bot API at {base}: TooManyRedirects")
+    assert "/bot<token>/deleteWebhook" in line
+    assert TOKEN not in result.stderr + result.stdout
+    assert TOKEN.split(":")[1] not in result.stderr + result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,95 @@ def test_broken_whatsapp_section_names_the_key(tmp_path: Path, text: str, messag
         load_config(write(tmp_path, text), environ={})
     assert str(err.value).startswith(message), str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_environment_values_read_as_toml_literals_or_plain_text() -> None:
+    env = {
+        "LOKET_OFFICE__NAME": '"PPID Kota Kenanga"',  # a quoted TOML string loses its quotes
+        "LOKET_OFFICE__CITY": "Kenanga, Jawa",  # plain text stays as written, comma and all
+        "LOKET_WHATSAPP__PHONE_NUMBER_ID": "1098765432",  # digits for a text key stay text
+        "LOKET_DATABASE__ECHO": "true",
+        "LOKET_HOURS__CLOSED_DATES": "2026-12-24, 2026-12-31",
+        "LOKET_HOURS__OPEN_DATES": "[2026-12-26]",
+        "LOKET_HOURS__WEEKLY__SAT": "08:00-12:00",
+        "LOKET_TELEGRAM__LIMITS": "{ global_per_second = 5 }",
+        "LOKET_STAFF__SHIFTS": '[{ officers = [7], days = ["sat"], hours = "08:00-12:00" }]',
+        "LOKET_SLA__ESCALATION": '[{ after = "1h", notify = "duty" }]',
+        "LOKET_REQUESTS__REMINDER_DAYS": "4",
+    }
+    config = load_config(None, environ=env)
+    assert config.office.name == "PPID Kota Kenanga"
+    assert config.office.city == "Kenanga, Jawa"
+    assert config.whatsapp.phone_number_id == "1098765432"
+    assert config.database.echo is True
+    assert config.hours.closed_dates == (date(2026, 12, 24), date(2026, 12, 31))
+    assert config.hours.open_dates == (date(2026, 12, 26),)
+    # as in the file: once [hours.weekly] is given, a day it does not list is closed
+    assert config.hours.weekly.as_mapping() == {"sat": "08:00-12:00"}
+    assert config.telegram.limits.global_per_second == 5
+    assert config.telegram.limits.private_per_second == 1  # the rest of the table keeps defaults
+    assert config.staff.shifts[0].officers == (7,) and config.staff.shifts[0].days == ("sat",)
+    assert config.sla.escalation[0].notify == "duty"
+    assert config.requests.reminder_days == (4,)
+
+
+def test_environment_merges_into_the_file_key_by_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[office]\nname = "PPID A"\ncity = "Kenanga"\n[staff]\nofficers = [1]\n')
+    config = load_config(path, environ={"LOKET_OFFICE__NAME": "PPID B"})
+    assert config.office.name == "PPID B" and config.office.city == "Kenanga"
+    assert config.staff.officers == (1,)
+
+
+def test_process_environment_is_read_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOKET_TELEGRAM__STAFF_GROUP_ID", "-100555")
+    monkeypatch.setenv("LOKET_TELEGRAM__TOKEN", TOKEN)
+    config = load_config(None)
+    assert config.telegram.staff_group_id == -100555
+    assert config.telegram.token is not None
+    assert config.telegram.token.get_secret_value() == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LOKET_TELEGRM__TOKEN": "x"}, "telegrm: unknown key (from LOKET_TELEGRM__TOKEN)"),
+        ({"LOKET_TELEGRAM": "x"}, "LOKET_TELEGRAM: use LOKET_<SECTION>__<KEY>"),
+        ({"LOKET_TELEGRAM____TOKEN": "x"}, "LOKET_TELEGRAM____TOKEN: use LOKET_<SECTION>__<KEY>"),
+        (
+            {"LOKET_TELEGRAM__LIMITS__NOPE": "1"},
+            "telegram.limits.nope: unknown key (from LOKET_TELEGRAM__LIMITS__NOPE)",
+        ),
+        (
+            {"LOKET_STAFF__OFFICERS": "1, x"},
+            "staff.officers.1: Input should be a valid integer",
+        ),
+        (
+            {"LOKET_TELEGRAM__POLLING_TIMEOUT": "99"},
+            "telegram.polling_timeout: Input should be less than or equal to 50"
+            " (from LOKET_TELEGRAM__POLLING_TIMEOUT)",
+        ),
+        ({"LOKET_TELEGRAM__LIMITS": "{ nope = 1 }"}, "telegram.limits.nope: unknown key"),
+        ({"LOKET_HOURS__CLOSED_DATES": "2026-02-30"}, "hours.closed_dates.0:"),
+    ],
+)
+def test_bad_environment_fails_with_one_line_naming_the_key(
+    env: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(None, environ=env)
+    assert str(info.value).startswith(expected), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_secrets_from_the_environment_never_in_errors() -> None:
+    secrets = {
+        "LOKET_TELEGRAM__TOKEN": "123456789:AAsecret-token-value",
+        "LOKET_WHATSAPP__ACCESS_TOKEN": "EAAsecret-access",
+        "LOKET_WHATSAPP__APP_SECRET": "app-secret-value",
+        "LOKET_WHATSAPP__ENABLED": "true",
+    }
+    with pytest.raises(ConfigError) as info:
+        load_config(None, environ=secrets)
+    message = str(info.value)
+    assert message.startswith("whatsapp: enabled, but phone_number_id, verify_token not set")
+    assert not any(value in message for value in secrets.values())
