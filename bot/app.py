@@ -33,10 +33,10 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService, FaqWatcher
-from bot.core.notices import Office
+from bot.core.formal.notices import Office
+from bot.core.formal.requests import RequestService
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
-from bot.core.requests import RequestService
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk

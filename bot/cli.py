@@ -122,9 +122,9 @@ def cmd_register(args: argparse.Namespace) -> int:
 
     from sqlmodel import col, select
 
-    from bot.core.notices import PASAL_35
-    from bot.core.registers import ObjectionRow, RequestRow, write_csv, write_xlsx
-    from bot.core.requests import DECISION_WORDS, OBTAIN
+    from bot.core.formal.notices import PASAL_35
+    from bot.core.formal.registers import ObjectionRow, RequestRow, write_csv, write_xlsx
+    from bot.core.formal.requests import DECISION_WORDS, OBTAIN
     from storage.db import make_engine, make_sessionmaker
     from storage.migrate import upgrade
     from storage.models import InfoRequest, Objection, Ticket

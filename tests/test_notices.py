@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from bot.core import notices
-from bot.core.notices import (
+from bot.core.formal import notices
+from bot.core.formal.notices import (
     PASAL_17,
     PASAL_17_EN,
     PASAL_35,

@@ -10,9 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.callbacks import CallbackCodec
 from bot.core.dto import StaffEvent
 from bot.core.faq_service import FaqService
+from bot.core.formal.requests import DECISIONS as DECISION_COMMANDS
+from bot.core.formal.requests import RequestService
 from bot.core.postman import Postman
-from bot.core.requests import DECISIONS as DECISION_COMMANDS
-from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st
 from faq import KnowledgeBaseError

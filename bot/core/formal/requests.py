@@ -24,7 +24,7 @@ from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
 from bot.core.dto import Button
 from bot.core.durations import Duration
-from bot.core.notices import (
+from bot.core.formal.notices import (
     PASAL_17,
     PASAL_35,
     Decision,
@@ -35,8 +35,8 @@ from bot.core.notices import (
     render_objection_notice,
     render_request_notice,
 )
+from bot.core.formal.request_form import FormInput, FormOutput, RequestForm, mask_nik
 from bot.core.postman import Postman
-from bot.core.request_form import FormInput, FormOutput, RequestForm, mask_nik
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st, t
 from storage.models import Citizen, FormState, InfoRequest, Objection, Ticket
