@@ -24,6 +24,7 @@ from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
 from bot.core.dto import Button
 from bot.core.durations import Duration
+from bot.core.formal.lookup import OBTAIN, RequestLookup
 from bot.core.formal.notices import (
     PASAL_17,
     PASAL_35,
@@ -38,7 +39,7 @@ from bot.core.formal.notices import (
 from bot.core.formal.request_form import FormInput, FormOutput, RequestForm, mask_nik
 from bot.core.postman import Postman
 from bot.core.tickets import TicketService
-from bot.texts import Markup, st, t
+from bot.texts import st, t
 from storage.models import Citizen, FormState, InfoRequest, Objection, Ticket
 
 log = logging.getLogger(__name__)
@@ -69,14 +70,6 @@ DECISION_WORDS = {
     "not_held": "tidak dikuasai",
     "extended": "diperpanjang",
 }
-OBTAIN = {
-    "melihat": "melihat",
-    "membaca": "membaca",
-    "mendengarkan": "mendengarkan",
-    "mencatat": "mencatat",
-    "salinan_softcopy": "salinan softcopy",
-    "salinan_hardcopy": "salinan hardcopy",
-}
 
 
 class RequestService:
@@ -87,6 +80,7 @@ class RequestService:
         calendar: OfficeCalendar,
         postman: Postman,
         tickets: TicketService,
+        lookup: RequestLookup,
         office: Office,
         coordinators: Sequence[int],
         prefix: str = "PI",
@@ -98,6 +92,7 @@ class RequestService:
         self.calendar = calendar
         self.postman = postman
         self.tickets = tickets
+        self.lookup = lookup
         self.office = office
         self.coordinators = tuple(coordinators)
         self.prefix = prefix
@@ -246,50 +241,6 @@ class RequestService:
                 session, ticket, file_id=str(values["id_document_file_id"])
             )
 
-    async def card_extra(self, session: AsyncSession, ticket: Ticket) -> str:
-        """The request's or objection's fields under the ticket card."""
-        if ticket.kind == self.prefix:
-            request = await self._request_of(session, ticket)
-            if request is None:
-                return ""
-            return st(
-                "request_card",
-                kind="badan hukum" if request.requester_kind == "badan_hukum" else "perorangan",
-                name=request.name,
-                id_number=mask_nik(request.id_number),
-                address=request.address,
-                occupation=request.occupation,
-                phone=request.phone,
-                email=request.email or "-",
-                information=request.information,
-                purpose=request.purpose,
-                obtain=OBTAIN.get(request.obtain, request.obtain),
-                receive=request.receive,
-                received=self.fmt(request.received_on),
-                due=self.fmt(request.extended_to or request.due_on),
-            )
-        if ticket.kind == self.objection_prefix:
-            objection = (
-                await session.exec(select(Objection).where(Objection.ticket_id == ticket.id))
-            ).first()
-            if objection is None:
-                return ""
-            origin = await session.get(InfoRequest, objection.request_id)
-            origin_ticket = await session.get(Ticket, origin.ticket_id) if origin else None
-            return st(
-                "objection_card",
-                request=origin_ticket.number if origin_ticket else "?",
-                ground=objection.ground,
-                ground_text=PASAL_35.get(objection.ground, ""),
-                explanation=objection.explanation,
-                due=self.fmt(objection.due_on),
-            )
-        return ""
-
-    async def _request_of(self, session: AsyncSession, ticket: Ticket) -> InfoRequest | None:
-        stmt = select(InfoRequest).where(InfoRequest.ticket_id == ticket.id)
-        return (await session.exec(stmt)).first()
-
     # -- officers' decisions ----------------------------------------------------------------
 
     async def decide(
@@ -298,7 +249,7 @@ class RequestService:
         """A decision command in a request's topic; returns a staff-facing problem, if any."""
         if ticket.kind != self.prefix:
             return st("decision_not_request")
-        request = await self._request_of(session, ticket)
+        request = await self.lookup.request_of(session, ticket)
         if request is None:
             return st("decision_not_request")
         kind, usage = DECISIONS[command]
@@ -650,19 +601,3 @@ class RequestService:
             session, st("objection_decided", number=ticket.number, decision=words), ticket=ticket
         )
         return None
-
-    # -- deadline messages (SLA steps of PI and KB tickets) ---------------------------------------
-
-    async def deadline_text(self, session: AsyncSession, ticket: Ticket, who: str) -> str:
-        """A statutory deadline reminder: due on a date, or overdue past it."""
-        due: date | None = None
-        request = await self._request_of(session, ticket)
-        if request is not None:
-            due = request.extended_to or request.due_on
-        else:
-            objection = (
-                await session.exec(select(Objection).where(Objection.ticket_id == ticket.id))
-            ).first()
-            due = objection.due_on if objection else None
-        key = "deadline_overdue" if due is not None and due < self.today() else "deadline_step"
-        return st(key, number=ticket.number, due=self.fmt(due) if due else "-", who=Markup(who))
