@@ -120,22 +120,21 @@ def cmd_register(args: argparse.Namespace) -> int:
     """Export the register of requests or objections (CSV to stdout, or a file)."""
     from datetime import date
 
-    from sqlmodel import col, select
-
-    from bot.core.formal.notices import PASAL_35
-    from bot.core.formal.registers import ObjectionRow, RequestRow, write_csv, write_xlsx
-    from bot.core.formal.requests import DECISION_WORDS, OBTAIN
+    from bot.core.formal.registers import (
+        ObjectionRow,
+        RequestRow,
+        objection_rows,
+        request_rows,
+        write_csv,
+        write_xlsx,
+    )
     from storage.db import make_engine, make_sessionmaker
     from storage.migrate import upgrade
-    from storage.models import InfoRequest, Objection, Ticket
 
     config = _load(args)
     calendar = config.hours.calendar()
     start = date.fromisoformat(args.date_from) if args.date_from else date.min
     end = date.fromisoformat(args.date_to) if args.date_to else date.max
-
-    def days(a: date, b: date | None) -> int | None:
-        return calendar.working_days_between(a, b) if b else None
 
     async def go() -> list[RequestRow] | list[ObjectionRow]:
         engine = make_engine(config.database.url)
@@ -143,75 +142,8 @@ def cmd_register(args: argparse.Namespace) -> int:
             await upgrade(engine)
             async with make_sessionmaker(engine)() as session:
                 if args.kind == "requests":
-                    stmt = (
-                        select(InfoRequest, Ticket)
-                        .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
-                        .where(InfoRequest.received_on >= start, InfoRequest.received_on <= end)
-                        .order_by(col(InfoRequest.id))
-                    )
-                    rows = []
-                    for r, tk in (await session.exec(stmt)).all():
-                        reason = r.decision_note
-                        if r.exemption:
-                            reason = f"Pasal 17 huruf {r.exemption}: {r.decision_note}"
-                        elif r.holder:
-                            reason = f"dikuasai oleh {r.holder}"
-                        extension = ""
-                        if r.extended_to:
-                            extension = (
-                                f"diperpanjang s.d. {r.extended_to:%d-%m-%Y}: {r.extension_reason}"
-                            )
-                        rows.append(
-                            RequestRow(
-                                number=tk.number,
-                                received=r.received_on,
-                                name=r.name,
-                                address=r.address,
-                                contact=" / ".join(x for x in (r.phone, r.email) if x),
-                                occupation=r.occupation,
-                                information=r.information,
-                                purpose=r.purpose,
-                                obtain=OBTAIN.get(r.obtain, r.obtain),
-                                receive=r.receive,
-                                decision=DECISION_WORDS.get(r.decision) if r.decision else None,
-                                reason=reason,
-                                notice_date=r.notice_on,
-                                days_taken=days(r.received_on, r.notice_on),
-                                extension=extension,
-                            )
-                        )
-                    return rows
-                stmt2 = (
-                    select(Objection, Ticket, InfoRequest)
-                    .join(Ticket, col(Ticket.id) == col(Objection.ticket_id))
-                    .join(InfoRequest, col(InfoRequest.id) == col(Objection.request_id))
-                    .where(Objection.received_on >= start, Objection.received_on <= end)
-                    .order_by(col(Objection.id))
-                )
-                result = []
-                for o, tk, r in (await session.exec(stmt2)).all():
-                    origin = await session.get(Ticket, r.ticket_id)
-                    decided = o.decided_at.astimezone(calendar.tz).date() if o.decided_at else None
-                    result.append(
-                        ObjectionRow(
-                            number=tk.number,
-                            received=o.received_on,
-                            request_number=origin.number if origin else "",
-                            name=r.name,
-                            address=r.address,
-                            contact=" / ".join(x for x in (r.phone, r.email) if x),
-                            ground=f"{o.ground}. {PASAL_35.get(o.ground, '')}",
-                            explanation=o.explanation,
-                            decision={"accepted": "diterima", "rejected": "ditolak"}.get(
-                                o.decision or ""
-                            ),
-                            reason=o.reason,
-                            decision_date=decided,
-                            days_taken=days(o.received_on, decided),
-                            coordinator=str(o.decided_by or ""),
-                        )
-                    )
-                return result
+                    return await request_rows(session, calendar, start, end)
+                return await objection_rows(session, calendar, start, end)
         finally:
             await engine.dispose()
 
