@@ -7,11 +7,16 @@ import asyncio
 import gc
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
     from bot.config import Config
+    from storage.migrate import SchemaBehindError
+
+T = TypeVar("T")
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -23,6 +28,28 @@ def _load(args: argparse.Namespace) -> Config:
     from bot.config import load_config, resolve_config_path
 
     return load_config(resolve_config_path(args.config, os.environ))
+
+
+def _read_database(config: Config, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``work`` in one session of a database whose schema is current. Read-only commands never
+    migrate it (that is `loket db upgrade`'s job): an older one raises SchemaBehindError."""
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import require_current
+
+    async def go() -> T:
+        engine = make_engine(config.database.url)
+        try:
+            await require_current(engine)
+            async with make_sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def _behind(exc: SchemaBehindError) -> int:
+    return _fail(f"{exc}: run `loket db upgrade`", 1)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -86,24 +113,20 @@ def cmd_faq_gaps(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
     from faq import group_similar
-    from storage.db import make_engine, make_sessionmaker
-    from storage.migrate import upgrade
+    from storage.migrate import SchemaBehindError
     from storage.repositories import UnansweredRepo
 
     config = _load(args)
 
-    async def go() -> list[str]:
-        engine = make_engine(config.database.url)
-        try:
-            await upgrade(engine)
-            async with make_sessionmaker(engine)() as session:
-                since = datetime.now(UTC) - timedelta(days=args.days)
-                rows = await UnansweredRepo(session).since(since)
-                return [row.text for row in rows]
-        finally:
-            await engine.dispose()
+    async def unanswered(session: AsyncSession) -> list[str]:
+        since = datetime.now(UTC) - timedelta(days=args.days)
+        rows = await UnansweredRepo(session).since(since)
+        return [row.text for row in rows]
 
-    texts = asyncio.run(go())
+    try:
+        texts = _read_database(config, unanswered)
+    except SchemaBehindError as exc:
+        return _behind(exc)
     groups = group_similar(texts)
     print(
         f"{len(texts)} unanswered question(s) in the last {args.days} days, {len(groups)} group(s)"
@@ -128,26 +151,22 @@ def cmd_register(args: argparse.Namespace) -> int:
         write_csv,
         write_xlsx,
     )
-    from storage.db import make_engine, make_sessionmaker
-    from storage.migrate import upgrade
+    from storage.migrate import SchemaBehindError
 
     config = _load(args)
     calendar = config.hours.calendar()
     start = date.fromisoformat(args.date_from) if args.date_from else date.min
     end = date.fromisoformat(args.date_to) if args.date_to else date.max
 
-    async def go() -> list[RequestRow] | list[ObjectionRow]:
-        engine = make_engine(config.database.url)
-        try:
-            await upgrade(engine)
-            async with make_sessionmaker(engine)() as session:
-                if args.kind == "requests":
-                    return await request_rows(session, calendar, start, end)
-                return await objection_rows(session, calendar, start, end)
-        finally:
-            await engine.dispose()
+    async def register(session: AsyncSession) -> list[RequestRow] | list[ObjectionRow]:
+        if args.kind == "requests":
+            return await request_rows(session, calendar, start, end)
+        return await objection_rows(session, calendar, start, end)
 
-    rows = asyncio.run(go())
+    try:
+        rows = _read_database(config, register)
+    except SchemaBehindError as exc:
+        return _behind(exc)
     if args.format == "xlsx":
         if not args.output:
             return _fail("--format xlsx needs --output FILE")
@@ -169,6 +188,27 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         f"config ok: token {token}, database {config.database.url.split('://')[0]}, "
         f"whatsapp {whatsapp}"
     )
+    return _check_schema(config)
+
+
+def _check_schema(config: Config) -> int:
+    """The database as `loket config check` sees it, read only: a schema behind is one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import DatabaseMissingError, SchemaBehindError
+
+    async def nothing(session: AsyncSession) -> None:
+        return None
+
+    try:
+        _read_database(config, nothing)
+    except DatabaseMissingError as exc:
+        print(f"{exc} yet: `loket db upgrade` or `loket run` creates it")
+    except SchemaBehindError as exc:
+        return _behind(exc)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return _fail(f"cannot open the database (database.url): {reason}", 1)
     return 0
 
 
