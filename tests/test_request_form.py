@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.formal.form_texts import TEXTS
 from bot.core.formal.request_form import (
     FIELD_OF,
     FIELD_STEPS,
     FIELDS,
-    TEXTS,
     FormInput,
     FormOutput,
     InvalidAnswer,
