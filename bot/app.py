@@ -34,7 +34,7 @@ from bot.core.desk import Desk
 from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService, FaqWatcher
 from bot.core.formal.lookup import RequestLookup
-from bot.core.formal.notices import Office
+from bot.core.formal.notices import Office, load_texts
 from bot.core.formal.requests import RequestService
 from bot.core.officers import OfficerDirectory
 from bot.core.postman import Postman
@@ -107,11 +107,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         clock=clock,
         roster=Roster(config.staff.officers, config.staff.shifts, config.hours.timezone),
     )
+    notice_texts = load_texts(config.requests.notice_texts)
     lookup = RequestLookup(
         clock=clock,
         calendar=calendar,
         prefix=config.requests.prefix,
         objection_prefix=config.requests.objection_prefix,
+        notice_texts=notice_texts,
     )
     sla = SlaService(
         calendar=calendar,
@@ -154,6 +156,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         objection_prefix=config.requests.objection_prefix,
         from_next_day=hours.count_from_next_day,
         reminder_days=config.requests.reminder_days,
+        notice_texts=notice_texts,
     )
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))

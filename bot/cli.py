@@ -57,6 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import MissingTokenError, create_app, run
     from bot.channels.whatsapp import ListenError
+    from bot.core.formal.notices import NoticeTextsError
     from bot.logs import setup_logging
     from faq import KnowledgeBaseError
 
@@ -73,6 +74,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except KnowledgeBaseError as exc:
         return _fail(f"FAQ knowledge base: {exc}")
+    except NoticeTextsError as exc:
+        return _fail(str(exc))
     # What start-up built (aiogram's and pydantic's models, the FAQ index) lives as long as the
     # process: out of the collector's sight, full collections no longer walk it again and again.
     gc.collect()
@@ -143,6 +146,7 @@ def cmd_register(args: argparse.Namespace) -> int:
     """Export the register of requests or objections (CSV to stdout, or a file)."""
     from datetime import date
 
+    from bot.core.formal.notices import NoticeTextsError, load_texts
     from bot.core.formal.registers import (
         ObjectionRow,
         RequestRow,
@@ -154,6 +158,10 @@ def cmd_register(args: argparse.Namespace) -> int:
     from storage.migrate import SchemaBehindError
 
     config = _load(args)
+    try:
+        grounds = load_texts(config.requests.notice_texts).grounds("id")
+    except NoticeTextsError as exc:
+        return _fail(str(exc))
     calendar = config.hours.calendar()
     start = date.fromisoformat(args.date_from) if args.date_from else date.min
     end = date.fromisoformat(args.date_to) if args.date_to else date.max
@@ -161,7 +169,7 @@ def cmd_register(args: argparse.Namespace) -> int:
     async def register(session: AsyncSession) -> list[RequestRow] | list[ObjectionRow]:
         if args.kind == "requests":
             return await request_rows(session, calendar, start, end)
-        return await objection_rows(session, calendar, start, end)
+        return await objection_rows(session, calendar, start, end, grounds)
 
     try:
         rows = _read_database(config, register)
@@ -180,7 +188,13 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.core.formal.notices import NoticeTextsError, load_texts
+
     config = _load(args)
+    try:
+        load_texts(config.requests.notice_texts)
+    except NoticeTextsError as exc:
+        return _fail(str(exc))
     token = "set" if config.telegram.token else "NOT SET"
     wa = config.whatsapp
     whatsapp = f"on, webhook {wa.listen}{wa.path}" if wa.enabled else "off"

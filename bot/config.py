@@ -376,6 +376,8 @@ class RequestsConfig(_Section):
     # Reminders to the assignee at these working days after receipt; the coordinators hear on
     # the due day (10 working days) and every working day it stays undecided.
     reminder_days: tuple[int, ...] = (5, 8)
+    # The office's own wording of the written notices (a TOML file laid over the defaults).
+    notice_texts: Path | None = None
 
     _split = field_validator("reminder_days", mode="before")(_split_list)
 
@@ -508,6 +510,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
                 str(p if Path(p).is_absolute() else base_dir / p) if isinstance(p, str) else p
                 for p in faq["paths"]
             ]
+        requests = data.get("requests")
+        if isinstance(requests, dict) and isinstance(requests.get("notice_texts"), str):
+            texts = Path(requests["notice_texts"])
+            requests["notice_texts"] = str(texts if texts.is_absolute() else base_dir / texts)
     for parts, name, value in _env_overrides(environ):
         _set_path(data, parts, value, name)
         origins[".".join(parts)] = name

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
-from bot.core.formal.notices import PASAL_35
+from bot.core.formal.notices import DEFAULT_TEXTS, NoticeTexts
 from bot.core.formal.request_form import mask_nik
 from bot.texts import Markup, st
 from storage.models import InfoRequest, Objection, Ticket
@@ -38,11 +38,13 @@ class RequestLookup:
         calendar: OfficeCalendar,
         prefix: str = "PI",
         objection_prefix: str = "KB",
+        notice_texts: NoticeTexts = DEFAULT_TEXTS,
     ) -> None:
         self.clock = clock
         self.calendar = calendar
         self.prefix = prefix
         self.objection_prefix = objection_prefix
+        self.grounds = notice_texts.grounds("id")
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.calendar.tz).date()
@@ -90,7 +92,7 @@ class RequestLookup:
                 "objection_card",
                 request=origin_ticket.number if origin_ticket else "?",
                 ground=objection.ground,
-                ground_text=PASAL_35.get(objection.ground, ""),
+                ground_text=self.grounds.get(objection.ground, ""),
                 explanation=objection.explanation,
                 due=self.fmt(objection.due_on),
             )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO, Literal, TextIO
@@ -172,9 +172,14 @@ async def request_rows(
 
 
 async def objection_rows(
-    session: AsyncSession, calendar: OfficeCalendar, start: date, end: date
+    session: AsyncSession,
+    calendar: OfficeCalendar,
+    start: date,
+    end: date,
+    grounds: Mapping[str, str] = PASAL_35,
 ) -> list[ObjectionRow]:
-    """The register of objections received from ``start`` to ``end`` (both included)."""
+    """The register of objections received from ``start`` to ``end`` (both included);
+    ``grounds`` are the office's words for the Pasal 35 letters."""
     stmt = (
         select(Objection, Ticket, InfoRequest)
         .join(Ticket, col(Ticket.id) == col(Objection.ticket_id))
@@ -194,7 +199,7 @@ async def objection_rows(
                 name=r.name,
                 address=r.address,
                 contact=" / ".join(x for x in (r.phone, r.email) if x),
-                ground=f"{o.ground}. {PASAL_35.get(o.ground, '')}",
+                ground=f"{o.ground}. {grounds.get(o.ground, '')}",
                 explanation=o.explanation,
                 decision={"accepted": "diterima", "rejected": "ditolak"}.get(o.decision or ""),
                 reason=o.reason,

@@ -26,9 +26,11 @@ from bot.core.dto import Button
 from bot.core.durations import Duration
 from bot.core.formal.lookup import OBTAIN, RequestLookup
 from bot.core.formal.notices import (
+    DEFAULT_TEXTS,
     PASAL_17,
     PASAL_35,
     Decision,
+    NoticeTexts,
     ObjectionDecision,
     ObjectionInfo,
     Office,
@@ -87,6 +89,7 @@ class RequestService:
         objection_prefix: str = "KB",
         from_next_day: bool = True,
         reminder_days: Sequence[int] = (5, 8),
+        notice_texts: NoticeTexts = DEFAULT_TEXTS,
     ) -> None:
         self.clock = clock
         self.calendar = calendar
@@ -94,6 +97,7 @@ class RequestService:
         self.tickets = tickets
         self.lookup = lookup
         self.office = office
+        self.notice_texts = notice_texts
         self.coordinators = tuple(coordinators)
         self.prefix = prefix
         self.objection_prefix = objection_prefix
@@ -292,7 +296,11 @@ class RequestService:
             objection_deadline=objection_deadline,
         )
         pdf, summary = render_request_notice(
-            self.office, self._info(ticket, request), decision, citizen.language
+            self.office,
+            self._info(ticket, request),
+            decision,
+            citizen.language,
+            texts=self.notice_texts,
         )
         await self.postman.document_to_citizen(
             session,
@@ -446,7 +454,7 @@ class RequestService:
     ) -> None:
         grounds = [
             (Button(f"{letter}. {text}"[:60], f"kb:ground:{letter}"),)
-            for letter, text in PASAL_35.items()
+            for letter, text in self.notice_texts.grounds("id").items()
         ]
         cancel = (Button("Batal" if lang == "id" else "Cancel", "kb:cancel"),)
         buttons = (*grounds, cancel)
@@ -582,7 +590,9 @@ class RequestService:
             reason=reason.strip(),
             commission_deadline=self.add_days(today, COMMISSION_DAYS),
         )
-        pdf, summary = render_objection_notice(self.office, info, decision, citizen.language)
+        pdf, summary = render_objection_notice(
+            self.office, info, decision, citizen.language, texts=self.notice_texts
+        )
         objection.decision = kind
         objection.reason = reason.strip()
         objection.decided_at = self.clock.now()

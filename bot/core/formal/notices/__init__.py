@@ -39,12 +39,16 @@ from bot.core.formal.notices.model import (
 from bot.core.formal.notices.pdf import _render
 from bot.core.formal.notices.summary import _objection_summary, _request_summary
 from bot.core.formal.notices.texts import (
+    DEFAULT_TEXTS,
     PASAL_17,
     PASAL_17_EN,
     PASAL_35,
     PASAL_35_EN,
+    NoticeTexts,
+    NoticeTextsError,
     _lang,
     format_date,
+    load_texts,
 )
 
 # The parent of the package's loggers (fonts, pdf): one place to listen to them all.
@@ -52,16 +56,20 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_FONT_DIRS",
+    "DEFAULT_TEXTS",
     "PASAL_17",
     "PASAL_17_EN",
     "PASAL_35",
     "PASAL_35_EN",
     "Decision",
+    "NoticeTexts",
+    "NoticeTextsError",
     "ObjectionDecision",
     "ObjectionInfo",
     "Office",
     "RequestInfo",
     "format_date",
+    "load_texts",
     "render_objection_notice",
     "render_request_notice",
 ]
@@ -74,13 +82,14 @@ def render_request_notice(
     lang: str = "id",
     *,
     font_dirs: Sequence[str | Path] | None = None,
+    texts: NoticeTexts = DEFAULT_TEXTS,
 ) -> tuple[bytes, str]:
     """The written notice on an information request (Pasal 22 ayat 7, or 8 for an extension):
     PDF bytes and a short plain-text summary for the chat message."""
     lang = _lang(lang)
-    letter = _request_letter(office, request, decision, lang)
+    letter = _request_letter(office, request, decision, lang, texts)
     pdf = _render(letter, _fonts_for(font_dirs))
-    return pdf, _request_summary(request, decision, lang)
+    return pdf, _request_summary(request, decision, lang, texts)
 
 
 def render_objection_notice(
@@ -90,10 +99,11 @@ def render_objection_notice(
     lang: str = "id",
     *,
     font_dirs: Sequence[str | Path] | None = None,
+    texts: NoticeTexts = DEFAULT_TEXTS,
 ) -> tuple[bytes, str]:
     """The atasan PPID's written response to an objection (Pasal 36), with the right to go to
     the Komisi Informasi (Pasal 37): PDF bytes and a short plain-text summary."""
     lang = _lang(lang)
-    letter = _objection_letter(office, objection, decision, lang)
+    letter = _objection_letter(office, objection, decision, lang, texts)
     pdf = _render(letter, _fonts_for(font_dirs))
-    return pdf, _objection_summary(objection, decision, lang)
+    return pdf, _objection_summary(objection, decision, lang, texts)

@@ -15,12 +15,7 @@ from bot.core.formal.notices.model import (
 )
 from bot.core.formal.notices.safe_text import _LONG, _SHORT, _clean, _has
 from bot.core.formal.notices.texts import (
-    _EN,
-    _ID,
-    PASAL_17,
-    PASAL_17_EN,
-    PASAL_35,
-    PASAL_35_EN,
+    NoticeTexts,
     format_date,
 )
 
@@ -57,6 +52,7 @@ class _Letter:
     signer_title: str
     signer_name: str
     footer: str
+    page_label: str  # "Halaman" / "Page" in the footer
     created: date
 
 
@@ -89,17 +85,21 @@ def _place_date(office: Office, d: date, lang: str) -> str:
     return f"{city}, {format_date(d, lang)}" if city else format_date(d, lang)
 
 
-def _exemption_text(t: dict[str, str], lang: str, exemption: str | None) -> str | None:
+def _exemption_text(
+    t: dict[str, str], exemptions: dict[str, str], exemption: str | None
+) -> str | None:
     if not exemption or not str(exemption).strip():
         return None
-    letter, description = _letter_of(exemption, PASAL_17_EN if lang == "en" else PASAL_17)
+    letter, description = _letter_of(exemption, exemptions)
     return t["exemption_value"].format(
         letter=letter or "?", description=description or t["exemption_unknown"]
     )
 
 
-def _request_letter(office: Office, req: RequestInfo, dec: Decision, lang: str) -> _Letter:
-    t = _EN if lang == "en" else _ID
+def _request_letter(
+    office: Office, req: RequestInfo, dec: Decision, lang: str, texts: NoticeTexts
+) -> _Letter:
+    t = texts.words(lang)
     if dec.kind not in ("granted", "partly_granted", "rejected", "not_held", "extended"):
         raise ValueError(f"unknown decision kind: {dec.kind!r}")
     office_name = _clean(office.name, _SHORT, multiline=False) or "-"
@@ -160,7 +160,7 @@ def _request_letter(office: Office, req: RequestInfo, dec: Decision, lang: str) 
             holder = _clean(dec.holder, _SHORT) or t["holder_unknown"]
             blocks.append(_Row(t["holder"], holder))
         blocks.append(_Row(t["decision"], t[f"decision.{dec.kind}"], strong=True))
-        exemption = _exemption_text(t, lang, dec.exemption)
+        exemption = _exemption_text(t, texts.exemptions(lang), dec.exemption)
         if dec.kind == "rejected":
             blocks.append(_Row(t["exemption"], exemption or t["exemption_missing"]))
         elif exemption and dec.kind == "partly_granted":  # the ground for the withheld part
@@ -204,14 +204,15 @@ def _request_letter(office: Office, req: RequestInfo, dec: Decision, lang: str) 
         signer_title=officer,
         signer_name=_clean(dec.officer_name, _SHORT, multiline=False),
         footer=number,
+        page_label=t["page"],
         created=dec.decided,
     )
 
 
 def _objection_letter(
-    office: Office, obj: ObjectionInfo, dec: ObjectionDecision, lang: str
+    office: Office, obj: ObjectionInfo, dec: ObjectionDecision, lang: str, texts: NoticeTexts
 ) -> _Letter:
-    t = _EN if lang == "en" else _ID
+    t = texts.words(lang)
     if dec.kind not in ("accepted", "rejected"):
         raise ValueError(f"unknown objection decision kind: {dec.kind!r}")
     office_name = _clean(office.name, _SHORT, multiline=False) or "-"
@@ -220,7 +221,7 @@ def _objection_letter(
     request_number = _clean(obj.request_number, _SHORT, multiline=False) or "-"
     name = _clean(obj.requester_name, _SHORT, multiline=False) or "-"
     fmt = functools.partial(format_date, lang=lang)
-    letter, description = _letter_of(obj.ground, PASAL_35_EN if lang == "en" else PASAL_35)
+    letter, description = _letter_of(obj.ground, texts.grounds(lang))
     ground = t["ground_value"].format(
         letter=letter or "?", description=description or t["exemption_unknown"]
     )
@@ -264,5 +265,6 @@ def _objection_letter(
         signer_title=t["superior"].format(officer=officer),
         signer_name=_clean(dec.coordinator_name, _SHORT, multiline=False),
         footer=number,
+        page_label=t["page"],
         created=dec.decided,
     )

@@ -15,10 +15,6 @@ from bot.core.formal.notices.letters import (
     _Row,
 )
 from bot.core.formal.notices.safe_text import _LATIN1, _fit
-from bot.core.formal.notices.texts import (
-    _EN,
-    _ID,
-)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +50,7 @@ class _Pdf(FPDF):
         self.set_y(-15)
         self.use(8)
         self.set_text_color(110)
-        page = (_EN if self.letter.lang == "en" else _ID)["page"]
+        page = self.letter.page_label
         self.cell(0, 5, self.text_of(f"{self.letter.footer} · {page} {self.page_no()}"), align="C")
         self.set_text_color(0)
 

@@ -16,16 +16,13 @@ from bot.core.formal.notices.model import (
 )
 from bot.core.formal.notices.safe_text import _has, _snippet
 from bot.core.formal.notices.texts import (
-    _EN,
-    _ID,
-    PASAL_17,
-    PASAL_17_EN,
+    NoticeTexts,
     format_date,
 )
 
 
-def _request_summary(req: RequestInfo, dec: Decision, lang: str) -> str:
-    t = _EN if lang == "en" else _ID
+def _request_summary(req: RequestInfo, dec: Decision, lang: str, texts: NoticeTexts) -> str:
+    t = texts.words(lang)
     fmt = functools.partial(format_date, lang=lang)
     number = _snippet(req.number) or "-"
     title = "sum_title_extended" if dec.kind == "extended" else "sum_title"
@@ -40,9 +37,7 @@ def _request_summary(req: RequestInfo, dec: Decision, lang: str) -> str:
         lines.append(t["sum_holder"].format(holder=_snippet(dec.holder) or t["holder_unknown"]))
     else:
         if dec.kind != "granted" and dec.exemption and str(dec.exemption).strip():
-            letter, description = _letter_of(
-                dec.exemption, PASAL_17_EN if lang == "en" else PASAL_17
-            )
+            letter, description = _letter_of(dec.exemption, texts.exemptions(lang))
             lines.append(
                 t["sum_exemption"].format(
                     letter=letter or "?", description=description or t["exemption_unknown"]
@@ -70,8 +65,10 @@ def _request_summary(req: RequestInfo, dec: Decision, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _objection_summary(obj: ObjectionInfo, dec: ObjectionDecision, lang: str) -> str:
-    t = _EN if lang == "en" else _ID
+def _objection_summary(
+    obj: ObjectionInfo, dec: ObjectionDecision, lang: str, texts: NoticeTexts
+) -> str:
+    t = texts.words(lang)
     fmt = functools.partial(format_date, lang=lang)
     when = (
         t["sum_when"].format(date=fmt(dec.commission_deadline)) if dec.commission_deadline else ""
