@@ -32,10 +32,12 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService, FaqWatcher
-from bot.core.notices import Office
+from bot.core.formal.lookup import RequestLookup
+from bot.core.formal.notices import Office, load_texts
+from bot.core.formal.requests import RequestService
+from bot.core.officers import OfficerDirectory
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
-from bot.core.requests import RequestService
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
@@ -102,17 +104,20 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     hours = config.hours
     calendar = hours.calendar()
     postman = Postman(clock, staff_chat, is_open=calendar.is_open)
-    tickets = TicketService(
+    # Built in the order they need each other, each with all it needs: the officer directory
+    # and the request lookup need no service, SLA needs both, tickets need SLA, requests need
+    # tickets. Nothing is set afterwards to close a cycle.
+    directory = OfficerDirectory(
         clock=clock,
-        postman=postman,
         roster=Roster(config.staff.officers, config.staff.shifts, config.hours.timezone),
-        codec=codec,
-        officers=config.staff.officers,
-        coordinators=config.staff.coordinators,
-        prefix=config.tickets.prefix,
-        reopen_within=parse_duration(config.tickets.reopen_within).delta,
-        timezone=config.hours.timezone,
-        max_open_per_citizen=config.limits.open_tickets_per_citizen,
+    )
+    notice_texts = load_texts(config.requests.notice_texts)
+    lookup = RequestLookup(
+        clock=clock,
+        calendar=calendar,
+        prefix=config.requests.prefix,
+        objection_prefix=config.requests.objection_prefix,
+        notice_texts=notice_texts,
     )
     sla = SlaService(
         calendar=calendar,
@@ -121,14 +126,32 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         ladder=[(parse_duration(step.after), step.notify) for step in config.sla.escalation],
         first_response=parse_duration(config.sla.first_response),
         coordinators=config.staff.coordinators,
+        officers=directory,
+        live_prefix=config.tickets.prefix,
+        deadline_text=lookup.deadline_text,
         from_next_day=hours.count_from_next_day,
     )
-    tickets.sla, tickets.calendar, sla.tickets = sla, calendar, tickets
+    tickets = TicketService(
+        clock=clock,
+        postman=postman,
+        directory=directory,
+        sla=sla,
+        calendar=calendar,
+        codec=codec,
+        officers=config.staff.officers,
+        coordinators=config.staff.coordinators,
+        prefix=config.tickets.prefix,
+        reopen_within=parse_duration(config.tickets.reopen_within).delta,
+        timezone=config.hours.timezone,
+        max_open_per_citizen=config.limits.open_tickets_per_citizen,
+        card_extra=lookup.card_extra,
+    )
     requests = RequestService(
         clock=clock,
         calendar=calendar,
         postman=postman,
         tickets=tickets,
+        lookup=lookup,
         office=Office(
             name=config.office.name, address=config.office.address, city=config.office.city
         ),
@@ -137,9 +160,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         objection_prefix=config.requests.objection_prefix,
         from_next_day=hours.count_from_next_day,
         reminder_days=config.requests.reminder_days,
+        notice_texts=notice_texts,
     )
-    tickets.card_extra = requests.card_extra
-    sla.deadline_text = requests.deadline_text
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -7,13 +7,18 @@ import asyncio
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
     from bot.config import Config
+    from storage.migrate import SchemaBehindError
+
+T = TypeVar("T")
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -63,6 +68,28 @@ def _load(args: argparse.Namespace) -> Config:
     return load_config(resolve_config_path(args.config, os.environ))
 
 
+def _read_database(config: Config, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``work`` in one session of a database whose schema is current. Read-only commands never
+    migrate it (that is `loket db upgrade`'s job): an older one raises SchemaBehindError."""
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import require_current
+
+    async def go() -> T:
+        engine = make_engine(config.database.url)
+        try:
+            await require_current(engine)
+            async with make_sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def _behind(exc: SchemaBehindError) -> int:
+    return _fail(f"{exc}: run `loket db upgrade`", 1)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from aiogram.exceptions import (
         ClientDecodeError,
@@ -73,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import MissingTokenError, create_app, run
     from bot.channels.whatsapp import ListenError
+    from bot.core.formal.notices import NoticeTextsError
     from bot.logs import setup_logging
     from faq import KnowledgeBaseError
 
@@ -89,6 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except KnowledgeBaseError as exc:
         return _fail(f"FAQ knowledge base: {exc}")
+    except NoticeTextsError as exc:
+        return _fail(str(exc))
     # What start-up built (aiogram's and pydantic's models, the FAQ index) lives as long as the
     # process: out of the collector's sight, full collections no longer walk it again and again.
     gc.collect()
@@ -142,24 +172,20 @@ def cmd_faq_gaps(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
     from faq import group_similar
-    from storage.db import make_engine, make_sessionmaker
-    from storage.migrate import upgrade
+    from storage.migrate import SchemaBehindError
     from storage.repositories import UnansweredRepo
 
     config = _load(args)
 
-    async def go() -> list[str]:
-        engine = make_engine(config.database.url)
-        try:
-            await upgrade(engine)
-            async with make_sessionmaker(engine)() as session:
-                since = datetime.now(UTC) - timedelta(days=args.days)
-                rows = await UnansweredRepo(session).since(since)
-                return [row.text for row in rows]
-        finally:
-            await engine.dispose()
+    async def unanswered(session: AsyncSession) -> list[str]:
+        since = datetime.now(UTC) - timedelta(days=args.days)
+        rows = await UnansweredRepo(session).since(since)
+        return [row.text for row in rows]
 
-    texts = asyncio.run(go())
+    try:
+        texts = _read_database(config, unanswered)
+    except SchemaBehindError as exc:
+        return _behind(exc)
     groups = group_similar(texts)
     print(
         f"{len(texts)} unanswered question(s) in the last {args.days} days, {len(groups)} group(s)"
@@ -176,102 +202,35 @@ def cmd_register(args: argparse.Namespace) -> int:
     """Export the register of requests or objections (CSV to stdout, or a file)."""
     from datetime import date
 
-    from sqlmodel import col, select
-
-    from bot.core.notices import PASAL_35
-    from bot.core.registers import ObjectionRow, RequestRow, write_csv, write_xlsx
-    from bot.core.requests import DECISION_WORDS, OBTAIN
-    from storage.db import make_engine, make_sessionmaker
-    from storage.migrate import upgrade
-    from storage.models import InfoRequest, Objection, Ticket
+    from bot.core.formal.notices import NoticeTextsError, load_texts
+    from bot.core.formal.registers import (
+        ObjectionRow,
+        RequestRow,
+        objection_rows,
+        request_rows,
+        write_csv,
+        write_xlsx,
+    )
+    from storage.migrate import SchemaBehindError
 
     config = _load(args)
+    try:
+        grounds = load_texts(config.requests.notice_texts).grounds("id")
+    except NoticeTextsError as exc:
+        return _fail(str(exc))
     calendar = config.hours.calendar()
     start = date.fromisoformat(args.date_from) if args.date_from else date.min
     end = date.fromisoformat(args.date_to) if args.date_to else date.max
 
-    def days(a: date, b: date | None) -> int | None:
-        return calendar.working_days_between(a, b) if b else None
+    async def register(session: AsyncSession) -> list[RequestRow] | list[ObjectionRow]:
+        if args.kind == "requests":
+            return await request_rows(session, calendar, start, end)
+        return await objection_rows(session, calendar, start, end, grounds)
 
-    async def go() -> list[RequestRow] | list[ObjectionRow]:
-        engine = make_engine(config.database.url)
-        try:
-            await upgrade(engine)
-            async with make_sessionmaker(engine)() as session:
-                if args.kind == "requests":
-                    stmt = (
-                        select(InfoRequest, Ticket)
-                        .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
-                        .where(InfoRequest.received_on >= start, InfoRequest.received_on <= end)
-                        .order_by(col(InfoRequest.id))
-                    )
-                    rows = []
-                    for r, tk in (await session.exec(stmt)).all():
-                        reason = r.decision_note
-                        if r.exemption:
-                            reason = f"Pasal 17 huruf {r.exemption}: {r.decision_note}"
-                        elif r.holder:
-                            reason = f"dikuasai oleh {r.holder}"
-                        extension = ""
-                        if r.extended_to:
-                            extension = (
-                                f"diperpanjang s.d. {r.extended_to:%d-%m-%Y}: {r.extension_reason}"
-                            )
-                        rows.append(
-                            RequestRow(
-                                number=tk.number,
-                                received=r.received_on,
-                                name=r.name,
-                                address=r.address,
-                                contact=" / ".join(x for x in (r.phone, r.email) if x),
-                                occupation=r.occupation,
-                                information=r.information,
-                                purpose=r.purpose,
-                                obtain=OBTAIN.get(r.obtain, r.obtain),
-                                receive=r.receive,
-                                decision=DECISION_WORDS.get(r.decision) if r.decision else None,
-                                reason=reason,
-                                notice_date=r.notice_on,
-                                days_taken=days(r.received_on, r.notice_on),
-                                extension=extension,
-                            )
-                        )
-                    return rows
-                stmt2 = (
-                    select(Objection, Ticket, InfoRequest)
-                    .join(Ticket, col(Ticket.id) == col(Objection.ticket_id))
-                    .join(InfoRequest, col(InfoRequest.id) == col(Objection.request_id))
-                    .where(Objection.received_on >= start, Objection.received_on <= end)
-                    .order_by(col(Objection.id))
-                )
-                result = []
-                for o, tk, r in (await session.exec(stmt2)).all():
-                    origin = await session.get(Ticket, r.ticket_id)
-                    decided = o.decided_at.astimezone(calendar.tz).date() if o.decided_at else None
-                    result.append(
-                        ObjectionRow(
-                            number=tk.number,
-                            received=o.received_on,
-                            request_number=origin.number if origin else "",
-                            name=r.name,
-                            address=r.address,
-                            contact=" / ".join(x for x in (r.phone, r.email) if x),
-                            ground=f"{o.ground}. {PASAL_35.get(o.ground, '')}",
-                            explanation=o.explanation,
-                            decision={"accepted": "diterima", "rejected": "ditolak"}.get(
-                                o.decision or ""
-                            ),
-                            reason=o.reason,
-                            decision_date=decided,
-                            days_taken=days(o.received_on, decided),
-                            coordinator=str(o.decided_by or ""),
-                        )
-                    )
-                return result
-        finally:
-            await engine.dispose()
-
-    rows = asyncio.run(go())
+    try:
+        rows = _read_database(config, register)
+    except SchemaBehindError as exc:
+        return _behind(exc)
     if args.format == "xlsx":
         if not args.output:
             return _fail("--format xlsx needs --output FILE")
@@ -302,7 +261,13 @@ def config_warnings(config: Config) -> list[str]:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.core.formal.notices import NoticeTextsError, load_texts
+
     config = _load(args)
+    try:
+        load_texts(config.requests.notice_texts)
+    except NoticeTextsError as exc:
+        return _fail(str(exc))
     for warning in config_warnings(config):
         _fail(f"warning: {warning}")
     token = "set" if config.telegram.token else "NOT SET"
@@ -312,6 +277,27 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         f"config ok: token {token}, database {config.database.url.split('://')[0]}, "
         f"whatsapp {whatsapp}"
     )
+    return _check_schema(config)
+
+
+def _check_schema(config: Config) -> int:
+    """The database as `loket config check` sees it, read only: a schema behind is one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import DatabaseMissingError, SchemaBehindError
+
+    async def nothing(session: AsyncSession) -> None:
+        return None
+
+    try:
+        _read_database(config, nothing)
+    except DatabaseMissingError as exc:
+        print(f"{exc} yet: `loket db upgrade` or `loket run` creates it")
+    except SchemaBehindError as exc:
+        return _behind(exc)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return _fail(f"cannot open the database (database.url): {reason}", 1)
     return 0
 
 

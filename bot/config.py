@@ -385,6 +385,8 @@ class RequestsConfig(_Section):
     # Reminders to the assignee at these working days after receipt; the coordinators hear on
     # the due day (10 working days) and every working day it stays undecided.
     reminder_days: tuple[int, ...] = (5, 8)
+    # The office's own wording of the written notices (a TOML file laid over the defaults).
+    notice_texts: Path | None = None
 
     _split = field_validator("reminder_days", mode="before")(_split_list)
 
@@ -489,7 +491,8 @@ class _EnvSource(EnvSettingsSource):
 
 
 class _TomlFile(TomlConfigSettingsSource):
-    """The config file; relative FAQ paths are relative to it, not to the working directory."""
+    """The config file; relative FAQ and notice-text paths are relative to it, not to the
+    working directory."""
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
         super().__init__(settings_cls, toml_file=path)
@@ -504,6 +507,11 @@ class _TomlFile(TomlConfigSettingsSource):
                 for p in faq["paths"]
             ]
             data = {**data, "faq": {**faq, "paths": paths}}
+        requests = data.get("requests")
+        if isinstance(requests, dict) and isinstance(requests.get("notice_texts"), str):
+            texts = Path(requests["notice_texts"])
+            texts = texts if texts.is_absolute() else self.base_dir / texts
+            data = {**data, "requests": {**requests, "notice_texts": str(texts)}}
         return data
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,11 +38,41 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 def _current(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     return MigrationContext.configure(connection).get_current_revision()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         return await conn.run_sync(_current)
+
+
+class SchemaBehindError(Exception):
+    """The database's schema is not the one this code's migrations end at (an empty or older
+    database): read-only commands say so instead of migrating it behind the operator's back."""
+
+
+class DatabaseMissingError(SchemaBehindError):
+    """The SQLite file does not exist yet (`loket db upgrade` or `loket run` creates it)."""
+
+
+def _revisions(connection: Connection) -> tuple[set[str], set[str]]:
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return current, heads
+
+
+async def require_current(engine: AsyncEngine) -> None:
+    """Raise SchemaBehindError unless the database is at the migrations' head; migrates nothing.
+
+    A SQLite file that does not exist is not created: it is reported as empty."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not await asyncio.to_thread(Path(str(url.database)).exists):
+            raise DatabaseMissingError(f"database {url.database} does not exist")
+    async with engine.connect() as conn:
+        current, heads = await conn.run_sync(_revisions)
+    if current != heads:
+        at = ", ".join(sorted(current)) or "empty"
+        raise SchemaBehindError(
+            f"database schema is at {at}, this version needs {', '.join(sorted(heads))}"
+        )

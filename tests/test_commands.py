@@ -17,8 +17,8 @@ from bot.core.commands import (
     find,
     parse,
 )
-from bot.core.request_form import BACK_COMMANDS, CANCEL_COMMANDS
-from bot.core.requests import DECISIONS
+from bot.core.formal.request_form import BACK_COMMANDS, CANCEL_COMMANDS
+from bot.core.formal.requests import DECISIONS
 from bot.texts import STAFF, TEXTS, st, t
 from handlers.citizen import USE_CASES
 

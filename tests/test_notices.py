@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from bot.core import notices
-from bot.core.notices import (
+from bot.core.formal import notices
+from bot.core.formal.notices import (
     PASAL_17,
     PASAL_17_EN,
     PASAL_35,
@@ -25,9 +25,12 @@ from bot.core.notices import (
     ObjectionInfo,
     Office,
     RequestInfo,
+    fonts,
     format_date,
     render_objection_notice,
     render_request_notice,
+    safe_text,
+    texts,
 )
 
 OFFICE = Office(
@@ -278,7 +281,7 @@ def test_a_regional_language_tag_picks_english_and_anything_else_indonesian() ->
         request_notice("rejected", "en")[0],
         request_notice("rejected", "en")[2],
     )
-    assert notices._lang("jv") == notices._lang("") == "id"
+    assert texts._lang("jv") == texts._lang("") == "id"
 
 
 def test_dates_are_written_out_in_the_letter_language() -> None:
@@ -326,7 +329,7 @@ def test_bidi_overrides_and_invisible_characters_are_dropped_and_letters_kept() 
     request = replace(REQUEST, requester_name=name)
     text = text_of(render_request_notice(OFFICE, request, DECISIONS["granted"])[0])
     assert "Nama : Siti Nurhaliza " in text
-    if notices._fonts_for(None) is not None:  # DejaVu Sans (fonts-dejavu-core) is installed
+    if fonts._fonts_for(None) is not None:  # DejaVu Sans (fonts-dejavu-core) is installed
         assert "Siti Nurhaliza Łukasz Дмитрий Ελένη" in text
 
 
@@ -425,9 +428,9 @@ def test_any_unicode_a_citizen_types_renders_without_fallback(
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(st.characters(exclude_categories=())), multiline=st.booleans())
 def test_cleaned_text_is_fitted_to_the_core_font_alphabet(text: str, multiline: bool) -> None:
-    cleaned = notices._clean(text, 500, multiline=multiline)
+    cleaned = safe_text._clean(text, 500, multiline=multiline)
     assert len(cleaned) <= 500
     assert multiline or "\n" not in cleaned
-    fitted = notices._fit(cleaned, notices._LATIN1)
-    assert all(c == "\n" or ord(c) in notices._LATIN1 for c in fitted)
+    fitted = safe_text._fit(cleaned, safe_text._LATIN1)
+    assert all(c == "\n" or ord(c) in safe_text._LATIN1 for c in fitted)
     fitted.encode("latin-1")

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from openpyxl import load_workbook
 
-from bot.core.registers import (
+from bot.core.formal.registers import (
     OBJECTION_COLUMNS,
     REQUEST_COLUMNS,
     ObjectionRow,

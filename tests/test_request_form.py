@@ -1,4 +1,4 @@
-"""The information request form (bot/core/request_form.py): validation, navigation, persistence."""
+"""The request form (bot/core/formal/request_form.py): validation, navigation, persistence."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.request_form import (
+from bot.core.formal.form_texts import TEXTS
+from bot.core.formal.request_form import (
     FIELD_OF,
     FIELD_STEPS,
     FIELDS,
-    TEXTS,
     FormInput,
     FormOutput,
     InvalidAnswer,

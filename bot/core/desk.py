@@ -13,10 +13,10 @@ from bot.core.clock import Clock
 from bot.core.commands import Where, where_help
 from bot.core.dto import Button, Contact, Inbound
 from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data
+from bot.core.formal.request_form import FormInput
+from bot.core.formal.requests import RequestService
 from bot.core.intents import wants_person
 from bot.core.postman import Postman
-from bot.core.request_form import FormInput
-from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize

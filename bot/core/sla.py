@@ -22,11 +22,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
 from bot.core.durations import Duration
+from bot.core.officers import OfficerDirectory
 from bot.core.postman import Postman
 from bot.texts import Markup, st
 from storage.models import Citizen, SlaStep, Ticket
 
 log = logging.getLogger(__name__)
+
+# The wording of a statutory deadline step: (session, ticket, who is reminded) -> text.
+DeadlineText = Callable[[AsyncSession, Ticket, str], Awaitable[str]]
 
 
 def human(delta: timedelta) -> str:
@@ -54,6 +58,9 @@ class SlaService:
         ladder: Sequence[tuple[Duration, str]],
         first_response: Duration,
         coordinators: Sequence[int],
+        officers: OfficerDirectory,
+        live_prefix: str,
+        deadline_text: DeadlineText | None = None,
         from_next_day: bool = True,
     ) -> None:
         self.from_next_day = from_next_day
@@ -63,9 +70,11 @@ class SlaService:
         self.ladder = tuple(ladder)
         self.first_response = first_response
         self.coordinators = tuple(coordinators)
-        self.tickets = None  # set by the app: names and the duty roster live there
-        # Wording of statutory deadline steps (formal requests, objections), set by the app.
-        self.deadline_text: Callable[[AsyncSession, Ticket, str], Awaitable[str]] | None = None
+        self.officers = officers
+        # Live chats (this prefix) get the escalation texts; other kinds (formal requests,
+        # objections) have statutory deadlines, worded by ``deadline_text``.
+        self.live_prefix = live_prefix
+        self.deadline_text = deadline_text
 
     def due(self, start: datetime, duration: Duration) -> datetime:
         """When ``duration`` of office time has passed since ``start``."""
@@ -143,8 +152,7 @@ class SlaService:
         return fired
 
     async def _notify(self, session: AsyncSession, ticket: Ticket, step: SlaStep) -> None:
-        assert self.tickets is not None
-        statutory = ticket.kind != self.tickets.prefix and self.deadline_text is not None
+        statutory = ticket.kind != self.live_prefix and self.deadline_text is not None
         if step.notify == "coordinators_daily":
             # Due day, then every working day it stays undecided: chain the next one.
             local = step.due_at.astimezone(self.calendar.tz)
@@ -183,12 +191,12 @@ class SlaService:
                 await self.postman.to_user(session, coordinator, text)
             await self.postman.to_staff(session, topic, ticket=ticket, urgent=True)
             return
-        duty = await self.tickets.on_duty(session)
+        duty = await self.officers.on_duty(session)
         if step.notify == "assignee" and ticket.assignee_id is not None:
-            who: Markup = await self.tickets.officer_display(session, ticket.assignee_id)
+            who: Markup = await self.officers.display(session, ticket.assignee_id)
             key = "escalate_assignee"
         else:
-            names = [str(await self.tickets.officer_display(session, o)) for o in duty]
+            names = [str(await self.officers.display(session, o)) for o in duty]
             who = Markup(", ".join(names)) if names else Markup(st("nobody_on_duty"))
             key = "escalate_duty" if step.notify == "duty" or not names else "escalate_assignee"
         if statutory:

@@ -11,8 +11,8 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.commands import CommandSpec, Where, Who, staff_help
 from bot.core.dto import StaffEvent
 from bot.core.faq_service import FaqService
+from bot.core.formal.requests import RequestService
 from bot.core.postman import Postman
-from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st
 from faq import KnowledgeBaseError

@@ -20,8 +20,8 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.dto import Button, Inbound
 from bot.core.durations import Duration
+from bot.core.officers import OfficerDirectory
 from bot.core.postman import PRIORITY_BULK, STAFF_CHANNEL, Postman
-from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.texts import Markup, mention, st, t
 from storage.models import Citizen, Officer, Outbox, Ticket, TicketEvent
@@ -29,6 +29,9 @@ from storage.repositories import OPEN_TICKET_STATUSES as OPEN_STATUSES
 from storage.repositories import next_number
 
 log = logging.getLogger(__name__)
+
+# The lines under a ticket's card that its kind adds (a formal request's fields).
+CardExtra = Callable[[AsyncSession, Ticket], Awaitable[str]]
 
 # session.info key: citizens whose read (CitizenRepo.seen) showed no live chat to take a message.
 _NO_CHAT = "loket.no_chat"
@@ -41,7 +44,9 @@ class TicketService:
         *,
         clock: Clock,
         postman: Postman,
-        roster: Roster,
+        directory: OfficerDirectory,
+        sla: SlaService,
+        calendar: OfficeCalendar,
         codec: CallbackCodec,
         officers: Sequence[int],
         coordinators: Sequence[int],
@@ -49,10 +54,11 @@ class TicketService:
         reopen_within: timedelta,
         timezone: str,
         max_open_per_citizen: int,
+        card_extra: CardExtra | None = None,
     ) -> None:
         self.clock = clock
         self.postman = postman
-        self.roster = roster
+        self.directory = directory
         self.codec = codec
         self.officers = frozenset(officers)
         self.staff = frozenset(officers) | frozenset(coordinators)
@@ -60,10 +66,10 @@ class TicketService:
         self.reopen_within = reopen_within
         self.zone = ZoneInfo(timezone)
         self.max_open_per_citizen = max_open_per_citizen
-        self.sla: SlaService | None = None  # set by the app
-        self.calendar: OfficeCalendar | None = None
-        # Extra card lines for formal requests and objections (set by the app).
-        self.card_extra: Callable[[AsyncSession, Ticket], Awaitable[str]] | None = None
+        self.sla = sla
+        self.calendar = calendar
+        # Extra card lines for formal requests and objections.
+        self.card_extra = card_extra
 
     @property
     def enabled(self) -> bool:
@@ -182,8 +188,7 @@ class TicketService:
         await self._event(session, ticket, "citizen", "opened", detail)
         if prepare is not None:
             await prepare(ticket)
-        if self.sla is not None:
-            await self.sla.start_round(session, ticket, start or now, ladder=ladder)
+        await self.sla.start_round(session, ticket, start or now, ladder=ladder)
         assignee = await self._pick_officer(session)
         if assignee is not None:
             ticket.assignee_id = assignee
@@ -204,7 +209,7 @@ class TicketService:
     def after_hours_note(self, lang: str) -> str:
         """Said in the same reply: nobody should wait all night for an answer in vain."""
         now = self.clock.now()
-        if self.calendar is None or self.calendar.is_open(now):
+        if self.calendar.is_open(now):
             return ""
         back = self.calendar.format_when(self.calendar.next_opening(now), lang)
         return t("after_hours", lang, when=back)
@@ -250,7 +255,7 @@ class TicketService:
         """A citizen's follow-up: copied silently into the ticket's topic, not FAQ-matched."""
         now = self.clock.now()
         live = ticket.kind == self.prefix
-        if ticket.status in ("closed", "waiting") and self.sla is not None and live:
+        if ticket.status in ("closed", "waiting") and live:
             # The citizen waits again: a new round of the response clock.
             await self.sla.start_round(session, ticket, now)
         if ticket.status == "closed":
@@ -401,7 +406,7 @@ class TicketService:
             await self.refresh_card(session, ticket, citizen)
         if not decided:
             ticket.status = "waiting"
-        if self.sla is not None and ticket.kind == self.prefix:
+        if ticket.kind == self.prefix:
             # Live chat: an answer stops the response clock. A formal request's statutory
             # deadline runs until its written decision, whatever is said in between.
             await self.sla.stop_round(session, ticket)
@@ -519,9 +524,7 @@ class TicketService:
         officer.duty_changed_at = self.clock.now()
 
     async def on_duty(self, session: AsyncSession) -> list[int]:
-        rows = (await session.exec(select(Officer))).all()
-        manual = {o.user_id: (o.duty, o.duty_changed_at) for o in rows}
-        return self.roster.on_duty(self.clock.now(), manual)
+        return await self.directory.on_duty(session)
 
     async def queue(self, session: AsyncSession) -> Sequence[tuple[Ticket, Citizen]]:
         stmt = (
@@ -534,7 +537,7 @@ class TicketService:
         return (await session.exec(stmt)).all()
 
     async def officer_display(self, session: AsyncSession, officer_id: int) -> Markup:
-        return mention(officer_id, await self.officer_name(session, officer_id))
+        return await self.directory.display(session, officer_id)
 
     async def delivery_failed(self, session: AsyncSession, row: Outbox, error: str) -> None:
         """A message to a citizen can never be delivered (blocked the bot, chat gone): kept on
@@ -579,8 +582,7 @@ class TicketService:
         ticket.closed_at = now
         ticket.close_reason = reason
         ticket.updated_at = now
-        if self.sla is not None:
-            await self.sla.stop_round(session, ticket)
+        await self.sla.stop_round(session, ticket)
         await self._event(session, ticket, actor, "closed", reason)
 
     async def _pick_officer(self, session: AsyncSession) -> int | None:
@@ -597,8 +599,7 @@ class TicketService:
         return min(duty, key=lambda officer: (load.get(officer, 0), officer))
 
     async def officer_name(self, session: AsyncSession, officer_id: int) -> str:
-        officer = await session.get(Officer, officer_id)
-        return officer.name if officer and officer.name else f"Petugas {officer_id}"
+        return await self.directory.name(session, officer_id)
 
     def _local(self, when: datetime) -> str:
         return when.astimezone(self.zone).strftime("%d-%m-%Y %H:%M")

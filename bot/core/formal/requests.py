@@ -24,10 +24,13 @@ from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
 from bot.core.dto import Button
 from bot.core.durations import Duration
-from bot.core.notices import (
+from bot.core.formal.lookup import OBTAIN, RequestLookup
+from bot.core.formal.notices import (
+    DEFAULT_TEXTS,
     PASAL_17,
     PASAL_35,
     Decision,
+    NoticeTexts,
     ObjectionDecision,
     ObjectionInfo,
     Office,
@@ -35,10 +38,10 @@ from bot.core.notices import (
     render_objection_notice,
     render_request_notice,
 )
+from bot.core.formal.request_form import FormInput, FormOutput, RequestForm, mask_nik
 from bot.core.postman import Postman
-from bot.core.request_form import FormInput, FormOutput, RequestForm, mask_nik
 from bot.core.tickets import TicketService
-from bot.texts import Markup, st, t
+from bot.texts import st, t
 from storage.models import Citizen, FormState, InfoRequest, Objection, Ticket
 
 log = logging.getLogger(__name__)
@@ -69,14 +72,6 @@ DECISION_WORDS = {
     "not_held": "tidak dikuasai",
     "extended": "diperpanjang",
 }
-OBTAIN = {
-    "melihat": "melihat",
-    "membaca": "membaca",
-    "mendengarkan": "mendengarkan",
-    "mencatat": "mencatat",
-    "salinan_softcopy": "salinan softcopy",
-    "salinan_hardcopy": "salinan hardcopy",
-}
 
 
 class RequestService:
@@ -87,18 +82,22 @@ class RequestService:
         calendar: OfficeCalendar,
         postman: Postman,
         tickets: TicketService,
+        lookup: RequestLookup,
         office: Office,
         coordinators: Sequence[int],
         prefix: str = "PI",
         objection_prefix: str = "KB",
         from_next_day: bool = True,
         reminder_days: Sequence[int] = (5, 8),
+        notice_texts: NoticeTexts = DEFAULT_TEXTS,
     ) -> None:
         self.clock = clock
         self.calendar = calendar
         self.postman = postman
         self.tickets = tickets
+        self.lookup = lookup
         self.office = office
+        self.notice_texts = notice_texts
         self.coordinators = tuple(coordinators)
         self.prefix = prefix
         self.objection_prefix = objection_prefix
@@ -246,50 +245,6 @@ class RequestService:
                 session, ticket, file_id=str(values["id_document_file_id"])
             )
 
-    async def card_extra(self, session: AsyncSession, ticket: Ticket) -> str:
-        """The request's or objection's fields under the ticket card."""
-        if ticket.kind == self.prefix:
-            request = await self._request_of(session, ticket)
-            if request is None:
-                return ""
-            return st(
-                "request_card",
-                kind="badan hukum" if request.requester_kind == "badan_hukum" else "perorangan",
-                name=request.name,
-                id_number=mask_nik(request.id_number),
-                address=request.address,
-                occupation=request.occupation,
-                phone=request.phone,
-                email=request.email or "-",
-                information=request.information,
-                purpose=request.purpose,
-                obtain=OBTAIN.get(request.obtain, request.obtain),
-                receive=request.receive,
-                received=self.fmt(request.received_on),
-                due=self.fmt(request.extended_to or request.due_on),
-            )
-        if ticket.kind == self.objection_prefix:
-            objection = (
-                await session.exec(select(Objection).where(Objection.ticket_id == ticket.id))
-            ).first()
-            if objection is None:
-                return ""
-            origin = await session.get(InfoRequest, objection.request_id)
-            origin_ticket = await session.get(Ticket, origin.ticket_id) if origin else None
-            return st(
-                "objection_card",
-                request=origin_ticket.number if origin_ticket else "?",
-                ground=objection.ground,
-                ground_text=PASAL_35.get(objection.ground, ""),
-                explanation=objection.explanation,
-                due=self.fmt(objection.due_on),
-            )
-        return ""
-
-    async def _request_of(self, session: AsyncSession, ticket: Ticket) -> InfoRequest | None:
-        stmt = select(InfoRequest).where(InfoRequest.ticket_id == ticket.id)
-        return (await session.exec(stmt)).first()
-
     # -- officers' decisions ----------------------------------------------------------------
 
     async def decide(
@@ -298,7 +253,7 @@ class RequestService:
         """A decision command in a request's topic; returns a staff-facing problem, if any."""
         if ticket.kind != self.prefix:
             return st("decision_not_request")
-        request = await self._request_of(session, ticket)
+        request = await self.lookup.request_of(session, ticket)
         if request is None:
             return st("decision_not_request")
         kind, usage = DECISIONS[command]
@@ -341,7 +296,11 @@ class RequestService:
             objection_deadline=objection_deadline,
         )
         pdf, summary = render_request_notice(
-            self.office, self._info(ticket, request), decision, citizen.language
+            self.office,
+            self._info(ticket, request),
+            decision,
+            citizen.language,
+            texts=self.notice_texts,
         )
         await self.postman.document_to_citizen(
             session,
@@ -495,7 +454,7 @@ class RequestService:
     ) -> None:
         grounds = [
             (Button(f"{letter}. {text}"[:60], f"kb:ground:{letter}"),)
-            for letter, text in PASAL_35.items()
+            for letter, text in self.notice_texts.grounds("id").items()
         ]
         cancel = (Button("Batal" if lang == "id" else "Cancel", "kb:cancel"),)
         buttons = (*grounds, cancel)
@@ -631,7 +590,9 @@ class RequestService:
             reason=reason.strip(),
             commission_deadline=self.add_days(today, COMMISSION_DAYS),
         )
-        pdf, summary = render_objection_notice(self.office, info, decision, citizen.language)
+        pdf, summary = render_objection_notice(
+            self.office, info, decision, citizen.language, texts=self.notice_texts
+        )
         objection.decision = kind
         objection.reason = reason.strip()
         objection.decided_at = self.clock.now()
@@ -650,19 +611,3 @@ class RequestService:
             session, st("objection_decided", number=ticket.number, decision=words), ticket=ticket
         )
         return None
-
-    # -- deadline messages (SLA steps of PI and KB tickets) ---------------------------------------
-
-    async def deadline_text(self, session: AsyncSession, ticket: Ticket, who: str) -> str:
-        """A statutory deadline reminder: due on a date, or overdue past it."""
-        due: date | None = None
-        request = await self._request_of(session, ticket)
-        if request is not None:
-            due = request.extended_to or request.due_on
-        else:
-            objection = (
-                await session.exec(select(Objection).where(Objection.ticket_id == ticket.id))
-            ).first()
-            due = objection.due_on if objection else None
-        key = "deadline_overdue" if due is not None and due < self.today() else "deadline_step"
-        return st(key, number=ticket.number, due=self.fmt(due) if due else "-", who=Markup(who))

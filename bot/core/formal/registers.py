@@ -1,8 +1,7 @@
 """The registers a PPID keeps (UU 14/2008): the register of information requests (buku register
 permohonan informasi publik) and the register of objections (register keberatan), exported as
-CSV or XLSX from plain rows the caller fills from its database.
-
-Pure: no database, no clock. Cell rules shared by both formats:
+CSV or XLSX. ``request_rows`` and ``objection_rows`` read the rows from the database; the
+writers are pure (no database, no clock). Cell rules shared by both formats:
 - a pending decision (``None``) reads "dalam proses"; other missing values are empty cells;
 - text written by citizens can never become a formula when an official opens the file in a
   spreadsheet (CSV: a leading ' on risky cells; XLSX: cells are stored as text).
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO, Literal, TextIO
@@ -25,6 +24,14 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.calendar import OfficeCalendar
+from bot.core.formal.lookup import OBTAIN
+from bot.core.formal.notices import PASAL_35
+from bot.core.formal.requests import DECISION_WORDS
+from storage.models import InfoRequest, Objection, Ticket
 
 Kind = Literal["requests", "objections"]
 Cell = str | int | date | None
@@ -120,6 +127,92 @@ _KINDS: dict[str, tuple[type, tuple[tuple[str, str], ...], str]] = {
 }
 
 Row = RequestRow | ObjectionRow
+
+
+async def request_rows(
+    session: AsyncSession, calendar: OfficeCalendar, start: date, end: date
+) -> list[RequestRow]:
+    """The register of requests received from ``start`` to ``end`` (both included)."""
+    stmt = (
+        select(InfoRequest, Ticket)
+        .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
+        .where(InfoRequest.received_on >= start, InfoRequest.received_on <= end)
+        .order_by(col(InfoRequest.id))
+    )
+    rows = []
+    for r, tk in (await session.exec(stmt)).all():
+        reason = r.decision_note
+        if r.exemption:
+            reason = f"Pasal 17 huruf {r.exemption}: {r.decision_note}"
+        elif r.holder:
+            reason = f"dikuasai oleh {r.holder}"
+        extension = ""
+        if r.extended_to:
+            extension = f"diperpanjang s.d. {r.extended_to:%d-%m-%Y}: {r.extension_reason}"
+        rows.append(
+            RequestRow(
+                number=tk.number,
+                received=r.received_on,
+                name=r.name,
+                address=r.address,
+                contact=" / ".join(x for x in (r.phone, r.email) if x),
+                occupation=r.occupation,
+                information=r.information,
+                purpose=r.purpose,
+                obtain=OBTAIN.get(r.obtain, r.obtain),
+                receive=r.receive,
+                decision=DECISION_WORDS.get(r.decision) if r.decision else None,
+                reason=reason,
+                notice_date=r.notice_on,
+                days_taken=_days(calendar, r.received_on, r.notice_on),
+                extension=extension,
+            )
+        )
+    return rows
+
+
+async def objection_rows(
+    session: AsyncSession,
+    calendar: OfficeCalendar,
+    start: date,
+    end: date,
+    grounds: Mapping[str, str] = PASAL_35,
+) -> list[ObjectionRow]:
+    """The register of objections received from ``start`` to ``end`` (both included);
+    ``grounds`` are the office's words for the Pasal 35 letters."""
+    stmt = (
+        select(Objection, Ticket, InfoRequest)
+        .join(Ticket, col(Ticket.id) == col(Objection.ticket_id))
+        .join(InfoRequest, col(InfoRequest.id) == col(Objection.request_id))
+        .where(Objection.received_on >= start, Objection.received_on <= end)
+        .order_by(col(Objection.id))
+    )
+    rows = []
+    for o, tk, r in (await session.exec(stmt)).all():
+        origin = await session.get(Ticket, r.ticket_id)
+        decided = o.decided_at.astimezone(calendar.tz).date() if o.decided_at else None
+        rows.append(
+            ObjectionRow(
+                number=tk.number,
+                received=o.received_on,
+                request_number=origin.number if origin else "",
+                name=r.name,
+                address=r.address,
+                contact=" / ".join(x for x in (r.phone, r.email) if x),
+                ground=f"{o.ground}. {grounds.get(o.ground, '')}",
+                explanation=o.explanation,
+                decision={"accepted": "diterima", "rejected": "ditolak"}.get(o.decision or ""),
+                reason=o.reason,
+                decision_date=decided,
+                days_taken=_days(calendar, o.received_on, decided),
+                coordinator=str(o.decided_by or ""),
+            )
+        )
+    return rows
+
+
+def _days(calendar: OfficeCalendar, start: date, end: date | None) -> int | None:
+    return calendar.working_days_between(start, end) if end else None
 
 
 def _spec(kind: str) -> tuple[type, tuple[tuple[str, str], ...], str]:
