@@ -19,7 +19,6 @@ from bot.core.requests import RequestService
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize
-from storage.db import commit_work
 from storage.models import Citizen, Ticket, UnansweredQuestion
 from storage.repositories import CitizenRepo, MessageRepo, UnansweredRepo
 
@@ -281,7 +280,7 @@ class Desk:
         lang = language_for(contact.language_code, self.default_language)
         # The citizen and its inbound messages of the last minute in one statement, read
         # before this message is written, so it counts as one more.
-        citizen, earlier, has_form, has_chat = await CitizenRepo(session).seen(
+        citizen, earlier = await CitizenRepo(session).seen(
             channel=contact.channel,
             external_id=contact.external_id,
             name=contact.name,
@@ -289,14 +288,8 @@ class Desk:
             language=lang,
             now=now,
             inbound_since=now - timedelta(minutes=1),
-            ticket_kind=self.tickets.prefix,
-            reopen_since=now - self.tickets.reopen_within,
         )
         assert citizen.id is not None
-        if has_form is False and self.requests is not None:
-            self.requests.note_no_form(session, citizen.id)
-        if has_chat is False:
-            self.tickets.note_no_chat(session, citizen.id)
         if citizen.language_chosen:
             lang = citizen.language
         # Written at once, before any reply: the transcript keeps the question ahead of it.
@@ -417,7 +410,8 @@ class Desk:
         await self.postman.to_citizen(session, citizen, html)
 
     async def _commit(self, session: AsyncSession) -> None:
-        await commit_work(session, self.on_commit)
+        await session.commit()
+        self.on_commit()
 
 
 def _button_label(entry: Entry) -> str:
