@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -15,12 +15,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import (
     Citizen,
     Counter,
+    FormState,
     Inbox,
     JobRun,
     Message,
     Outbox,
+    Ticket,
     UnansweredQuestion,
 )
+from storage.types import UtcDateTime
 
 # A live chat in these states takes the citizen's messages (bot.core.tickets uses the same).
 OPEN_TICKET_STATUSES = ("open", "assigned", "waiting")
@@ -45,9 +48,9 @@ _CITIZEN_WHERE = (
     col(Citizen.external_id) == bindparam("external_id"),
 )
 _CITIZEN = select(Citizen).where(*_CITIZEN_WHERE)
-# The citizen with its inbound messages since a moment (flood control), in one statement.
-_CITIZEN_WITH_RECENT = select(
-    Citizen,
+# What every message needs to know of its sender besides the citizen row itself.
+_CITIZEN_CONTEXT = (
+    # Its inbound messages since a moment (flood control).
     select(func.count())
     .where(
         col(Message.citizen_id) == col(Citizen.id),
@@ -56,7 +59,30 @@ _CITIZEN_WITH_RECENT = select(
     )
     .correlate(Citizen)  # type: ignore[arg-type]
     .scalar_subquery(),
-).where(*_CITIZEN_WHERE)
+    # Whether a form is open: nearly always not, and then the desk needs no query for it.
+    select(col(FormState.id))
+    .where(col(FormState.citizen_id) == col(Citizen.id))
+    .correlate(Citizen)  # type: ignore[arg-type]
+    .exists(),
+    # Whether a live chat is open, or closed by an officer recently enough to reopen: the
+    # same, for the two ticket lookups every message would otherwise need.
+    select(col(Ticket.id))
+    .where(
+        col(Ticket.citizen_id) == col(Citizen.id),
+        col(Ticket.kind) == bindparam("ticket_kind"),
+        or_(
+            col(Ticket.status).in_(OPEN_TICKET_STATUSES),
+            and_(
+                col(Ticket.status) == "closed",
+                col(Ticket.close_reason) == "officer",
+                col(Ticket.closed_at) >= bindparam("reopen_since", type_=UtcDateTime),
+            ),
+        ),
+    )
+    .correlate(Citizen)  # type: ignore[arg-type]
+    .exists(),
+)
+_CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
 # What the worker decides on, without the payloads: most rows it reads are in hand already.
 _INBOX_HEADS = (
     select(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.chat_key, _INBOX.c.not_before)
@@ -133,6 +159,9 @@ class Seen(NamedTuple):
     citizen: Citizen
     # Its inbound messages since ``inbound_since`` (0 without it).
     recent: int
+    # Whether a form / a live chat (open, or reopenable) is open; None when not asked.
+    has_form: bool | None
+    has_chat: bool | None
 
 
 class InboxHead(NamedTuple):
@@ -163,17 +192,24 @@ class CitizenRepo:
         language: str | None,
         now: datetime,
         inbound_since: datetime | None = None,
+        ticket_kind: str = "",
+        reopen_since: datetime | None = None,
     ) -> Seen:
         """The citizen (created on first contact), and with ``inbound_since`` its inbound
-        messages since then."""
+        messages since then, whether it has a form open and whether it has a live chat of
+        ``ticket_kind`` open or closed by an officer since ``reopen_since``."""
         params: dict[str, Any] = {"channel": channel, "external_id": external_id}
         if inbound_since is None:
             citizen = (await self.session.exec(_CITIZEN, params=params)).first()
-            recent = 0
+            recent, has_form, has_chat = 0, None, None
         else:
             params["since"] = inbound_since
+            params["ticket_kind"] = ticket_kind
+            params["reopen_since"] = reopen_since or now
             found = (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
-            citizen, recent = found if found is not None else (None, 0)
+            citizen, recent, has_form, has_chat = (
+                found if found is not None else (None, 0, False, False)
+            )
         if citizen is None:
             citizen = Citizen(
                 channel=channel,
@@ -186,7 +222,8 @@ class CitizenRepo:
             )
             self.session.add(citizen)
             await self.session.flush()  # its id is needed at once
-            return Seen(citizen, 0)
+            known = inbound_since is not None
+            return Seen(citizen, 0, False if known else None, False if known else None)
         # Assigned only when changed: an unchanged citizen costs no UPDATE; the flush of the
         # caller's next statement or commit writes a change.
         if name and citizen.name != name:
@@ -195,7 +232,12 @@ class CitizenRepo:
             citizen.username = username
         if now - citizen.last_seen_at >= LAST_SEEN_RESOLUTION:
             citizen.last_seen_at = now
-        return Seen(citizen, int(recent or 0))
+        return Seen(
+            citizen,
+            int(recent or 0),
+            None if has_form is None else bool(has_form),
+            None if has_chat is None else bool(has_chat),
+        )
 
 
 class MessageRepo:

@@ -13,13 +13,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade
-from storage.models import Citizen, Message, Outbox
+from storage.models import Citizen, FormState, Message, Outbox, Ticket
 from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -247,21 +247,27 @@ async def test_outbox_rows_are_claimed_and_marked_sent_in_batches(engine) -> Non
 
 
 async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) -> None:
-    """The one statement of every message: the citizen and its inbound messages since a time
-    (flood control)."""
+    """The one statement of every message: the citizen, its inbound messages since a time,
+    whether it has a form open and whether a live chat would take the message."""
     sessions = make_sessionmaker(engine)
     kwargs = {"channel": "telegram", "external_id": "7", "name": "Ani", "username": None}
     since = NOW - timedelta(minutes=1)
+    reopen_since = NOW - timedelta(hours=24)
 
     async def seen(session: AsyncSession):
         return await CitizenRepo(session).seen(
-            **kwargs, language="id", now=NOW, inbound_since=since
+            **kwargs,
+            language="id",
+            now=NOW,
+            inbound_since=since,
+            ticket_kind="LC",
+            reopen_since=reopen_since,
         )
 
     async with sessions() as session:
         first = await seen(session)
         citizen = first.citizen
-        assert first.recent == 0 and citizen.id is not None
+        assert (first.recent, first.has_form, first.has_chat) == (0, False, False)
         for minutes, direction in ((-2, "in"), (0, "in"), (0, "out"), (1, "in")):
             session.add(
                 Message(
@@ -276,9 +282,58 @@ async def test_citizen_seen_with_its_inbound_count_of_the_last_minute(engine) ->
     async with sessions() as session:
         again = await seen(session)
         assert again.citizen.id == citizen.id and again.recent == 2
+        assert again.has_form is False and again.has_chat is False
         # Without inbound_since nothing but the citizen is read.
         plain = await CitizenRepo(session).seen(**kwargs, language="id", now=NOW)
-        assert plain.citizen.id == citizen.id and plain.recent == 0
+        assert (plain.recent, plain.has_form, plain.has_chat) == (0, None, None)
+        session.add(FormState(citizen_id=citizen.id, kind="request", updated_at=NOW))
+        await session.commit()
+    async with sessions() as session:
+        assert (await seen(session)).has_form is True
+
+    def ticket(number: str, **fields) -> Ticket:
+        return Ticket(
+            number=number,
+            citizen_id=citizen.id,
+            channel="telegram",
+            subject="s",
+            created_at=NOW,
+            updated_at=NOW,
+            **fields,
+        )
+
+    # A request (PI) or a chat closed by the citizen never takes messages; an old officer
+    # close neither; a recent officer close does (it reopens), and so does an open chat.
+    cases = [
+        (ticket("PI-1", kind="PI", status="open"), False),
+        (ticket("LC-1", status="closed", close_reason="citizen", closed_at=NOW), False),
+        (
+            ticket(
+                "LC-2", status="closed", close_reason="officer", closed_at=NOW - timedelta(days=2)
+            ),
+            False,
+        ),
+        (
+            ticket(
+                "LC-3", status="closed", close_reason="officer", closed_at=NOW - timedelta(hours=1)
+            ),
+            True,
+        ),
+    ]
+    for row, expected in cases:
+        async with sessions() as session:
+            session.add(row)
+            await session.commit()
+            assert (await seen(session)).has_chat is expected, row.number
+            await session.exec(delete(Ticket))  # type: ignore[call-overload]
+            await session.commit()
+    for status in ("open", "assigned", "waiting"):
+        async with sessions() as session:
+            session.add(ticket(f"LC-{status}", status=status))
+            await session.commit()
+            assert (await seen(session)).has_chat is True, status
+            await session.exec(delete(Ticket))  # type: ignore[call-overload]
+            await session.commit()
 
 
 async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(engine) -> None:
