@@ -436,8 +436,8 @@ class OutboxRepo:
         """pending -> sending for many rows in one statement; the rows this caller won, as
         they are now (``attempts`` already counts this try), in the order of ``row_ids``.
 
-        The same compare-and-set as ``transition``, in Core: a send costs one shared UPDATE
-        instead of an ORM transaction of its own.
+        The same compare-and-set as ``transition``, for the whole batch: a send costs one
+        shared UPDATE instead of a transaction of its own.
         """
         if not row_ids:
             return []
