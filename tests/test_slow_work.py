@@ -4,6 +4,7 @@ while it runs, other chats are answered (issue 13, item 3)."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,7 @@ from bot.config import load_config
 from bot.core.clock import FrozenClock
 from bot.core.offload import Offload, WorkOutside
 from storage.migrate import upgrade
-from storage.models import Outbox
+from storage.models import InfoRequest, Outbox, Ticket
 from storage.repositories import InboxRepo
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
@@ -80,9 +81,15 @@ async def test_a_slow_faq_build_holds_no_other_chats_reply(tmp_path: Path) -> No
     started, release = threading.Event(), threading.Event()
     load = app.faq.load
 
+    loop_thread, threads = threading.get_ident(), []
+
     def slow_load() -> Any:
+        threads.append(threading.get_ident())
         started.set()
-        assert release.wait(timeout=60)  # the build goes on only when the test says so
+        # The build goes on only when the test says so (after the other chat's reply): run on
+        # the event loop it would hold everything, and time out here.
+        if not release.wait(timeout=60):
+            threads.append(loop_thread)
         return load()
 
     app.faq.load = slow_load  # type: ignore[method-assign]
@@ -109,6 +116,7 @@ async def test_a_slow_faq_build_holds_no_other_chats_reply(tmp_path: Path) -> No
         assert not any("FAQ" in text for text in await texts_to(app, STAFF))
         release.set()
         await until(lambda: _reload_reported(app))
+        assert threads and loop_thread not in threads  # built in a worker thread, once
     finally:
         release.set()
         await app.inbox.stop()
@@ -122,6 +130,83 @@ async def _has_reply(app: App) -> bool:
 
 async def _reload_reported(app: App) -> bool:
     return any("FAQ" in text for text in await texts_to(app, STAFF))
+
+
+async def test_a_slow_pdf_notice_holds_no_other_chats_reply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_scheduling import submit_request  # a request filed by citizen 600
+
+    app = make_app(tmp_path)
+    await upgrade(app.engine)
+    ticket, _ = await submit_request(app)
+    async with app.sessionmaker() as session:
+        fresh = await session.get(Ticket, ticket.id)
+        assert fresh is not None
+        fresh.topic_id = 77  # its topic in the staff group (made by the sender, not run here)
+        await session.commit()
+    started, release = threading.Event(), threading.Event()
+    # The render function the request service calls, wherever its module lives.
+    service = sys.modules[type(app.desk.requests).__module__]
+    render = service.render_request_notice
+
+    loop_thread, threads = threading.get_ident(), []
+
+    def slow_render(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        started.set()
+        if not release.wait(timeout=60):  # on the event loop it would wait in vain
+            threads.append(loop_thread)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(service, "render_request_notice", slow_render)
+    decision = message(
+        1,
+        {"id": STAFF, "type": "supergroup", "title": "Staf", "is_forum": True},
+        OFFICER,
+        "/tolak h data pribadi",
+    )
+    decision["message"].update(message_thread_id=77, is_topic_message=True)
+    question = message(
+        2,
+        {"id": CITIZEN, "type": "private", "first_name": "Ani"},
+        CITIZEN,
+        "jam berapa kantor ppid buka?",
+    )
+    async with app.sessionmaker() as session:
+        rows = [
+            {"channel": "telegram", "update_id": str(u["update_id"]), "chat_key": key, "payload": u}
+            for u, key in ((decision, str(STAFF)), (question, str(CITIZEN)))
+        ]
+        await InboxRepo(session).store(rows, MONDAY_10)
+        await session.commit()
+    worker = asyncio.create_task(app.inbox.run())
+    try:
+        await asyncio.to_thread(started.wait, 30)
+        assert started.is_set()
+        await until(lambda: _has_reply(app))  # answered while the notice is rendered
+        assert not release.is_set()
+        async with app.sessionmaker() as session:
+            assert (await session.exec(select(InfoRequest))).one().decision is None
+        release.set()
+
+        async def decided() -> bool:
+            async with app.sessionmaker() as session:
+                request = (await session.exec(select(InfoRequest))).one()
+                documents = (
+                    await session.exec(
+                        select(Outbox).where(Outbox.chat_id == "600", Outbox.method == "document")
+                    )
+                ).all()
+            return request.decision == "rejected" and len(documents) == 1
+
+        await until(decided)  # decided once, with its one notice
+        assert threads and loop_thread not in threads  # rendered in a worker thread
+    finally:
+        release.set()
+        await app.inbox.stop()
+        worker.cancel()
+        await app.engine.dispose()
 
 
 async def test_slow_work_is_done_once_in_a_thread_and_its_failure_reaches_the_use_case() -> None:
