@@ -22,8 +22,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
     WAL lets the sender read while a handler writes; busy_timeout makes a writer wait for the
     lock instead of failing at once with "database is locked"; foreign keys are off in SQLite
-    unless asked for; synchronous=NORMAL is WAL's usual setting (a commit is durable once the
-    WAL is checkpointed, and never corrupts)."""
+    unless asked for; synchronous=NORMAL is WAL's usual setting (a power cut may lose the last
+    commits, never corrupt the database)."""
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
