@@ -5,8 +5,8 @@ usage: .venv/bin/python benchmarks/db_bench.py [--updates 3000] [--per-transacti
 Runs the statements the desk makes for a citizen's question (take the inbox row, read the
 citizen with its context, the question's and the answer's transcript rows, the outbox row)
 on a migrated SQLite file through the app's own session factory, ``--per-transaction``
-updates per commit (1: one transaction per update; 16: the inbox worker's shared
-transactions). Prints wall and CPU time per update.
+updates per commit (1, the default, is what the app does: one transaction per update; more
+shows what a commit costs). Prints wall and CPU time per update.
 
 Times drift with this machine's load; instruction counts do not. For a figure that repeats,
 count instructions with valgrind at two sizes and take the difference per update:

@@ -36,6 +36,7 @@ from bot.core.formal.lookup import RequestLookup
 from bot.core.formal.notices import Office, load_texts
 from bot.core.formal.requests import RequestService
 from bot.core.officers import OfficerDirectory
+from bot.core.offload import Offload
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
 from bot.core.roster import Roster
@@ -100,6 +101,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     # Button data is signed with a key derived from the token: stable across restarts and
     # replicas, secret, and nothing more to configure.
     codec = CallbackCodec(hashlib.sha256(token.encode()).digest())
+    offload = Offload()  # slow work of use cases, done in a thread outside their transaction
     staff_chat = config.telegram.staff_group_id
     hours = config.hours
     calendar = hours.calendar()
@@ -161,6 +163,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         from_next_day=hours.count_from_next_day,
         reminder_days=config.requests.reminder_days,
         notice_texts=notice_texts,
+        offload=offload,
     )
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
@@ -245,12 +248,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         codec=codec,
         faq=faq,
         on_commit=sender.notify,
+        offload=offload,
         requests=requests,
         coordinators=config.staff.coordinators,
     )
     # No aiogram FSM: forms live in the database (FormState); its middleware would only cost.
     dispatcher = Dispatcher(desk=desk, staff=staff, config=config, disable_fsm=True)
-    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock))
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock, offload))
     dispatcher.include_routers(*build_routers(config))
     parsed_updates = ParsedUpdates()
     handlers = {TELEGRAM: update_handler(bot, dispatcher, parsed_updates)}
@@ -258,10 +262,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
         handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
-    # On SQLite, Telegram updates ready together share one transaction (see bot.inbox); on
-    # PostgreSQL each keeps its own, so replicas and concurrent handlers do not wait on them.
-    shared = (TELEGRAM,) if engine.dialect.name == "sqlite" else ()
-    inbox = InboxWorker(sessionmaker, handlers, clock, shared=shared)
+    inbox = InboxWorker(sessionmaker, handlers, clock)
     if wa_client is not None:
         webhook = WhatsAppWebhook(
             sessionmaker,

@@ -2,20 +2,15 @@
 
 Updates reach the inbox table before they are acknowledged to the platform (the poller or a
 webhook stores them first). The worker hands each to the channel's handler; the handler's own
-transaction marks the row done, so the work and the mark commit together or not at all.
-
-On SQLite, where transactions take turns anyway, updates of different chats that are ready
-together are handled in one shared transaction (``shared`` channels, whose handlers take the
-session to work in): one commit instead of one per
-update, which under a burst was a large part of each update's cost. An update failing there
-rolls the shared transaction back, and its updates are then handled one by one as usual.
+transaction (one per update) marks the row done, so the work and the mark commit together or
+not at all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -23,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
 from bot.pump import Pump
-from storage.db import SharedTransaction
 from storage.models import Inbox
 from storage.repositories import InboxHead, InboxRepo
 
@@ -32,10 +26,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 IDLE_POLL_SECONDS = 1.0
 BATCH = 200
-SHARED_AT_ONCE = 1
 
-# handler(row), or for a shared channel also handler(row, session) in the shared transaction.
-Handler = Callable[..., Awaitable[None]]
+# handler(row): handles the stored update in a transaction of its own.
+Handler = Callable[[Inbox], Awaitable[None]]
 
 
 class InboxWorker(Pump):
@@ -46,21 +39,12 @@ class InboxWorker(Pump):
         clock: Clock,
         *,
         concurrency: int = 8,
-        shared: Collection[str] = (),
-        shared_size: int = 16,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
         self.handlers = handlers
-        self.shared = frozenset(shared)
-        self.shared_size = shared_size
         self.clock = clock
         self._slots = asyncio.Semaphore(concurrency)
-        # Shared transactions waiting for the database at once: each holds it for up to
-        # shared_size updates, and the sender, the poller and the scheduler queue behind
-        # whatever waits ahead of them. One at a time keeps replies going out during a burst
-        # (benchmarks/README.md: more at once gave throughput but held the replies back).
-        self._shared_turns = asyncio.Semaphore(SHARED_AT_ONCE)
         self._busy_chats: set[str] = set()
         self._busy_rows: set[int] = set()
 
@@ -107,17 +91,8 @@ class InboxWorker(Pump):
                 raise
             found = {row.id for row in rows}
             self._release([head for head in chosen if head.id not in found])
-            group: list[Inbox] = []  # rows of different chats for one shared transaction
             for full in rows:
-                if full.channel in self.shared:
-                    group.append(full)
-                    if len(group) >= self.shared_size:
-                        await self._start(group)
-                        group = []
-                else:
-                    await self._start([full])
-            if group:
-                await self._start(group)
+                await self._start(full)
         if len(heads) == BATCH:
             wait = min(wait, 0.02)
         return max(wait, 0.0)
@@ -127,40 +102,19 @@ class InboxWorker(Pump):
             self._busy_chats.discard(row.chat_key)
             self._busy_rows.discard(row.id)
 
-    async def _start(self, rows: list[Inbox]) -> None:
+    async def _start(self, row: Inbox) -> None:
         await self._slots.acquire()
-        task = asyncio.create_task(self._handle_group(rows))
+        task = asyncio.create_task(self._handle_one(row))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle_group(self, rows: list[Inbox]) -> None:
+    async def _handle_one(self, row: Inbox) -> None:
         try:
-            if len(rows) == 1 or not await self._handle_shared(rows):
-                for row in rows:
-                    await self._handle(row)
+            await self._handle(row)
         finally:
-            self._release(rows)
+            self._release([row])
             self._slots.release()
             self._wake.set()
-
-    async def _handle_shared(self, rows: list[Inbox]) -> bool:
-        """The rows' updates in one transaction; False (nothing committed) if one failed."""
-        transaction = SharedTransaction()
-        try:
-            async with self._shared_turns, self.sessionmaker() as session:
-                transaction.join(session)
-                for row in rows:
-                    await self.handlers[row.channel](row, session)
-                await session.commit()
-        except Exception:
-            log.warning(
-                "%d updates handled together failed; handling them one by one",
-                len(rows),
-                exc_info=True,
-            )
-            return False
-        await transaction.committed()
-        return True
 
     async def _handle(self, row: Inbox) -> None:
         """One row in its own transaction; a failure is recorded on the row (retried later)."""

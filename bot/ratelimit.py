@@ -20,6 +20,11 @@ class SlidingWindow:
         self.limit = limit
         self.window = window
         self._events: dict[object, deque[float]] = {}
+        self._next_sweep = float("-inf")
+
+    def __len__(self) -> int:
+        """Keys with events still kept."""
+        return len(self._events)
 
     def wait_time(self, key: object, now: float) -> float:
         """Seconds until one more event for ``key`` fits; 0 when it fits now."""
@@ -44,6 +49,17 @@ class SlidingWindow:
 
     def record(self, key: object, now: float) -> None:
         self._events.setdefault(key, deque()).append(now)
+        if now >= self._next_sweep:
+            # Once a window: a chat written to once is otherwise never asked about again.
+            self.forget(now)
+            self._next_sweep = now + self.window
+
+    def forget(self, now: float) -> None:
+        """Drop the keys whose events all left the window: they limit nothing any more, and
+        memory must not grow with every chat ever written to."""
+        cutoff = now - self.window
+        for key in [key for key, events in self._events.items() if events[-1] <= cutoff]:
+            del self._events[key]
 
 
 def per_second_window(rate: float, margin: float = 1.0) -> SlidingWindow:

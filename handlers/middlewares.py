@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -13,7 +12,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
-from storage.db import SharedTransaction, run_after_commit
+from bot.core.offload import MAX_ROUNDS, Offload, WorkOutside
+from storage.db import run_after_commit
 from storage.repositories import InboxRepo
 
 log = logging.getLogger(__name__)
@@ -24,11 +24,16 @@ class DbSessionMiddleware(BaseMiddleware):
 
     The inbox row is marked done in the same transaction as everything the handler does, so
     an update is either fully handled and marked, or not at all (and then handled again).
+    A use case that needs slow work first (bot.core.offload) has its attempt rolled back; the
+    work runs in a thread with no session open, then the update is handled again.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, offload: Offload
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.clock = clock
+        self.offload = offload
 
     async def __call__(
         self,
@@ -36,15 +41,32 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        prepared: list[Hashable] = []
+        try:
+            for _ in range(MAX_ROUNDS):
+                try:
+                    return await self._attempt(handler, event, data)
+                except WorkOutside as request:
+                    prepared.append(request.key)
+                    await self.offload.prepare(request)
+            return await self._attempt(handler, event, data)
+        finally:
+            for key in prepared:  # a result the last attempt did not take
+                self.offload.forget(key)
+
+    async def _attempt(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data = dict(data)  # each attempt starts from what aiogram passed, not the last one's
         inbox_id = data.get("inbox_id")
         # Calls to Telegram a handler wants made once its transaction is over (answering a
         # button): on SQLite the session is held in turn, so no network wait happens inside it.
         after: list[Callable[[], Awaitable[Any]]] = []
         data["after_commit"] = after
-        # A session of the inbox worker's shared transaction, which commits and then makes the
-        # calls; else one of our own.
-        shared: AsyncSession | None = data.get("shared_session")
-        async with nullcontext(shared) if shared is not None else self.sessionmaker() as session:
+        async with self.sessionmaker() as session:
             if inbox_id is not None and not await InboxRepo(session).take(
                 inbox_id, self.clock.now()
             ):
@@ -52,10 +74,6 @@ class DbSessionMiddleware(BaseMiddleware):
                 return None  # the take changed nothing; leaving the session rolls back
             data["session"] = session
             result = await handler(event, data)
-            transaction = SharedTransaction.of(session)
-            if transaction is not None:
-                transaction.then.extend(after)
-                return result
             if session.in_transaction():
                 # No use case committed (an update no handler wanted): still mark it handled.
                 await session.commit()

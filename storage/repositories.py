@@ -6,14 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, inspect, or_, update
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.fast import FastStatement, raw_connection
 from storage.models import (
     Citizen,
     Counter,
@@ -31,19 +29,20 @@ from storage.types import UtcDateTime
 OPEN_TICKET_STATUSES = ("open", "assigned", "waiting")
 
 # Statements of the per-message path, built once with bound parameters: building a statement
-# and computing its cache key cost more CPU than SQLite takes to run it. Values go in as
-# parameters at execution.
+# costs more CPU than SQLite takes to run it. Values go in as parameters at execution, and
+# SQLAlchemy caches each statement's compiled form. They are Core statements run on the
+# session's connection (in its transaction), without the ORM's unit of work.
 _INBOX = Inbox.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 _MESSAGE = Message.__table__  # type: ignore[attr-defined]
 # Transcript and outbox rows of the per-message path are Core INSERTs run at once: building
 # SQLModel objects and flushing them through the unit of work cost several times the INSERT.
 # Every execution passes the same keys, so one compiled form serves them all.
-_MESSAGE_INSERT = FastStatement(insert(_MESSAGE).returning(_MESSAGE.c.id))
-_MESSAGE_TICKET = FastStatement(
+_MESSAGE_INSERT = insert(_MESSAGE).returning(_MESSAGE.c.id)
+_MESSAGE_TICKET = (
     update(_MESSAGE).where(_MESSAGE.c.id == bindparam("row_id")).values(ticket_id=bindparam("tid"))
 )
-_OUTBOX_INSERT = FastStatement(insert(_OUTBOX))
+_OUTBOX_INSERT = insert(_OUTBOX)
 _CITIZEN_WHERE = (
     col(Citizen.channel) == bindparam("channel"),
     col(Citizen.external_id) == bindparam("external_id"),
@@ -51,6 +50,7 @@ _CITIZEN_WHERE = (
 _CITIZEN = select(Citizen).where(*_CITIZEN_WHERE)
 # What every message needs to know of its sender besides the citizen row itself.
 _CITIZEN_CONTEXT = (
+    # Its inbound messages since a moment (flood control).
     select(func.count())
     .where(
         col(Message.citizen_id) == col(Citizen.id),
@@ -71,8 +71,7 @@ _CITIZEN_CONTEXT = (
         col(Ticket.citizen_id) == col(Citizen.id),
         col(Ticket.kind) == bindparam("ticket_kind"),
         or_(
-            # Not IN (...): an IN list is rendered per execution, the fast path needs one SQL.
-            *(col(Ticket.status) == status for status in OPEN_TICKET_STATUSES),
+            col(Ticket.status).in_(OPEN_TICKET_STATUSES),
             and_(
                 col(Ticket.status) == "closed",
                 col(Ticket.close_reason) == "officer",
@@ -84,75 +83,24 @@ _CITIZEN_CONTEXT = (
     .exists(),
 )
 _CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
-
-
-class _Loaded:
-    """Rows of a table read by the fast path (storage.fast) into model objects the way a
-    query's loading builds them (no __init__), detached: the pumps only read them."""
-
-    def __init__(self, model: type[Any]) -> None:
-        mapper = inspect(model)
-        self.columns = tuple(model.__table__.c)
-        self.keys = tuple(mapper.get_property_by_column(c).key for c in self.columns)
-        self.manager = mapper.class_manager
-        self._configured = False
-
-    def object(self, row: Sequence[Any]) -> Any:
-        if not self._configured:
-            # What a query or a constructor would have done first: mappers set up for use.
-            configure_mappers()
-            self._configured = True
-        obj = self.manager.new_instance()
-        obj.__dict__.update(zip(self.keys, row, strict=True))
-        make_transient_to_detached(obj)
-        return obj
-
-    def objects(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
-        return [self.object(row) for row in rows]
-
-
-_CITIZEN_LOADED = _Loaded(Citizen)
-# _CITIZEN_WITH_RECENT as plain columns, for the fast path, which builds the Citizen itself.
-_CITIZEN_ROW = FastStatement(
-    select(*_CITIZEN_LOADED.columns, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
-)
-_INBOX_LOADED = _Loaded(Inbox)
-_OUTBOX_LOADED = _Loaded(Outbox)
-_INBOX_PENDING = FastStatement(
-    select(*_INBOX_LOADED.columns)
-    .where(_INBOX.c.status == "pending")
-    .order_by(_INBOX.c.id)
-    .limit(bindparam("n"))
-)
 # What the worker decides on, without the payloads: most rows it reads are in hand already.
-_INBOX_HEADS = FastStatement(
+_INBOX_HEADS = (
     select(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.chat_key, _INBOX.c.not_before)
     .where(_INBOX.c.status == "pending")
     .order_by(_INBOX.c.id)
     .limit(bindparam("n"))
 )
-_INBOX_BY_IDS = (
-    select(*_INBOX_LOADED.columns)
-    .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_INBOX.c.id)
-)
-_INBOX_TAKE = FastStatement(
+_INBOX_TAKE = (
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
     .values(status="done", handled_at=bindparam("now", type_=_INBOX.c.handled_at.type), error=None)
 )
 # What the sender decides on, without the payloads: most rows it reads wait for their turn.
-_OUTBOX_HEADS = FastStatement(
+_OUTBOX_HEADS = (
     select(_OUTBOX.c.id, _OUTBOX.c.channel, _OUTBOX.c.chat_id, _OUTBOX.c.not_before)
     .where(_OUTBOX.c.status == "pending")
     .order_by(_OUTBOX.c.priority, _OUTBOX.c.id)
     .limit(bindparam("n"))
-)
-_OUTBOX_CLAIM = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status == "pending")
-    .values(status="sending", attempts=_OUTBOX.c.attempts + 1)
-    .returning(*_OUTBOX_LOADED.columns)
 )
 _OUTBOX_SENT = (
     update(_OUTBOX)
@@ -258,7 +206,7 @@ class CitizenRepo:
             params["since"] = inbound_since
             params["ticket_kind"] = ticket_kind
             params["reopen_since"] = reopen_since or now
-            found = await self._context(params)
+            found = (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
             citizen, recent, has_form, has_chat = (
                 found if found is not None else (None, 0, False, False)
             )
@@ -290,25 +238,6 @@ class CitizenRepo:
             None if has_form is None else bool(has_form),
             None if has_chat is None else bool(has_chat),
         )
-
-    async def _context(self, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The citizen with its context; the row read on SQLite's connection directly when the
-        session holds nothing to flush first (what a query through the session would do)."""
-        sync = self.session.sync_session
-        if sync.new or sync.dirty or sync.deleted or await raw_connection(self.session) is None:
-            return (await self.session.exec(_CITIZEN_WITH_RECENT, params=params)).first()
-        row = (await _CITIZEN_ROW.run(self.session, params)).first()
-        if row is None:
-            return None
-        width = len(_CITIZEN_LOADED.columns)
-        key = sync.identity_key(Citizen, row[0])
-        citizen = sync.identity_map.get(key)
-        if citizen is None:
-            # Built the way a query's loading builds it (no __init__, values straight into the
-            # instance's state), then made persistent in the session with no pending change.
-            citizen = _CITIZEN_LOADED.object(row[:width])
-            sync.add(citizen)
-        return (citizen, *row[width:])
 
 
 class MessageRepo:
@@ -349,11 +278,12 @@ class MessageRepo:
             "author_id": author_id,
             "created_at": created_at,
         }
-        (row,) = (await _MESSAGE_INSERT.run(self.session, values)).rows
-        return int(row[0])
+        conn = await self.session.connection()
+        return int((await conn.execute(_MESSAGE_INSERT, values)).scalar_one())
 
     async def set_ticket(self, message_id: int, ticket_id: int | None) -> None:
-        await _MESSAGE_TICKET.run(self.session, {"row_id": message_id, "tid": ticket_id})
+        conn = await self.session.connection()
+        await conn.execute(_MESSAGE_TICKET, {"row_id": message_id, "tid": ticket_id})
 
     async def transcript(self, citizen_id: int) -> Sequence[Message]:
         stmt = (
@@ -392,21 +322,20 @@ class InboxRepo:
         return len((await conn.execute(stmt, stamped)).all())
 
     async def pending(self, limit: int) -> Sequence[Inbox]:
-        rows = (await _INBOX_PENDING.run(self.session, {"n": limit})).rows
-        return _INBOX_LOADED.objects(rows)
+        stmt = select(Inbox).where(Inbox.status == "pending").order_by(col(Inbox.id)).limit(limit)
+        return (await self.session.exec(stmt)).all()
 
     async def heads(self, limit: int) -> list[InboxHead]:
         """``pending`` without the payloads: enough to choose what to handle now."""
-        rows = (await _INBOX_HEADS.run(self.session, {"n": limit})).rows
-        return [InboxHead(*row) for row in rows]
+        conn = await self.session.connection()
+        return [InboxHead(*row) for row in await conn.execute(_INBOX_HEADS, {"n": limit})]
 
     async def by_ids(self, row_ids: Sequence[int]) -> list[Inbox]:
-        """The rows, whole, in id order (detached: read, not changed)."""
+        """The rows, whole, in id order."""
         if not row_ids:
             return []
-        conn = await self.session.connection()
-        rows = (await conn.execute(_INBOX_BY_IDS, {"ids": list(row_ids)})).all()
-        return _INBOX_LOADED.objects(rows)
+        stmt = select(Inbox).where(col(Inbox.id).in_(row_ids)).order_by(col(Inbox.id))
+        return list((await self.session.exec(stmt)).all())
 
     async def take(self, row_id: int, now: datetime) -> bool:
         """Mark the row done inside the handling transaction; False if it was taken already.
@@ -416,7 +345,8 @@ class InboxRepo:
         """
         # Core on the session's connection: the ORM's bulk-update machinery costs more than
         # the statement itself, on every update handled.
-        result = await _INBOX_TAKE.run(self.session, {"row_id": row_id, "now": now})
+        conn = await self.session.connection()
+        result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
         return bool(result.rowcount)
 
     async def record_failure(
@@ -464,7 +394,8 @@ class OutboxRepo:
             "message_id": message_id,
             "ticket_id": ticket_id,
         }
-        await _OUTBOX_INSERT.run(self.session, values)
+        conn = await self.session.connection()
+        await conn.execute(_OUTBOX_INSERT, values)
 
     async def in_status(self, status: str) -> Sequence[Outbox]:
         stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
@@ -498,22 +429,31 @@ class OutboxRepo:
 
     async def heads(self, limit: int) -> list[OutboxHead]:
         """``pending`` without the payloads: enough to choose what to send now."""
-        rows = (await _OUTBOX_HEADS.run(self.session, {"n": limit})).rows
-        return [OutboxHead(*row) for row in rows]
+        conn = await self.session.connection()
+        return [OutboxHead(*row) for row in await conn.execute(_OUTBOX_HEADS, {"n": limit})]
 
     async def claim(self, row_ids: Sequence[int]) -> list[Outbox]:
         """pending -> sending for many rows in one statement; the rows this caller won, as
         they are now (``attempts`` already counts this try), in the order of ``row_ids``.
 
-        The same compare-and-set as ``transition``, in Core: a send costs one shared UPDATE
-        instead of an ORM transaction of its own.
+        The same compare-and-set as ``transition``, for the whole batch: a send costs one
+        shared UPDATE instead of a transaction of its own.
         """
         if not row_ids:
             return []
-        conn = await self.session.connection()
-        rows = (await conn.execute(_OUTBOX_CLAIM, {"ids": list(row_ids)})).all()
+        stmt = (
+            update(Outbox)
+            .where(col(Outbox.id).in_(row_ids), col(Outbox.status) == "pending")
+            .values(status="sending", attempts=col(Outbox.attempts) + 1)
+            .returning(Outbox)
+        )
+        # An ORM UPDATE ... RETURNING: the rows come back as Outbox objects as they are now.
+        result = await self.session.exec(  # type: ignore[call-overload]
+            stmt, execution_options={"synchronize_session": False}
+        )
+        won = list(result.scalars().all())
         order = {row_id: n for n, row_id in enumerate(row_ids)}
-        return sorted(_OUTBOX_LOADED.objects(rows), key=lambda row: order[row.id])
+        return sorted(won, key=lambda row: order[row.id])
 
     async def mark_sent(self, rows: Sequence[tuple[int, datetime, str | None]]) -> None:
         """sending -> sent for many (id, sent_at, external message id) in one executemany."""

@@ -279,7 +279,11 @@ async def test_objection_window_closes_thirty_working_days_after_the_notice(app:
     assert requests is not None
     async with app.sessionmaker() as session:
         fresh = await session.get(Ticket, ticket.id)
-        assert await requests.decide(session, fresh, OFFICER, "tolak", "h data pribadi") is None
+        # The notice is rendered outside any transaction (bot.core.offload), then decided.
+        decided = await requests.offload.call(
+            lambda: requests.decide(session, fresh, OFFICER, "tolak", "h data pribadi")
+        )
+        assert decided is None
         await session.commit()
     app.clock.set(datetime(2027, 2, 1, 3, 0, tzinfo=UTC))  # far past 30 working days
     async with app.sessionmaker() as session:
@@ -299,12 +303,12 @@ async def test_partial_grant_needs_a_note_and_sends_a_pdf_notice(app: App) -> No
         fresh = await session.get(Ticket, ticket.id)
         problem = await requests.decide(session, fresh, OFFICER, "kabulkan_sebagian", "  ")
         assert problem is not None and "Format" in problem  # the note is required
-        assert (
-            await requests.decide(
+        decided = await requests.offload.call(
+            lambda: requests.decide(
                 session, fresh, OFFICER, "kabulkan_sebagian", "Lampiran 2 dihitamkan"
             )
-            is None
         )
+        assert decided is None
         await session.commit()
     async with app.sessionmaker() as session:
         request = (await session.exec(select(InfoRequest))).one()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -16,18 +18,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import make_engine, make_sessionmaker
-from storage.fast import raw_connection
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Citizen, FormState, Message, Outbox, Ticket
-from storage.repositories import (
-    _CITIZEN_ROW,
-    _INBOX_PENDING,
-    _OUTBOX_HEADS,
-    CitizenRepo,
-    InboxRepo,
-    MessageRepo,
-    OutboxRepo,
-)
+from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -80,8 +73,8 @@ async def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
 async def test_sqlite_writer_waits_for_a_lock_without_blocking_the_event_loop(
     sqlite_url: str,
 ) -> None:
-    """Statements run on the event loop; one that meets another connection's write lock waits
-    for it in aiosqlite's thread (busy timeout), so the loop keeps running meanwhile."""
+    """A statement that meets another connection's write lock waits for it in aiosqlite's
+    thread (the busy timeout set on connect), so the loop keeps running meanwhile."""
     engine = make_engine(sqlite_url)
     try:
         async with engine.begin() as conn:
@@ -391,10 +384,10 @@ async def test_held_whatsapp_rows_are_released_in_order_and_found_by_message_id(
 UPDATE_PAYLOAD = {"update_id": 5, "message": {"text": "<b>halo</b>", "chat": {"id": 5}}}
 
 
-async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
-    """storage.fast runs statements on SQLite's connection directly (through SQLAlchemy on
-    PostgreSQL): the same rows, typed the same (aware datetimes, JSON, booleans), and its
-    writes belong to the session's transaction."""
+async def test_core_writes_belong_to_the_session_and_reads_come_back_typed(engine) -> None:
+    """The per-message statements are Core statements on the session's connection: their
+    writes commit or roll back with the session's transaction, and rows read back are typed
+    as the ORM's (aware UTC datetimes, JSON)."""
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
         await OutboxRepo(session).write(
@@ -405,7 +398,7 @@ async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
             priority=0,
             now=NOW,
         )
-        await session.rollback()  # the fast INSERT went with the transaction
+        await session.rollback()  # the INSERT went with the transaction
     async with sessions() as session:
         assert await OutboxRepo(session).heads(10) == []
         await OutboxRepo(session).write(
@@ -417,38 +410,41 @@ async def test_fast_path_reads_and_writes_what_sqlalchemy_would(engine) -> None:
             now=NOW,
         )
         citizen = await telegram_citizen(session, "5", "Ani")
+        assert citizen.id is not None
+        message_id = await MessageRepo(session).write(
+            citizen_id=citizen.id, channel="telegram", direction="in", text="hi", created_at=NOW
+        )
         await InboxRepo(session).store([{**_update(5), "payload": UPDATE_PAYLOAD}], NOW)
         await session.commit()
-    statements = [
-        (_OUTBOX_HEADS, {"n": 10}),
-        (_INBOX_PENDING, {"n": 10}),
-        (
-            _CITIZEN_ROW,
-            {
-                "channel": "telegram",
-                "external_id": "5",
-                "since": NOW - timedelta(minutes=1),
-                "ticket_kind": "LC",
-                "reopen_since": NOW - timedelta(days=1),
-            },
-        ),
-    ]
     async with sessions() as session:
-        on_sqlite = engine.dialect.name == "sqlite"
-        assert (await raw_connection(session) is not None) is on_sqlite
-        conn = await session.connection()
-        results = []
-        for fast, params in statements:
-            ours = (await fast.run(session, params)).rows
-            theirs = [tuple(row) for row in (await conn.execute(fast.stmt, params)).all()]
-            assert ours == theirs and len(ours) == 1
-            results.append(ours[0])
-    # The citizen's row, then its context: no recent message, no form, no live chat.
-    citizen_row = results[2]
-    assert citizen_row[0] == citizen.id and citizen_row[-3:] == (0, False, False)
-    named = dict(zip((c.key for c in _CITIZEN_ROW.stmt.exported_columns), citizen_row, strict=True))
-    assert named["created_at"] == NOW  # aware UTC, like the ORM's
-    assert results[0][3] == NOW  # the outbox row's due time, aware UTC
-    async with sessions() as session:
-        (update,) = await InboxRepo(session).pending(10)
+        (head,) = await OutboxRepo(session).heads(10)
+        assert (head.channel, head.chat_id, head.not_before) == ("telegram", "5", NOW)
+        (inbox_head,) = await InboxRepo(session).heads(10)
+        (update,) = await InboxRepo(session).by_ids([inbox_head.id])
+        (won,) = await OutboxRepo(session).claim([head.id])
+        (message,) = await MessageRepo(session).transcript(citizen.id)
+        await session.commit()
     assert update.payload == UPDATE_PAYLOAD and update.received_at == NOW
+    assert won.payload == {"text": "<b>halo</b>"} and won.status == "sending"
+    assert won.attempts == 1 and won.created_at == NOW
+    assert message.id == message_id and message.created_at == NOW
+
+
+PRIVATE_NAMES = re.compile(
+    r"\._(conn|connection|execute|make_new_cursor|cursor_cls|awaitable_cursor_close)\b"
+    r"|__class__\s*=|check_same_thread|make_transient_to_detached|identity_map"
+)
+
+
+def test_no_code_reaches_into_private_parts_of_its_libraries() -> None:
+    """Issue 13: an upgrade of aiosqlite, sqlite3 or SQLAlchemy must not be able to change
+    Loket's behaviour silently, so no code reads their private names or swaps classes."""
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for folder in ("bot", "storage", "handlers", "faq")
+        for path in sorted((root / folder).rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PRIVATE_NAMES.search(line)
+    ]
+    assert found == []

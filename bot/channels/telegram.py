@@ -562,15 +562,13 @@ def update_handler(
     bot: Bot, dispatcher: Dispatcher, parsed: ParsedUpdates | None = None
 ) -> Callable[..., Awaitable[None]]:
     """Feeds a stored update to the real aiogram dispatcher; errors propagate to the worker.
+    The update's work has a transaction of its own (see DbSessionMiddleware)."""
 
-    With ``session`` (a session of the worker's shared transaction) the update's work joins
-    that transaction instead of opening and committing its own (see DbSessionMiddleware)."""
-
-    async def handle(row: Inbox, session: AsyncSession | None = None) -> None:
+    async def handle(row: Inbox) -> None:
         # Taken once: a retry of a failed update reads the stored payload afresh.
         update = parsed.take(row.update_id) if parsed is not None else None
         if update is None:
             update = Update.model_validate(row.payload, context={"bot": bot})
-        await dispatcher.feed_update(bot, update, inbox_id=row.id, shared_session=session)
+        await dispatcher.feed_update(bot, update, inbox_id=row.id)
 
     return handle

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +21,6 @@ from bot.core.postman import Postman
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize
-from storage.db import commit_work
 from storage.models import Citizen, Ticket, UnansweredQuestion
 from storage.repositories import CitizenRepo, MessageRepo, UnansweredRepo
 
@@ -41,6 +41,15 @@ LANGUAGE_WORDS = {
     "inggris": "en",
     "bahasa inggris": "en",
 }
+
+
+class Known(NamedTuple):
+    """What the read of the citizen that comes with every message told (CitizenRepo.seen):
+    False when it has no form open / no live chat that would take the message, so the desk
+    asks the database no more (nearly every message)."""
+
+    form: bool
+    chat: bool
 
 
 class Desk:
@@ -79,16 +88,16 @@ class Desk:
     # -- use cases -----------------------------------------------------------------------
 
     async def start(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             name = event.contact.name or ("Sobat" if lang == "id" else "there")
             await self._say(session, citizen, t("start", lang, name=name, office=self.office_name))
         await self._commit(session)
 
     async def ask(self, session: AsyncSession, event: Inbound) -> None:
         """Free text: relayed while a ticket is open, else answered from the FAQ, else a ticket."""
-        citizen, lang, message_id = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, message_id, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             text = event.text.strip()
             if not text:
                 await self._say(session, citizen, t("empty", lang))
@@ -97,20 +106,20 @@ class Desk:
                 await self._say(
                     session, citizen, t("too_long", lang, length=len(text), limit=limit)
                 )
-            elif not await self._relay_if_in_ticket(session, citizen, event, message_id):
+            elif not await self._relay_if_in_ticket(session, known, citizen, event, message_id):
                 await self._answer(session, citizen, lang, event, message_id)
         await self._commit(session)
 
     async def call_officer(self, session: AsyncSession, event: Inbound) -> None:
         """/petugas or the "Hubungi petugas" button."""
-        citizen, lang, message_id = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, message_id, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             await self._open_ticket(session, citizen, lang, event, message_id, unanswered=False)
         await self._commit(session)
 
     async def cancel(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             await self.tickets.cancel(session, citizen, lang)
         await self._commit(session)
 
@@ -122,15 +131,17 @@ class Desk:
         await self._commit(session)
 
     async def status(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             await self.tickets.status(session, citizen, lang, number)
         await self._commit(session)
 
     async def button(self, session: AsyncSession, event: Inbound, data: str) -> None:
         """An inline button of a citizen: FAQ choice, contact, or a signed rating."""
-        citizen, lang, message_id = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event, data):
+        citizen, lang, message_id, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(
+            session, known, citizen, lang, event, data
+        ):
             if data == REQUEST_CALLBACK and self.requests is not None:
                 await self.requests.start_request(session, citizen, lang)
             elif data.startswith(LANGUAGE_CALLBACK) and data[len(LANGUAGE_CALLBACK) :] in (
@@ -158,8 +169,8 @@ class Desk:
 
     async def language(self, session: AsyncSession, event: Inbound, choice: str | None) -> None:
         """/bahasa [id|en]: the language of every later reply, whatever the app reports."""
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             await self._set_language(session, citizen, lang, choice)
         await self._commit(session)
 
@@ -185,8 +196,12 @@ class Desk:
     async def media(self, session: AsyncSession, event: Inbound) -> None:
         """A photo or document: relayed in a ticket, else kept or refused by type and size."""
         accepted = self._accepts(event)
-        citizen, lang, message_id = await self._receive(session, event, keep_media=accepted)
-        if citizen is not None and accepted and await self._in_form(session, citizen, lang, event):
+        citizen, lang, message_id, known = await self._receive(session, event, keep_media=accepted)
+        if (
+            citizen is not None
+            and accepted
+            and await self._in_form(session, known, citizen, lang, event)
+        ):
             pass  # the form took it (the ID scan of a request)
         elif citizen is not None:
             name = event.file_name or event.kind
@@ -202,30 +217,30 @@ class Desk:
                 await self._say(session, citizen, reply)
             elif not accepted:
                 await self._say(session, citizen, t("document_refused", lang, name=name))
-            elif not await self._relay_if_in_ticket(session, citizen, event, message_id):
+            elif not await self._relay_if_in_ticket(session, known, citizen, event, message_id):
                 await self._say(session, citizen, t("document_saved", lang, name=name))
         await self._commit(session)
 
     async def unsupported(self, session: AsyncSession, event: Inbound) -> None:
         """Stickers, voice, locations...: relayed in a ticket (officers can listen), else a
         polite note that only text is read."""
-        citizen, lang, message_id = await self._receive(session, event)
-        if citizen is None or await self._in_form(session, citizen, lang, event):
+        citizen, lang, message_id, known = await self._receive(session, event)
+        if citizen is None or await self._in_form(session, known, citizen, lang, event):
             pass
-        elif not await self._relay_if_in_ticket(session, citizen, event, message_id):
+        elif not await self._relay_if_in_ticket(session, known, citizen, event, message_id):
             await self._say(session, citizen, t("unsupported", lang))
         await self._commit(session)
 
     async def edited(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang, _ = await self._receive(session, event)
+        citizen, lang, _, _ = await self._receive(session, event)
         if citizen is not None:
             await self._say(session, citizen, t("edited", lang))
         await self._commit(session)
 
     async def request(self, session: AsyncSession, event: Inbound) -> None:
         """/permohonan: the formal request form."""
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             if self.requests is None or not self.tickets.enabled:
                 await self._say(session, citizen, t("no_staff", lang))
             else:
@@ -234,8 +249,8 @@ class Desk:
 
     async def objection(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
         """/keberatan <PI number>: an objection to the citizen's own request."""
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             if self.requests is None or not self.tickets.enabled:
                 await self._say(session, citizen, t("no_staff", lang))
             else:
@@ -243,8 +258,8 @@ class Desk:
         await self._commit(session)
 
     async def unknown_command(self, session: AsyncSession, event: Inbound) -> None:
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
             known = where_help(Where.PRIVATE)
             await self._say(
@@ -257,13 +272,14 @@ class Desk:
     async def _in_form(
         self,
         session: AsyncSession,
+        known: Known,
         citizen: Citizen,
         lang: str,
         event: Inbound,
         data: str | None = None,
     ) -> bool:
         """While a form is open every input is its next answer; True when the form took it."""
-        if self.requests is None:
+        if self.requests is None or not known.form:
             return False
         state = await self.requests.form_of(session, citizen)
         if state is None:
@@ -284,9 +300,9 @@ class Desk:
 
     async def _receive(
         self, session: AsyncSession, event: Inbound, *, keep_media: bool = True
-    ) -> tuple[Citizen | None, str, int]:
+    ) -> tuple[Citizen | None, str, int, Known]:
         """Store the inbound message; the citizen (None when flood control holds the reply), the
-        reply language and the message's id."""
+        reply language, the message's id and what the citizen's read told of its state."""
         now = self.clock.now()
         contact: Contact = event.contact
         lang = language_for(contact.language_code, self.default_language)
@@ -304,10 +320,7 @@ class Desk:
             reopen_since=now - self.tickets.reopen_within,
         )
         assert citizen.id is not None
-        if has_form is False and self.requests is not None:
-            self.requests.note_no_form(session, citizen.id)
-        if has_chat is False:
-            self.tickets.note_no_chat(session, citizen.id)
+        known = Known(form=has_form is not False, chat=has_chat is not False)
         if citizen.language_chosen:
             lang = citizen.language
         # Written at once, before any reply: the transcript keeps the question ahead of it.
@@ -326,19 +339,21 @@ class Desk:
             # Stored, not answered; the one notice goes with the first message over the limit.
             if recent == self.messages_per_minute + 1:
                 await self._say(session, citizen, t("flood", lang))
-            return None, lang, message_id
-        return citizen, lang, message_id
+            return None, lang, message_id, known
+        return citizen, lang, message_id, known
 
-    async def _active_ticket(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
-        if not self.tickets.enabled:
+    async def _active_ticket(
+        self, session: AsyncSession, known: Known, citizen: Citizen
+    ) -> Ticket | None:
+        if not self.tickets.enabled or not known.chat:
             return None
         ticket = await self.tickets.open_ticket_of(session, citizen)
         return ticket or await self.tickets.reopenable_ticket_of(session, citizen)
 
     async def _relay_if_in_ticket(
-        self, session: AsyncSession, citizen: Citizen, event: Inbound, message_id: int
+        self, session: AsyncSession, known: Known, citizen: Citizen, event: Inbound, message_id: int
     ) -> bool:
-        ticket = await self._active_ticket(session, citizen)
+        ticket = await self._active_ticket(session, known, citizen)
         if ticket is None:
             return False
         await MessageRepo(session).set_ticket(message_id, ticket.id)
@@ -428,7 +443,8 @@ class Desk:
         await self.postman.to_citizen(session, citizen, html)
 
     async def _commit(self, session: AsyncSession) -> None:
-        await commit_work(session, self.on_commit)
+        await session.commit()
+        self.on_commit()
 
 
 def _button_label(entry: Entry) -> str:

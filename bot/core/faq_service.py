@@ -40,13 +40,24 @@ class FaqService:
             "FAQ loaded: %d entries from %d file(s)", len(self.kb.entries), len(self.kb.sources)
         )
 
-    def reload(self) -> int:
-        """Load the files again; raises KnowledgeBaseError and keeps the old index on failure."""
+    def load(self) -> tuple[KnowledgeBase, FaqIndex]:
+        """Read the files and build their index, changing nothing in service: the slow part of
+        a reload, for a worker thread. Raises KnowledgeBaseError."""
         kb = load_knowledge_base(self.paths)
-        index = FaqIndex(kb)
+        return kb, FaqIndex(kb)
+
+    def install(self, loaded: tuple[KnowledgeBase, FaqIndex]) -> int:
+        """Put what ``load`` built in service (on the event loop: matches see one or the other,
+        never half of each); the number of entries."""
+        kb, index = loaded
         self.kb, self.index, self._by_id = kb, index, {e.id: e for e in kb.entries}
         self._by_button = {button_data(e.id): e for e in kb.entries}
         return len(kb.entries)
+
+    def reload(self) -> int:
+        """Load the files again, in the caller's thread; raises KnowledgeBaseError and keeps
+        the old index on failure."""
+        return self.install(self.load())
 
     def match(self, text: str) -> Match:
         return self.index.match(text)
@@ -104,7 +115,8 @@ class FaqWatcher:
             return False
         self._seen = now
         try:
-            count = self.faq.reload()
+            # Built in a worker thread: matching goes on with the old index meanwhile.
+            count = self.faq.install(await asyncio.to_thread(self.faq.load))
         except KnowledgeBaseError as exc:
             log.warning("FAQ not reloaded, keeping the old one: %s", exc)
             await self.report(str(exc), None)

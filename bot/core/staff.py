@@ -10,13 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.callbacks import CallbackCodec
 from bot.core.commands import CommandSpec, Where, Who, staff_help
 from bot.core.dto import StaffEvent
-from bot.core.faq_service import FaqService
+from bot.core.faq_service import FaqService, fingerprint
 from bot.core.formal.requests import RequestService
+from bot.core.offload import Offload
 from bot.core.postman import Postman
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st
 from faq import KnowledgeBaseError
-from storage.db import commit_work
 from storage.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,11 @@ class StaffDesk:
         codec: CallbackCodec,
         faq: FaqService,
         on_commit: Callable[[], None],
+        offload: Offload,
         requests: RequestService | None = None,
         coordinators: Collection[int] = (),
     ) -> None:
+        self.offload = offload
         self.requests = requests
         self.coordinators = frozenset(coordinators)
         self.tickets = tickets
@@ -43,7 +45,8 @@ class StaffDesk:
         self.on_commit = on_commit
 
     async def _commit(self, session: AsyncSession) -> None:
-        await commit_work(session, self.on_commit)
+        await session.commit()
+        self.on_commit()
 
     async def _ticket_for(self, session: AsyncSession, ev: StaffEvent) -> Ticket | None:
         """The ticket a message belongs to: its forum topic, else the bot message it replies to."""
@@ -121,7 +124,9 @@ class StaffDesk:
                     await self._reply(session, ev, problem)
         elif name == "reload":
             try:
-                count = self.faq.reload()
+                # Built outside this transaction, in a thread (see bot.core.offload).
+                key = ("faq", fingerprint(self.faq.paths))
+                count = self.faq.install(self.offload.result(key, self.faq.load))
             except KnowledgeBaseError as exc:
                 await self._reply(session, ev, st("reload_failed", error=str(exc)))
             else:

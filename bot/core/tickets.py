@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 
 # The lines under a ticket's card that its kind adds (a formal request's fields).
 CardExtra = Callable[[AsyncSession, Ticket], Awaitable[str]]
-
-# session.info key: citizens whose read (CitizenRepo.seen) showed no live chat to take a message.
-_NO_CHAT = "loket.no_chat"
 SUBJECT_PREVIEW = 600
 
 
@@ -77,16 +74,8 @@ class TicketService:
 
     # -- lookups --------------------------------------------------------------------------
 
-    @staticmethod
-    def note_no_chat(session: AsyncSession, citizen_id: int) -> None:
-        """The caller's read of the citizen showed no open or reopenable live chat: the two
-        lookups below need no query until a ticket is created in this session."""
-        session.info.setdefault(_NO_CHAT, set()).add(citizen_id)
-
     async def open_ticket_of(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
         """The citizen's open live chat: follow-ups go there (formal requests have no chat)."""
-        if citizen.id in session.info.get(_NO_CHAT, ()):
-            return None
         stmt = (
             select(Ticket)
             .where(
@@ -100,8 +89,6 @@ class TicketService:
 
     async def reopenable_ticket_of(self, session: AsyncSession, citizen: Citizen) -> Ticket | None:
         """The citizen's ticket closed by an officer within the reopen window, if any."""
-        if citizen.id in session.info.get(_NO_CHAT, ()):
-            return None
         since = self.clock.now() - self.reopen_within
         stmt = (
             select(Ticket)
@@ -168,7 +155,6 @@ class TicketService:
         objection adds its own row there so the card shows its fields from the start.
         """
         assert citizen.id is not None
-        session.info.get(_NO_CHAT, set()).discard(citizen.id)
         now = self.clock.now()
         number = await next_number(session, prefix, now.astimezone(self.zone).year)
         ticket = Ticket(

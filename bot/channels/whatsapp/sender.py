@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Held, PermanentError
+from bot.channels.progress import PartProgress
 from bot.channels.whatsapp.client import (
     CHANNEL,
     WINDOW_CLOSED,
@@ -61,8 +62,8 @@ class WhatsAppSender:
         self.template = template
         self.template_language = template_language
         self.fallback_parameter = fallback_parameter
-        # Row id -> (parts delivered, last wamid) of a long row whose later part failed.
-        self._progress: dict[int, tuple[int, str]] = {}
+        # Parts delivered of a long row whose later part failed (forgotten in time).
+        self._progress = PartProgress()
 
     async def probe(
         self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
@@ -163,10 +164,10 @@ class WhatsAppSender:
         """Send a row's parts in order. A retry after a failed part starts at that part: the
         parts already delivered are not sent twice. (After a crash the row is never resent.)"""
         key = row.id if row.id is not None else -1
-        done, wamid = self._progress.get(key, (0, ""))
+        done, wamid = self._progress.get(key)
         for index in range(done, len(messages)):
             kind, content = messages[index]
             wamid = await self.client.send({"to": row.chat_id, "type": kind, kind: content})
-            self._progress[key] = (index + 1, wamid)
-        self._progress.pop(key, None)
+            self._progress.delivered(key, index + 1, wamid)
+        self._progress.finished(key)
         return wamid

@@ -39,6 +39,7 @@ from bot.core.formal.notices import (
     render_request_notice,
 )
 from bot.core.formal.request_form import FormInput, FormOutput, RequestForm, mask_nik
+from bot.core.offload import Offload
 from bot.core.postman import Postman
 from bot.core.tickets import TicketService
 from bot.texts import st, t
@@ -47,8 +48,6 @@ from storage.models import Citizen, FormState, InfoRequest, Objection, Ticket
 log = logging.getLogger(__name__)
 
 _FORM_OF = select(FormState).where(col(FormState.citizen_id) == bindparam("citizen_id"))
-# session.info key: ids of the citizens read in this session with no form open.
-_NO_FORM = "loket.no_form"
 
 DECIDE_DAYS = 10  # Pasal 22(7)
 EXTEND_DAYS = 7  # Pasal 22(8)
@@ -90,7 +89,10 @@ class RequestService:
         from_next_day: bool = True,
         reminder_days: Sequence[int] = (5, 8),
         notice_texts: NoticeTexts = DEFAULT_TEXTS,
+        offload: Offload | None = None,
     ) -> None:
+        # PDF notices are rendered through it, outside the transaction (bot.core.offload).
+        self.offload = offload or Offload()
         self.clock = clock
         self.calendar = calendar
         self.postman = postman
@@ -123,19 +125,7 @@ class RequestService:
     # -- forms -----------------------------------------------------------------------------
 
     async def form_of(self, session: AsyncSession, citizen: Citizen) -> FormState | None:
-        if citizen.id in session.info.get(_NO_FORM, ()):
-            return None
         return (await session.exec(_FORM_OF, params={"citizen_id": citizen.id})).first()
-
-    @staticmethod
-    def note_no_form(session: AsyncSession, citizen_id: int) -> None:
-        """The caller's read of the citizen showed no form: ``form_of`` needs no query (and
-        no flush of what the session holds) until a form is started in this session."""
-        session.info.setdefault(_NO_FORM, set()).add(citizen_id)
-
-    @staticmethod
-    def _form_started(session: AsyncSession, citizen_id: int) -> None:
-        session.info.get(_NO_FORM, set()).discard(citizen_id)
 
     async def _say(self, session: AsyncSession, citizen: Citizen, out: FormOutput) -> None:
         buttons = tuple(tuple(Button(label, data) for label, data in row) for row in out.buttons)
@@ -152,7 +142,6 @@ class RequestService:
             return
         form = RequestForm.new(lang=lang)
         out = form.start()
-        self._form_started(session, citizen.id)
         session.add(
             FormState(
                 citizen_id=citizen.id,
@@ -295,12 +284,9 @@ class RequestService:
             new_due=new_due,
             objection_deadline=objection_deadline,
         )
-        pdf, summary = render_request_notice(
-            self.office,
-            self._info(ticket, request),
-            decision,
-            citizen.language,
-            texts=self.notice_texts,
+        notice = (self.office, self._info(ticket, request), decision, citizen.language)
+        pdf, summary = self.offload.result(
+            notice, lambda: render_request_notice(*notice, texts=self.notice_texts)
         )
         await self.postman.document_to_citizen(
             session,
@@ -438,7 +424,6 @@ class RequestService:
             )
             return
         assert request.id is not None
-        self._form_started(session, citizen.id)
         session.add(
             FormState(
                 citizen_id=citizen.id,
@@ -590,8 +575,9 @@ class RequestService:
             reason=reason.strip(),
             commission_deadline=self.add_days(today, COMMISSION_DAYS),
         )
-        pdf, summary = render_objection_notice(
-            self.office, info, decision, citizen.language, texts=self.notice_texts
+        notice = (self.office, info, decision, citizen.language)
+        pdf, summary = self.offload.result(
+            notice, lambda: render_objection_notice(*notice, texts=self.notice_texts)
         )
         objection.decision = kind
         objection.reason = reason.strip()
