@@ -11,6 +11,7 @@ within 30 working days (Pasal 36), after which a dispute may go to the Komisi In
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import date
@@ -340,8 +341,13 @@ class RequestService:
             new_due=new_due,
             objection_deadline=objection_deadline,
         )
-        pdf, summary = render_request_notice(
-            self.office, self._info(ticket, request), decision, citizen.language
+        # Rendering a PDF takes tens of milliseconds: a worker thread, not the event loop.
+        pdf, summary = await asyncio.to_thread(
+            render_request_notice,
+            self.office,
+            self._info(ticket, request),
+            decision,
+            citizen.language,
         )
         await self.postman.document_to_citizen(
             session,
@@ -631,7 +637,9 @@ class RequestService:
             reason=reason.strip(),
             commission_deadline=self.add_days(today, COMMISSION_DAYS),
         )
-        pdf, summary = render_objection_notice(self.office, info, decision, citizen.language)
+        pdf, summary = await asyncio.to_thread(
+            render_objection_notice, self.office, info, decision, citizen.language
+        )
         objection.decision = kind
         objection.reason = reason.strip()
         objection.decided_at = self.clock.now()
