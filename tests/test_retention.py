@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Config
+from bot.config import Config, ConfigError, load_config
 from bot.core.clock import FrozenClock, SystemClock
 from bot.core.postman import Postman
 from bot.core.retention import PurgeReport, RetentionService
@@ -590,3 +591,29 @@ async def test_loket_purge_dry_run_then_purge_and_the_registers_stay_complete(
     with sqlite3.connect(db) as conn:
         ids = dict(conn.execute("SELECT name, id_number FROM info_request").fetchall())
     assert ids == {"Pemohon 1": MASKED, "Pemohon 2": NIK}
+
+
+# -- the [retention] section ---------------------------------------------------------------------
+
+
+def test_retention_section_defaults_file_and_environment(tmp_path: Path) -> None:
+    defaults = load_config(None, environ={}).retention
+    assert (defaults.payload_days, defaults.transcript_days, defaults.identity_days) == (
+        30,
+        365,
+        30,
+    )
+    path = tmp_path / "bot.toml"
+    path.write_text("[retention]\npayload_days = 7\nidentity_days = 0\n")
+    env = {"LOKET_RETENTION__TRANSCRIPT_DAYS": "90"}
+    config = load_config(path, environ=env).retention
+    assert (config.payload_days, config.transcript_days, config.identity_days) == (7, 90, 0)
+
+
+def test_a_bad_retention_value_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "bot.toml"
+    path.write_text("[retention]\npayload_days = 0\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    message = str(caught.value)
+    assert "retention.payload_days" in message and "\n" not in message
