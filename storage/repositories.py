@@ -618,11 +618,12 @@ class RetentionRepo:
 
     async def _count_or_update(self, table: Any, where: Any, values: Any, apply: bool) -> int:
         if not apply:
-            stmt = sa.select(func.count()).select_from(table).where(where)
-            return int((await self.session.exec(stmt)).scalar_one())  # type: ignore[call-overload]
-        stmt = update(table).where(where).values(values)
-        result = await self.session.exec(  # type: ignore[call-overload]
-            stmt.execution_options(synchronize_session=False)
+            count = select(func.count()).select_from(table).where(where)
+            return int((await self.session.exec(count)).one())
+        # Bulk UPDATE by criteria: no object of these rows is loaded, none to synchronize.
+        change = update(table).where(where).values(values)
+        result = await self.session.exec(  # type: ignore[call-overload]  # sqlmodel types only SELECT
+            change.execution_options(synchronize_session=False)
         )
         return int(result.rowcount)
 
