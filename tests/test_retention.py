@@ -26,6 +26,7 @@ from storage.models import (
     Citizen,
     Inbox,
     InfoRequest,
+    JobRun,
     Message,
     Notice,
     Objection,
@@ -34,6 +35,7 @@ from storage.models import (
 )
 from tests.test_cli import loket
 from tests.test_outbox import limiter, run_until
+from tests.test_scheduling import make_app
 
 T0 = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta, a Monday
 NIK = "3201234567890123"
@@ -617,3 +619,48 @@ def test_a_bad_retention_value_is_one_line_naming_the_key(tmp_path: Path) -> Non
         load_config(path, environ={})
     message = str(caught.value)
     assert "retention.payload_days" in message and "\n" not in message
+
+
+async def test_the_running_apps_scheduler_purges_once_a_day(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    clock = FrozenClock(T0)
+    app = make_app(sqlite_url, clock, tmp_path)
+    await upgrade(app.engine)
+    try:
+
+        async def old_update(update_id: str) -> None:
+            async with app.sessionmaker() as session:
+                session.add(
+                    Inbox(
+                        channel="telegram",
+                        update_id=update_id,
+                        payload={"message": {"text": "halo"}},
+                        status="done",
+                        not_before=T0,
+                        received_at=T0,
+                    )
+                )
+                await session.commit()
+
+        async def payloads() -> dict[str, Any]:
+            async with app.sessionmaker() as session:
+                rows = (await session.exec(select(Inbox))).all()
+            return {r.update_id: r.payload for r in rows}
+
+        await old_update("1")
+        clock.set(T0 + timedelta(days=30))
+        await app.scheduler.push_tick()
+        assert (await payloads())["1"] == {}
+        await old_update("2")
+        await app.scheduler.push_tick()  # the same office day: done already
+        assert (await payloads())["2"] != {}
+        clock.advance(timedelta(days=1))
+        await app.scheduler.push_tick()
+        assert (await payloads())["2"] == {}
+        async with app.sessionmaker() as session:
+            runs = (await session.exec(select(JobRun).where(JobRun.job == "retention"))).all()
+        assert sorted(r.key for r in runs) == ["2027-03-31", "2027-04-01"]
+    finally:
+        await app.bot.session.close()
+        await app.engine.dispose()
