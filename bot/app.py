@@ -39,6 +39,7 @@ from bot.core.officers import OfficerDirectory
 from bot.core.offload import Offload
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
+from bot.core.retention import RetentionService
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
@@ -292,8 +293,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         sla=sla,
         rating_reminder_after=parse_duration(reminder).delta if reminder else None,
     )
+    retention = RetentionService.from_config(config, clock)
     scheduler = Scheduler(
-        sessionmaker, sla, pushes, config.schedule, hours.timezone, on_commit=sender.notify
+        sessionmaker,
+        sla,
+        pushes,
+        config.schedule,
+        hours.timezone,
+        on_commit=sender.notify,
+        retention=retention,
     )
     return App(
         config,

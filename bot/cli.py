@@ -243,6 +243,45 @@ def cmd_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Apply [retention] now (the daily job does the same): one line per kind of data."""
+    from bot.core.clock import SystemClock
+    from bot.core.retention import RetentionService
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import alembic_config, current_revision, upgrade
+
+    config = _load(args)
+    retention = RetentionService.from_config(config, SystemClock())
+
+    async def go() -> list[str] | None:
+        engine = make_engine(config.database.url)
+        try:
+            if args.dry_run:
+                # A dry run changes nothing, not even the schema.
+                from alembic.script import ScriptDirectory
+
+                head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+                if await current_revision(engine) != head:
+                    return None
+            else:
+                await upgrade(engine)
+            async with make_sessionmaker(engine)() as session:
+                report = await retention.purge(session, dry_run=args.dry_run)
+                if not args.dry_run:
+                    await session.commit()
+            return report.lines()
+        finally:
+            await engine.dispose()
+
+    lines = asyncio.run(go())
+    if lines is None:
+        return _fail("the database schema is behind: run `loket db upgrade`")
+    verb = "would remove" if args.dry_run else "removed"
+    for line in lines:
+        print(f"{verb} {line}")
+    return 0
+
+
 def config_warnings(config: Config) -> list[str]:
     """What `loket run` will refuse, or what will not work, with this configuration."""
     warnings = []
@@ -326,6 +365,11 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     reg.add_argument("--output", metavar="FILE", help="default: standard output (csv only)")
     reg.set_defaults(func=cmd_register, check=_check_register)
+    purge = with_config(
+        sub.add_parser("purge", help="remove personal data past its [retention] days")
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    purge.set_defaults(func=cmd_purge)
     cfg = sub.add_parser("config", help="configuration tasks")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     with_config(cfg_sub.add_parser("check", help="validate the configuration")).set_defaults(

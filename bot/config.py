@@ -420,6 +420,21 @@ class LimitsConfig(_Section):
     _split = field_validator("document_types", mode="before")(_split_list)
 
 
+class RetentionConfig(_Section):
+    """How long personal data is kept (UU 27/2022), in calendar days; the registers the law
+    requires (UU 14/2008) are kept whole."""
+
+    # Payloads of handled inbound updates and of sent (or given-up) outgoing messages, with
+    # the PDFs of the notices sent.
+    payload_days: int = Field(30, ge=1)
+    # Message text of live chats closed this long ago (the rows, times and counts stay).
+    transcript_days: int = Field(365, ge=1)
+    # A request's NIK (masked to its last four digits) and ID-card scan, counted from the day
+    # the request is finished: decided, the objection window and any Komisi Informasi window
+    # passed, every objection decided.
+    identity_days: int = Field(30, ge=0)
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -448,6 +463,7 @@ class Config(BaseSettings):
     faq: FaqConfig = FaqConfig()
     limits: LimitsConfig = LimitsConfig()
     logging: LoggingConfig = LoggingConfig()
+    retention: RetentionConfig = RetentionConfig()
 
 
 def _toml_literal(raw: str) -> Any:

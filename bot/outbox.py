@@ -9,6 +9,7 @@ it is not sent again (a message is never sent twice for one row); it is marked "
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,7 +29,7 @@ from bot.channels.base import (
 from bot.core.clock import Clock
 from bot.pump import Pump
 from bot.ratelimit import SendLimiter
-from storage.models import Outbox
+from storage.models import Notice, Outbox
 from storage.repositories import OutboxHead, OutboxRepo
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ class OutboxSender(Pump):
             channel = self.channels.get(row.channel)
             if channel is None:
                 raise PermanentError(f"no channel {row.channel!r} configured")
-            external_id = await channel.send(row)
+            external_id = await channel.send(await self._with_notice(row))
             values = {
                 "status": "sent",
                 "sent_at": self.clock.now(),
@@ -258,6 +259,24 @@ class OutboxSender(Pump):
             self._in_flight.discard(row.chat_id)
             self._busy -= 1
             self._wake.set()
+
+    async def _with_notice(self, row: Outbox) -> Outbox:
+        """A notice's row refers to its PDF (``notice_id``): the channels get the bytes inline
+        ("b64"), read now, exactly as they were rendered when the notice was decided."""
+        notice_id = row.payload.get("notice_id")
+        if notice_id is None:
+            return row
+        async with self.sessionmaker() as session:
+            notice = await session.get(Notice, int(notice_id))
+        if notice is None:
+            raise PermanentError(f"notice {notice_id} is gone")
+        # A copy for the channel: the claimed row itself stays as stored.
+        return Outbox.model_validate(
+            {
+                **row.model_dump(),
+                "payload": {**row.payload, "b64": base64.b64encode(notice.pdf).decode()},
+            }
+        )
 
     async def _record(self, row: Outbox, values: dict[str, object], failed: str | None) -> None:
         """Queue a send's outcome and wait until it is committed.

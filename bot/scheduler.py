@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import ScheduleConfig
 from bot.core.pushes import Pushes
+from bot.core.retention import RetentionService
 from bot.core.sla import SlaService
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,10 @@ class Scheduler:
         options: ScheduleConfig,
         timezone: str,
         on_commit: Callable[[], None],
+        retention: RetentionService | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.retention = retention
         self.sla = sla
         self.pushes = pushes
         self.options = options
@@ -70,6 +73,8 @@ class Scheduler:
         jobs.append(self.pushes.rating_reminders)
         if self.options.faq_weekly_digest:
             jobs.append(self.pushes.faq_weekly)
+        if self.retention is not None:
+            jobs.append(self.retention.daily)  # claimed once per office day
         for job in jobs:
             try:
                 async with self.sessionmaker() as session:

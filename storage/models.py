@@ -274,6 +274,8 @@ class InfoRequest(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     notice_on: date | None = None
     decided_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # Set when [retention] masked the NIK and dropped the scan's file reference (UU 27/2022).
+    identity_purged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class Objection(SQLModel, table=True):
@@ -291,3 +293,15 @@ class Objection(SQLModel, table=True):
     reason: str = Field(default="", sa_type=sa.Text)
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     decided_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+
+class Notice(SQLModel, table=True):
+    """A written notice's PDF, as rendered when it was decided: its outbox row refers to it by
+    id (``payload["notice_id"]``), so the outbox holds no file bytes and the citizen gets
+    exactly the bytes rendered then. Deleted by [retention] with its outbox row's payload."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    filename: str = Field(max_length=128)
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = _ts()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,8 +19,11 @@ from storage.models import (
     Counter,
     FormState,
     Inbox,
+    InfoRequest,
     JobRun,
     Message,
+    Notice,
+    Objection,
     Outbox,
     Ticket,
     UnansweredQuestion,
@@ -529,3 +534,159 @@ class UnansweredRepo:
     async def since(self, when: datetime) -> Sequence[UnansweredQuestion]:
         stmt = select(UnansweredQuestion).where(UnansweredQuestion.created_at >= when)
         return (await self.session.exec(stmt)).all()
+
+
+# Rows whose payload [retention] already cleared hold an empty JSON object.
+_EMPTY_JSON = "{}"
+
+
+def _has_payload(column: Any) -> Any:
+    return sa.cast(column, sa.Text) != _EMPTY_JSON
+
+
+class RetentionRepo:
+    """The queries of the retention purge (UU 27/2022). Each takes ``apply``: False counts what
+    would go and changes nothing (``loket purge --dry-run``)."""
+
+    # Outbox rows that will not be sent (again): sent, given up, or of unknown fate.
+    OUTBOX_DONE = ("sent", "failed", "unknown")
+    # Inbound updates handled, or given up after their attempts.
+    INBOX_DONE = ("done", "failed")
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _count_or_update(self, table: Any, where: Any, values: Any, apply: bool) -> int:
+        if not apply:
+            count = select(func.count()).select_from(table).where(where)
+            return int((await self.session.exec(count)).one())
+        # Bulk UPDATE by criteria: no object of these rows is loaded, none to synchronize.
+        change = update(table).where(where).values(values)
+        result = await self.session.exec(  # type: ignore[call-overload]  # sqlmodel types only SELECT
+            change.execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)
+
+    async def inbox_payloads(self, cutoff: datetime, apply: bool) -> int:
+        """Payloads (the raw update: names, texts, file ids) of updates received at or before
+        ``cutoff`` and no longer to be handled; the row stays as the update's idempotency key."""
+        where = and_(
+            col(Inbox.status).in_(self.INBOX_DONE),
+            col(Inbox.received_at) <= cutoff,
+            _has_payload(col(Inbox.payload)),
+        )
+        return await self._count_or_update(Inbox, where, {"payload": {}}, apply)
+
+    async def outbox_payloads(self, cutoff: datetime, apply: bool) -> tuple[int, int]:
+        """Payloads of rows written at or before ``cutoff`` that will not be sent again, and the
+        notices (PDFs) they referred to: (payloads, notices). The row stays: the platform's
+        message id, status and delivery receipts are the sends' bookkeeping."""
+        where = and_(
+            col(Outbox.status).in_(self.OUTBOX_DONE),
+            col(Outbox.created_at) <= cutoff,
+            _has_payload(col(Outbox.payload)),
+        )
+        documents = select(Outbox.payload).where(where, col(Outbox.method) == "document")
+        notice_ids = {
+            int(payload["notice_id"])
+            for payload in (await self.session.exec(documents)).all()
+            if isinstance(payload, dict) and payload.get("notice_id") is not None
+        }
+        notices = 0
+        if notice_ids:
+            notice_where = col(Notice.id).in_(notice_ids)
+            if apply:
+                result = await self.session.exec(  # type: ignore[call-overload]
+                    sa.delete(Notice)
+                    .where(notice_where)
+                    .execution_options(synchronize_session=False)
+                )
+                notices = int(result.rowcount)
+            else:
+                stmt = select(func.count()).select_from(Notice).where(notice_where)
+                notices = int((await self.session.exec(stmt)).one())
+        payloads = await self._count_or_update(Outbox, where, {"payload": {}}, apply)
+        return payloads, notices
+
+    async def transcripts(self, cutoff: datetime, ticket_kind: str, apply: bool) -> tuple[int, int]:
+        """Message text and file references of live chats (tickets of ``ticket_kind``) closed
+        at or before ``cutoff``, and of messages in no ticket (FAQ answers, form steps) written
+        at or before it: (messages, tickets). Rows, times, directions and
+        kinds stay, and so do the tickets' times, ratings and counts the reports use; the
+        ticket's subject (the citizen's first message) is cleared."""
+        old_chats = (
+            select(col(Ticket.id))
+            .where(
+                col(Ticket.kind) == ticket_kind,
+                col(Ticket.status) == "closed",
+                col(Ticket.closed_at) <= cutoff,
+            )
+            .scalar_subquery()
+        )
+        has_content = or_(col(Message.text) != "", col(Message.media_ref).is_not(None))
+        messages_where = and_(
+            has_content,
+            or_(
+                col(Message.ticket_id).in_(old_chats),
+                and_(col(Message.ticket_id).is_(None), col(Message.created_at) <= cutoff),
+            ),
+        )
+        messages = await self._count_or_update(
+            Message, messages_where, {"text": "", "media_ref": None}, apply
+        )
+        tickets_where = and_(col(Ticket.id).in_(old_chats), col(Ticket.subject) != "")
+        tickets = await self._count_or_update(Ticket, tickets_where, {"subject": ""}, apply)
+        return messages, tickets
+
+    async def identities_kept(self) -> list[tuple[InfoRequest, Ticket, list[Objection]]]:
+        """Requests whose NIK and scan are still held, with their ticket and objections."""
+        stmt = (
+            select(InfoRequest, Ticket)
+            .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
+            .where(col(InfoRequest.identity_purged_at).is_(None))
+            .order_by(col(InfoRequest.id))
+        )
+        rows = (await self.session.exec(stmt)).all()
+        ids = [r.id for r, _ in rows]
+        objections: dict[int, list[Objection]] = {}
+        if ids:
+            found = await self.session.exec(
+                select(Objection).where(col(Objection.request_id).in_(ids))
+            )
+            for objection in found.all():
+                objections.setdefault(objection.request_id, []).append(objection)
+        return [(r, tk, objections.get(r.id or 0, [])) for r, tk in rows]
+
+    async def purge_identity(
+        self, request: InfoRequest, ticket: Ticket, masked: str, now: datetime
+    ) -> None:
+        """Replace the NIK by ``masked`` and drop the scan's file reference, in the request and
+        in the requester's own messages (the form's answers)."""
+        digits = re.sub(r"\D", "", request.id_number)
+        if len(digits) > 4:
+            # As typed: the form accepts spaces, dots and dashes between the digits.
+            typed = re.compile(r"[\s.\-]*".join(map(re.escape, digits)))
+            stmt = select(Message).where(
+                col(Message.citizen_id) == ticket.citizen_id,
+                col(Message.direction) == "in",
+                col(Message.text).contains(digits[-1]),
+            )
+            for message in (await self.session.exec(stmt)).all():
+                text = typed.sub(masked, message.text)
+                if text != message.text:
+                    message.text = text
+                    self.session.add(message)
+        if request.id_document_file_id:
+            await self.session.exec(  # type: ignore[call-overload]
+                update(Message)
+                .where(
+                    col(Message.citizen_id) == ticket.citizen_id,
+                    col(Message.media_ref) == request.id_document_file_id,
+                )
+                .values(media_ref=None)
+                .execution_options(synchronize_session=False)
+            )
+        request.id_number = masked
+        request.id_document_file_id = None
+        request.identity_purged_at = now
+        self.session.add(request)

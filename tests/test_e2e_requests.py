@@ -145,6 +145,12 @@ async def test_rejection_sends_a_written_notice_with_the_exemption(world: World)
     notice = await emu.wait_for(lambda m: m.chat_id == citizen.id and m.kind == "document")
     assert notice.document and notice.document["file_name"].endswith(".pdf")
     assert "17" in (notice.text or "")  # the caption names the exemption
+    # The citizen gets the very bytes rendered at the decision (kept apart from the outbox).
+    uploaded = emu.files.get(notice.document["file_id"])
+    rendered = world.loket.query(
+        "SELECT pdf FROM notice WHERE filename = ?", notice.document["file_name"]
+    )
+    assert uploaded is not None and [(uploaded.data,)] == rendered
     await world.in_topic(number, "ditolak")
     # A formal request is not closed with /close: it ends with its written decision.
     await emu.send_text(world.officer, "/close", chat=world.group, thread_id=thread)

@@ -320,6 +320,8 @@ async def test_information_request_form_on_whatsapp(setup: Setup) -> None:
     )
     notice = await wa.wait_for_message(fajar)
     assert notice.type == "document" and (notice.media_data or b"").startswith(b"%PDF")
+    # The very bytes rendered at the decision, read from the notice the outbox row refers to.
+    assert setup.loket.query("SELECT pdf FROM notice") == [(notice.media_data,)]
     assert "KPU Provinsi" in (notice.text or "")
     # An objection, with its seven grounds and a cancel as one list.
     ask = await setup.answer(fajar, f"/keberatan {match.group(0)}")

@@ -7,7 +7,6 @@ only when the test moves it, across nights, weekends and holidays.
 from __future__ import annotations
 
 import asyncio
-import base64
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +21,15 @@ from bot.core.clock import FrozenClock
 from bot.core.dto import Contact, Inbound
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Citizen, InfoRequest, Outbox, SlaStep, Ticket, UnansweredQuestion
+from storage.models import (
+    Citizen,
+    InfoRequest,
+    Notice,
+    Outbox,
+    SlaStep,
+    Ticket,
+    UnansweredQuestion,
+)
 from storage.repositories import CitizenRepo
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
@@ -315,5 +322,9 @@ async def test_partial_grant_needs_a_note_and_sends_a_pdf_notice(app: App) -> No
         assert (request.decision, request.notice_on) == ("partly_granted", date(2026, 11, 30))
     (notice,) = [r for r in await outbox(app) if r.method == "document"]
     assert notice.chat_id == "600" and notice.payload["filename"].endswith(".pdf")
-    assert base64.b64decode(notice.payload["b64"])[:4] == b"%PDF"
+    # The row refers to the notice's PDF; its bytes are not in the outbox.
+    assert "b64" not in notice.payload
+    async with app.sessionmaker() as session:
+        pdf = await session.get(Notice, notice.payload["notice_id"])
+    assert pdf is not None and pdf.pdf[:4] == b"%PDF" and pdf.ticket_id == ticket.id
     assert "sebagian" in notice.payload["caption"].lower()

@@ -4,7 +4,6 @@ Rows are inserted as they are made, so a chat's messages go out in the order the
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Callable
 from datetime import datetime
@@ -15,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.clock import Clock
 from bot.core.dto import Button, Inbound
 from bot.texts import st
-from storage.models import Citizen, Ticket
+from storage.models import Citizen, Notice, Ticket
 from storage.repositories import MessageRepo, OutboxRepo
 
 # Replies to citizens go before bulk pushes (digests, reminders) in the outbox; a ticket's
@@ -142,10 +141,19 @@ class Postman:
         caption: str,
         ticket: Ticket | None = None,
     ) -> None:
-        """A document we made (a written notice): the bytes ride in the outbox row itself,
-        so a restart loses nothing."""
+        """A document we made (a written notice): its bytes go into a notice row, written in
+        the same transaction, and the outbox row refers to it, so a restart loses nothing and
+        the outbox holds no file (the sender reads the bytes at send time)."""
+        notice = Notice(
+            ticket_id=ticket.id if ticket else None,
+            filename=filename,
+            pdf=pdf,
+            created_at=self.clock.now(),
+        )
+        session.add(notice)
+        await session.flush()
         payload = {
-            "b64": base64.b64encode(pdf).decode(),
+            "notice_id": notice.id,
             "filename": filename,
             "caption": caption[:1000],  # Telegram captions stop at 1024 characters
             "kind": "document",
