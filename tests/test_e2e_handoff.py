@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
+from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
 from tests.harness import RAISED_LIMITS, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
