@@ -373,6 +373,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             timeout=app.config.telegram.polling_timeout,
             allowed_updates=app.dispatcher.resolve_used_update_types(),
             parsed=app.parsed_updates,
+            clock=app.clock,
         )
         polling = asyncio.create_task(poller.run(), name="telegram-poller")
         tasks.append(polling)

@@ -47,6 +47,7 @@ from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import PermanentError, RetryLater, TransientError
+from bot.core.clock import Clock
 from bot.core.dto import Contact, Inbound
 from storage.models import Citizen, Inbox, Outbox, Ticket
 from storage.repositories import InboxRepo
@@ -481,6 +482,7 @@ class TelegramPoller:
         timeout: int,
         allowed_updates: list[str],
         parsed: ParsedUpdates | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
@@ -488,6 +490,7 @@ class TelegramPoller:
         self.timeout = timeout
         self.allowed_updates = allowed_updates
         self.parsed = parsed
+        self.clock = clock
 
     async def run(self) -> None:
         offset: int | None = None
@@ -514,7 +517,14 @@ class TelegramPoller:
                 continue
             try:
                 async with self.sessionmaker() as session:
-                    await InboxRepo(session).store([inbox_row(u) for u in updates])
+                    rows = [inbox_row(u) for u in updates]
+                    if self.clock is not None:
+                        # The inbox worker compares not_before with the injected clock: a row
+                        # stamped by the wall clock would wait forever under a clock behind it.
+                        now = self.clock.now()
+                        for row in rows:
+                            row.update(received_at=now, not_before=now)
+                    await InboxRepo(session).store(rows)
                     await session.commit()
             except Exception:
                 # Not stored, so not acknowledged: Telegram hands the batch out again.
