@@ -114,6 +114,10 @@ async def _announce(world: World, bot_task: asyncio.Task[None], url: str) -> Non
             await waiting
         return
     waiting.result()
+    # The officers start their duty as they would in the morning: the bot learns their
+    # names (cards show them) and the staff group shows who is on duty.
+    for officer in world.officers:
+        await world.emu.send_text(officer.user, "/duty on", chat=world.staff_group)
     print(
         f"loket playground: open {url}\n"
         f"  data folder: {world.data_dir} (database loket.db)\n"
