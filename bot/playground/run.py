@@ -34,7 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--data", metavar="DIR", help="data folder (default: a new temp folder)")
     parser.add_argument(
-        "--training", action="store_true", help="start in training mode (scripted citizens)"
+        "--training", action="store_true", help="open the training panel (scripted citizens)"
+    )
+    parser.add_argument(
+        "--scenarios",
+        metavar="PATH",
+        type=Path,
+        help="the office's own training scenarios: a folder of *.toml (or one file)",
     )
 
 
@@ -59,6 +65,15 @@ def main(args: argparse.Namespace) -> int:
             return _fail(f"--start: not an ISO date and time: {args.start!r}")
         if start.tzinfo is None:
             return _fail("--start: give a UTC offset, e.g. 2026-03-04T09:00+07:00")
+    from bot.playground.training import ScenarioError, load_scenarios
+
+    if args.scenarios is not None:
+        if not args.scenarios.exists():
+            return _fail(f"--scenarios: no such file or folder: {args.scenarios}")
+        try:
+            load_scenarios(args.scenarios)
+        except ScenarioError as exc:
+            return _fail(f"--scenarios: {exc}")
     config_path = resolve_config_path(args.config, os.environ)
     if config_path is not None and not config_path.is_file():
         return _fail(f"--config: no such file: {config_path}")
@@ -77,6 +92,7 @@ async def _serve(args: argparse.Namespace, config_path: Path | None, start: date
     from bot.logs import setup_logging
     from bot.playground.desk import data_folder, start_world
     from bot.playground.emulator.waiting import serve_app
+    from bot.playground.training import enable_training
     from bot.playground.web import make_web_app
 
     data_dir = data_folder(args.data)
@@ -86,10 +102,7 @@ async def _serve(args: argparse.Namespace, config_path: Path | None, start: date
         setup_logging(world.config.logging.level, secrets=[world.emu.token])
         app = create_app(world.config, clock=world.clock)
         web_app = make_web_app(world)
-        if args.training:
-            from bot.playground.training import enable_training
-
-            enable_training(web_app, world)
+        enable_training(web_app, world, app, on=args.training, extra=args.scenarios)
         runner, port = await serve_app(web_app, args.host, args.port)
         gc.collect()
         # The bot runs exactly as `loket run` runs it; Ctrl-C (SIGINT) or SIGTERM stops it.

@@ -32,7 +32,9 @@ MAX_UPLOAD = 20 * 1024 * 1024
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 WORLD: web.AppKey[World] = web.AppKey("world", World)
+# More of /api/state (training mode adds its part) and listeners of what staff members write.
 EXTRA_STATE: web.AppKey[list[Any]] = web.AppKey("extra_state", list)
+STAFF_ACTIONS: web.AppKey[list[Any]] = web.AppKey("staff_actions", list)
 
 
 class BadInput(Exception):
@@ -112,6 +114,7 @@ def make_web_app(world: World) -> web.Application:
     app = web.Application(middlewares=[_errors], client_max_size=MAX_UPLOAD + 64 * 1024)
     app[WORLD] = world
     app[EXTRA_STATE] = []
+    app[STAFF_ACTIONS] = []
     zone = ZoneInfo(world.config.hours.timezone)
     calendar = world.config.hours.calendar()
 
@@ -190,6 +193,9 @@ def make_web_app(world: World) -> web.Application:
             thread_id=thread,
             reply_to=_int(reply_to, "reply_to") if reply_to else None,
         )
+        if chat is not None:
+            for listener in request.app[STAFF_ACTIONS]:
+                listener(user.id, thread, text)
         return _json({"id": message["message_id"]})
 
     async def press(request: web.Request) -> web.Response:

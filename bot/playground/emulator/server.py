@@ -287,8 +287,12 @@ class BotApiEmulator(BotApiMethods):
 
     def chat_history(self, chat_or_id: Any, thread_id: int | None = None) -> list[dict[str, Any]]:
         """Every message of a chat still there (users' and the bot's, after edits), oldest
-        first; with ``thread_id`` only that forum topic's, with 0 only those outside topics."""
-        messages = sorted(self._state(chat_or_id).messages.values(), key=lambda m: m["message_id"])
+        first; with ``thread_id`` only that forum topic's, with 0 only those outside topics; empty
+        for a private chat the user has not started."""
+        state = self._chats.get(self._chat_id(chat_or_id))
+        if state is None:  # a user who has not written yet: no chat so far
+            return []
+        messages = sorted(state.messages.values(), key=lambda m: m["message_id"])
         if thread_id is None:
             return messages
         if thread_id == 0:

@@ -260,7 +260,58 @@ function wireComposer(formId, inputId, fileId, who) {
   });
 }
 
+// --- training mode: scripted citizens, scored runs
+const STATUS = { playing: "warga sedang menulis…", waiting: "giliran Anda", scored: "dinilai", failed: "gagal" };
+
+function trainee(scenario) {
+  const staff = ui.state.staff;
+  if (scenario.role === "coordinator") return staff.find((p) => p.role === "coordinator").id;
+  const current = staff.find((p) => p.id === ui.actor);
+  return current && current.role === "officer" ? current.id : staff[0].id;
+}
+
+window.drawTraining = (s) => {
+  const panel = $("training");
+  const t = s.training;
+  if (ui.trainingOpen === undefined) ui.trainingOpen = t.enabled;
+  panel.hidden = !ui.trainingOpen;
+  $("training-toggle").setAttribute("aria-expanded", String(ui.trainingOpen));
+  if (!changed("training", t) && panel.childElementCount) return;
+  const list = el("ul", { class: "scenarios" }, ...t.scenarios.map((sc) => el("li", {},
+    el("button", { type: "button", "data-scenario": sc.id, onclick: () => {
+      const who = trainee(sc);
+      act(api("/api/training/start", { scenario: sc.id, trainee: who }).then((run) => {
+        ui.actor = who;
+        $("acting-as").value = String(who);
+        ui.citizen = run.citizen.id;
+        ui.seen.citizens = null;
+      }));
+    } }, "Mulai"), " ", sc.title, sc.role === "coordinator" ? " (sebagai koordinator)" : "")));
+  const rows = t.runs.slice().reverse().map((run) => el("tr", { "data-run": run.number },
+    el("td", {}, String(run.number)),
+    el("td", {}, el("strong", {}, run.scenario.title), el("div", { class: "muted" }, run.scenario.brief)),
+    el("td", {}, run.trainee.name),
+    el("td", { "data-testid": "run-status" }, STATUS[run.status] || run.status, run.error ? ": " + run.error : ""),
+    el("td", { "data-testid": "run-score" }, run.score === null ? "" : run.score + "/100",
+      ...run.checks.map((c) => el("div", {}, (c.passed ? "✔ " : "✘ ") + c.name + " — " + c.detail))),
+    el("td", {}, run.status === "waiting"
+      ? el("button", { type: "button", "data-testid": "score-run",
+          onclick: () => act(api("/api/training/score", { run: run.number })) }, "Selesai & nilai")
+      : "")));
+  panel.replaceChildren(
+    el("h2", {}, "Mode latihan"),
+    el("p", {}, "Pilih skenario: seorang warga tiruan akan menulis. Tangani di topiknya sebagai petugas, lalu tekan “Selesai & nilai”. ",
+      el("a", { href: "/training/report", target: "_blank" }, "Cetak ringkasan per petugas")),
+    list,
+    rows.length ? el("table", {}, el("thead", {}, el("tr", {}, ...["#", "Skenario", "Peserta", "Status", "Nilai", ""].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)) : "");
+};
+
 window.addEventListener("DOMContentLoaded", () => {
+  $("training-toggle").addEventListener("click", () => {
+    ui.trainingOpen = !ui.trainingOpen;
+    ui.seen.training = null;
+    if (ui.state) window.drawTraining(ui.state);
+  });
   wireComposer("citizen-form", "citizen-input", "citizen-file", () => ({ user: ui.citizen }));
   wireComposer("staff-form", "staff-input", "staff-file", () => ({ user: ui.actor, thread: ui.topic }));
   $("acting-as").addEventListener("change", (event) => { ui.actor = Number(event.target.value); });
