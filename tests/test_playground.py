@@ -361,3 +361,116 @@ def test_photo_from_the_page_reaches_the_topic(
     expect(staff).to_contain_text("foto dokumen")
     expect(staff.locator("img")).to_have_count(1)
     page.close()
+
+
+# -- training mode --------------------------------------------------------------------------
+
+
+def start_run(playground: Playground, scenario: str, trainee: int) -> dict[str, Any]:
+    status, run = playground.post("/api/training/start", {"scenario": scenario, "trainee": trainee})
+    assert status == 200, run
+
+    def waiting() -> dict[str, Any] | None:
+        current = playground.get("/api/state")["training"]["runs"][run["number"] - 1]
+        assert current["status"] != "failed", current["error"]
+        return current if current["status"] == "waiting" else None
+
+    return wait_until(waiting, 60, f"scenario {scenario} to hand over to the trainee")
+
+
+def topic_of(playground: Playground, citizen: str, prefix: str) -> int:
+    def find() -> int | None:
+        return next(
+            (
+                t["thread_id"]
+                for t in playground.get("/api/state")["topics"]
+                if t["name"].startswith(prefix) and t["name"].endswith(f"· {citizen}")
+            ),
+            None,
+        )
+
+    return wait_until(find, what=f"the {prefix} topic of {citizen}")
+
+
+def test_training_scenario_is_scored_from_what_the_trainee_did(playground: Playground) -> None:
+    ani = playground.get("/api/state")["staff"][0]
+    run = start_run(playground, "06_informasi_dikecualikan", ani["id"])
+    thread = topic_of(playground, run["citizen"]["name"], "PI-")
+    status, _ = playground.post(
+        "/api/send",
+        {
+            "user": ani["id"],
+            "thread": thread,
+            "text": "/tolak h Alamat dan NIK adalah data pribadi",
+        },
+    )
+    assert status == 200
+    # The decision reaches the citizen before the run is scored (the database has it).
+    playground.bot_said(run["citizen"]["id"], "ditolak")
+    status, scored = playground.post("/api/training/score", {"run": run["number"]})
+    assert status == 200, scored
+    assert scored["score"] == 100, scored["checks"]
+    assert [c["name"] for c in scored["checks"]] == [
+        "dijawab dalam SLA",
+        "perintah yang tepat",
+        "keputusan yang tepat",
+        "alasan Pasal 17 yang tepat",
+        "tanpa data pribadi di chat",
+    ]
+    # Scored once.
+    status, again = playground.post("/api/training/score", {"run": run["number"]})
+    assert status == 400 and "scored" in again["error"]
+    with urllib.request.urlopen(playground.url + "training/report", timeout=10) as response:
+        report = response.read().decode()
+    assert "Ani (Petugas 1)" in report and "Permohonan informasi yang dikecualikan" in report
+
+
+def test_training_marks_what_the_trainee_got_wrong(playground: Playground) -> None:
+    bayu = playground.get("/api/state")["staff"][1]
+    run = start_run(playground, "05_laporan_pelanggaran", bayu["id"])
+    thread = topic_of(playground, run["citizen"]["name"], "LC-")
+    # Handled as a chat to note down, with a phone number pasted, and never closed.
+    playground.post(
+        "/api/send",
+        {
+            "user": bayu["id"],
+            "thread": thread,
+            "text": "Baik, sudah saya catat. Hubungi 0812-3456-7890",
+        },
+    )
+    playground.bot_said(run["citizen"]["id"], "sudah saya catat")
+    status, scored = playground.post("/api/training/score", {"run": run["number"]})
+    assert status == 200
+    failed = {c["name"]: c["detail"] for c in scored["checks"] if not c["passed"]}
+    assert set(failed) == {"isi jawaban", "tiket ditutup", "tanpa data pribadi di chat"}
+    assert "nomor telepon" in failed["tanpa data pribadi di chat"]
+    assert scored["score"] == 40  # SLA and "not an information request" passed: 2 of 5
+
+
+def test_training_through_the_page_to_a_score(playground: Playground, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(playground.url)
+    page.get_by_test_id("training-toggle").click()
+    panel = page.get_by_test_id("training-panel")
+    expect(panel).to_be_visible()
+    panel.locator("[data-scenario='01_faq_sudah_terjawab']").click()
+    row = panel.locator("tbody tr").first
+    expect(row.get_by_test_id("run-status")).to_have_text("giliran Anda", timeout=60_000)
+    citizen = row.get_by_test_id("run-citizen").inner_text()
+    assert re.fullmatch(r"Rudi \(latihan \d+\)", citizen)
+    topics = page.get_by_test_id("topic-list")
+    topics.get_by_role("button", name=re.compile(re.escape(f"· {citizen}"))).click()
+    staff = page.get_by_test_id("staff-messages")
+    expect(staff).to_contain_text("Tutup")
+    box = page.get_by_test_id("staff-input")
+    box.fill("Hari Jumat layanan buka sampai pukul 16.30 WIB, Pak Rudi.")
+    box.press("Enter")
+    expect(staff).to_contain_text("sampai pukul 16.30 WIB")
+    box.fill("/close")
+    box.press("Enter")
+    expect(staff).to_contain_text("ditutup")
+    row.get_by_test_id("score-run").click()
+    expect(row.get_by_test_id("run-score")).to_contain_text("100/100")
+    page.close()

@@ -128,6 +128,11 @@ def playground_config(
         "LOKET_STAFF__SHIFTS": f"[{shifts}]",
         "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{database}",
         "LOKET_WHATSAPP__ENABLED": "false",
+        # Telegram's pacing (20 messages a minute in a group) is not the emulator's: lifted,
+        # so a training session's busy staff group does not queue for minutes.
+        "LOKET_TELEGRAM__LIMITS__GROUP_PER_MINUTE": "1000",
+        "LOKET_TELEGRAM__LIMITS__PRIVATE_PER_SECOND": "20",
+        "LOKET_TELEGRAM__LIMITS__GLOBAL_PER_SECOND": "100",
     }
     if not base.sla.escalation:
         overrides["LOKET_SLA__ESCALATION"] = DEFAULT_LADDER

@@ -312,7 +312,9 @@ class Training:
             await self._press(run, self._fill(run, step["press"]))
         elif "staff" in step:
             colleague = self.world.officers[1]
-            thread = self._topics(run)[-1]
+            # The topic is created by its own outbox row: it may follow the citizen's reply.
+            await self._until(lambda: bool(self._topic_ids(run)), "the citizen's staff topic")
+            thread = self._topic_ids(run)[-1]
             await emu.send_text(
                 colleague.user,
                 self._fill(run, step["staff"]),
@@ -358,16 +360,19 @@ class Training:
                 raise TimeoutError(f"no {what} within {STEP_TIMEOUT:g}s")
             await asyncio.sleep(0.1)
 
-    def _topics(self, run: Run) -> list[int]:
+    def _topic_ids(self, run: Run) -> list[int]:
         """The staff topics of this run's citizen (ticket, request, objection), oldest first."""
         name = run.citizen.user.full_name
-        topics = [
+        return [
             t["message_thread_id"]
             for t in self.world.emu.topics(self.world.staff_group)
             if t["name"].endswith(f"· {name}") and not t["is_deleted"]
         ]
+
+    def _topics(self, run: Run) -> list[int]:
+        topics = self._topic_ids(run)
         if not topics:
-            raise ValueError(f"no staff topic for {name} yet")
+            raise ValueError(f"no staff topic for {run.citizen.user.full_name} yet")
         return topics
 
     # -- scoring

@@ -289,7 +289,8 @@ window.drawTraining = (s) => {
     } }, "Mulai"), " ", sc.title, sc.role === "coordinator" ? " (sebagai koordinator)" : "")));
   const rows = t.runs.slice().reverse().map((run) => el("tr", { "data-run": run.number },
     el("td", {}, String(run.number)),
-    el("td", {}, el("strong", {}, run.scenario.title), el("div", { class: "muted" }, run.scenario.brief)),
+    el("td", {}, el("strong", {}, run.scenario.title), el("div", {}, "Warga: ", el("span", { "data-testid": "run-citizen" }, run.citizen.name)),
+      el("div", { class: "muted" }, run.scenario.brief)),
     el("td", {}, run.trainee.name),
     el("td", { "data-testid": "run-status" }, STATUS[run.status] || run.status, run.error ? ": " + run.error : ""),
     el("td", { "data-testid": "run-score" }, run.score === null ? "" : run.score + "/100",
