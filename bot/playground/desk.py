@@ -166,16 +166,20 @@ async def start_world(
     staff = [p.user for p in (*officers, coordinator)]
     group = emu.group(STAFF_GROUP_TITLE, is_forum=True, admins=staff)
     await emu.start()
-    config = playground_config(
-        config_path,
-        environ,
-        api_base=emu.api_base,
-        token=token,
-        staff_group_id=group.id,
-        officers=[p.user.id for p in officers],
-        coordinators=[coordinator.user.id],
-        database=data_dir / "loket.db",
-    )
+    try:
+        config = playground_config(
+            config_path,
+            environ,
+            api_base=emu.api_base,
+            token=token,
+            staff_group_id=group.id,
+            officers=[p.user.id for p in officers],
+            coordinators=[coordinator.user.id],
+            database=data_dir / "loket.db",
+        )
+    except BaseException:
+        await emu.stop()
+        raise
     clock = ScaledClock(start, speed)
     world = World(emu, clock, config, data_dir, group, officers, coordinator)
     world.add_citizen("Dewi", "id")  # the page opens with one citizen ready to type

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from bot.playground.desk import World
 
 
+class PlaygroundError(Exception):
+    """A start-up problem told in one line."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8080, help="web page port (0: any free)")
     parser.add_argument("--host", default="127.0.0.1", help="web page address")
@@ -81,8 +85,8 @@ def main(args: argparse.Namespace) -> int:
         return asyncio.run(_serve(args, config_path, start))
     except ConfigError as exc:
         return _fail(f"config error: {exc}")
-    except OSError as exc:
-        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+    except PlaygroundError as exc:
+        return _fail(str(exc))
 
 
 async def _serve(args: argparse.Namespace, config_path: Path | None, start: datetime) -> int:
@@ -94,16 +98,25 @@ async def _serve(args: argparse.Namespace, config_path: Path | None, start: date
     from bot.playground.emulator.waiting import serve_app
     from bot.playground.training import enable_training
     from bot.playground.web import make_web_app
+    from faq import KnowledgeBaseError
 
     data_dir = data_folder(args.data)
     world = await start_world(config_path, data_dir=data_dir, start=start, speed=args.speed)
     runner: web.AppRunner | None = None
     try:
         setup_logging(world.config.logging.level, secrets=[world.emu.token])
-        app = create_app(world.config, clock=world.clock)
+        try:
+            app = create_app(world.config, clock=world.clock)
+        except KnowledgeBaseError as exc:
+            raise PlaygroundError(f"FAQ knowledge base: {exc}") from None
         web_app = make_web_app(world)
         enable_training(web_app, world, app, on=args.training, extra=args.scenarios)
-        runner, port = await serve_app(web_app, args.host, args.port)
+        try:
+            runner, port = await serve_app(web_app, args.host, args.port)
+        except OSError as exc:
+            raise PlaygroundError(
+                f"--port: cannot listen on {args.host}:{args.port}: {exc.strerror}"
+            ) from None
         gc.collect()
         # The bot runs exactly as `loket run` runs it; Ctrl-C (SIGINT) or SIGTERM stops it.
         bot_task = asyncio.create_task(run(app), name="loket")
