@@ -360,6 +360,15 @@ def test_photo_from_the_page_reaches_the_topic(
     staff = page.get_by_test_id("staff-messages")
     expect(staff).to_contain_text("foto dokumen")
     expect(staff.locator("img")).to_have_count(1)
+    # A document too, as a link on both sides.
+    letter = tmp_path / "surat kuasa.pdf"
+    letter.write_bytes(b"%PDF-1.4\n%playground\n")
+    page.get_by_test_id("citizen-file").set_input_files(str(letter))
+    expect(citizen.get_by_role("link", name="surat kuasa.pdf")).to_be_visible()
+    expect(staff.get_by_role("link", name="surat kuasa.pdf")).to_be_visible()
+    href = staff.get_by_role("link", name="surat kuasa.pdf").get_attribute("href")
+    with urllib.request.urlopen(playground.url + (href or "").lstrip("/"), timeout=10) as got:
+        assert got.read() == letter.read_bytes()
     page.close()
 
 

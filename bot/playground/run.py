@@ -24,7 +24,9 @@ class PlaygroundError(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8080, help="web page port (0: any free)")
-    parser.add_argument("--host", default="127.0.0.1", help="web page address")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="web page address (it has no login: keep it local)"
+    )
     parser.add_argument(
         "--config", metavar="PATH", help="the office's bot.toml (texts, hours, FAQ, SLA)"
     )

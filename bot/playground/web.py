@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from datetime import timedelta
 from importlib import resources
 from typing import Any
@@ -241,10 +242,11 @@ def make_web_app(world: World) -> web.Application:
         mime = stored.mime_type or ("image/png" if stored.kind == "photo" else None)
         headers = {}
         if stored.file_name:
-            # Shown inline when the browser can; the name is only a suggestion for saving.
-            headers["Content-Disposition"] = f'inline; filename="{stored.file_name}"'.encode(
-                "latin-1", "replace"
-            ).decode("latin-1")
+            # Shown inline when the browser can; the name (a citizen's) only suggests how to
+            # save it: ASCII letters, digits and a few marks, nothing that breaks the header.
+            safe = re.sub(r"[^A-Za-z0-9._ -]", "_", stored.file_name)[:100]
+            headers["Content-Disposition"] = f'inline; filename="{safe}"'
+        headers["X-Content-Type-Options"] = "nosniff"
         return web.Response(
             body=stored.data, content_type=mime or "application/octet-stream", headers=headers
         )
