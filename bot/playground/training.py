@@ -56,6 +56,7 @@ from sqlalchemy import text
 from bot.app import App
 from bot.core.durations import parse_duration
 from bot.playground.desk import Person, World
+from bot.playground.web import EXTRA_STATE, STAFF_ACTIONS, json_response
 
 SHIPPED = resources.files("bot.playground") / "scenarios"
 STEP_KINDS = ("say", "press", "expect", "staff")
@@ -558,8 +559,6 @@ def enable_training(
     web_app: web.Application, world: World, app: App, *, on: bool, extra: Path | None = None
 ) -> Training:
     """Add the training routes to the page's app (``on``: the panel opens at start)."""
-    from bot.playground.web import EXTRA_STATE, STAFF_ACTIONS, _json
-
     training = Training(world, app, load_scenarios(extra), on)
     web_app[TRAINING] = training
     web_app[EXTRA_STATE].append(training.state)
@@ -572,7 +571,7 @@ def enable_training(
         except (TypeError, ValueError):
             raise ValueError("trainee must be a number") from None
         run = training.start(str(body.get("scenario", "")), trainee)
-        return _json(run.to_json())
+        return json_response(run.to_json())
 
     async def score(request: web.Request) -> web.Response:
         body = await request.json()
@@ -580,7 +579,7 @@ def enable_training(
             number = int(body.get("run"))
         except (TypeError, ValueError):
             raise ValueError("run must be a number") from None
-        return _json((await training.score(number)).to_json())
+        return json_response((await training.score(number)).to_json())
 
     async def report(request: web.Request) -> web.Response:
         return web.Response(text=training.report_html(), content_type="text/html")

@@ -42,7 +42,7 @@ class BadInput(Exception):
     """A request the page should not have made: answered 400 with the reason."""
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status,
         body=json.dumps(data, ensure_ascii=False).encode(),
@@ -56,7 +56,7 @@ async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return await handler(request)
     except (BadInput, ValueError, KeyError) as exc:
         reason = str(exc) if not isinstance(exc, KeyError) else f"unknown: {exc.args[0]}"
-        return _json({"error": reason}, status=400)
+        return json_response({"error": reason}, status=400)
 
 
 def message_json(message: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +157,7 @@ def make_web_app(world: World) -> web.Application:
         }
         for extra in request.app[EXTRA_STATE]:
             data.update(extra())
-        return _json(data)
+        return json_response(data)
 
     async def messages(request: web.Request) -> web.Response:
         chat = _int(request.query.get("chat"), "chat")
@@ -165,12 +165,12 @@ def make_web_app(world: World) -> web.Application:
         history = world.emu.chat_history(
             chat, _int(thread, "thread") if thread not in (None, "") else None
         )
-        return _json({"messages": [message_json(m) for m in history]})
+        return json_response({"messages": [message_json(m) for m in history]})
 
     async def add_citizen(request: web.Request) -> web.Response:
         body = await request.json()
         person = world.add_citizen(str(body.get("name", "")), str(body.get("language", "id")))
-        return _json(person.to_json())
+        return json_response(person.to_json())
 
     def _place(body: dict[str, Any]) -> tuple[Any, int | None, int | None]:
         person = world.person(_int(body.get("user"), "user"))
@@ -197,7 +197,7 @@ def make_web_app(world: World) -> web.Application:
         if chat is not None:
             for listener in request.app[STAFF_ACTIONS]:
                 listener(user.id, thread, text)
-        return _json({"id": message["message_id"]})
+        return json_response({"id": message["message_id"]})
 
     async def press(request: web.Request) -> web.Response:
         body = await request.json()
@@ -205,7 +205,7 @@ def make_web_app(world: World) -> web.Application:
         await world.emu.press_button(
             user, _int(body.get("message"), "message"), str(body.get("data", "")), chat=chat
         )
-        return _json({"ok": True})
+        return json_response({"ok": True})
 
     async def upload(request: web.Request) -> web.Response:
         form = await request.post()
@@ -233,7 +233,7 @@ def make_web_app(world: World) -> web.Application:
                 chat=chat,
                 thread_id=thread,
             )
-        return _json({"id": message["message_id"]})
+        return json_response({"id": message["message_id"]})
 
     async def file(request: web.Request) -> web.Response:
         stored = world.emu.files.get(request.match_info["file_id"])
@@ -267,7 +267,7 @@ def make_web_app(world: World) -> web.Application:
             if delta <= timedelta(0):
                 raise BadInput(f"advance: not a clock duration: {text!r} (e.g. 15m, 2h, 1d)")
             world.clock.advance(delta)
-        return _json({"speed": world.clock.speed, "iso": world.clock.now().isoformat()})
+        return json_response({"speed": world.clock.speed, "iso": world.clock.now().isoformat()})
 
     app.router.add_get("/", page)
     app.router.add_get("/static/{name}", page)
