@@ -4,9 +4,9 @@ usage: .venv/bin/python benchmarks/load_bench.py [--citizens 50] [--messages 20]
                                                  [--pairs 3] [--output FILE] [--scenarios ...]
                                                  [--profile DIR]
 
-Every scenario gets a fresh Bot API emulator (tests/emulator, real HTTP on 127.0.0.1) and a bot
-subprocess: the real ``python -m bot run`` (tests.harness.LoketProcess, SQLite, the harness's
-sample FAQ) or the bare aiogram echo bot (benchmarks/echo_bot.py: no database, no outbox).
+Every scenario gets a fresh Bot API emulator (bot/playground/emulator, real HTTP on 127.0.0.1)
+and a bot subprocess: the real ``python -m bot run`` (tests.harness.LoketProcess, SQLite, the
+harness's sample FAQ) or the bare aiogram echo bot (benchmarks/echo_bot.py: no database, no outbox).
 Each citizen sends ``--messages`` questions; all of them are enqueued at once, round by round.
 
 * throughput: messages answered / (first update enqueued -> last reply recorded);
@@ -52,7 +52,7 @@ from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.emulator import BotApiEmulator, FakeUser, SentMessage
+from bot.playground.emulator import BotApiEmulator, FakeUser, SentMessage
 from tests.harness import REPO, LoketProcess
 
 # Questions the harness's SAMPLE_FAQ answers, and a fragment of each answer.

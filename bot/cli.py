@@ -340,6 +340,13 @@ def _check_schema(config: Config) -> int:
     return 0
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    """The whole desk in a browser: emulator, bot and web page (see bot/playground)."""
+    from bot.playground.run import main as playground_main
+
+    return playground_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="loket", description="Loket help desk bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -375,6 +382,13 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(cfg_sub.add_parser("check", help="validate the configuration")).set_defaults(
         func=cmd_config_check
     )
+    from bot.playground.run import add_arguments as playground_arguments
+
+    playground = sub.add_parser(
+        "playground", help="the whole desk in a browser, no Telegram account needed"
+    )
+    playground_arguments(playground)
+    playground.set_defaults(func=cmd_playground)
     sub.add_parser(
         "faq", help="FAQ tools: match, lint, stats (see `loket faq --help`)", add_help=False
     )

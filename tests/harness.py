@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.emulator import BotApiEmulator
+from bot.playground.emulator import BotApiEmulator
 from tests.wa_emulator import WhatsAppEmulator
 
 REPO = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
+from bot.playground.emulator import BotApiEmulator
 from storage.migrate import alembic_config
-from tests.emulator import BotApiEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"

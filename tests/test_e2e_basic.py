@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.emulator import BotApiEmulator
+from bot.playground.emulator import BotApiEmulator
 from tests.harness import LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

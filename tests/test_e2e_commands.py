@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.core.commands import CITIZEN_COMMANDS, COMMANDS, STAFF_COMMANDS, Where, menu, where_help
-from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
+from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
 from tests.harness import LoketProcess, start_with_whatsapp
 from tests.wa_emulator import WhatsAppEmulator
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.emulator import BotApiEmulator
+from bot.playground.emulator import BotApiEmulator
 from tests.harness import RAISED_LIMITS, REPO, SAMPLE_FAQ, LoketProcess
 
 NEW_ENTRY = """

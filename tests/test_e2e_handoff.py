@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
+from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
 from tests.harness import RAISED_LIMITS, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -149,6 +149,30 @@ async def test_relay_both_ways_note_close_rating_and_reopen(desk: Desk) -> None:
     ]
     assert events[:2] == ["opened", "assigned"]
     assert {"answered", "note", "closed", "rated", "reopened"} <= set(events)
+
+
+@pytest.mark.parametrize(("typed", "score"), [("4", 4), ("sangat puas", 4), ("2 / 4", 2)])
+async def test_rating_typed_after_close_is_a_rating_not_a_reopened_ticket(
+    desk: Desk, typed: str, score: int
+) -> None:
+    """A newcomer typed "4" after the rating question and got the ticket reopened."""
+    emu = desk.emu
+    citizen = emu.user(f"Dian {score}")
+    number, thread = await desk.open_ticket(citizen)
+    await emu.send_text(desk.ani, "Sudah kami kirim, Bu.", chat=desk.group, thread_id=thread)
+    await emu.wait_for_message(citizen.id, contains="Sudah kami kirim")
+    await emu.send_text(desk.ani, "/close", chat=desk.group, thread_id=thread)
+    await emu.wait_for_message(citizen.id, contains="diselesaikan")
+    await emu.send_text(citizen, typed)
+    thanks = await emu.wait_for_message(citizen.id, contains="penilaian")
+    assert f"{score}/4" in (thanks.text or "")
+    await desk.in_topic(thread, f"Penilaian warga untuk {number}: {score}/4")
+    assert desk.loket.query("SELECT status, rating FROM ticket WHERE number = ?", number) == [
+        ("closed", score)
+    ]
+    # Once rated, writing again is a new message: within the window it reopens the ticket.
+    await emu.send_text(citizen, "4")
+    await emu.wait_for_message(citizen.id, contains="dibuka kembali")
 
 
 async def test_photo_and_document_are_relayed_both_ways(desk: Desk) -> None:

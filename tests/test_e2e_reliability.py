@@ -7,7 +7,7 @@ import itertools
 from collections import Counter
 from pathlib import Path
 
-from tests.emulator import BotApiEmulator, FakeUser
+from bot.playground.emulator import BotApiEmulator, FakeUser
 from tests.harness import RAISED_LIMITS, LoketProcess
 
 # Flood control lifted too: a burst of 20 messages a citizen is the point here.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
+from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
 from tests.harness import RAISED_LIMITS, REPO, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.emulator import BotApiEmulator, FakeChat, FakeUser
+from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser
 from tests.harness import RAISED_LIMITS, LoketProcess
 
 NUMBER = re.compile(r"LC-\d{4}-\d{6}")

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.emulator import BotApiEmulator
+from bot.playground.emulator import BotApiEmulator
 from tests.harness import LoketProcess, start_with_whatsapp
 from tests.wa_emulator import WhatsAppEmulator
 

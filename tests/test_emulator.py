@@ -34,8 +34,8 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from tests.emulator import BotApiEmulator, FakeUser, SentMessage
-from tests.emulator.files import TINY_PNG
+from bot.playground.emulator import BotApiEmulator, FakeUser, SentMessage
+from bot.playground.emulator.files import TINY_PNG
 
 
 @pytest.fixture

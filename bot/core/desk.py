@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import NamedTuple
@@ -50,6 +51,37 @@ class Known(NamedTuple):
 
     form: bool
     chat: bool
+
+
+# The rating question's answers as a citizen may type them (the buttons' labels, in both
+# languages); words are matched whole, the longest first ("sangat puas" before "puas").
+_RATING_WORDS = {
+    "sangat puas": 4,
+    "very satisfied": 4,
+    "kurang puas": 2,
+    "somewhat unsatisfied": 2,
+    "tidak puas": 1,
+    "unsatisfied": 1,
+    "not satisfied": 1,
+    "puas": 3,
+    "satisfied": 3,
+}
+_RATING_TEXT = re.compile(r"^(?:([1-4])(?:\s*/\s*4)?)?\s*[·.:,-]?\s*([a-z ]*?)[\s!.]*$")
+
+
+def typed_rating(text: str) -> int | None:
+    """1-4 when ``text`` is only an answer to the rating question ("4", "4/4", "sangat
+    puas", "4 · Sangat puas"), else None."""
+    match = _RATING_TEXT.match(" ".join(text.lower().split()))
+    if match is None:
+        return None
+    digit, words = match.group(1), match.group(2).strip()
+    from_words = _RATING_WORDS.get(words) if words else None
+    if words and from_words is None:
+        return None
+    if digit and from_words is not None and int(digit) != from_words:
+        return None
+    return int(digit) if digit else from_words
 
 
 class Desk:
@@ -106,9 +138,27 @@ class Desk:
                 await self._say(
                     session, citizen, t("too_long", lang, length=len(text), limit=limit)
                 )
+            elif await self._typed_rating(session, citizen, lang, text):
+                pass  # "4" or "sangat puas" after the rating question: a rating, not a reopen
             elif not await self._relay_if_in_ticket(session, known, citizen, event, message_id):
                 await self._answer(session, citizen, lang, event, message_id)
         await self._commit(session)
+
+    async def _typed_rating(
+        self, session: AsyncSession, citizen: Citizen, lang: str, text: str
+    ) -> bool:
+        """A citizen who types the answer to the rating question instead of pressing a button
+        is rated (True), when the ticket just closed has no rating yet."""
+        score = typed_rating(text)
+        if score is None or not self.tickets.enabled:
+            return False
+        if await self.tickets.open_ticket_of(session, citizen) is not None:
+            return False
+        ticket = await self.tickets.reopenable_ticket_of(session, citizen)
+        if ticket is None or ticket.id is None or ticket.rating is not None:
+            return False
+        await self.tickets.rate(session, citizen, lang, ticket.id, score)
+        return True
 
     async def call_officer(self, session: AsyncSession, event: Inbound) -> None:
         """/petugas or the "Hubungi petugas" button."""

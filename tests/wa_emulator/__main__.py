@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from tests.emulator.waiting import Console as ConsoleBase
-from tests.emulator.waiting import print_sent, serve_until_stopped
+from bot.playground.emulator.waiting import Console as ConsoleBase
+from bot.playground.emulator.waiting import print_sent, serve_until_stopped
 
 from .models import WaUser
 from .server import DEFAULT_VERSION, WhatsAppEmulator

@@ -26,7 +26,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from tests.emulator.waiting import ChangeWaiter, serve_app
+from bot.playground.emulator.waiting import ChangeWaiter, serve_app
 
 from . import payloads
 from .models import Delivery, GraphCall, SentWaMessage, StoredMedia, WaApiError, WaUser

@@ -285,6 +285,24 @@ class BotApiEmulator(BotApiMethods):
         """Current version of a stored message (after edits), or None if deleted/unknown."""
         return self._state(chat_or_id).messages.get(message_id)
 
+    def chat_history(self, chat_or_id: Any, thread_id: int | None = None) -> list[dict[str, Any]]:
+        """Every message of a chat still there (users' and the bot's, after edits), oldest
+        first; with ``thread_id`` only that forum topic's, with 0 only those outside topics; empty
+        for a private chat the user has not started."""
+        state = self._chats.get(self._chat_id(chat_or_id))
+        if state is None:  # a user who has not written yet: no chat so far
+            return []
+        messages = sorted(state.messages.values(), key=lambda m: m["message_id"])
+        if thread_id is None:
+            return messages
+        if thread_id == 0:
+            return [m for m in messages if not m.get("is_topic_message")]
+        return [
+            m
+            for m in messages
+            if m.get("is_topic_message") and m.get("message_thread_id") == thread_id
+        ]
+
     def block(self, user: FakeUser, notify: bool = True) -> None:
         """The user blocks the bot: further sends to him fail with 403."""
         if user.id in self._blocked:
