@@ -245,6 +245,8 @@ def test_register_output_in_a_missing_folder_is_one_line(tmp_path: Path) -> None
 
 def test_register_with_good_dates_writes_the_file(tmp_path: Path) -> None:
     env = {"LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    # register only reads: the database is made by `loket db upgrade` first, as a user would.
+    assert loket("db", "upgrade", env=env).returncode == 0
     out = tmp_path / "register.csv"
     result = loket(
         "register",
