@@ -236,6 +236,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     shared = (TELEGRAM,) if engine.dialect.name == "sqlite" else ()
     inbox = InboxWorker(sessionmaker, handlers, clock, shared=shared)
     if wa_client is not None:
+        assert wa.app_secret is not None and wa.verify_token is not None
         webhook = WhatsAppWebhook(
             sessionmaker,
             app_secret=wa.app_secret.get_secret_value(),

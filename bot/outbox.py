@@ -175,11 +175,11 @@ class OutboxSender(Pump):
             global_room[row.channel] -= 1
             picked.append(row)
         if picked:
-            for row in await self._claim(picked):
-                self._in_flight.add(row.chat_id)
+            for claimed in await self._claim(picked):
+                self._in_flight.add(claimed.chat_id)
                 self._busy += 1
-                self._unrecorded[row.channel] = self._unrecorded.get(row.channel, 0) + 1
-                task = asyncio.create_task(self._send(row))
+                self._unrecorded[claimed.channel] = self._unrecorded.get(claimed.channel, 0) + 1
+                task = asyncio.create_task(self._send(claimed))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         # When every slot is busy no timer is needed: a send whose outcome is written wakes the
@@ -297,6 +297,7 @@ class OutboxSender(Pump):
         try:
             async with self.sessionmaker() as session:
                 repo = OutboxRepo(session)
+                # `values` holds what _send put there: the sent time and the message id.
                 await repo.mark_sent(sent)  # type: ignore[arg-type]
                 for row, values, failed, _ in batch:
                     if values["status"] != "sent":

@@ -125,12 +125,12 @@ class _OneCallConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         if self._connection._connection:
             raw = self._connection._conn
-            await_(_inline(self._connection, raw.commit))
+            await_(_inline(self._connection, raw.commit))  # type: ignore[arg-type]  # raw connection; goes (item 2)
 
     def rollback(self) -> None:
         if self._connection._connection:
             raw = self._connection._conn
-            await_(_inline(self._connection, raw.rollback))
+            await_(_inline(self._connection, raw.rollback))  # type: ignore[arg-type]  # raw connection; goes (item 2)
 
 
 def _one_call_fits(dbapi_conn: Any) -> bool:
@@ -243,6 +243,7 @@ def make_app_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The app's session factory: serialized on SQLite, plain on PostgreSQL (row locks)."""
     factory = make_sessionmaker(engine)
     if engine.dialect.name == "sqlite":
+        # Not a subclass, but called the same way: what the app needs of a sessionmaker.
         return SerializedSessions(factory)  # type: ignore[return-value]
     return factory
 

@@ -33,9 +33,9 @@ OPEN_TICKET_STATUSES = ("open", "assigned", "waiting")
 # Statements of the per-message path, built once with bound parameters: building a statement
 # and computing its cache key cost more CPU than SQLite takes to run it. Values go in as
 # parameters at execution.
-_INBOX = Inbox.__table__  # type: ignore[attr-defined]
-_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-_MESSAGE = Message.__table__  # type: ignore[attr-defined]
+_INBOX = Inbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
 # Transcript and outbox rows of the per-message path are Core INSERTs run at once: building
 # SQLModel objects and flushing them through the unit of work cost several times the INSERT.
 # Every execution passes the same keys, so one compiled form serves them all.
@@ -57,12 +57,12 @@ _CITIZEN_CONTEXT = (
         col(Message.direction) == "in",
         col(Message.created_at) > bindparam("since"),
     )
-    .correlate(Citizen)  # type: ignore[arg-type]
+    .correlate(Citizen)
     .scalar_subquery(),
     # Whether a form is open: nearly always not, and then the desk needs no query for it.
     select(col(FormState.id))
     .where(col(FormState.citizen_id) == col(Citizen.id))
-    .correlate(Citizen)  # type: ignore[arg-type]
+    .correlate(Citizen)
     .exists(),
     # Whether a live chat is open, or closed by an officer recently enough to reopen: the
     # same, for the two ticket lookups every message would otherwise need.
@@ -80,7 +80,7 @@ _CITIZEN_CONTEXT = (
             ),
         ),
     )
-    .correlate(Citizen)  # type: ignore[arg-type]
+    .correlate(Citizen)
     .exists(),
 )
 _CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
@@ -114,7 +114,8 @@ class _Loaded:
 _CITIZEN_LOADED = _Loaded(Citizen)
 # _CITIZEN_WITH_RECENT as plain columns, for the fast path, which builds the Citizen itself.
 _CITIZEN_ROW = FastStatement(
-    select(*_CITIZEN_LOADED.columns, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
+    # sqlmodel's select is typed for a few explicit columns, not for columns passed with *.
+    select(*_CITIZEN_LOADED.columns, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)  # type: ignore[call-overload]
 )
 _INBOX_LOADED = _Loaded(Inbox)
 _OUTBOX_LOADED = _Loaded(Outbox)
@@ -168,6 +169,7 @@ _OUTBOX_SENT = (
 
 def _insert(session: AsyncSession) -> Any:
     """The dialect's INSERT, for ON CONFLICT clauses (both backends have them)."""
+    assert session.bind is not None  # the app's sessions are bound to its engine
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -181,7 +183,7 @@ async def next_number(session: AsyncSession, prefix: str, year: int) -> str:
         .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
         .returning(Counter.value)
     )
-    value = (await session.exec(stmt)).scalar_one()  # type: ignore[call-overload]
+    value = (await session.exec(stmt)).scalar_one()
     return f"{name}-{value:06d}"
 
 
@@ -192,7 +194,7 @@ async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) ->
         .values(job=job, key=key, at=now)
         .on_conflict_do_nothing(index_elements=["job", "key"])
     )
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    result = await session.exec(stmt)
     return bool(result.rowcount)
 
 
@@ -379,7 +381,7 @@ class InboxRepo:
         """
         if not rows:
             return 0
-        table = Inbox.__table__  # type: ignore[attr-defined]
+        table = Inbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
         stmt = (
             _insert(self.session)(table)
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
@@ -428,7 +430,7 @@ class InboxRepo:
         else:
             values["not_before"] = retry_at
         stmt = update(Inbox).where(col(Inbox.id) == row_id, col(Inbox.status) == "pending")
-        await self.session.exec(stmt.values(**values))  # type: ignore[call-overload]
+        await self.session.exec(stmt.values(**values))
 
 
 class OutboxRepo:
@@ -531,7 +533,7 @@ class OutboxRepo:
             .where(col(Outbox.id) == row_id, col(Outbox.status) == from_status)
             .values(**values)
         )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        result = await self.session.exec(stmt)
         return bool(result.rowcount)
 
     async def has_held(self, channel: str, chat_id: str) -> bool:
@@ -553,7 +555,7 @@ class OutboxRepo:
             )
             .values(status="pending", not_before=now)
         )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        result = await self.session.exec(stmt)
         return int(result.rowcount or 0)
 
     @staticmethod

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -976,7 +976,11 @@ class _Pdf(FPDF):
     def row(self, label: str, value: str, strong: bool) -> None:
         self.use(10.5)
         label = self.text_of(label)
-        label_h = self.multi_cell(_LABEL_W, _LINE, label, align="L", dry_run=True, output="HEIGHT")
+        # A dry run with output="HEIGHT" returns the height alone.
+        label_h = cast(
+            float,
+            self.multi_cell(_LABEL_W, _LINE, label, align="L", dry_run=True, output="HEIGHT"),
+        )
         if self.will_page_break(max(label_h, _LINE)):
             self.add_page()
         top, page = self.get_y(), self.page

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -25,6 +26,9 @@ from bot.core.durations import Duration
 from bot.core.postman import Postman
 from bot.texts import Markup, st
 from storage.models import Citizen, SlaStep, Ticket
+
+if TYPE_CHECKING:  # tickets imports this module
+    from bot.core.tickets import TicketService
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +67,8 @@ class SlaService:
         self.ladder = tuple(ladder)
         self.first_response = first_response
         self.coordinators = tuple(coordinators)
-        self.tickets = None  # set by the app: names and the duty roster live there
+        # Set by the app: names and the duty roster live there.
+        self.tickets: TicketService | None = None
         # Wording of statutory deadline steps (formal requests, objections), set by the app.
         self.deadline_text: Callable[[AsyncSession, Ticket, str], Awaitable[str]] | None = None
 
@@ -106,7 +111,7 @@ class SlaService:
     async def stop_round(self, session: AsyncSession, ticket: Ticket) -> None:
         """An officer answered (or the ticket closed): the steps still waiting never fire."""
         ticket.awaiting_since = None
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             update(SlaStep)
             .where(col(SlaStep.ticket_id) == ticket.id, col(SlaStep.status) == "pending")
             .values(status="cancelled")
@@ -126,7 +131,7 @@ class SlaService:
         fired = 0
         for step_id in due_ids:
             async with sessionmaker() as session:
-                claimed = await session.exec(  # type: ignore[call-overload]
+                claimed = await session.exec(
                     update(SlaStep)
                     .where(col(SlaStep.id) == step_id, col(SlaStep.status) == "pending")
                     .values(status="fired", fired_at=now)
