@@ -265,6 +265,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
     inbox = InboxWorker(sessionmaker, handlers, clock)
     if wa_client is not None:
+        assert wa.app_secret is not None and wa.verify_token is not None
         webhook = WhatsAppWebhook(
             sessionmaker,
             app_secret=wa.app_secret.get_secret_value(),

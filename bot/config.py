@@ -210,7 +210,13 @@ class Shift(_Section):
     """Who is on duty when: officers on these days within these hours (office time zone)."""
 
     officers: tuple[int, ...]
-    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = DAYS[:5]
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    )
     hours: str = "08:00-16:00"
 
     _split = field_validator("officers", "days", mode="before")(_split_list)

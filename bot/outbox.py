@@ -60,6 +60,7 @@ class OutboxSender(Pump):
         concurrency: int = 32,
         on_failed: Callable[[AsyncSession, Outbox, str], Awaitable[None]] | None = None,
         limiters: Mapping[str, SendLimiter] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.on_failed = on_failed
         super().__init__()
@@ -69,6 +70,8 @@ class OutboxSender(Pump):
         # A channel with limits of its own (WhatsApp's are not Telegram's); others use `limiter`.
         self.limiters = dict(limiters or {})
         self.clock = clock
+        # The send windows' seconds: steady, unlike the wall clock; injectable for tests.
+        self.monotonic = monotonic
         self.concurrency = concurrency
         self._in_flight: set[str] = set()  # chats with a send in progress: keeps their order
         self._busy = 0  # sends claimed whose outcome is not yet written
@@ -128,9 +131,9 @@ class OutboxSender(Pump):
         limiter = self._limiter(channel)
         for _ in range(calls):
             # The window frees itself with time; there is no event to wait on.
-            while (delay := limiter.global_wait(time.monotonic())) > 0:  # noqa: ASYNC110
+            while (delay := limiter.global_wait(self.monotonic())) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(delay)
-            limiter.record(chat_id, time.monotonic())
+            limiter.record(chat_id, self.monotonic())
 
     async def pass_once(self) -> float:
         return await self.drain_once()
@@ -162,28 +165,28 @@ class OutboxSender(Pump):
             limiter = self._limiter(row.channel)
             if row.channel not in global_room:
                 global_room[row.channel] = limiter.global_room(
-                    time.monotonic()
+                    self.monotonic()
                 ) - self._unrecorded.get(row.channel, 0)
             if global_room[row.channel] <= 0:
                 continue  # this channel is full for now; others may still have room
-            chat_wait = limiter.chat_wait(row.chat_id, time.monotonic())
+            chat_wait = limiter.chat_wait(row.chat_id, self.monotonic())
             if chat_wait > 0:
                 wait = min(wait, chat_wait)
                 continue
             global_room[row.channel] -= 1
             picked.append(row)
         if picked:
-            for row in await self._claim(picked):
-                self._in_flight.add(row.chat_id)
+            for claimed in await self._claim(picked):
+                self._in_flight.add(claimed.chat_id)
                 self._busy += 1
-                self._unrecorded[row.channel] = self._unrecorded.get(row.channel, 0) + 1
-                task = asyncio.create_task(self._send(row))
+                self._unrecorded[claimed.channel] = self._unrecorded.get(claimed.channel, 0) + 1
+                task = asyncio.create_task(self._send(claimed))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         # When every slot is busy no timer is needed: a send whose outcome is written wakes the
         # loop.
         for channel in global_room:
-            global_wait = self._limiter(channel).global_wait(time.monotonic())
+            global_wait = self._limiter(channel).global_wait(self.monotonic())
             if global_wait > 0:
                 wait = min(wait, global_wait)
         if len(rows) == BATCH:
@@ -203,7 +206,7 @@ class OutboxSender(Pump):
         assert row.id is not None
         # Recorded as the call starts, not when the batch was claimed: the batch's sends start
         # one after another, and a window must hold the times Telegram will count.
-        self._limiter(row.channel).record(row.chat_id, time.monotonic())
+        self._limiter(row.channel).record(row.chat_id, self.monotonic())
         self._unrecorded[row.channel] -= 1
         attempts = row.attempts  # the claim counted this try
         values: dict[str, object]
@@ -313,6 +316,7 @@ class OutboxSender(Pump):
         try:
             async with self.sessionmaker() as session:
                 repo = OutboxRepo(session)
+                # `values` holds what _send put there: the sent time and the message id.
                 await repo.mark_sent(sent)  # type: ignore[arg-type]
                 for row, values, failed, _ in batch:
                     if values["status"] != "sent":

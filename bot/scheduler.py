@@ -4,7 +4,7 @@ through the core, so a restart (or a second replica) changes nothing about what 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -67,7 +67,7 @@ class Scheduler:
             log.exception("escalation tick failed")
 
     async def push_tick(self) -> None:
-        jobs = []
+        jobs: list[Callable[[AsyncSession], Awaitable[object]]] = []
         if self.options.opening_digest:
             jobs.append(self.pushes.opening_digest)
         jobs.append(self.pushes.rating_reminders)

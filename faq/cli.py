@@ -82,7 +82,9 @@ def _cmd_stats(args: argparse.Namespace, stdout: TextIO) -> int:
     stdout.write(f"keywords:   {stats['keywords']}\n")
     stdout.write(f"vocabulary: {stats['vocabulary']}\n")
     stdout.write("per category:\n")
-    for name, count in stats["categories"].items():  # type: ignore[union-attr]
+    categories = stats["categories"]
+    assert isinstance(categories, dict)  # the per-category counts
+    for name, count in categories.items():
         stdout.write(f"  {name:<20} {count}\n")
     return 0
 

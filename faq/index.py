@@ -447,7 +447,7 @@ class FaqIndex:
                 values,
                 scale * _CONF_TYPO,
             )
-        values: dict[int, float] = {}
+        values = {}
         top = 0.0
         for key, conf in feats:
             weight = conf * self._idf[key]
@@ -477,7 +477,7 @@ class FaqIndex:
             return (), "stop" if word in self._known else "unknown"
         parts = self._split(word) if len(word) >= 6 else None
         if parts:
-            merged: dict[str, float] = {}
+            merged = {}
             for part in parts:
                 if part in STOPWORDS:
                     continue

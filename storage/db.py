@@ -94,6 +94,7 @@ def make_app_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The app's session factory: serialized on SQLite, plain on PostgreSQL (row locks)."""
     factory = make_sessionmaker(engine)
     if engine.dialect.name == "sqlite":
+        # Not a subclass, but called the same way: what the app needs of a sessionmaker.
         return SerializedSessions(factory)  # type: ignore[return-value]
     return factory
 

@@ -37,9 +37,9 @@ OPEN_TICKET_STATUSES = ("open", "assigned", "waiting")
 # costs more CPU than SQLite takes to run it. Values go in as parameters at execution, and
 # SQLAlchemy caches each statement's compiled form. They are Core statements run on the
 # session's connection (in its transaction), without the ORM's unit of work.
-_INBOX = Inbox.__table__  # type: ignore[attr-defined]
-_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-_MESSAGE = Message.__table__  # type: ignore[attr-defined]
+_INBOX = Inbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
 # Transcript and outbox rows of the per-message path are Core INSERTs run at once: building
 # SQLModel objects and flushing them through the unit of work cost several times the INSERT.
 # Every execution passes the same keys, so one compiled form serves them all.
@@ -62,12 +62,12 @@ _CITIZEN_CONTEXT = (
         col(Message.direction) == "in",
         col(Message.created_at) > bindparam("since"),
     )
-    .correlate(Citizen)  # type: ignore[arg-type]
+    .correlate(Citizen)
     .scalar_subquery(),
     # Whether a form is open: nearly always not, and then the desk needs no query for it.
     select(col(FormState.id))
     .where(col(FormState.citizen_id) == col(Citizen.id))
-    .correlate(Citizen)  # type: ignore[arg-type]
+    .correlate(Citizen)
     .exists(),
     # Whether a live chat is open, or closed by an officer recently enough to reopen: the
     # same, for the two ticket lookups every message would otherwise need.
@@ -84,7 +84,7 @@ _CITIZEN_CONTEXT = (
             ),
         ),
     )
-    .correlate(Citizen)  # type: ignore[arg-type]
+    .correlate(Citizen)
     .exists(),
 )
 _CITIZEN_WITH_RECENT = select(Citizen, *_CITIZEN_CONTEXT).where(*_CITIZEN_WHERE)
@@ -121,6 +121,7 @@ _OUTBOX_SENT = (
 
 def _insert(session: AsyncSession) -> Any:
     """The dialect's INSERT, for ON CONFLICT clauses (both backends have them)."""
+    assert session.bind is not None  # the app's sessions are bound to its engine
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -134,7 +135,7 @@ async def next_number(session: AsyncSession, prefix: str, year: int) -> str:
         .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
         .returning(Counter.value)
     )
-    value = (await session.exec(stmt)).scalar_one()  # type: ignore[call-overload]
+    value = (await session.exec(stmt)).scalar_one()
     return f"{name}-{value:06d}"
 
 
@@ -145,7 +146,7 @@ async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) ->
         .values(job=job, key=key, at=now)
         .on_conflict_do_nothing(index_elements=["job", "key"])
     )
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    result = await session.exec(stmt)
     return bool(result.rowcount)
 
 
@@ -314,7 +315,7 @@ class InboxRepo:
         """
         if not rows:
             return 0
-        table = Inbox.__table__  # type: ignore[attr-defined]
+        table = Inbox.__table__  # type: ignore[attr-defined]  # SQLModel does not declare it
         stmt = (
             _insert(self.session)(table)
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
@@ -363,7 +364,7 @@ class InboxRepo:
         else:
             values["not_before"] = retry_at
         stmt = update(Inbox).where(col(Inbox.id) == row_id, col(Inbox.status) == "pending")
-        await self.session.exec(stmt.values(**values))  # type: ignore[call-overload]
+        await self.session.exec(stmt.values(**values))
 
 
 class OutboxRepo:
@@ -453,7 +454,7 @@ class OutboxRepo:
             .returning(Outbox)
         )
         # An ORM UPDATE ... RETURNING: the rows come back as Outbox objects as they are now.
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             stmt, execution_options={"synchronize_session": False}
         )
         won = list(result.scalars().all())
@@ -476,7 +477,7 @@ class OutboxRepo:
             .where(col(Outbox.id) == row_id, col(Outbox.status) == from_status)
             .values(**values)
         )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        result = await self.session.exec(stmt)
         return bool(result.rowcount)
 
     async def has_held(self, channel: str, chat_id: str) -> bool:
@@ -498,7 +499,7 @@ class OutboxRepo:
             )
             .values(status="pending", not_before=now)
         )
-        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        result = await self.session.exec(stmt)
         return int(result.rowcount or 0)
 
     @staticmethod
@@ -562,7 +563,7 @@ class RetentionRepo:
             return int((await self.session.exec(count)).one())
         # Bulk UPDATE by criteria: no object of these rows is loaded, none to synchronize.
         change = update(table).where(where).values(values)
-        result = await self.session.exec(  # type: ignore[call-overload]  # sqlmodel types only SELECT
+        result = await self.session.exec(
             change.execution_options(synchronize_session=False)
         )
         return int(result.rowcount)
@@ -596,7 +597,7 @@ class RetentionRepo:
         if notice_ids:
             notice_where = col(Notice.id).in_(notice_ids)
             if apply:
-                result = await self.session.exec(  # type: ignore[call-overload]
+                result = await self.session.exec(
                     sa.delete(Notice)
                     .where(notice_where)
                     .execution_options(synchronize_session=False)
@@ -677,7 +678,7 @@ class RetentionRepo:
                     message.text = text
                     self.session.add(message)
         if request.id_document_file_id:
-            await self.session.exec(  # type: ignore[call-overload]
+            await self.session.exec(
                 update(Message)
                 .where(
                     col(Message.citizen_id) == ticket.citizen_id,

@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,22 @@ url = "sqlite+aiosqlite:///{self.db_path}"
         """Read the bot's SQLite database (a separate connection; WAL allows it)."""
         with sqlite3.connect(self.db_path) as conn:
             return conn.execute(sql, params).fetchall()
+
+    async def wait_query(
+        self,
+        sql: str,
+        *params: Any,
+        until: Callable[[list[tuple[Any, ...]]], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109 - a polling deadline
+    ) -> list[tuple[Any, ...]]:
+        """The rows of ``sql`` once ``until(rows)`` holds; fails with the last rows after
+        ``timeout`` seconds (the bot keeps running meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while not until(rows := self.query(sql, *params)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"after {timeout}s, {sql!r} still gives {rows}")
+            await asyncio.sleep(0.05)
+        return rows
 
 
 def free_port() -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -87,7 +86,13 @@ async def test_every_message_is_stored_both_ways(emu: BotApiEmulator, loket: Lok
     await emu.send_text(citizen, "berapa biaya salinan dokumen?")
     answer = await emu.wait_for_message(citizen.id)
     assert "gratis" in answer.text
-    await asyncio.sleep(0.3)  # the sent mark is written right after the API call returns
+    # The sent mark is written right after the API call returns: wait for it.
+    sent = await loket.wait_query(
+        "SELECT o.status, o.external_message_id FROM outbox o WHERE o.chat_id = ? ORDER BY o.id",
+        str(citizen.id),
+        until=lambda rows: [r[0] for r in rows] == ["sent", "sent"],
+    )
+    assert sent == [("sent", str(m.message_id)) for m in emu.messages_to(citizen.id)]
     rows = loket.query(
         "SELECT m.direction, m.channel, m.text, m.created_at FROM message m "
         "JOIN citizen c ON c.id = m.citizen_id WHERE c.external_id = ? ORDER BY m.id",
@@ -97,11 +102,6 @@ async def test_every_message_is_stored_both_ways(emu: BotApiEmulator, loket: Lok
     assert {r[1] for r in rows} == {"telegram"}
     assert rows[2][2] == "berapa biaya salinan dokumen?"
     assert all(r[3] for r in rows)
-    sent = loket.query(
-        "SELECT o.status, o.external_message_id FROM outbox o WHERE o.chat_id = ? ORDER BY o.id",
-        str(citizen.id),
-    )
-    assert sent == [("sent", str(m.message_id)) for m in emu.messages_to(citizen.id)]
 
 
 async def test_unsupported_media_gets_a_polite_answer(
@@ -196,7 +196,10 @@ async def _restart_scenario(emu: BotApiEmulator, tmp_path: Path) -> None:
     await process.start()
     await emu.send_text(citizen, "berapa biaya salinan?")
     await emu.wait_for_message(citizen.id, contains="gratis")
-    await asyncio.sleep(1.5)  # give a wrongly re-handled old update time to show up
-    assert len(emu.messages_to(citizen.id)) == 2
+    # Stopped, it has finished what it had in hand: a wrongly re-handled old update would
+    # have left a third inbox row or a third reply (sent, or still queued) by now.
     assert await process.stop() == 0
+    assert len(emu.messages_to(citizen.id)) == 2
+    assert process.query("SELECT status, count(*) FROM inbox GROUP BY status") == [("done", 2)]
+    assert process.query("SELECT count(*) FROM outbox WHERE chat_id = ?", str(citizen.id)) == [(2,)]
     assert "Traceback" not in process.log()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -54,11 +53,15 @@ async def test_burst_with_429s_is_answered_exactly_once(tmp_path: Path) -> None:
         await loket.start()
         users = await burst(emu, citizens=20, per_citizen=4)
         await wait_replies(emu, users, 4, limit=60)
-        await asyncio.sleep(1.0)  # a doubled reply would show up now
+        # Stopped, it has finished what it had in hand: a doubled reply would be sent or still
+        # queued in the outbox by now.
+        assert await loket.stop() == 0
         assert_exactly_once(emu, users, 4)
+        assert loket.query("SELECT status, count(*) FROM outbox GROUP BY status") == [
+            ("sent", 20 * 4)
+        ]
         rejected = [c for c in emu.calls if c.method == "sendMessage" and c.status == 429]
         assert rejected, "the emulator answered no 429 at all: the test proved nothing"
-        assert await loket.stop() == 0
 
 
 async def test_sigkill_in_the_middle_of_a_burst_loses_and_doubles_nothing(tmp_path: Path) -> None:
@@ -75,29 +78,29 @@ async def test_sigkill_in_the_middle_of_a_burst_loses_and_doubles_nothing(tmp_pa
         assert answered_before_kill < total, "the burst finished before the kill"
         await loket.start()
         await wait_replies(emu, users, 4, limit=90)
-        await asyncio.sleep(1.0)
+        assert await loket.stop() == 0  # what it had in hand is finished: the counts are final
         assert_exactly_once(emu, users, 4)
         statuses = dict(loket.query("SELECT status, count(*) FROM outbox GROUP BY status"))
         assert statuses == {"sent": total}, statuses
         assert loket.query("SELECT count(*) FROM inbox WHERE status != 'done'") == [(0,)]
-        assert await loket.stop() == 0
 
 
-async def test_default_limits_are_never_exceeded(tmp_path: Path) -> None:
-    """40 citizens x 2 questions at once, default limits: <= 30 sends in any second and
-    <= 1 per second to one private chat, measured where Telegram would count them."""
+async def test_a_burst_under_the_default_limits_is_answered_exactly_once(tmp_path: Path) -> None:
+    """40 citizens x 2 questions at once with the default limits (30/s overall, 1/s a chat):
+    paced, every reply still arrives once and in order. That the pacing keeps to the limits
+    is checked on the sender's own decisions, with a time the test moves
+    (tests/test_outbox.py): measured here in wall-clock seconds, it would depend on the
+    machine's load."""
     async with BotApiEmulator() as emu:
         loket = LoketProcess(emu, tmp_path / "bot")
         await loket.start()
         users = await burst(emu, citizens=40, per_citizen=2)
         await wait_replies(emu, users, 2, limit=60)
-        times = sorted(m.at for m in emu.sent)
-        busiest = max(sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times))
-        assert busiest <= 30, busiest
-        for user in users:
-            stamps = [m.at for m in emu.messages_to(user.id)]
-            assert all(b - a >= 1.0 for a, b in itertools.pairwise(stamps)), stamps
-        assert await loket.stop() == 0
+        assert await loket.stop() == 0  # what it had in hand is finished: the counts are final
+        assert_exactly_once(emu, users, 2)
+        assert loket.query("SELECT status, count(*) FROM outbox GROUP BY status") == [
+            ("sent", 40 * 2)
+        ]
 
 
 async def test_updates_handled_together_each_get_their_answers_once(tmp_path: Path) -> None:
@@ -120,7 +123,12 @@ async def test_updates_handled_together_each_get_their_answers_once(tmp_path: Pa
             await emu.send_text(user, "jam berapa kantor ppid buka?")
         await loket.start()
         await wait_replies(emu, users, 2, limit=30)
-        await asyncio.sleep(1.0)  # a doubled reply or answer would show up now
+        # Stopped, it has finished what it had in hand: a doubled reply or answer would be
+        # recorded (or queued) by now.
+        assert await loket.stop() == 0
+        # Three texts queued for each (the language prompt, two replies), sent or not.
+        texts = loket.query("SELECT chat_id, count(*) FROM outbox WHERE method = 'text' GROUP BY 1")
+        assert sorted(texts) == sorted((str(user.id), 3) for user in users)
         for user, press in zip(users, presses, strict=True):
             replies = [m.text for m in emu.messages_to(user.id)]
             assert len(replies) == 2, replies
@@ -133,4 +141,3 @@ async def test_updates_handled_together_each_get_their_answers_once(tmp_path: Pa
             ]
             assert len(answers) == 1, answers
         assert loket.query("SELECT status, count(*) FROM inbox GROUP BY status") == [("done", 18)]
-        assert await loket.stop() == 0

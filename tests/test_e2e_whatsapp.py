@@ -356,7 +356,9 @@ async def test_closed_window_sends_the_template_then_the_answer_when_the_citizen
     held = await wa.wait_for_message(gita, contains="Dokumen Anda sudah siap.")
     assert held.type == "text"
     await setup.in_topic(thread, "👤 oke")
-    await asyncio.sleep(0.2)
-    assert setup.loket.query(
-        "SELECT count(*) FROM outbox WHERE chat_id = ? AND status = 'held'", gita.wa_id
-    ) == [(0,)]
+    # Its row's status is written right after the send: wait for it to leave "held".
+    await setup.loket.wait_query(
+        "SELECT count(*) FROM outbox WHERE chat_id = ? AND status = 'held'",
+        gita.wa_id,
+        until=lambda rows: rows == [(0,)],
+    )

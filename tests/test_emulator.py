@@ -7,7 +7,6 @@ import contextlib
 import html
 import json
 import socket
-import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -123,12 +122,11 @@ async def test_get_updates_offsets_limit_and_long_poll_wakeup(
     assert await bot.get_updates(offset=rest[-1].update_id + 1) == []
     assert emu.pending_updates == 0
 
-    poll = asyncio.create_task(bot.get_updates(offset=rest[-1].update_id + 1, timeout=5))
+    # A long poll far longer than the wait below: only a wake-up can answer it in time.
+    poll = asyncio.create_task(bot.get_updates(offset=rest[-1].update_id + 1, timeout=50))
     await emu.wait_for_poller(timeout=2)
-    started = time.monotonic()
     await emu.send_text(user, "bangun")
-    woken = await asyncio.wait_for(poll, 2)
-    assert time.monotonic() - started < 1
+    woken = await asyncio.wait_for(poll, 20)
     assert [u.message.text for u in woken] == ["bangun"]
 
 
@@ -462,10 +460,14 @@ async def test_rate_limits_and_latency(emu: BotApiEmulator, bot: Bot, citizen: F
     with pytest.raises(TelegramRetryAfter):
         await bot.send_message(citizen.id, "3")
     emu.set_rate_limits(None, None, None)
-    emu.set_latency(0.05)
-    started = time.monotonic()
-    await bot.get_me()
-    assert time.monotonic() - started >= 0.05
+    emu.set_latency(0.5)
+    answer = asyncio.create_task(bot.get_me())
+    # Both timers run on this loop: one shorter than the latency, set before the request
+    # even leaves, goes off first only if the emulator holds the answer back.
+    shorter = asyncio.create_task(asyncio.sleep(0.05))
+    done, _ = await asyncio.wait({answer, shorter}, return_when=asyncio.FIRST_COMPLETED)
+    assert done == {shorter}
+    assert (await answer).id == bot.id
 
 
 # ------------------------------------------------------------------ webhook

@@ -1,10 +1,16 @@
-"""The outbox sender with a scripted channel: limits, 429s, retries, permanent errors, crashes."""
+"""The outbox sender with a scripted channel: limits, 429s, retries, permanent errors, crashes.
+
+Nothing here measures seconds: due times come from a FrozenClock and the send windows from a
+FakeTime the test moves, so every check is about the sender's decisions, never about luck.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,51 +19,65 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.channels.base import PermanentError, RetryLater, TransientError
-from bot.core.clock import SystemClock
-from bot.outbox import OutboxSender
+from bot.core.clock import FrozenClock
+from bot.outbox import OutboxSender, backoff_seconds
 from bot.ratelimit import SendLimiter, SlidingWindow
 from storage.models import Outbox
 
+T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
+
+
+class FakeTime:
+    """The sender's steady seconds (its send windows), moved only by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
 
 class ScriptedChannel:
-    """Records sends; fails the n-th send of a text with the exception scripted for it."""
+    """Records sends with the sender's time; fails the n-th send of a text as scripted."""
 
     def __init__(
-        self, script: dict[str, list[Exception]] | None = None, delay: float = 0.0
+        self,
+        script: dict[str, list[Exception]] | None = None,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.script = script or {}
+        self.now = now
         self.sent: list[tuple[str, str, float]] = []
-        self.delay = delay
         self.probes: dict[str, str | bool | None] = {}  # text -> verdict
         self.probed: list[tuple[str, list[int]]] = []
 
     async def send(self, row: Outbox) -> str:
         chat_id, payload = row.chat_id, row.payload
-        started = time.monotonic()  # when the request would reach the platform
-        await asyncio.sleep(self.delay)
         failures = self.script.get(payload["text"])
         if failures:
             raise failures.pop(0)
-        self.sent.append((chat_id, payload["text"], started))
+        self.sent.append((chat_id, payload["text"], self.now()))
         return str(len(self.sent))
 
     async def probe(
         self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
-    ):
+    ) -> str | bool | None:
         self.probed.append((payload["text"], candidates))
         return self.probes.get(payload["text"], False)
 
 
 def _outbox(channel: str, chat: str, text: str, priority: int = 0) -> Outbox:
-    # Due at once for the sender's clock, which is the system's here (the limits are real time).
-    now = SystemClock().now()
+    # Due at once for the sender's FrozenClock.
     return Outbox(
         channel=channel,
         chat_id=chat,
         payload={"text": text},
         priority=priority,
-        not_before=now,
-        created_at=now,
+        not_before=T0,
+        created_at=T0,
     )
 
 
@@ -74,6 +94,13 @@ async def statuses(sessions) -> dict[str, tuple[str, str | None]]:
     return {r.payload["text"]: (r.status, r.error) for r in rows}
 
 
+async def row(sessions, text: str) -> Outbox:
+    async with sessions() as session:
+        rows = (await session.exec(select(Outbox))).all()
+    (found,) = [r for r in rows if r.payload["text"] == text]
+    return found
+
+
 def limiter(
     global_per_second: float = 1000, private: float = 1000, group: float = 100000
 ) -> SendLimiter:
@@ -82,13 +109,22 @@ def limiter(
     )
 
 
-async def run_until(sender: OutboxSender, condition, limit: float = 10.0) -> None:
+async def wait_until(condition: Callable[[], Awaitable[bool]], limit: float = 10.0) -> None:
+    """Poll ``condition`` until it holds; fail after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not await condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def run_until(
+    sender: OutboxSender, condition: Callable[[], Awaitable[bool]], limit: float = 10.0
+) -> None:
+    """Run the sender until ``condition`` holds, then stop it: after this nothing more is
+    sent, so what the channel recorded is final."""
     task = asyncio.create_task(sender.run())
     try:
-        deadline = time.monotonic() + limit
-        while not await condition():
-            assert time.monotonic() < deadline, "timed out"
-            await asyncio.sleep(0.02)
+        await wait_until(condition, limit)
     finally:
         await sender.stop()
         # The loop ends by itself once stopped; wait for it, so that no task of it is left to
@@ -97,20 +133,35 @@ async def run_until(sender: OutboxSender, condition, limit: float = 10.0) -> Non
 
 
 async def test_429_is_honoured_and_the_row_sent_once_afterwards(sessions) -> None:
-    channel = ScriptedChannel({"a": [RetryLater(0.3)]})
+    clock = FrozenClock(T0)
+    channel = ScriptedChannel({"a": [RetryLater(30)]})
     await queue(sessions, ("1", "a"))
-    sender = OutboxSender(sessions, {"telegram": channel}, limiter(), SystemClock())
-    started = time.monotonic()
 
-    async def done() -> bool:
+    async def rate_limited() -> bool:
+        return (await statuses(sessions))["a"] == ("pending", "rate limited")
+
+    await run_until(OutboxSender(sessions, {"telegram": channel}, limiter(), clock), rate_limited)
+    first = await row(sessions, "a")
+    assert first.not_before == T0 + timedelta(seconds=30)
+    assert first.attempts == 0  # a 429 is not the row's fault
+    # A second short of the wait the platform asked for, a pass leaves the row alone.
+    clock.advance(timedelta(seconds=29))
+    early = OutboxSender(sessions, {"telegram": channel}, limiter(), clock)
+    await early.drain_once()
+    await early.stop()
+    assert (await statuses(sessions))["a"][0] == "pending"
+    clock.advance(timedelta(seconds=1))
+
+    async def sent() -> bool:
         return (await statuses(sessions))["a"][0] == "sent"
 
-    await run_until(sender, done)
+    await run_until(OutboxSender(sessions, {"telegram": channel}, limiter(), clock), sent)
     assert [s[1] for s in channel.sent] == ["a"]
-    assert channel.sent[0][2] - started >= 0.3
+    assert (await row(sessions, "a")).sent_at == T0 + timedelta(seconds=30)
 
 
 async def test_transient_errors_retry_permanent_errors_stop(sessions) -> None:
+    clock = FrozenClock(T0)
     channel = ScriptedChannel(
         {
             "flaky": [TransientError("timeout")],
@@ -118,39 +169,57 @@ async def test_transient_errors_retry_permanent_errors_stop(sessions) -> None:
         }
     )
     await queue(sessions, ("1", "flaky"), ("2", "blocked"), ("3", "fine"))
-    sender = OutboxSender(sessions, {"telegram": channel}, limiter(), SystemClock())
 
     async def settled() -> bool:
         s = await statuses(sessions)
-        return s["flaky"][0] == "sent" and s["blocked"][0] == "failed" and s["fine"][0] == "sent"
+        return s["flaky"] == ("pending", "timeout") and s["blocked"][0] == "failed"
 
-    await run_until(sender, settled)
+    await run_until(OutboxSender(sessions, {"telegram": channel}, limiter(), clock), settled)
     assert (await statuses(sessions))["blocked"] == (
         "failed",
         "Forbidden: bot was blocked by the user",
     )
+    # The transient failure waits its back-off, on the sender's clock.
+    assert (await row(sessions, "flaky")).not_before == T0 + timedelta(seconds=backoff_seconds(1))
+    clock.advance(timedelta(seconds=backoff_seconds(1)))
+
+    async def flaky_sent() -> bool:
+        return (await statuses(sessions))["flaky"][0] == "sent"
+
+    await run_until(OutboxSender(sessions, {"telegram": channel}, limiter(), clock), flaky_sent)
     assert sorted(s[1] for s in channel.sent) == ["fine", "flaky"]
+    assert (await statuses(sessions))["blocked"][0] == "failed"  # never tried again
 
 
 async def test_a_retried_row_keeps_its_chat_in_order(sessions) -> None:
-    channel = ScriptedChannel({"first": [RetryLater(0.2)]})
+    clock = FrozenClock(T0)
+    channel = ScriptedChannel({"first": [RetryLater(5)]})
     await queue(sessions, ("1", "first"), ("1", "second"), ("2", "other"))
-    sender = OutboxSender(sessions, {"telegram": channel}, limiter(), SystemClock())
+
+    async def first_waits() -> bool:
+        s = await statuses(sessions)
+        return s["first"] == ("pending", "rate limited") and s["other"][0] == "sent"
+
+    await run_until(OutboxSender(sessions, {"telegram": channel}, limiter(), clock), first_waits)
+    # Another chat was not held up; the chat's second row waits behind its first.
+    assert [text for _, text, _ in channel.sent] == ["other"]
+    assert (await statuses(sessions))["second"][0] == "pending"
+    clock.advance(timedelta(seconds=5))
 
     async def all_sent() -> bool:
         return all(v[0] == "sent" for v in (await statuses(sessions)).values())
 
-    await run_until(sender, all_sent)
+    await run_until(OutboxSender(sessions, {"telegram": channel}, limiter(), clock), all_sent)
     to_one = [text for chat, text, _ in channel.sent if chat == "1"]
     assert to_one == ["first", "second"]
-    assert channel.sent[0][1] == "other"  # another chat was not held up
 
 
 async def test_replies_go_before_bulk(sessions) -> None:
     channel = ScriptedChannel()
     await queue(sessions, *[(str(100 + i), f"digest{i}") for i in range(5)], priority=10)
     await queue(sessions, ("7", "reply"))
-    sender = OutboxSender(sessions, {"telegram": channel}, limiter(), SystemClock(), concurrency=1)
+    clock = FrozenClock(T0)
+    sender = OutboxSender(sessions, {"telegram": channel}, limiter(), clock, concurrency=1)
 
     async def all_sent() -> bool:
         return all(v[0] == "sent" for v in (await statuses(sessions)).values())
@@ -169,15 +238,15 @@ async def test_rows_caught_mid_send_are_settled_never_doubled(
 ) -> None:
     await queue(sessions, ("1", "earlier"), ("1", "in flight"), ("1", "waiting"))
     async with sessions() as session:
-        for row in (await session.exec(select(Outbox))).all():
-            if row.payload["text"] == "earlier":
-                row.status, row.external_message_id = "sent", "3"
-            if row.payload["text"] == "in flight":
-                row.status = "sending"  # what a SIGKILL during the API call leaves behind
+        for outbox_row in (await session.exec(select(Outbox))).all():
+            if outbox_row.payload["text"] == "earlier":
+                outbox_row.status, outbox_row.external_message_id = "sent", "3"
+            if outbox_row.payload["text"] == "in flight":
+                outbox_row.status = "sending"  # what a SIGKILL during the API call leaves behind
         await session.commit()
     channel = ScriptedChannel()
     channel.probes["in flight"] = verdict
-    sender = OutboxSender(sessions, {"telegram": channel}, limiter(), SystemClock())
+    sender = OutboxSender(sessions, {"telegram": channel}, limiter(), FrozenClock(T0))
     counts = await sender.recover()
     assert sum(counts.values()) == 1
     # Probed just past the newest id known in the chat.
@@ -186,31 +255,46 @@ async def test_rows_caught_mid_send_are_settled_never_doubled(
     async def waiting_sent() -> bool:
         return (await statuses(sessions))["waiting"][0] == "sent"
 
+    # run_until stops the sender before returning: a doubled send would be recorded by now.
     await run_until(sender, waiting_sent)
-    await asyncio.sleep(0.2)
     sent_texts = [s[1] for s in channel.sent]
     assert sent_texts == (["in flight", "waiting"] if resent else ["waiting"])
     assert (await statuses(sessions))["in flight"][0] == status
 
 
 async def test_default_limits_hold_under_a_burst(sessions) -> None:
-    """30 chats x 3 messages with the default limits: <= 30 in any second, <= 1/s per chat."""
-    channel = ScriptedChannel()
+    """30 chats x 3 messages with the default limits: <= 30 in any second, <= 1/s per chat.
+
+    The test moves the sender's time in steps of 0.1 s and lets it send what it decides to at
+    each step; the times checked are the ones the sender's limiter saw."""
+    steady = FakeTime()
+    channel = ScriptedChannel(now=steady)
     await queue(sessions, *[(str(c), f"m{c}-{i}") for i in range(3) for c in range(1, 31)])
-    sender = OutboxSender(sessions, {"telegram": channel}, limiter(30, 1, 20), SystemClock())
+    sender = OutboxSender(
+        sessions, {"telegram": channel}, limiter(30, 1, 20), FrozenClock(T0), monotonic=steady
+    )
 
-    async def all_sent() -> bool:
-        return len(channel.sent) == 90
+    async def nothing_in_flight() -> bool:
+        return all(v[0] != "sending" for v in (await statuses(sessions)).values())
 
-    await run_until(sender, all_sent, limit=20)
+    while len(channel.sent) < 90:
+        assert steady.now < 10, f"only {len(channel.sent)} of 90 sent by t={steady.now:.1f}s"
+        await sender.drain_once()
+        await wait_until(nothing_in_flight)
+        steady.advance(0.1)
+    await sender.stop()
     times = sorted(s[2] for s in channel.sent)
     for i, start in enumerate(times):
         assert sum(1 for t in times[i:] if t < start + 1.0) <= 30
     per_chat: dict[str, list[float]] = {}
     for chat, _, at in channel.sent:
         per_chat.setdefault(chat, []).append(at)
+    assert len(per_chat) == 30
     for stamps in per_chat.values():
-        assert all(b - a >= 0.99 for a, b in itertools.pairwise(stamps))
+        assert len(stamps) == 3
+        assert all(b - a >= 1.0 for a, b in itertools.pairwise(stamps))
+    # Held no longer than the windows need: three sends a chat take two windows of 1.03 s.
+    assert 2.06 <= max(times) < 3.0, max(times)
 
 
 @settings(max_examples=60, deadline=None)
@@ -234,7 +318,8 @@ def test_sliding_window_never_exceeds_its_limit(limit: int, gaps: list[float]) -
 
 
 async def test_each_channel_keeps_its_own_limits(sessions) -> None:
-    telegram, whatsapp = ScriptedChannel(), ScriptedChannel()
+    steady = FakeTime()  # stands still: a window that is full stays full
+    telegram, whatsapp = ScriptedChannel(now=steady), ScriptedChannel(now=steady)
     async with sessions() as session:
         for n in range(3):
             session.add(_outbox("telegram", str(n), f"t{n}"))
@@ -244,17 +329,20 @@ async def test_each_channel_keeps_its_own_limits(sessions) -> None:
         sessions,
         {"telegram": telegram, "whatsapp": whatsapp},
         limiter(global_per_second=1),  # Telegram: one send a second overall
-        SystemClock(),
+        FrozenClock(T0),
         limiters={"whatsapp": limiter(global_per_second=80)},
+        monotonic=steady,
     )
 
     async def whatsapp_done() -> bool:
         s = await statuses(sessions)
         return all(s[f"w{n}"][0] == "sent" for n in range(3))
 
-    started = time.monotonic()
     await run_until(sender, whatsapp_done)
-    # WhatsApp's three went at once; Telegram's window let one through in that time.
+    # WhatsApp's three went at once; Telegram's full window let one through, and no more.
     assert sorted(t for _, t, _ in whatsapp.sent) == ["w0", "w1", "w2"]
-    assert max(at for *_, at in whatsapp.sent) - started < 0.9
     assert len(telegram.sent) == 1
+    s = await statuses(sessions)
+    assert sorted(text for text, v in s.items() if text.startswith("t") and v[0] == "pending") == [
+        t for t in ("t0", "t1", "t2") if t != telegram.sent[0][1]
+    ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
@@ -164,14 +165,16 @@ def _normalize_weekly(
 ) -> Weekly:
     if all(isinstance(key, int) for key in weekly):
         result: Weekly = {}
-        for key, ranges in weekly.items():
+        # Every key is a day number: the second form of the argument.
+        by_number = cast(Mapping[int, Iterable[tuple[int, int]]], weekly)
+        for key, ranges in by_number.items():
             if not 0 <= key <= 6:
                 raise ValueError(f"unknown weekday {key} (0=mon .. 6=sun)")
             checked = _check_ranges(DAY_KEYS[key], ranges)
             if checked:
                 result[key] = checked
         return dict(sorted(result.items()))
-    return parse_weekly(weekly)  # type: ignore[arg-type]
+    return parse_weekly(cast(Mapping[str, str], weekly))
 
 
 def _as_dates(name: str, values: Iterable[date | str]) -> frozenset[date]:

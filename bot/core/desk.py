@@ -175,8 +175,8 @@ class Desk:
 
     async def back(self, session: AsyncSession, event: Inbound) -> None:
         """/kembali: one step back in the open form; outside a form there is nothing to undo."""
-        citizen, lang, _ = await self._receive(session, event)
-        if citizen is not None and not await self._in_form(session, citizen, lang, event):
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             await self._say(session, citizen, t("nothing_to_go_back", lang))
         await self._commit(session)
 
@@ -311,9 +311,9 @@ class Desk:
         citizen, lang, _, known = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
             command = event.text.split(maxsplit=1)[0][:64] if event.text.strip() else "/"
-            known = where_help(Where.PRIVATE)
+            listed = where_help(Where.PRIVATE)
             await self._say(
-                session, citizen, t("unknown_command", lang, command=command, commands=known)
+                session, citizen, t("unknown_command", lang, command=command, commands=listed)
             )
         await self._commit(session)
 

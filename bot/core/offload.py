@@ -50,7 +50,7 @@ class Offload:
             raise WorkOutside(key, work)
         ok, value = self._ready.pop(key)
         if ok:
-            return value  # type: ignore[no-any-return]
+            return value
         raise value
 
     async def prepare(self, request: WorkOutside) -> None:

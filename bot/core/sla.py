@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -26,6 +27,9 @@ from bot.core.officers import OfficerDirectory
 from bot.core.postman import Postman
 from bot.texts import Markup, st
 from storage.models import Citizen, SlaStep, Ticket
+
+if TYPE_CHECKING:  # tickets imports this module
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +119,7 @@ class SlaService:
     async def stop_round(self, session: AsyncSession, ticket: Ticket) -> None:
         """An officer answered (or the ticket closed): the steps still waiting never fire."""
         ticket.awaiting_since = None
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             update(SlaStep)
             .where(col(SlaStep.ticket_id) == ticket.id, col(SlaStep.status) == "pending")
             .values(status="cancelled")
@@ -135,7 +139,7 @@ class SlaService:
         fired = 0
         for step_id in due_ids:
             async with sessionmaker() as session:
-                claimed = await session.exec(  # type: ignore[call-overload]
+                claimed = await session.exec(
                     update(SlaStep)
                     .where(col(SlaStep.id) == step_id, col(SlaStep.status) == "pending")
                     .values(status="fired", fired_at=now)

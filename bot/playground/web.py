@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.app import CITIZEN_COMMANDS, STAFF_COMMANDS
+from bot.core.commands import menu
 from bot.core.durations import parse_duration
 from bot.playground.desk import World
 
@@ -153,7 +153,7 @@ def make_web_app(world: World) -> web.Application:
             "staff": [p.to_json() for p in world.staff],
             "staff_group": {"id": world.staff_group.id, "title": world.staff_group.title},
             "topics": topics,
-            "commands": {"citizen": CITIZEN_COMMANDS["id"], "staff": STAFF_COMMANDS},
+            "commands": {"citizen": menu(True, "id"), "staff": menu(False, "id")},
         }
         for extra in request.app[EXTRA_STATE]:
             data.update(extra())

@@ -88,7 +88,8 @@ class WhatsAppClient:
         if not isinstance(data, dict):
             data = {}
         if status >= 400 or "error" in data:
-            error = data.get("error") if isinstance(data.get("error"), dict) else {}
+            raw_error = data.get("error")
+            error = raw_error if isinstance(raw_error, dict) else {}
             details = (error.get("error_data") or {}).get("details") or error.get("message", "")
             raise GraphError(int(error.get("code") or 0), str(details)[:300], status)
         return data

@@ -127,6 +127,7 @@ def interactive_messages(
         *more, last = split_text(last, body_max)
         parts.extend(more)
     out: list[tuple[str, dict[str, Any]]] = [("text", {"body": p}) for p in parts if p]
+    action: dict[str, Any]
     if as_buttons:
         action = {
             "buttons": [
@@ -138,10 +139,10 @@ def interactive_messages(
     for start in range(0, len(choices), MAX_ROWS):
         rows = []
         for choice in choices[start : start + MAX_ROWS]:
-            row = {"id": choice["data"], "title": _short(choice["label"], ROW_TITLE_MAX)}
+            item = {"id": choice["data"], "title": _short(choice["label"], ROW_TITLE_MAX)}
             if len(choice["label"]) > ROW_TITLE_MAX:
-                row["description"] = _short(choice["label"], ROW_DESCRIPTION_MAX)
-            rows.append(row)
+                item["description"] = _short(choice["label"], ROW_DESCRIPTION_MAX)
+            rows.append(item)
         text = last if start == 0 else LIST_MORE.get(lang, LIST_MORE["id"])
         action = {"button": LIST_BUTTON.get(lang, LIST_BUTTON["id"]), "sections": [{"rows": rows}]}
         out.append(("interactive", {"type": "list", "body": {"text": text}, "action": action}))

@@ -336,5 +336,7 @@ def write_xlsx(rows: Iterable[Row], kind: Kind, out: BinaryIO | str | os.PathLik
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup = ws.sheet_properties.pageSetUpPr
+    assert page_setup is not None  # openpyxl gives every new worksheet one
+    page_setup.fitToPage = True
     wb.save(out)

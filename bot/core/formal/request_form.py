@@ -347,7 +347,7 @@ class RequestForm:
         if not isinstance(data, dict) or data.get("version") != VERSION:
             raise ValueError("not a request form of a known version")
         try:
-            step = Step(data.get("step"))
+            step = Step(str(data.get("step")))
         except ValueError:
             raise ValueError(f"unknown form step {data.get('step')!r}") from None
         values = data.get("values")

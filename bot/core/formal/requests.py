@@ -32,8 +32,10 @@ from bot.core.formal.notices import (
     Decision,
     NoticeTexts,
     ObjectionDecision,
+    ObjectionDecisionKind,
     ObjectionInfo,
     Office,
+    RequestDecisionKind,
     RequestInfo,
     render_objection_notice,
     render_request_notice,
@@ -54,7 +56,7 @@ EXTEND_DAYS = 7  # Pasal 22(8)
 OBJECTION_WINDOW_DAYS = 30  # Pasal 35-36
 OBJECTION_DECIDE_DAYS = 30  # Pasal 36
 COMMISSION_DAYS = 14  # Pasal 37
-DECISIONS = {
+DECISIONS: dict[str, tuple[RequestDecisionKind, str]] = {
     "kabulkan": ("granted", "/kabulkan [catatan]"),
     "kabulkan_sebagian": (
         "partly_granted",
@@ -549,7 +551,8 @@ class RequestService:
         if objection is None:
             return st("objection_not_here")
         verdict, _, reason = args.strip().partition(" ")
-        kind = {"terima": "accepted", "tolak": "rejected"}.get(verdict.lower())
+        verdicts: dict[str, ObjectionDecisionKind] = {"terima": "accepted", "tolak": "rejected"}
+        kind = verdicts.get(verdict.lower())
         if kind is None or not reason.strip():
             return st("decision_usage", usage="/putusan_keberatan terima|tolak <alasan>")
         if objection.decision is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.types

@@ -32,8 +32,10 @@ from bot.core.formal.notices.letters import _objection_letter, _request_letter
 from bot.core.formal.notices.model import (
     Decision,
     ObjectionDecision,
+    ObjectionDecisionKind,
     ObjectionInfo,
     Office,
+    RequestDecisionKind,
     RequestInfo,
 )
 from bot.core.formal.notices.pdf import _render
@@ -65,8 +67,10 @@ __all__ = [
     "NoticeTexts",
     "NoticeTextsError",
     "ObjectionDecision",
+    "ObjectionDecisionKind",
     "ObjectionInfo",
     "Office",
+    "RequestDecisionKind",
     "RequestInfo",
     "format_date",
     "load_texts",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -98,7 +99,11 @@ class _Pdf(FPDF):
     def row(self, label: str, value: str, strong: bool) -> None:
         self.use(10.5)
         label = self.text_of(label)
-        label_h = self.multi_cell(_LABEL_W, _LINE, label, align="L", dry_run=True, output="HEIGHT")
+        # A dry run with output="HEIGHT" returns the height alone.
+        label_h = cast(
+            float,
+            self.multi_cell(_LABEL_W, _LINE, label, align="L", dry_run=True, output="HEIGHT"),
+        )
         if self.will_page_break(max(label_h, _LINE)):
             self.add_page()
         top, page = self.get_y(), self.page
