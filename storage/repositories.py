@@ -454,9 +454,7 @@ class OutboxRepo:
             .returning(Outbox)
         )
         # An ORM UPDATE ... RETURNING: the rows come back as Outbox objects as they are now.
-        result = await self.session.exec(
-            stmt, execution_options={"synchronize_session": False}
-        )
+        result = await self.session.exec(stmt, execution_options={"synchronize_session": False})
         won = list(result.scalars().all())
         order = {row_id: n for n, row_id in enumerate(row_ids)}
         return sorted(won, key=lambda row: order[row.id])
@@ -563,9 +561,7 @@ class RetentionRepo:
             return int((await self.session.exec(count)).one())
         # Bulk UPDATE by criteria: no object of these rows is loaded, none to synchronize.
         change = update(table).where(where).values(values)
-        result = await self.session.exec(
-            change.execution_options(synchronize_session=False)
-        )
+        result = await self.session.exec(change.execution_options(synchronize_session=False))
         return int(result.rowcount)
 
     async def inbox_payloads(self, cutoff: datetime, apply: bool) -> int:
