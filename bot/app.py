@@ -6,12 +6,20 @@ import asyncio
 import hashlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,6 +53,7 @@ from bot.inbox import InboxWorker
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import Scheduler
+from bot.setaside import SetAsideNotice, WarnEvery
 from bot.texts import st
 from handlers import build_routers
 from handlers.middlewares import DbSessionMiddleware
@@ -54,6 +63,7 @@ from storage.migrate import upgrade
 from storage.models import Outbox
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class MissingTokenError(Exception):
@@ -78,6 +88,8 @@ class App:
     whatsapp_client: WhatsAppClient | None = None
     # The poller's parsed updates, handed to the inbox worker's Telegram handler.
     parsed_updates: ParsedUpdates | None = None
+    # Tells the staff group when updates were set aside (poller, webhook and worker share it).
+    set_aside: SetAsideNotice | None = None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -234,7 +246,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     # On SQLite, Telegram updates ready together share one transaction (see bot.inbox); on
     # PostgreSQL each keeps its own, so replicas and concurrent handlers do not wait on them.
     shared = (TELEGRAM,) if engine.dialect.name == "sqlite" else ()
-    inbox = InboxWorker(sessionmaker, handlers, clock, shared=shared)
+    set_aside = SetAsideNotice(sessionmaker, postman, clock, sender.notify)
+    inbox = InboxWorker(
+        sessionmaker,
+        handlers,
+        clock,
+        shared=shared,
+        max_attempts=config.inbox.max_attempts,
+        on_set_aside=set_aside,
+    )
     if wa_client is not None:
         webhook = WhatsAppWebhook(
             sessionmaker,
@@ -244,6 +264,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             on_stored=inbox.notify,
             clock=clock,
             phone_number_id=wa.phone_number_id,
+            on_set_aside=set_aside,
         )
 
     async def report_reload(error: str, count: int | None) -> None:
@@ -283,6 +304,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         webhook,
         wa_client,
         parsed_updates,
+        set_aside,
     )
 
 
@@ -345,6 +367,26 @@ async def set_commands(bot: Bot, staff_group_id: int | None) -> None:
         )
 
 
+async def until_reachable(call: Callable[[], Awaitable[T]]) -> T:
+    """A start-up call to the Bot API, tried until Telegram answers: an outage is waited out
+    (a restart would not fix it sooner); a rejected token (401) is raised at once."""
+    trouble = WarnEvery(log)
+    failures = 0
+    while True:
+        try:
+            result = await call()
+        except TelegramRetryAfter as exc:
+            await asyncio.sleep(exc.retry_after)
+            continue
+        except (TelegramNetworkError, TelegramServerError, ClientDecodeError) as exc:
+            failures += 1
+            trouble.warning("the Bot API does not answer (%s); retrying", exc)
+            await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+            continue
+        trouble.recovered("the Bot API answers again")
+        return result
+
+
 async def run(app: App, *, handle_signals: bool = True) -> None:
     """Migrate, start sender, inbox worker and poller; run until SIGINT/SIGTERM; stop cleanly."""
     stop = asyncio.Event()
@@ -365,8 +407,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
         if app.whatsapp is not None:
             await app.whatsapp.start(*app.config.whatsapp.host_port)
-        await app.bot.delete_webhook(drop_pending_updates=False)
-        await set_commands(app.bot, app.config.telegram.staff_group_id)
+        await until_reachable(lambda: app.bot.delete_webhook(drop_pending_updates=False))
+        await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
         poller = TelegramPoller(
             app.bot,
             app.sessionmaker,
@@ -375,10 +417,11 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             allowed_updates=app.dispatcher.resolve_used_update_types(),
             clock=app.clock,
             parsed=app.parsed_updates,
+            on_set_aside=app.set_aside,
         )
         polling = asyncio.create_task(poller.run(), name="telegram-poller")
         tasks.append(polling)
-        me = await app.bot.get_me()
+        me = await until_reachable(app.bot.get_me)
         log.info("polling as @%s", me.username)
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -413,6 +413,11 @@ class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class InboxConfig(_Section):
+    # Tries of an update whose handler raises, with backoff, before it is set aside.
+    max_attempts: int = Field(5, ge=1, le=50)
+
+
 class Config(_Section):
     office: OfficeConfig = OfficeConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -427,6 +432,7 @@ class Config(_Section):
     faq: FaqConfig = FaqConfig()
     limits: LimitsConfig = LimitsConfig()
     logging: LoggingConfig = LoggingConfig()
+    inbox: InboxConfig = InboxConfig()
 
 
 def _parse_env_value(raw: str) -> Any:

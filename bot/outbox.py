@@ -28,6 +28,7 @@ from bot.channels.base import (
 from bot.core.clock import Clock
 from bot.pump import Pump
 from bot.ratelimit import SendLimiter
+from bot.setaside import WarnEvery
 from storage.models import Outbox
 from storage.repositories import OutboxHead, OutboxRepo
 
@@ -75,6 +76,8 @@ class OutboxSender(Pump):
         self._unrecorded: dict[str, int] = {}
         self._results: list[_Result] = []
         self._recorder: asyncio.Task[None] | None = None
+        # A channel down (every send a TransientError) is one warning line a minute.
+        self._channel_trouble = WarnEvery(log)
 
     async def recover(self) -> dict[str, int]:
         """Settle rows a crash left in "sending": their API call may or may not have landed.
@@ -212,6 +215,7 @@ class OutboxSender(Pump):
             if channel is None:
                 raise PermanentError(f"no channel {row.channel!r} configured")
             external_id = await channel.send(row)
+            self._channel_trouble.recovered("outbox: sends go through again")
             values = {
                 "status": "sent",
                 "sent_at": self.clock.now(),
@@ -231,6 +235,7 @@ class OutboxSender(Pump):
             log.info("outbox %s to %s held: %s", row.id, row.chat_id, exc)
             values = {"status": "held", "attempts": attempts - 1, "error": str(exc)}
         except TransientError as exc:
+            self._channel_trouble.warning("outbox: sends fail (%s); they wait and retry", exc)
             if attempts >= MAX_TRANSIENT_ATTEMPTS:
                 values = {"status": "failed", "error": f"gave up after {attempts} attempts: {exc}"}
             else:
