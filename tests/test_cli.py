@@ -162,19 +162,3 @@ def test_refused_token_is_one_clear_line(tmp_path: Path) -> None:
         "loket: Telegram refused the bot token (401 Unauthorized): check it with BotFather"
     )
     assert "Traceback" not in result.stderr and TOKEN not in result.stderr
-
-
-def test_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
-    result = loket(
-        "run",
-        env={
-            "LOKET_TELEGRAM__TOKEN": TOKEN,
-            "LOKET_TELEGRAM__API_BASE": "http://127.0.0.1:9",
-            "LOKET_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
-        },
-        cwd=tmp_path,
-    )
-    assert result.returncode == 2
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("loket: cannot reach the Bot API at http://127.0.0.1:9")
-    assert "Traceback" not in result.stderr and TOKEN not in result.stderr
