@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.emulator import BotApiEmulator, FakeChat
-from tests.harness import REPO, LoketProcess, free_port
+from tests.harness import REPO, LoketProcess, free_port, start_with_whatsapp
 from tests.test_e2e_reliability import BURST_LIMITS, assert_exactly_once, burst, wait_replies
+from tests.wa_emulator import WhatsAppEmulator
 
 OPENING_HOURS = "jam berapa kantor ppid buka?"
 
@@ -38,14 +39,15 @@ def start_loket(
 
 
 def inbox_cli(loket: LoketProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    """`loket inbox ...` on the running bot's configuration, as an operator types it."""
+    """`loket inbox ...` on the running bot's configuration and environment, as an operator
+    types it."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
     return subprocess.run(
         [sys.executable, "-m", "bot", "inbox", *args, "--config", str(loket.config_path)],
         capture_output=True,
         text=True,
         timeout=60,
-        env={**base, "PYTHONPATH": str(REPO)},
+        env={**base, **loket.env, "PYTHONPATH": str(REPO)},
         cwd=loket.workdir,
     )
 
@@ -269,3 +271,75 @@ async def test_loket_waits_for_an_unreachable_bot_api_and_exits_only_for_a_bad_t
         assert last.startswith("loket: Telegram refused the bot token (401 Unauthorized)"), last
     finally:
         await emu.stop()
+
+
+async def test_a_signed_whatsapp_payload_that_does_not_parse_is_set_aside(tmp_path: Path) -> None:
+    """A signed body that is not JSON, and one whose message lacks its sender: both answered
+    200 (Meta would deliver them again and again otherwise), kept as failed rows, the staff
+    group told once; the citizens' next messages are answered, before and after a restart."""
+    phone_id = "1098765432"
+    async with (
+        BotApiEmulator() as tg,
+        WhatsAppEmulator(
+            access_token="EAAloket",
+            app_secret="app-secret-uji",
+            verify_token="verify-uji",
+            phone_number_id=phone_id,
+        ) as wa,
+    ):
+        ani = tg.user("Ani Petugas")
+        staff = tg.group("Staf PPID", members=[ani])
+        loket = await start_with_whatsapp(
+            tg, wa, tmp_path / "bot", staff_group_id=staff.id, officers=[ani.id]
+        )
+        citizen = wa.user(name="Warga WA")
+        assert await wa.send_raw(b'{"object": "whatsapp_business_account", "entry": [') == 200
+        no_sender = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "0",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"phone_number_id": phone_id},
+                                "messages": [
+                                    {
+                                        "id": "wamid.tanpa-pengirim",
+                                        "timestamp": "1700000000",
+                                        "type": "text",
+                                        "text": {"body": "halo"},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        assert await wa.send_raw(no_sender) == 200
+        assert await wa.send_raw(no_sender) == 200  # Meta's retry stores nothing new
+        await wa.send_text(citizen, OPENING_HOURS)
+        assert "08.00" in ((await wa.wait_for_message(citizen, timeout=20)).text or "")
+        failed = await wait_rows(
+            loket,
+            "SELECT channel, error, payload FROM inbox WHERE status = 'failed' ORDER BY id",
+            lambda rows: len(rows) == 2,
+        )
+        assert [row[0] for row in failed] == ["whatsapp", "whatsapp"]
+        assert str(failed[0][1]).startswith("not JSON"), failed
+        assert "without id, from" in str(failed[1][1]), failed
+        assert json.loads(str(failed[1][2]))["raw"]["id"] == "wamid.tanpa-pengirim"
+        await tg.wait_for(lambda m: m.chat_id == staff.id and "disisihkan" in (m.text or ""))
+
+        assert await loket.stop() == 0
+        await loket.start()
+        await wa.send_text(citizen, "berapa biaya salinan dokumen?")
+        assert "gratis" in ((await wa.wait_for_message(citizen, timeout=20)).text or "")
+        listed = inbox_cli(loket, "failed")
+        assert len(listed.stdout.strip().splitlines()) == 2, listed.stdout
+        assert len(notices(tg, staff)) == 1
+        assert await loket.stop() == 0
+        assert "Traceback" not in loket.log(), loket.log()

@@ -534,12 +534,12 @@ class TelegramPoller:
                 # Unreachable, 5xx, timing out, a conflict, an unreadable answer: wait it out.
                 failures += 1
                 delay = min(30.0, 0.5 * 2**failures)
-                trouble.warning(
-                    "getUpdates failed (%s: %s); retrying with backoff (now %.0fs)",
-                    type(exc).__name__,
-                    getattr(exc, "message", exc),
-                    delay,
+                reason = (
+                    "an answer that is not JSON (a proxy's error page?)"
+                    if isinstance(exc, ClientDecodeError)
+                    else f"{type(exc).__name__}: {exc.message}"
                 )
+                trouble.warning("getUpdates failed (%s); retrying with backoff", reason)
                 await asyncio.sleep(delay)
                 continue
             trouble.recovered("getUpdates works again after %d failed tries", failures)

@@ -715,9 +715,9 @@ class BotApiEmulator(BotApiMethods):
         if self._outage is None:
             return None
         self.outage_hits += 1
+        self._notify()
         if self._outage == "502":
             self.calls.append(ApiCall(method, {}, time.monotonic(), 502))
-            self._notify()
             return web.Response(
                 status=502,
                 text="<html><head><title>502 Bad Gateway</title></head>"
