@@ -29,13 +29,12 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import timedelta
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
 from bot.pump import Pump
-from bot.setaside import WarnEvery
+from bot.setaside import WarnEvery, database_unavailable
 from storage.db import SharedTransaction
 from storage.models import Inbox
 from storage.repositories import InboxHead, InboxRepo
@@ -231,13 +230,3 @@ class InboxWorker(Pump):
             return
         if give_up and self.on_set_aside is not None:
             await self.on_set_aside()
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """The database cannot be reached or is busy: an outage, not this update's fault."""
-    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    # A refused or dropped connection before SQLAlchemy could wrap it.
-    return isinstance(exc, ConnectionError | TimeoutError)

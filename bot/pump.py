@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from bot.setaside import WarnEvery
+from bot.setaside import WarnEvery, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ class Pump:
                     "%s: a pass failed (%r); trying again shortly",
                     type(self).__name__,
                     exc,
-                    exc=exc,
+                    # A trace helps find a bug, not a database that went away.
+                    exc=None if database_unavailable(exc) else exc,
                 )
                 delay = FAILURE_BACKOFF_SECONDS
             else:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import ScheduleConfig
 from bot.core.pushes import Pushes
 from bot.core.sla import SlaService
+from bot.setaside import WarnEvery, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Scheduler:
         self.pushes = pushes
         self.options = options
         self.on_commit = on_commit
+        self._trouble = WarnEvery(log)  # the database away: a line a minute, not one a tick
         self.scheduler = AsyncIOScheduler(timezone=timezone)
         # max_instances=1 + coalesce: a slow tick is never run twice at once nor replayed.
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
@@ -60,8 +62,11 @@ class Scheduler:
         try:
             if await self.sla.fire_due(self.sessionmaker):
                 self.on_commit()
-        except Exception:  # a failed tick is retried by the next one; the state is in the DB
-            log.exception("escalation tick failed")
+        except Exception as exc:  # a failed tick is retried by the next one; the state is in the DB
+            if database_unavailable(exc):
+                self._trouble.warning("escalation tick: the database is unavailable (%r)", exc)
+            else:
+                log.exception("escalation tick failed")
 
     async def push_tick(self) -> None:
         jobs = []
@@ -76,5 +81,8 @@ class Scheduler:
                     if await job(session):
                         await session.commit()
                         self.on_commit()
-            except Exception:
-                log.exception("scheduled push %s failed", job.__name__)
+            except Exception as exc:
+                if database_unavailable(exc):
+                    self._trouble.warning("scheduled push: the database is unavailable (%r)", exc)
+                else:
+                    log.exception("scheduled push %s failed", job.__name__)

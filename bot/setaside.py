@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +48,28 @@ def raw_key(raw: Any) -> str:
     """A stable key for a payload without an id of its own: a redelivery stores nothing new."""
     text = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, default=str)
     return "raw:" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached, is shutting down or busy: an outage, not the fault of
+    the work that met it. Looks through SQLAlchemy's wrapping to the driver's error."""
+    seen: BaseException | None = exc
+    for _ in range(6):  # the chain: SQLAlchemy's error, the adapter's, the driver's
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError | DisconnectionError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, ConnectionError | TimeoutError):
+            return True
+        # SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server shutting
+        # down, crashed, not yet accepting connections), as PostgreSQL drivers report them.
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state[:4] == "57P0"):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class SetAsideNotice:

@@ -18,6 +18,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
+from storage.db import make_engine
+from tests import pg_cluster
 from tests.emulator import BotApiEmulator, FakeChat
 from tests.harness import REPO, LoketProcess, free_port, start_with_whatsapp
 from tests.test_e2e_reliability import BURST_LIMITS, assert_exactly_once, burst, wait_replies
@@ -343,3 +348,53 @@ async def test_a_signed_whatsapp_payload_that_does_not_parse_is_set_aside(tmp_pa
         assert len(notices(tg, staff)) == 1
         assert await loket.stop() == 0
         assert "Traceback" not in loket.log(), loket.log()
+
+
+async def test_a_database_outage_mid_burst_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    """Regression kept from the issue's trial: the PostgreSQL server stopped for 20 seconds in
+    the middle of a burst (a cluster of the test's own, really stopped), then started again:
+    every message is answered exactly once, every row settled, and loket never exits."""
+    problem = pg_cluster.unavailable()
+    if problem is not None:
+        pytest.skip(problem)
+    cluster = pg_cluster.PgCluster()
+    await cluster.init()
+    await cluster.start()
+    try:
+        async with BotApiEmulator() as emu:
+            emu.set_latency(0.02)  # slow sends keep the burst going when the server stops
+            loket = LoketProcess(
+                emu,
+                tmp_path / "bot",
+                extra_toml=BURST_LIMITS,
+                env={"LOKET_DATABASE__URL": cluster.url},
+            )
+            await loket.start()
+            users = await burst(emu, citizens=15, per_citizen=4)
+            total = 15 * 4
+            await emu.wait_for(lambda _: len(emu.sent) >= total * 0.3, timeout=60)
+            await cluster.stop()
+            assert len(emu.sent) < total, "the burst finished before the outage"
+            await asyncio.sleep(20)  # the outage's fixed length
+            assert loket.proc is not None and loket.proc.returncode is None, loket.log()
+            await cluster.start()
+            await wait_replies(emu, users, 4, limit=120)
+            await asyncio.sleep(1.0)  # a doubled reply would show up now
+            assert_exactly_once(emu, users, 4)
+            engine = make_engine(cluster.url)
+            try:
+                async with engine.connect() as conn:
+                    outbox = (
+                        await conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY 1"))
+                    ).all()
+                    inbox = (
+                        await conn.execute(text("SELECT status, count(*) FROM inbox GROUP BY 1"))
+                    ).all()
+            finally:
+                await engine.dispose()
+            assert [tuple(row) for row in outbox] == [("sent", total)], outbox
+            assert [tuple(row) for row in inbox] == [("done", total)], inbox
+            assert await loket.stop() == 0
+            assert "Traceback" not in loket.log(), loket.log()
+    finally:
+        await cluster.destroy()
