@@ -53,7 +53,7 @@ from bot.inbox import InboxWorker
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import Scheduler
-from bot.setaside import SetAsideNotice, WarnEvery
+from bot.setaside import SetAsideNotice, WarnEvery, database_unavailable
 from bot.texts import st
 from handlers import build_routers
 from handlers.middlewares import DbSessionMiddleware
@@ -387,6 +387,23 @@ async def until_reachable(call: Callable[[], Awaitable[T]]) -> T:
         return result
 
 
+async def until_database(call: Callable[[], Awaitable[T]]) -> T:
+    """A start-up step that needs the database, tried until it answers (a restart would not
+    bring it sooner); any other error is raised."""
+    trouble = WarnEvery(log)
+    while True:
+        try:
+            result = await call()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            trouble.warning("the database is unavailable (%r); waiting for it", exc)
+            await asyncio.sleep(2.0)
+            continue
+        trouble.recovered("the database answers")
+        return result
+
+
 async def run(app: App, *, handle_signals: bool = True) -> None:
     """Migrate, start sender, inbox worker and poller; run until SIGINT/SIGTERM; stop cleanly."""
     stop = asyncio.Event()
@@ -396,7 +413,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[None]] = []
     try:
-        await upgrade(app.engine)
+        await until_database(lambda: upgrade(app.engine))
         await app.sender.recover()
         tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,23 +53,35 @@ def raw_key(raw: Any) -> str:
 
 def database_unavailable(exc: BaseException) -> bool:
     """The database cannot be reached, is shutting down or busy: an outage, not the fault of
-    the work that met it. Looks through SQLAlchemy's wrapping to the driver's error."""
-    seen: BaseException | None = exc
-    for _ in range(6):  # the chain: SQLAlchemy's error, the adapter's, the driver's
-        if seen is None:
+    the work that met it. Looks through SQLAlchemy's wrapping to the driver's error.
+
+    Narrow on purpose: SQLite reports a missing table or an unopenable file as an
+    OperationalError too, and those are bugs or configuration, not something to wait out.
+    """
+    todo: list[BaseException] = [exc]
+    for _ in range(12):  # SQLAlchemy's error, the adapter's, the driver's, what caused them
+        if not todo:
             return False
-        if isinstance(seen, OperationalError | InterfaceError | DisconnectionError):
+        seen = todo.pop(0)
+        if isinstance(seen, DisconnectionError | InterfaceError | ConnectionError | TimeoutError):
             return True
         if isinstance(seen, DBAPIError) and seen.connection_invalidated:
-            return True
-        if isinstance(seen, ConnectionError | TimeoutError):
             return True
         # SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server shutting
         # down, crashed, not yet accepting connections), as PostgreSQL drivers report them.
         state = getattr(seen, "sqlstate", None)
         if isinstance(state, str) and (state.startswith("08") or state[:4] == "57P0"):
             return True
-        seen = seen.__cause__ or seen.__context__
+        # SQLite's busy and locked (another writer holds the database).
+        if isinstance(seen, sqlite3.Error) and (getattr(seen, "sqlite_errorcode", 0) & 0xFF) in (
+            sqlite3.SQLITE_BUSY,
+            sqlite3.SQLITE_LOCKED,
+        ):
+            return True
+        orig = seen.orig if isinstance(seen, DBAPIError) else None
+        todo.extend(
+            e for e in (orig, seen.__cause__, seen.__context__) if isinstance(e, BaseException)
+        )
     return False
 
 

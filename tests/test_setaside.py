@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -86,7 +88,7 @@ async def test_a_handler_that_always_raises_is_set_aside_after_max_attempts(tmp_
         await drain(worker)
         assert "c2" in desk.tries
         # A database outage is not c2's fault: the try does not count.
-        desk.error = OperationalError("SELECT 1", {}, Exception("database is locked"))
+        desk.error = DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True)
         clock.advance(timedelta(seconds=2))
         await drain(worker)
         async with sessions() as session:
@@ -136,18 +138,44 @@ async def test_the_notice_is_claimed_at_most_once_an_hour(db_url: str) -> None:
         await engine.dispose()
 
 
-def test_what_counts_as_the_database_being_away() -> None:
+def sqlite_error(tmp_path: Path, sql: str, *, lock: bool = False) -> sqlite3.Error:
+    """A real error of SQLite's, as SQLAlchemy wraps it."""
+    path = tmp_path / "errors.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    if lock:
+        holder.execute("BEGIN EXCLUSIVE")
+    try:
+        sqlite3.connect(path, timeout=0).execute(sql)
+    except sqlite3.Error as driver:
+        return driver
+    finally:
+        holder.close()
+    raise AssertionError(f"{sql} did not fail")
+
+
+def wrapped(driver: Exception) -> OperationalError:
+    try:
+        raise OperationalError("statement", {}, driver) from driver
+    except OperationalError as exc:
+        return exc
+
+
+def test_what_counts_as_the_database_being_away(tmp_path: Path) -> None:
     refused = ConnectionRefusedError(111, "Connect call failed")
     assert database_unavailable(refused)
-    assert database_unavailable(OperationalError("SELECT 1", {}, Exception("locked")))
+    locked = sqlite_error(tmp_path, "INSERT INTO t VALUES (1)", lock=True)
+    assert database_unavailable(wrapped(locked)), locked
+    # SQLite's OperationalError also means a bug or a bad path: not something to wait out.
+    assert not database_unavailable(wrapped(sqlite_error(tmp_path, "SELECT * FROM missing")))
     # asyncpg's "shutting down", as SQLAlchemy wraps it (a plain DBAPIError).
     try:
         try:
             raise asyncpg.exceptions.CannotConnectNowError("the database system is shutting down")
         except Exception as driver:
             raise DBAPIError("connect", {}, Exception("shutting down")) from driver
-    except DBAPIError as wrapped:
-        assert database_unavailable(wrapped)
+    except DBAPIError as shutting_down:
+        assert database_unavailable(shutting_down)
     assert not database_unavailable(IntegrityError("INSERT", {}, Exception("unique")))
     assert not database_unavailable(RuntimeError("a bug"))
 

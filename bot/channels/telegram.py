@@ -542,6 +542,11 @@ class TelegramPoller:
                 trouble.warning("getUpdates failed (%s); retrying with backoff", reason)
                 await asyncio.sleep(delay)
                 continue
+            except Exception as exc:  # a bug must not stop the polling either
+                failures += 1
+                trouble.warning("getUpdates failed unexpectedly (%r); retrying", exc, exc=exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+                continue
             trouble.recovered("getUpdates works again after %d failed tries", failures)
             failures = 0
             if not items:
