@@ -15,7 +15,7 @@ seconds (at most a minute), ``max_attempts`` tries in all (``[inbox] max_attempt
 aside: status "failed" with its error, listed by `loket inbox failed`, handed back by `loket
 inbox retry`, and the staff group is told (at most once an hour). Per-chat order and giving up
 fit together this way: while an update waits for its next try, the chat's later updates wait
-behind it (a reply to "yes" must not come before the question it answers); once it is set
+behind it (a citizen's second message is never handled before the first); once it is set
 aside, they are served. So a poison update holds its chat back for a bounded time (the sum of
 the pauses, about half a minute with the default 5 tries) and never for good; other chats are
 never held by it. A failure that is the database's (unreachable, locked) is not the update's
