@@ -225,3 +225,40 @@ def test_an_update_that_does_not_validate_keeps_its_id_and_chat(
 ) -> None:
     row = poison_row(item, "does not validate")
     assert (row["update_id"], row["chat_key"], row["payload"]) == (update_id, chat_key, item)
+
+
+async def test_set_aside_rows_are_listed_shown_and_handed_back(db_url: str) -> None:
+    """The repository side of `loket inbox failed/show/retry`, on both backends."""
+    engine = make_engine(db_url)
+    await upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    item = {"update_id": 7, "message": {"chat": {"id": 42}, "poll": {"id": "1"}}}
+    try:
+        async with sessions() as session:
+            repo = InboxRepo(session)
+            ok = {"channel": "telegram", "update_id": "6", "chat_key": "tg:42", "payload": {}}
+            assert await repo.store([ok], NOW) == 1
+            assert await repo.set_aside([poison_row(item, "does not validate")], NOW) == 1
+            # Telegram hands the same update out again: stored once.
+            assert await repo.set_aside([poison_row(item, "does not validate")], NOW) == 0
+            await session.commit()
+        async with sessions() as session:
+            repo = InboxRepo(session)
+            [row] = await repo.failed()
+            assert (row.update_id, row.chat_key, row.error) == ("7", "tg:42", "does not validate")
+            assert row.received_at == NOW and row.payload == item
+            assert await repo.count_failed() == 1
+            assert row.id is not None and (await repo.get(row.id)) is not None
+            assert [head.id for head in await repo.heads(10)] == [row.id - 1]  # not handed out
+            later = NOW + timedelta(hours=1)
+            assert await repo.retry([row.id, row.id + 100], later) == [row.id]
+            await session.commit()
+        async with sessions() as session:
+            repo = InboxRepo(session)
+            assert await repo.count_failed() == 0
+            heads = await repo.heads(10)
+            assert [head.id for head in heads] == [row.id - 1, row.id]
+            assert heads[1].not_before == later
+            assert await repo.retry(None, later) == []
+    finally:
+        await engine.dispose()
