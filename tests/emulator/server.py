@@ -137,7 +137,7 @@ class BotApiEmulator(BotApiMethods):
         self._latency = 0.0
         self._outage: str | None = None
         self._outage_over = asyncio.Event()
-        self.outage_hits = 0  # API requests that met an outage (answered 502 or held)
+        self.outage_calls: list[str] = []  # methods of the calls that met an outage, in order
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in self._method_table().items()
@@ -714,7 +714,7 @@ class BotApiEmulator(BotApiMethods):
         """The outage's answer to a call, or None to serve it (now, or once a hang is over)."""
         if self._outage is None:
             return None
-        self.outage_hits += 1
+        self.outage_calls.append(method)
         self._notify()
         if self._outage == "502":
             self.calls.append(ApiCall(method, {}, time.monotonic(), 502))
@@ -727,6 +727,11 @@ class BotApiEmulator(BotApiMethods):
             )
         await self._outage_over.wait()  # cancelled with the request if the client gives up
         return None
+
+    @property
+    def outage_hits(self) -> int:
+        """API calls that met an outage (answered 502, or held by a hang)."""
+        return len(self.outage_calls)
 
     def set_latency(self, seconds: float) -> None:
         """Artificial delay before every API call is processed."""
