@@ -585,6 +585,8 @@ class TelegramPoller:
                 updates.append(Update.model_validate(item, context={"bot": self.bot}))
             except ValidationError as exc:
                 poison.append(poison_row(item, validation_error(exc, "an aiogram Update")))
+            except Exception as exc:  # whatever else reading it raises: set aside too
+                poison.append(poison_row(item, f"{type(exc).__name__}: {exc}"[:2000]))
         return updates, poison
 
 
