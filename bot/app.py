@@ -6,12 +6,19 @@ import asyncio
 import hashlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,6 +55,7 @@ from bot.inbox import InboxWorker
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import Scheduler
+from bot.setaside import SetAsideNotice, WarnEvery, database_unavailable
 from bot.texts import st
 from handlers import build_routers
 from handlers.commands import set_commands
@@ -58,6 +66,7 @@ from storage.migrate import upgrade
 from storage.models import Outbox
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # Seconds the first request to the Bot API may take at start.
@@ -86,6 +95,8 @@ class App:
     whatsapp_client: WhatsAppClient | None = None
     # The poller's parsed updates, handed to the inbox worker's Telegram handler.
     parsed_updates: ParsedUpdates | None = None
+    # Tells the staff group when updates were set aside (poller, webhook and worker share it).
+    set_aside: SetAsideNotice | None = None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -263,7 +274,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
         handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
-    inbox = InboxWorker(sessionmaker, handlers, clock)
+    set_aside = SetAsideNotice(sessionmaker, postman, clock, sender.notify)
+    inbox = InboxWorker(
+        sessionmaker,
+        handlers,
+        clock,
+        max_attempts=config.inbox.max_attempts,
+        on_set_aside=set_aside,
+    )
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
         webhook = WhatsAppWebhook(
@@ -274,6 +292,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             on_stored=inbox.notify,
             clock=clock,
             phone_number_id=wa.phone_number_id,
+            on_set_aside=set_aside,
         )
 
     async def report_reload(error: str, count: int | None) -> None:
@@ -320,6 +339,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         webhook,
         wa_client,
         parsed_updates,
+        set_aside,
     )
 
 
@@ -327,6 +347,45 @@ def _report_crash(task: asyncio.Task[None]) -> None:
     """A background loop that ends by itself is a bug worth a loud line in the log."""
     if not task.cancelled() and task.exception() is not None:
         log.critical("%s stopped: %r", task.get_name(), task.exception())
+
+
+async def until_reachable(call: Callable[[], Awaitable[T]]) -> T:
+    """A start-up call to the Bot API, tried until Telegram answers: an outage is waited out
+    (a restart would not fix it sooner), with a warning at the first failure and then one a
+    minute. What a restart cannot fix is raised at once: a rejected token (401), or a server
+    that answers but not as a Bot API (ClientDecodeError: a wrong telegram.api_base)."""
+    trouble = WarnEvery(log)
+    failures = 0
+    while True:
+        try:
+            result = await call()
+        except TelegramRetryAfter as exc:
+            await asyncio.sleep(exc.retry_after)
+            continue
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            failures += 1
+            trouble.warning("cannot reach the Bot API (%s); retrying", exc)
+            await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+            continue
+        trouble.recovered("the Bot API answers again")
+        return result
+
+
+async def until_database(call: Callable[[], Awaitable[T]]) -> T:
+    """A start-up step that needs the database, tried until it answers (a restart would not
+    bring it sooner); any other error is raised."""
+    trouble = WarnEvery(log)
+    while True:
+        try:
+            result = await call()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            trouble.warning("the database is unavailable (%r); waiting for it", exc)
+            await asyncio.sleep(2.0)
+            continue
+        trouble.recovered("the database answers")
+        return result
 
 
 async def run(app: App, *, handle_signals: bool = True) -> None:
@@ -338,7 +397,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[None]] = []
     try:
-        await upgrade(app.engine)
+        await until_database(lambda: upgrade(app.engine))
         await app.sender.recover()
         tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
@@ -350,9 +409,13 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         if app.whatsapp is not None:
             await app.whatsapp.start(*app.config.whatsapp.host_port)
         # The first Bot API call: a server that accepts and never answers is reported within
-        # seconds (TelegramNetworkError) instead of leaving the start silent for a minute.
-        await app.bot.delete_webhook(drop_pending_updates=False, request_timeout=BOT_API_TIMEOUT)
-        await set_commands(app.bot, app.config.telegram.staff_group_id)
+        # seconds (one warning line, then a line a minute) instead of a silent minute.
+        await until_reachable(
+            lambda: app.bot.delete_webhook(
+                drop_pending_updates=False, request_timeout=BOT_API_TIMEOUT
+            )
+        )
+        await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
         poller = TelegramPoller(
             app.bot,
             app.sessionmaker,
@@ -361,10 +424,11 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             allowed_updates=app.dispatcher.resolve_used_update_types(),
             clock=app.clock,
             parsed=app.parsed_updates,
+            on_set_aside=app.set_aside,
         )
         polling = asyncio.create_task(poller.run(), name="telegram-poller")
         tasks.append(polling)
-        me = await app.bot.get_me()
+        me = await until_reachable(app.bot.get_me)
         log.info("polling as @%s", me.username)
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)

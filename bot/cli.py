@@ -243,6 +243,79 @@ def cmd_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inbox_ids(words: Sequence[str], what: str) -> list[int] | str:
+    """Inbox ids from the command line, or the one-line complaint about the first bad one."""
+    ids = []
+    for word in words:
+        if not word.isdigit() or int(word) == 0:
+            return f"inbox {what}: {word!r} is not an inbox id (a positive number)"
+        ids.append(int(word))
+    return ids
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    """What was set aside: list it, print one stored payload, hand rows back to the worker."""
+    import json
+
+    from bot.core.clock import SystemClock
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import upgrade
+    from storage.repositories import InboxRepo
+
+    ids: list[int] | None = None
+    if args.inbox_command in ("retry", "show"):
+        if args.inbox_command == "retry" and args.all == bool(args.ids):
+            return _fail("inbox retry: give the ids to retry, or --all (not both)")
+        parsed = _inbox_ids(args.ids, args.inbox_command)
+        if isinstance(parsed, str):
+            return _fail(parsed)
+        ids = None if args.inbox_command == "retry" and args.all else parsed
+    config = _load(args)
+
+    async def go() -> int:
+        engine = make_engine(config.database.url)
+        try:
+            await upgrade(engine)
+            async with make_sessionmaker(engine)() as session:
+                repo = InboxRepo(session)
+                if args.inbox_command == "failed":
+                    rows = await repo.failed()
+                    for row in rows:
+                        error = " ".join((row.error or "").split())[:120]
+                        content = json.dumps(row.payload, ensure_ascii=False)[:80]
+                        when = row.received_at.strftime("%Y-%m-%d %H:%M:%SZ")
+                        print(
+                            f"{row.id}\t{row.channel}\t{row.chat_key}\t{when}\t{error}\t{content}"
+                        )
+                    print(f"{len(rows)} update(s) set aside", file=sys.stderr)
+                    return 0
+                if args.inbox_command == "show":
+                    assert ids is not None
+                    for row_id in ids:
+                        found = await repo.get(row_id)
+                        if found is None:
+                            return _fail(f"inbox show: there is no inbox row {row_id}", 1)
+                        print(json.dumps(found.payload, ensure_ascii=False, indent=2))
+                    return 0
+                retried = await repo.retry(ids, SystemClock().now())
+                await session.commit()
+                missing = sorted(set(ids or ()) - set(retried))
+                if retried:
+                    print(f"handed back to the worker: {', '.join(map(str, retried))}")
+                if missing:
+                    listed = ", ".join(map(str, missing))
+                    return _fail(
+                        f"inbox retry: not set aside (see `loket inbox failed`): {listed}", 1
+                    )
+                if not retried:
+                    print("nothing is set aside")
+                return 0
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     """Apply [retention] now (the daily job does the same): one line per kind of data."""
     from bot.core.clock import SystemClock
@@ -389,6 +462,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     playground_arguments(playground)
     playground.set_defaults(func=cmd_playground)
+    inbox = sub.add_parser("inbox", help="updates set aside: failed, show, retry")
+    inbox_sub = inbox.add_subparsers(dest="inbox_command", required=True)
+    with_config(inbox_sub.add_parser("failed", help="list the updates set aside")).set_defaults(
+        func=cmd_inbox
+    )
+    show = with_config(inbox_sub.add_parser("show", help="print an update's stored payload"))
+    show.add_argument("ids", nargs="+", metavar="ID")
+    show.set_defaults(func=cmd_inbox)
+    retry = with_config(inbox_sub.add_parser("retry", help="hand updates back to the worker"))
+    retry.add_argument("ids", nargs="*", metavar="ID")
+    retry.add_argument("--all", action="store_true", help="every update set aside")
+    retry.set_defaults(func=cmd_inbox)
     sub.add_parser(
         "faq", help="FAQ tools: match, lint, stats (see `loket faq --help`)", add_help=False
     )

@@ -445,6 +445,11 @@ class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class InboxConfig(_Section):
+    # Tries of an update whose handler raises, with backoff, before it is set aside.
+    max_attempts: int = Field(5, ge=1, le=50)
+
+
 class Config(BaseSettings):
     """The whole configuration: bot.toml, overridden by LOKET_<SECTION>__<KEY> variables."""
 
@@ -470,6 +475,7 @@ class Config(BaseSettings):
     limits: LimitsConfig = LimitsConfig()
     logging: LoggingConfig = LoggingConfig()
     retention: RetentionConfig = RetentionConfig()
+    inbox: InboxConfig = InboxConfig()
 
 
 def _toml_literal(raw: str) -> Any:

@@ -4,6 +4,17 @@ Updates reach the inbox table before they are acknowledged to the platform (the 
 webhook stores them first). The worker hands each to the channel's handler; the handler's own
 transaction (one per update) marks the row done, so the work and the mark commit together or
 not at all.
+
+A handler that raises never stops the worker. Its update is tried again after 2, 4, 8 ...
+seconds (at most a minute), ``max_attempts`` tries in all (``[inbox] max_attempts``), then set
+aside: status "failed" with its error, listed by `loket inbox failed`, handed back by `loket
+inbox retry`, and the staff group is told (at most once an hour). Per-chat order and giving up
+fit together this way: while an update waits for its next try, the chat's later updates wait
+behind it (a citizen's second message is never handled before the first); once it is set
+aside, they are served. So a poison update holds its chat back for a bounded time (the sum of
+the pauses, about half a minute with the default 5 tries) and never for good; other chats are
+never held by it. A failure that is the database's (unreachable, locked) is not the update's
+fault and does not count as a try: an outage must not set aside every update it touched.
 """
 
 from __future__ import annotations
@@ -18,12 +29,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
 from bot.pump import Pump
+from bot.setaside import WarnEvery, database_unavailable
 from storage.models import Inbox
 from storage.repositories import InboxHead, InboxRepo
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+MAX_RETRY_PAUSE_SECONDS = 60.0
 IDLE_POLL_SECONDS = 1.0
 BATCH = 200
 
@@ -39,8 +52,13 @@ class InboxWorker(Pump):
         clock: Clock,
         *,
         concurrency: int = 8,
+        max_attempts: int = MAX_ATTEMPTS,
+        on_set_aside: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__()
+        self.max_attempts = max_attempts
+        self.on_set_aside = on_set_aside
+        self._outage = WarnEvery(log)
         self.sessionmaker = sessionmaker
         self.handlers = handlers
         self.clock = clock
@@ -117,7 +135,8 @@ class InboxWorker(Pump):
             self._wake.set()
 
     async def _handle(self, row: Inbox) -> None:
-        """One row in its own transaction; a failure is recorded on the row (retried later)."""
+        """One row in its own transaction; a failure is recorded on the row (retried later,
+        or set aside after ``max_attempts`` tries)."""
         assert row.id is not None
         try:
             handler = self.handlers.get(row.channel)
@@ -125,22 +144,43 @@ class InboxWorker(Pump):
                 raise RuntimeError(f"no handler for channel {row.channel!r}")
             await handler(row)
         except Exception as exc:
+            await self._failed(row, exc)
+        else:
+            self._outage.recovered("inbox: the database answers again")
+
+    async def _failed(self, row: Inbox, exc: Exception) -> None:
+        assert row.id is not None
+        error = f"{type(exc).__name__}: {exc}"
+        if database_unavailable(exc):
+            # Not the update's fault: the try does not count, and one line a minute is enough.
+            self._outage.warning("inbox: the database is unavailable (%s); waiting", error[:200])
+            attempts = row.attempts
+        else:
             attempts = row.attempts + 1
-            give_up = attempts >= MAX_ATTEMPTS
-            log.exception(
-                "inbox %s (%s update %s) failed, attempt %d%s",
-                row.id,
-                row.channel,
-                row.update_id,
-                attempts,
-                "; giving up" if give_up else "",
-            )
-            retry_at = None if give_up else self.clock.now() + timedelta(seconds=2**attempts)
+            if attempts == 1 or attempts >= self.max_attempts:
+                log.exception(
+                    "inbox %s (%s update %s) failed, attempt %d of %d%s",
+                    row.id,
+                    row.channel,
+                    row.update_id,
+                    attempts,
+                    self.max_attempts,
+                    "; set aside" if attempts >= self.max_attempts else "",
+                )
+            else:
+                log.warning("inbox %s failed again, attempt %d: %s", row.id, attempts, error)
+        give_up = attempts >= self.max_attempts
+        pause = min(MAX_RETRY_PAUSE_SECONDS, 2.0 ** max(attempts, 1))
+        retry_at = None if give_up else self.clock.now() + timedelta(seconds=pause)
+        try:
             async with self.sessionmaker() as session:
                 await InboxRepo(session).record_failure(
-                    row.id,
-                    attempts=attempts,
-                    error=f"{type(exc).__name__}: {exc}",
-                    retry_at=retry_at,
+                    row.id, attempts=attempts, error=error, retry_at=retry_at
                 )
                 await session.commit()
+        except Exception as record_exc:
+            # The row stays pending as it was: it is tried again at the next pass.
+            self._outage.warning("inbox %s: recording its failure failed: %r", row.id, record_exc)
+            return
+        if give_up and self.on_set_aside is not None:
+            await self.on_set_aside()

@@ -29,6 +29,7 @@ from bot.channels.base import (
 from bot.core.clock import Clock
 from bot.pump import Pump
 from bot.ratelimit import SendLimiter
+from bot.setaside import WarnEvery, database_unavailable
 from storage.models import Notice, Outbox
 from storage.repositories import OutboxHead, OutboxRepo
 
@@ -79,6 +80,8 @@ class OutboxSender(Pump):
         self._unrecorded: dict[str, int] = {}
         self._results: list[_Result] = []
         self._recorder: asyncio.Task[None] | None = None
+        # A channel down (every send a TransientError) is one warning line a minute.
+        self._channel_trouble = WarnEvery(log)
 
     async def recover(self) -> dict[str, int]:
         """Settle rows a crash left in "sending": their API call may or may not have landed.
@@ -216,6 +219,7 @@ class OutboxSender(Pump):
             if channel is None:
                 raise PermanentError(f"no channel {row.channel!r} configured")
             external_id = await channel.send(await self._with_notice(row))
+            self._channel_trouble.recovered("outbox: sends go through again")
             values = {
                 "status": "sent",
                 "sent_at": self.clock.now(),
@@ -235,6 +239,7 @@ class OutboxSender(Pump):
             log.info("outbox %s to %s held: %s", row.id, row.chat_id, exc)
             values = {"status": "held", "attempts": attempts - 1, "error": str(exc)}
         except TransientError as exc:
+            self._channel_trouble.warning("outbox: sends fail (%s); they wait and retry", exc)
             if attempts >= MAX_TRANSIENT_ATTEMPTS:
                 values = {"status": "failed", "error": f"gave up after {attempts} attempts: {exc}"}
             else:
@@ -322,23 +327,35 @@ class OutboxSender(Pump):
                     if values["status"] != "sent":
                         await self._apply(session, repo, row, values, failed)
                 await session.commit()
-        except Exception:
-            log.exception("outbox: recording %d statuses at once failed", len(batch))
+        except Exception as exc:
+            if database_unavailable(exc):
+                self._trouble.warning("outbox: the database is unavailable (%r)", exc)
+            else:
+                log.exception("outbox: recording %d statuses at once failed", len(batch))
             return False
         return True
 
     async def _write_one(self, row: Outbox, values: dict[str, object], failed: str | None) -> None:
-        for attempt in range(STATUS_WRITE_ATTEMPTS):
+        attempt = 0
+        while True:
             try:
                 async with self.sessionmaker() as session:
                     await self._apply(session, OutboxRepo(session), row, values, failed)
                     await session.commit()
                 return
-            except Exception:
+            except Exception as exc:
                 # The message went out (or surely failed): losing its status would leave
-                # the row "sending" until a restart settles it, so try again.
-                log.exception("outbox %s: recording its status failed", row.id)
-                await asyncio.sleep(0.2 * 2**attempt)
+                # the row "sending" until a restart settles it, so try again. While the
+                # database is away that is as long as it takes (until a stop: then the next
+                # start settles the row); any other error, a few times.
+                if database_unavailable(exc) and not self._stopping:
+                    self._trouble.warning("outbox %s: the database is unavailable: %r", row.id, exc)
+                else:
+                    attempt += 1
+                    log.exception("outbox %s: recording its status failed", row.id)
+                    if attempt >= STATUS_WRITE_ATTEMPTS:
+                        return
+                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
 
     async def _apply(
         self,

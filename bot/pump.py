@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 
+from bot.setaside import WarnEvery, database_unavailable
+
 log = logging.getLogger(__name__)
 
 # After an unexpected failure of a pass (e.g. "database is locked" under load), wait this long
@@ -24,6 +26,8 @@ class Pump:
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
+        # A failing pass (the database away) is one warning line a minute, not a trace a second.
+        self._trouble = WarnEvery(log)
 
     def notify(self) -> None:
         """New rows were committed: look now instead of at the next poll."""
@@ -37,9 +41,17 @@ class Pump:
             self._wake.clear()
             try:
                 delay = await self.pass_once()
-            except Exception:
-                log.exception("%s: a pass failed; trying again shortly", type(self).__name__)
+            except Exception as exc:
+                self._trouble.warning(
+                    "%s: a pass failed (%r); trying again shortly",
+                    type(self).__name__,
+                    exc,
+                    # A trace helps find a bug, not a database that went away.
+                    exc=None if database_unavailable(exc) else exc,
+                )
                 delay = FAILURE_BACKOFF_SECONDS
+            else:
+                self._trouble.recovered("%s: passes work again", type(self).__name__)
             if self._stopping:
                 break
             with contextlib.suppress(TimeoutError):

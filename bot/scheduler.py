@@ -14,6 +14,7 @@ from bot.config import ScheduleConfig
 from bot.core.pushes import Pushes
 from bot.core.retention import RetentionService
 from bot.core.sla import SlaService
+from bot.setaside import WarnEvery, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Scheduler:
         self.pushes = pushes
         self.options = options
         self.on_commit = on_commit
+        self._trouble = WarnEvery(log)  # the database away: a line a minute, not one a tick
         self.scheduler = AsyncIOScheduler(timezone=timezone)
         # max_instances=1 + coalesce: a slow tick is never run twice at once nor replayed.
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
@@ -63,8 +65,11 @@ class Scheduler:
         try:
             if await self.sla.fire_due(self.sessionmaker):
                 self.on_commit()
-        except Exception:  # a failed tick is retried by the next one; the state is in the DB
-            log.exception("escalation tick failed")
+        except Exception as exc:  # a failed tick is retried by the next one; the state is in the DB
+            if database_unavailable(exc):
+                self._trouble.warning("escalation tick: the database is unavailable (%r)", exc)
+            else:
+                log.exception("escalation tick failed")
 
     async def push_tick(self) -> None:
         jobs: list[Callable[[AsyncSession], Awaitable[object]]] = []
@@ -81,5 +86,8 @@ class Scheduler:
                     if await job(session):
                         await session.commit()
                         self.on_commit()
-            except Exception:
-                log.exception("scheduled push %s failed", job.__name__)
+            except Exception as exc:
+                if database_unavailable(exc):
+                    self._trouble.warning("scheduled push: the database is unavailable (%r)", exc)
+                else:
+                    log.exception("scheduled push %s failed", job.__name__)

@@ -419,6 +419,11 @@ STAFF: dict[str, str] = {
     "on_duty_now": "Petugas piket: {names}",
     "reload_ok": "🔄 Basis pengetahuan FAQ dimuat ulang: {count} entri.",
     "reload_failed": "⚠️ FAQ tidak dimuat ulang, yang lama tetap dipakai: {error}",
+    "inbox_set_aside": (
+        "⚠️ {count} pesan masuk tidak dapat diproses dan disisihkan (tidak hilang). "
+        "Lihat dengan <code>loket inbox failed</code>, proses ulang dengan "
+        "<code>loket inbox retry</code>."
+    ),
     "button_stale": "Tombol ini sudah tidak berlaku.",
     "request_card": (
         "\n\n<b>Permohonan informasi</b>\n"

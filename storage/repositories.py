@@ -366,6 +366,53 @@ class InboxRepo:
         stmt = update(Inbox).where(col(Inbox.id) == row_id, col(Inbox.status) == "pending")
         await self.session.exec(stmt.values(**values))
 
+    async def set_aside(self, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+        """Store updates that cannot be handled (they do not parse) as failed, each with its
+        ``error``: kept for `loket inbox failed/show/retry`, never handed to a handler."""
+        return await self.store(
+            [{**row, "status": "failed", "error": str(row["error"])[:2000]} for row in rows], now
+        )
+
+    async def failed(self, limit: int = 1000) -> Sequence[Inbox]:
+        """Rows set aside, oldest first."""
+        stmt = select(Inbox).where(col(Inbox.status) == "failed").order_by(col(Inbox.id))
+        return (await self.session.exec(stmt.limit(limit))).all()
+
+    async def count_failed(self) -> int:
+        stmt = select(func.count()).select_from(Inbox).where(col(Inbox.status) == "failed")
+        return int((await self.session.exec(stmt)).one())
+
+    async def get(self, row_id: int) -> Inbox | None:
+        return await self.session.get(Inbox, row_id)
+
+    async def retry(self, row_ids: Sequence[int] | None, now: datetime) -> list[int]:
+        """Hand rows set aside back to the worker (all of them with ``None``), with fresh
+        attempts; the ids of those that were set aside and now are pending again."""
+        stmt = update(Inbox).where(col(Inbox.status) == "failed")
+        if row_ids is not None:
+            stmt = stmt.where(col(Inbox.id).in_(list(row_ids)))
+        stmt = stmt.values(status="pending", attempts=0, not_before=now, error=None)
+        result = await self.session.exec(stmt.returning(col(Inbox.id)))
+        return sorted(int(row_id) for row_id in result.scalars().all())
+
+
+async def claim_notice(session: AsyncSession, job: str, now: datetime, every: timedelta) -> bool:
+    """True at most once per ``every`` for ``job`` (its last time is one job_run row, moved
+    forward by an atomic upsert): a notice that must not repeat more often, whatever process
+    or replica asks."""
+    table = JobRun.__table__  # type: ignore[attr-defined]
+    stmt = (
+        _insert(session)(JobRun)
+        .values(job=job, key="last", at=now)
+        .on_conflict_do_update(
+            index_elements=["job", "key"],
+            set_={"at": now},
+            where=table.c.at <= now - every,
+        )
+    )
+    result = await session.exec(stmt)
+    return bool(result.rowcount)
+
 
 class OutboxRepo:
     def __init__(self, session: AsyncSession) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import html
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -15,6 +16,7 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramConflictError,
     TelegramForbiddenError,
@@ -30,8 +32,10 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     ReplyParameters,
+    Update,
 )
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.playground.emulator import BotApiEmulator, FakeUser, SentMessage
 from bot.playground.emulator.files import TINY_PNG
@@ -596,3 +600,40 @@ async def test_unmodified_dispatcher_echoes(emu: BotApiEmulator, bot: Bot) -> No
     assert all(c.status == 200 for c in emu.calls)
     # aiogram asked only for the update types its handlers use.
     assert json.dumps(emu.calls_to("getUpdates")[-1].params["allowed_updates"]) == '["message"]'
+
+
+async def test_an_unreadable_message_fails_aiogram_validation_alone(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    user = emu.user("Ani")
+    await emu.send_unreadable_message(user)
+    await emu.send_text(user, "halo")
+    with pytest.raises(ClientDecodeError):  # aiogram reads the batch whole: it fails whole
+        await bot.get_updates(timeout=0)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{emu.api_base}/bot{emu.token}/getUpdates") as resp:
+            items = (await resp.json())["result"]
+    assert [sorted(item) for item in items] == [["message", "update_id"]] * 2
+    with pytest.raises(ValidationError, match="poll"):
+        Update.model_validate(items[0])
+    assert Update.model_validate(items[1]).message.text == "halo"
+
+
+async def test_outages_502_and_hanging_switch_at_runtime(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.set_outage("502")
+    with pytest.raises(ClientDecodeError):  # an HTML error page, as nginx in front gives
+        await bot.get_me()
+    assert emu.calls[-1].status == 502 and emu.outage_hits == 1
+    emu.set_outage("hang")
+    pending = asyncio.create_task(bot.get_me())
+    deadline = time.monotonic() + 5
+    while emu.outage_hits < 2:  # the call arrived and is held
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    assert not pending.done()
+    emu.set_outage(None)
+    me = await asyncio.wait_for(pending, 5)
+    assert me.username == emu.bot_user.username
+    assert emu.calls[-1].method == "getMe" and emu.calls[-1].status == 200
+    with pytest.raises(ValueError, match="unknown outage"):
+        emu.set_outage("500")

@@ -6,13 +6,13 @@ import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
-    TelegramConflictError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -41,7 +41,7 @@ from aiogram.types import (
     Update,
     User,
 )
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,6 +49,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.base import PermanentError, RetryLater, TransientError
 from bot.core.clock import Clock
 from bot.core.dto import Contact, Inbound
+from bot.setaside import WarnEvery, raw_key, validation_error
 from storage.models import Citizen, Inbox, Outbox, Ticket
 from storage.repositories import InboxRepo
 
@@ -63,6 +64,18 @@ class SentId(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     message_id: int
+
+
+class GetRawUpdates(GetUpdates):
+    """getUpdates whose result is read as raw JSON objects; the poller validates each one.
+
+    Read as ``list[Update]`` (aiogram's way), one update the installed aiogram cannot read (the
+    Bot API added or changed a field before the library caught up) makes the whole batch a
+    ClientDecodeError, fetched again and again: the desk is down. Read raw, only that update is
+    set aside.
+    """
+
+    __returning__ = list[Any]
 
 
 class SendMessageForId(SendMessage):
@@ -93,6 +106,7 @@ _RESPONSE_MODELS = tuple(
         CreateForumTopic,
         GetFile,
         GetUpdates,
+        GetRawUpdates,
         AnswerCallbackQuery,
     )
 )
@@ -266,6 +280,9 @@ class TelegramSender:
             raise TransientError("unauthorized: check the bot token") from None
         except (TelegramNetworkError, TelegramServerError) as exc:
             raise TransientError(type(exc).__name__) from None
+        except ClientDecodeError:
+            # Not JSON: an error page of a proxy in front of the Bot API (a 502), say.
+            raise TransientError("unreadable answer from the Bot API") from None
 
     async def _deliver(
         self, row: Outbox, chat_id: int, thread_id: int | None, reply_to: int | None
@@ -482,53 +499,133 @@ class TelegramPoller:
         allowed_updates: list[str],
         clock: Clock,
         parsed: ParsedUpdates | None = None,
+        on_set_aside: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
         self.on_stored = on_stored
+        self.on_set_aside = on_set_aside
         self.timeout = timeout
         self.allowed_updates = allowed_updates
         self.clock = clock
         self.parsed = parsed
 
     async def run(self) -> None:
+        """Polls until cancelled; returns only by raising TelegramUnauthorizedError (a token
+        Telegram rejects: a restart cannot fix it). Every other failure is waited out."""
         offset: int | None = None
         failures = 0
+        trouble = WarnEvery(log)
         while True:
             try:
-                updates = await self.bot(
-                    GetUpdates(
-                        offset=offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+                # aiogram types the call by GetUpdates' result; GetRawUpdates reads raw JSON.
+                items = cast(
+                    list[Any],
+                    await self.bot(
+                        GetRawUpdates(
+                            offset=offset,
+                            timeout=self.timeout,
+                            allowed_updates=self.allowed_updates,
+                        ),
+                        request_timeout=self.timeout + 15,
                     ),
-                    request_timeout=self.timeout + 15,
                 )
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
                 continue
-            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+            except TelegramUnauthorizedError:
+                raise
+            except (TelegramAPIError, ClientDecodeError) as exc:
+                # Unreachable, 5xx, timing out, a conflict, an unreadable answer: wait it out.
                 failures += 1
                 delay = min(30.0, 0.5 * 2**failures)
-                log.warning("getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                reason = (
+                    "an answer that is not JSON (a proxy's error page?)"
+                    if isinstance(exc, ClientDecodeError)
+                    else f"{type(exc).__name__}: {exc.message}"
+                )
+                trouble.warning("getUpdates failed (%s); retrying with backoff", reason)
                 await asyncio.sleep(delay)
                 continue
-            failures = 0
-            if not updates:
+            except Exception as exc:  # a bug must not stop the polling either
+                failures += 1
+                trouble.warning("getUpdates failed unexpectedly (%r); retrying", exc, exc=exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
                 continue
+            trouble.recovered("getUpdates works again after %d failed tries", failures)
+            failures = 0
+            if not items:
+                continue
+            updates, poison = self.validate(items)
             try:
                 async with self.sessionmaker() as session:
-                    await InboxRepo(session).store(
-                        [inbox_row(u) for u in updates], self.clock.now()
-                    )
+                    now = self.clock.now()
+                    await InboxRepo(session).store([inbox_row(u) for u in updates], now)
+                    await InboxRepo(session).set_aside(poison, now)
                     await session.commit()
-            except Exception:
+            except Exception as exc:
                 # Not stored, so not acknowledged: Telegram hands the batch out again.
-                log.exception("storing %d update(s) failed; fetching them again", len(updates))
+                trouble.warning(
+                    "storing %d update(s) failed (%r); fetching them again", len(items), exc
+                )
                 await asyncio.sleep(1.0)
                 continue
-            offset = updates[-1].update_id + 1
+            ids = [item["update_id"] for item in items if _update_id(item) is not None]
+            if ids:
+                offset = max(ids) + 1
             if self.parsed is not None:
                 self.parsed.keep(updates)
             self.on_stored()
+            if poison:
+                log.warning("%d update(s) that do not parse were set aside", len(poison))
+                if self.on_set_aside is not None:
+                    await self.on_set_aside()
+
+    def validate(self, items: list[Any]) -> tuple[list[Update], list[dict[str, Any]]]:
+        """Each raw update on its own: the ones aiogram reads, and inbox rows of the others."""
+        updates: list[Update] = []
+        poison: list[dict[str, Any]] = []
+        for item in items:
+            try:
+                updates.append(Update.model_validate(item, context={"bot": self.bot}))
+            except ValidationError as exc:
+                poison.append(poison_row(item, validation_error(exc, "an aiogram Update")))
+            except Exception as exc:  # whatever else reading it raises: set aside too
+                poison.append(poison_row(item, f"{type(exc).__name__}: {exc}"[:2000]))
+        return updates, poison
+
+
+def _update_id(item: Any) -> int | None:
+    value = item.get("update_id") if isinstance(item, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def raw_chat_key(item: Any) -> str:
+    """``chat_key_of`` for an update aiogram cannot read, from its raw JSON where possible."""
+    update_id = _update_id(item)
+    if isinstance(item, dict):
+        for name, event in item.items():
+            if not isinstance(event, dict):
+                continue
+            if name == "callback_query":
+                message, sender = event.get("message"), event.get("from")
+                event = message if isinstance(message, dict) else {"chat": sender}
+            chat = event.get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return f"tg:{chat['id']}"
+    return f"tg:update:{update_id}" if update_id is not None else raw_key(item)[:64]
+
+
+def poison_row(item: Any, error: str) -> dict[str, Any]:
+    """An inbox row keeping an update that does not validate, raw, with why."""
+    update_id = _update_id(item)
+    return {
+        "channel": CHANNEL,
+        "update_id": str(update_id) if update_id is not None else raw_key(item),
+        "chat_key": raw_chat_key(item),
+        "payload": item if isinstance(item, dict) else {"raw": item},
+        "error": error,
+    }
 
 
 class ParsedUpdates:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from bot.channels.whatsapp.client import (
 )
 from bot.core.clock import Clock
 from bot.core.dto import Contact, Inbound
+from bot.setaside import whatsapp_rows, whatsapp_unparsed
 from storage.repositories import InboxRepo
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,9 @@ class WhatsAppWebhook:
         on_stored: Callable[[], None],
         clock: Clock,
         phone_number_id: str | None = None,
+        on_set_aside: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        self.on_set_aside = on_set_aside
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.phone_number_id = phone_number_id
@@ -244,18 +246,22 @@ class WhatsAppWebhook:
         if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self.app_secret):
             log.warning("WhatsApp webhook with a missing or wrong signature refused")
             return web.Response(status=401, text="bad signature")
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return web.Response(status=400, text="not JSON")
-        rows = inbox_rows(payload, self.phone_number_id)
-        if rows:
+        # What does not parse is set aside (stored as failed) and answered 200 like the rest:
+        # Meta would deliver it again and again otherwise.
+        payload, unparsed = whatsapp_unparsed(body)
+        rows = inbox_rows(payload, self.phone_number_id) if payload is not None else []
+        if rows or unparsed:
             try:
                 async with self.sessionmaker() as session:
                     await InboxRepo(session).store(rows, self.clock.now())
+                    await InboxRepo(session).set_aside(whatsapp_rows(unparsed), self.clock.now())
                     await session.commit()
             except Exception:
                 log.exception("storing %d WhatsApp event(s) failed; Meta will retry", len(rows))
                 return web.Response(status=500, text="try again")
             self.on_stored()
+        if unparsed:
+            log.warning("%d WhatsApp event(s) that do not parse were set aside", len(unparsed))
+            if self.on_set_aside is not None:
+                await self.on_set_aside()
         return web.Response(text="ok")

@@ -135,6 +135,9 @@ class BotApiEmulator(BotApiMethods):
         self._flood: tuple[float, int, random.Random, frozenset[str]] | None = None
         self._rate: _RateLimiter | None = None
         self._latency = 0.0
+        self._outage: str | None = None
+        self._outage_over = asyncio.Event()
+        self.outage_calls: list[str] = []  # methods of the calls that met an outage, in order
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in self._method_table().items()
@@ -444,6 +447,12 @@ class BotApiEmulator(BotApiMethods):
         """A user message with arbitrary extra Message fields (contact, video, sender_chat...)."""
         return await self._user_message(user, dict(fields), chat, thread_id, reply_to)
 
+    async def send_unreadable_message(self, user: FakeUser, chat: Any = None) -> dict[str, Any]:
+        """A message the bot's library cannot read: what arrives when the Bot API adds or
+        changes a field before the library catches up. Here a ``poll`` with only an id, where
+        aiogram 3's Poll requires question, options, counts and flags."""
+        return await self._user_message(user, {"poll": {"id": "5000001"}}, chat, None, None)
+
     async def edit_text(
         self, user: FakeUser, message: Any, text: str, chat: Any = None
     ) -> dict[str, Any]:
@@ -703,6 +712,45 @@ class BotApiEmulator(BotApiMethods):
             return
         self._rate = _RateLimiter(per_second, per_chat_per_second, per_group_per_minute)
 
+    def set_outage(self, mode: str | None) -> None:
+        """Make the Bot API fail as a whole, switchable at any time by the test.
+
+        ``"502"``: every API call is answered 502 Bad Gateway with an HTML page, as the proxy
+        in front of the Bot API does when it is down. ``"hang"``: every call is held without an
+        answer until the outage ends; then it is served, unless the client gave up meanwhile
+        (then it was never processed, as with a request lost on the way). ``None`` ends it.
+        """
+        if mode not in (None, "502", "hang"):
+            raise ValueError(f"unknown outage mode {mode!r}")
+        self._outage = mode
+        if mode is None:
+            self._outage_over.set()
+        else:
+            self._outage_over.clear()
+
+    async def _meet_outage(self, method: str) -> web.Response | None:
+        """The outage's answer to a call, or None to serve it (now, or once a hang is over)."""
+        if self._outage is None:
+            return None
+        self.outage_calls.append(method)
+        self._notify()
+        if self._outage == "502":
+            self.calls.append(ApiCall(method, {}, time.monotonic(), 502))
+            return web.Response(
+                status=502,
+                text="<html><head><title>502 Bad Gateway</title></head>"
+                "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
+                "</body></html>",
+                content_type="text/html",
+            )
+        await self._outage_over.wait()  # cancelled with the request if the client gives up
+        return None
+
+    @property
+    def outage_hits(self) -> int:
+        """API calls that met an outage (answered 502, or held by a hang)."""
+        return len(self.outage_calls)
+
     def set_latency(self, seconds: float) -> None:
         """Artificial delay before every API call is processed."""
         self._latency = max(0.0, seconds)
@@ -719,6 +767,8 @@ class BotApiEmulator(BotApiMethods):
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if (outage := await self._meet_outage(method)) is not None:
+            return outage
         if request.match_info["token"] != self.token:
             error = ApiError(401, "Unauthorized")
             self.calls.append(ApiCall(method, {}, time.monotonic(), 401))
