@@ -63,8 +63,8 @@ class Console(ConsoleBase):
             text = " ".join(args[3:])
             await emu.send_text(self.find_user(args[0]), text, chat=int(args[1]), thread_id=thread)
         elif command == "press":
-            user, chat, message = self.find_user(args[0]), int(args[1]), int(args[2])
-            await emu.press_button(user, message, args[3], chat=chat)
+            user, chat_id, message = self.find_user(args[0]), int(args[1]), int(args[2])
+            await emu.press_button(user, message, args[3], chat=chat_id)
         elif command in ("block", "unblock"):
             getattr(emu, command)(self.find_user(args[0]))
         else:

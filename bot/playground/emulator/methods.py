@@ -610,9 +610,9 @@ class BotApiMethods(EmulatorState):
     def _m_delete_message(self, p: dict[str, Any], _: dict[str, Upload]) -> bool:
         state = self._chat_for_read(p.get("chat_id"))
         message_id = p.get("message_id")
-        message = state.messages.get(message_id) if is_int(message_id) else None
-        if message is None:
+        if not is_int(message_id) or message_id not in state.messages:
             raise bad_request("message to delete not found")
+        message = state.messages[message_id]
         own = message.get("from", {}).get("id") == self.bot_user.id
         if "forum_topic_created" in message or (
             state.chat.type != "private" and not own and not state.bot_is_admin

@@ -506,7 +506,7 @@ class BotApiEmulator(BotApiMethods):
                     f"message {message_id} has no button with callback_data "
                     f"{callback_data!r}; available: {available}"
                 )
-        query = {
+        query: dict[str, Any] = {
             "id": str(next(self._query_ids)),
             "from": user.to_api(),
             "message": shown,

@@ -15,9 +15,9 @@ import mimetypes
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import aiohttp
 
@@ -156,7 +156,7 @@ def _update_kind(update: dict[str, Any]) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -322,7 +322,7 @@ class EmulatorState(ChangeWaiter[SentMessage]):
     # ------------------------------------------------------ waiting helpers
 
     @staticmethod
-    def _describe(sent: list[SentMessage]) -> str:
+    def _describe(sent: Sequence[SentMessage]) -> str:
         if not sent:
             return "  (nothing)"
         return "\n".join(f"  {sm.short()}" for sm in sent)
