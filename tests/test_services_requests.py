@@ -11,10 +11,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot.core.request_form import FIELD_STEPS
 from sqlmodel import col
 
 from bot.app import App
+from bot.core.formal.request_form import FIELD_STEPS
 from storage.models import FormState, InfoRequest, Outbox, Ticket
 from tests import core_app
 from tests.core_app import CITIZEN, MONDAY_10, OFFICER, STAFF, clock, inbound, texts_to
