@@ -90,7 +90,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     token = config.telegram.token.get_secret_value()
     engine = make_engine(config.database.url, echo=config.database.echo)
     sessionmaker = make_app_sessions(engine)
-    faq = FaqService(config.faq.paths)
+    faq = FaqService(config.faq.paths, thesaurus=config.faq.thesaurus)
     # Button data is signed with a key derived from the token: stable across restarts and
     # replicas, secret, and nothing more to configure.
     codec = CallbackCodec(hashlib.sha256(token.encode()).digest())

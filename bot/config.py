@@ -356,8 +356,10 @@ class FaqConfig(_Section):
     paths: tuple[Path, ...] = ()
     # Seconds between looks at the files for changes (reloaded without a restart); 0 = never.
     watch_interval: float = Field(3.0, ge=0)
+    # The office's own concept groups (faq/thesaurus/*.txt format), added to the packaged ones.
+    thesaurus: tuple[Path, ...] = ()
 
-    _split = field_validator("paths", mode="before")(_split_list)
+    _split = field_validator("paths", "thesaurus", mode="before")(_split_list)
 
 
 class OfficeConfig(_Section):
@@ -502,12 +504,13 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         base_dir = path.resolve().parent
         faq = data.get("faq")
-        if isinstance(faq, dict) and isinstance(faq.get("paths"), list):
-            # Relative FAQ paths are relative to the config file, not the working directory.
-            faq["paths"] = [
-                str(p if Path(p).is_absolute() else base_dir / p) if isinstance(p, str) else p
-                for p in faq["paths"]
-            ]
+        for key in ("paths", "thesaurus"):
+            if isinstance(faq, dict) and isinstance(faq.get(key), list):
+                # Relative FAQ paths are relative to the config file, not the working directory.
+                faq[key] = [
+                    str(p if Path(p).is_absolute() else base_dir / p) if isinstance(p, str) else p
+                    for p in faq[key]
+                ]
     for parts, name, value in _env_overrides(environ):
         _set_path(data, parts, value, name)
         origins[".".join(parts)] = name

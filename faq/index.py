@@ -67,6 +67,7 @@ from faq.lexicon import (
 )
 from faq.normalize import tokenize
 from faq.stem import candidate_roots
+from faq.thesaurus import Thesaurus, default_thesaurus
 
 Outcome = Literal["answer", "ambiguous", "abstain", "greeting", "thanks"]
 
@@ -76,6 +77,8 @@ _CONF_CONCEPT = 0.8
 _CONF_GLOSS = 0.9
 _CONF_TYPO = 0.8
 _CONF_WEAK = 0.3
+# A concept shared through the thesaurus: broader groups than the synonyms, so weaker.
+_CONF_THESAURUS = 0.7
 # Field weights inside an entry.
 _W_QUESTION = 1.0
 _W_LABEL = 0.5
@@ -216,9 +219,17 @@ def content_words(text: str) -> list[str]:
 class FaqIndex:
     """Everything needed to match messages against one knowledge base, built once."""
 
-    def __init__(self, kb: KnowledgeBase, params: Params | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        params: Params | None = None,
+        thesaurus: Thesaurus | None = None,
+    ) -> None:
         self.kb = kb
         self.params = params or Params()
+        self.thesaurus = default_thesaurus() if thesaurus is None else thesaurus
+        self._feats = lru_cache(maxsize=65536)(self._feats_uncached)
+        self._virtual = lru_cache(maxsize=4096)(self._virtual_uncached)
         self.entries: tuple[Entry, ...] = kb.entries
         n = len(self.entries)
         # Chat abbreviations that the knowledge base itself uses as terms (written as an
@@ -237,8 +248,8 @@ class FaqIndex:
         self._entry_questions: list[list[int]] = []
 
         def add(idx: int, text: str, weight: float) -> None:
-            for word in self._content(text):
-                for key, conf in _word_features(word).items():
+            for _word, feats in self._content_features(text):
+                for key, conf in feats.items():
                     slot = postings.setdefault(key, {})
                     value = conf * weight
                     if slot.get(idx, 0.0) < value:
@@ -295,7 +306,7 @@ class FaqIndex:
         # Merging the postings of a very common word is the slowest step of a query, so do
         # it now, once, for the knowledge base's own common words.
         for word in self._vocab:
-            feats = _word_features_cached(word, True)
+            feats = self._feats(word)
             if any(len(postings.get(key, ())) > self._common_cutoff for key, _ in feats):
                 self._word(word)
         self.near_miss_scores: tuple[float, ...] = ()
@@ -334,8 +345,7 @@ class FaqIndex:
     def _make_question(self, idx: int, text: str) -> _Question:
         words = []
         total = 0.0
-        for word in self._content(text):
-            feats = _word_features(word)
+        for _word, feats in self._content_features(text):
             weight = max(conf * self._idf.get(key, 0.0) for key, conf in feats.items())
             words.append((frozenset(feats), weight))
             total += weight
@@ -389,7 +399,70 @@ class FaqIndex:
         return got / question.total
 
     def _known_features(self, word: str) -> dict[str, float]:
-        return {k: c for k, c in _word_features(word).items() if k in self._postings}
+        """Features of a message word found in the index.
+
+        A word the knowledge base uses means what the knowledge base means by it: it meets
+        entries through its own features. A word it does not use is read through its
+        thesaurus concepts ("komplain" meets an entry that says "pengaduan").
+        """
+        own = {k: c for k, c in _word_features_cached(word, True) if k in self._postings}
+        if own:
+            return own
+        return {k: c for k, c in self._feats(word) if k in self._postings}
+
+    def _feats_uncached(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Features of a word: its own (:func:`_word_features`) and its thesaurus concepts."""
+        feats = dict(_word_features_cached(word, True))
+        concepts = set(self.thesaurus.concepts(word))
+        for root in candidate_roots(word):
+            concepts |= self.thesaurus.concepts(root)
+        gloss = ENGLISH.get(word)
+        if gloss is not None and " " not in gloss:
+            concepts |= self.thesaurus.concepts(gloss)
+        if concepts:
+            conf = _CONF_THESAURUS
+            if word in WEAK_WORDS or word in GENERIC_WORDS:
+                conf *= _CONF_WEAK
+            for concept in concepts:
+                key = "\u2248" + concept
+                feats[key] = max(feats.get(key, 0.0), conf)
+        return tuple(feats.items())
+
+    def _content_features(self, text: str) -> list[tuple[str, dict[str, float]]]:
+        """Content words of ``text`` with their features; a thesaurus phrase ("tanggal
+        merah") adds its concepts to the last content word inside it."""
+        words = self._tokenize(text)
+        out: list[tuple[str, dict[str, float]]] = []
+        at: dict[int, int] = {}
+        for pos, word in enumerate(words):
+            if word not in STOPWORDS:
+                at[pos] = len(out)
+                out.append((word, dict(self._feats(word))))
+        for start, end, concepts in self.thesaurus.phrase_concepts(words):
+            inside = [at[pos] for pos in range(start, end) if pos in at]
+            if not inside:
+                continue
+            feats = out[inside[-1]][1]
+            for concept in concepts:
+                key = "\u2248" + concept
+                feats[key] = max(feats.get(key, 0.0), _CONF_THESAURUS)
+        return out
+
+    def _virtual_uncached(
+        self, concepts: frozenset[str]
+    ) -> tuple[dict[str, float], dict[int, float]] | None:
+        """A thesaurus phrase of a message read as its concepts: features and evidence."""
+        feats = {"\u2248" + c: _CONF_THESAURUS for c in concepts if "\u2248" + c in self._postings}
+        if not feats:
+            return None
+        values: dict[int, float] = {}
+        for key, conf in feats.items():
+            weight = conf * self._idf[key]
+            for idx, post in self._postings[key].items():
+                value = weight * post
+                if values.get(idx, 0.0) < value:
+                    values[idx] = value
+        return feats, values
 
     def _split(self, word: str) -> list[str] | None:
         """Split a run-together word into known words (fewest parts, at most three)."""
@@ -462,7 +535,8 @@ class FaqIndex:
         """Features of a query word that the index knows, and how they were found."""
         feats = self._known_features(word)
         if feats:
-            return tuple(feats.items()), "known"
+            concept_only = all(key.startswith("\u2248") for key in feats)
+            return tuple(feats.items()), "concept" if concept_only else "known"
         expansion = ACRONYMS.get(word)
         if expansion is not None:
             merged: dict[str, float] = {}
@@ -611,12 +685,28 @@ class FaqIndex:
                     info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
                 continue
             feat_map, top, values, scale = self._word(word)
-            mass += top
+            if how == "concept":
+                # Read through the thesaurus only: the knowledge base does not use the word,
+                # so it weighs like an unknown word; its concepts only add evidence.
+                unknown_seen += 1
+                mass += max(top, self._unknown / unknown_seen)
+            else:
+                mass += top
             query_words.append(feat_map)
             query_feats.update(feat_map)
             known.append((values, scale))
             if info is not None:
                 info.words.append((word, how, top))
+        # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
+        # coverage, but no extra weight of the message (its words are already counted).
+        for start, end, concepts in self.thesaurus.phrase_concepts(words):
+            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
+                continue  # the knowledge base's own words: read as it means them
+            virtual = self._virtual(concepts)
+            if virtual is not None:
+                query_words.append(virtual[0])
+                query_feats.update(virtual[0])
+                known.append((virtual[1], 1.0))
         # Most selective words first: they pick the candidate entries; a word found nearly
         # everywhere then only adds to those (keeps big knowledge bases fast).
         known.sort(key=lambda k: len(k[0]))

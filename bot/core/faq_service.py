@@ -17,6 +17,7 @@ from faq import (
     default_paths,
     load_knowledge_base,
 )
+from faq.thesaurus import Thesaurus, default_thesaurus_paths, load_thesaurus
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +30,34 @@ def button_data(entry_id: str) -> str:
 
 
 class FaqService:
-    def __init__(self, paths: Sequence[Path]) -> None:
-        # Configured paths replace the packaged default knowledge base.
+    def __init__(self, paths: Sequence[Path], thesaurus: Sequence[Path] = ()) -> None:
+        # Configured paths replace the packaged default knowledge base; the office's concept
+        # groups are added to the packaged thesaurus.
         self.paths: tuple[Path, ...] = tuple(paths) or tuple(default_paths())
+        self.thesaurus_paths: tuple[Path, ...] = tuple(thesaurus)
+        self.thesaurus: Thesaurus = self._load_thesaurus()
         self.kb: KnowledgeBase = load_knowledge_base(self.paths)
-        self.index = FaqIndex(self.kb)
+        self.index = FaqIndex(self.kb, thesaurus=self.thesaurus)
         self._by_id = {e.id: e for e in self.kb.entries}
         self._by_button = {button_data(e.id): e for e in self.kb.entries}
         log.info(
             "FAQ loaded: %d entries from %d file(s)", len(self.kb.entries), len(self.kb.sources)
         )
 
+    @property
+    def watched(self) -> tuple[Path, ...]:
+        """Every file whose change reloads the FAQ: knowledge base and office thesaurus."""
+        return (*self.paths, *self.thesaurus_paths)
+
+    def _load_thesaurus(self) -> Thesaurus:
+        return load_thesaurus([*default_thesaurus_paths(), *self.thesaurus_paths])
+
     def reload(self) -> int:
         """Load the files again; raises KnowledgeBaseError and keeps the old index on failure."""
+        thesaurus = self._load_thesaurus()
         kb = load_knowledge_base(self.paths)
-        index = FaqIndex(kb)
+        index = FaqIndex(kb, thesaurus=thesaurus)
+        self.thesaurus = thesaurus
         self.kb, self.index, self._by_id = kb, index, {e.id: e for e in kb.entries}
         self._by_button = {button_data(e.id): e for e in kb.entries}
         return len(kb.entries)
@@ -64,7 +78,7 @@ def fingerprint(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.toml")))
+            files.extend(sorted([*path.glob("*.toml"), *path.glob("*.txt")]))
         else:
             files.append(path)
     result = []
@@ -95,11 +109,11 @@ class FaqWatcher:
         self.faq = faq
         self.report = report  # (error or "", entry count or None)
         self.interval = interval
-        self._seen = fingerprint(faq.paths)
+        self._seen = fingerprint(faq.watched)
 
     async def check(self) -> bool:
         """Reload if the files changed since the last look; True when something changed."""
-        now = fingerprint(self.faq.paths)
+        now = fingerprint(self.faq.watched)
         if now == self._seen:
             return False
         self._seen = now
