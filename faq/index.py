@@ -120,6 +120,13 @@ class Params:
     # least this much more (0: never), when it fits the kind of question asked.
     cover_margin: float = 0.15
     w_pairs: float = 0.0  # share of the score that depends on word pairs in the same order
+    # Near misses: a word of the message that names a body, place, document or campaign
+    # material (a thesaurus referent: TPS, kecamatan, baliho) and is rare here (weight at
+    # least ``salient_share`` of the rarest word's; a word most entries use is the office's
+    # own setting, "kota" for a city) is what the message is about; an entry that never
+    # mentions it, word or concept, answers another question: its score loses this factor.
+    salient_share: float = 0.4
+    salient_penalty: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +236,7 @@ class FaqIndex:
         self.params = params or Params()
         self.thesaurus = default_thesaurus() if thesaurus is None else thesaurus
         self._feats = lru_cache(maxsize=65536)(self._feats_uncached)
+        self._referent_keys = frozenset("\u2248" + c for c in self.thesaurus.referents)
         self._virtual = lru_cache(maxsize=4096)(self._virtual_uncached)
         self.entries: tuple[Entry, ...] = kb.entries
         n = len(self.entries)
@@ -666,6 +674,8 @@ class FaqIndex:
         query_feats: dict[str, float] = {}
         query_words: list[dict[str, float]] = []
         known: list[tuple[dict[int, float], float]] = []
+        salient: list[tuple[str, list[str], dict[int, float]]] = []
+        salient_at = p.salient_share * self._max_idf
         for pos, word in enumerate(words):
             if (
                 word in KIN_ADDRESS
@@ -681,10 +691,18 @@ class FaqIndex:
                     # Each further unknown word adds less: long messages carry narrative.
                     unknown_seen += 1
                     mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
+                    # A body, place or document no entry mentions ("baliho"): another topic.
+                    refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
+                    if refs:
+                        salient.append((word, refs, {}))
                 if info is not None:
                     info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
                 continue
             feat_map, top, values, scale = self._word(word)
+            if self._referent_keys and top >= salient_at:
+                refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
+                if refs:
+                    salient.append((word, refs, values))
             if how == "concept":
                 # Read through the thesaurus only: the knowledge base does not use the word,
                 # so it weighs like an unknown word; its concepts only add evidence.
@@ -774,6 +792,15 @@ class FaqIndex:
             missing = len(asked - self._entry_intents[idx])
             if missing:
                 score *= (1.0 - p.intent_penalty) ** missing
+            foreign = [
+                w
+                for w, refs, values in salient
+                if idx not in values and not any(idx in self._postings.get(k, ()) for k in refs)
+            ]
+            if foreign and exclude < 0 and p.salient_penalty:
+                if info is not None:
+                    info.words.append(("foreign:" + self.entries[idx].id, ",".join(foreign), 0.0))
+                score *= (1.0 - p.salient_penalty) ** len(foreign)
             scored.append((score, idx))
             parts[idx] = (explained, covered)
             fits[idx] = self._fits(asked, idx, best_q)

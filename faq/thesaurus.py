@@ -38,6 +38,9 @@ class Thesaurus:
         default_factory=dict
     )
     groups: int = 0
+    # Concepts that name what a question is about (a body, a place, a document, a campaign
+    # material): groups of files that start with the line "#! referents".
+    referents: frozenset[str] = frozenset()
 
     def concepts(self, word: str) -> frozenset[str]:
         """The concepts of one normalized word (empty when it is in no group)."""
@@ -63,6 +66,14 @@ def default_thesaurus_paths() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
 
 
+def _is_referents(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().strip() == "#! referents"
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _read_groups(path: Path) -> list[tuple[str, list[tuple[str, ...]]]]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -86,6 +97,7 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
     words: dict[str, set[str]] = {}
     phrases: dict[str, dict[tuple[str, ...], set[str]]] = {}
     count = 0
+    referents: set[str] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -95,8 +107,11 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
         else:
             raise ThesaurusError(f"{path}: no such file or folder")
         for file in files:
+            marked = _is_referents(file)
             for concept, terms in _read_groups(file):
                 count += 1
+                if marked:
+                    referents.add(concept)
                 for term in terms:
                     if len(term) == 1:
                         word = term[0]
@@ -118,6 +133,7 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
             for first, by_phrase in phrases.items()
         },
         groups=count,
+        referents=frozenset(referents),
     )
 
 
