@@ -90,6 +90,9 @@ _LETTERS = re.compile(r"[a-z]+")
 _BOUND = frozenset("nya an kan in ku mu lah kah tah pun per ber ter se me pe".split())
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
+# Content words a keyword needs to be a phrasing of its entry (covered like a question).
+_KEYWORD_PHRASE = 2
+
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
     "my we our you your it its this that there what how where when which who why please".split()
@@ -254,6 +257,7 @@ class FaqIndex:
         postings: dict[str, dict[int, float]] = {}
         self._questions: list[_Question] = []
         self._entry_questions: list[list[int]] = []
+        self._question_intents: list[frozenset[str]] = []
 
         def add(idx: int, text: str, weight: float) -> None:
             for _word, feats in self._content_features(text):
@@ -283,15 +287,18 @@ class FaqIndex:
         self._fuzzy_choices = "\n".join(sorted(self._known)).split("\n")
         for idx, entry in enumerate(self.entries):
             ids = []
-            # Keywords feed the evidence but are not phrasings: a one-word keyword would
-            # "cover" any query that contains it.
-            for text in entry.questions:
+            # A one-word keyword feeds the evidence but is no phrasing: it would "cover" any
+            # message that contains it. A keyword of several content words ("minta data") is
+            # a phrasing the knowledge base declares for the entry.
+            phrasings = [
+                *entry.questions,
+                *(k for k in entry.keywords if len(self._content(k)) >= _KEYWORD_PHRASE),
+            ]
+            for text in phrasings:
                 ids.append(len(self._questions))
                 self._questions.append(self._make_question(idx, text))
+                self._question_intents.append(intents(self._tokenize(text)))
             self._entry_questions.append(ids)
-        self._question_intents = [
-            intents(self._tokenize(q)) for e in self.entries for q in e.questions
-        ]
         # Shortest canonical question of each entry (by weight): the shortlist favours, among
         # entries with the same evidence, those whose question the evidence nearly covers.
         self._entry_short = [
