@@ -92,6 +92,7 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 # Content words a keyword needs to be a phrasing of its entry (covered like a question).
 _KEYWORD_PHRASE = 2
+_WHOLE = 0.999
 
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
@@ -294,15 +295,19 @@ class FaqIndex:
                 *entry.questions,
                 *(k for k in entry.keywords if len(self._content(k)) >= _KEYWORD_PHRASE),
             ]
-            for text in phrasings:
+            for number, text in enumerate(phrasings):
                 ids.append(len(self._questions))
-                self._questions.append(self._make_question(idx, text))
+                question = self._make_question(idx, text)
+                if number >= len(entry.questions):
+                    question.text = ""  # a keyword is covered, not compared letter by letter
+                self._questions.append(question)
                 self._question_intents.append(intents(self._tokenize(text)))
             self._entry_questions.append(ids)
         # Shortest canonical question of each entry (by weight): the shortlist favours, among
         # entries with the same evidence, those whose question the evidence nearly covers.
         self._entry_short = [
-            min((self._questions[q].total for q in ids), default=0.0) or 1.0
+            min((self._questions[q].total for q in ids if self._questions[q].text), default=0.0)
+            or 1.0
             for ids in self._entry_questions
         ]
         self._entry_intents = [
@@ -780,6 +785,12 @@ class FaqIndex:
                 question = self._questions[qid]
                 if question.total > 0:
                     share = self._coverage(question, key_pos, query_keys)
+                    if not question.text:
+                        # A declared keyword phrase counts when the message says all of it
+                        # ("tenggat keberatan" is not "keberatan"), and only as far as the
+                        # message says nothing else ("jam buka" is not "jam buka kelurahan").
+                        whole = share >= _WHOLE
+                        share = min(1.0, question.total / mass) if whole else 0.0
                     if share > covered:
                         covered, best_q = share, qid
                 fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
