@@ -358,6 +358,9 @@ class FaqConfig(_Section):
     watch_interval: float = Field(3.0, ge=0)
     # The office's own concept groups (faq/thesaurus/*.txt format), added to the packaged ones.
     thesaurus: tuple[Path, ...] = ()
+    # Phrasings officers taught (/faq) and an editor accepted (`loket faq learned --accept`);
+    # default: faq_learned.toml beside the SQLite database (the working directory otherwise).
+    learned: Path | None = None
 
     _split = field_validator("paths", "thesaurus", mode="before")(_split_list)
 
@@ -504,6 +507,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         base_dir = path.resolve().parent
         faq = data.get("faq")
+        if isinstance(faq, dict) and isinstance(faq.get("learned"), str):
+            learned = Path(faq["learned"])
+            faq["learned"] = str(learned if learned.is_absolute() else base_dir / learned)
         for key in ("paths", "thesaurus"):
             if isinstance(faq, dict) and isinstance(faq.get(key), list):
                 # Relative FAQ paths are relative to the config file, not the working directory.

@@ -17,11 +17,22 @@ from faq import (
     default_paths,
     load_knowledge_base,
 )
+from faq.learned import load_learned, with_learned
 from faq.thesaurus import Thesaurus, default_thesaurus_paths, load_thesaurus
 
 log = logging.getLogger(__name__)
 
 BUTTON_PREFIX = "faq:"
+
+
+def learned_file(configured: Path | None, database_url: str) -> Path:
+    """Where accepted phrasings live: ``[faq] learned``, else beside the SQLite database."""
+    if configured is not None:
+        return configured
+    prefix = "sqlite+aiosqlite:///"
+    if database_url.startswith(prefix) and database_url[len(prefix) :] not in ("", ":memory:"):
+        return Path(database_url[len(prefix) :]).parent / "faq_learned.toml"
+    return Path("faq_learned.toml")
 
 
 def button_data(entry_id: str) -> str:
@@ -30,13 +41,20 @@ def button_data(entry_id: str) -> str:
 
 
 class FaqService:
-    def __init__(self, paths: Sequence[Path], thesaurus: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        thesaurus: Sequence[Path] = (),
+        learned: Path | None = None,
+    ) -> None:
         # Configured paths replace the packaged default knowledge base; the office's concept
-        # groups are added to the packaged thesaurus.
+        # groups are added to the packaged thesaurus; phrasings officers taught (accepted with
+        # `loket faq learned --accept`) are loaded after the knowledge base.
         self.paths: tuple[Path, ...] = tuple(paths) or tuple(default_paths())
         self.thesaurus_paths: tuple[Path, ...] = tuple(thesaurus)
+        self.learned_path = learned
         self.thesaurus: Thesaurus = self._load_thesaurus()
-        self.kb: KnowledgeBase = load_knowledge_base(self.paths)
+        self.kb: KnowledgeBase = self._load_kb()
         self.index = FaqIndex(self.kb, thesaurus=self.thesaurus)
         self._by_id = {e.id: e for e in self.kb.entries}
         self._by_button = {button_data(e.id): e for e in self.kb.entries}
@@ -46,21 +64,49 @@ class FaqService:
 
     @property
     def watched(self) -> tuple[Path, ...]:
-        """Every file whose change reloads the FAQ: knowledge base and office thesaurus."""
-        return (*self.paths, *self.thesaurus_paths)
+        """Every file whose change reloads the FAQ: knowledge base, thesaurus, learned."""
+        learned = (self.learned_path,) if self.learned_path is not None else ()
+        return (*self.paths, *self.thesaurus_paths, *learned)
 
     def _load_thesaurus(self) -> Thesaurus:
         return load_thesaurus([*default_thesaurus_paths(), *self.thesaurus_paths])
 
+    def _load_kb(self) -> KnowledgeBase:
+        kb = load_knowledge_base(self.paths)
+        if self.learned_path is None:
+            return kb
+        return with_learned(kb, load_learned(self.learned_path))
+
     def reload(self) -> int:
         """Load the files again; raises KnowledgeBaseError and keeps the old index on failure."""
         thesaurus = self._load_thesaurus()
-        kb = load_knowledge_base(self.paths)
+        kb = self._load_kb()
         index = FaqIndex(kb, thesaurus=thesaurus)
         self.thesaurus = thesaurus
         self.kb, self.index, self._by_id = kb, index, {e.id: e for e in kb.entries}
         self._by_button = {button_data(e.id): e for e in kb.entries}
         return len(kb.entries)
+
+    def find(self, words: str, limit: int = 4) -> list[Entry]:
+        """Entries an officer means by ``words``: an entry id, else what the words match.
+
+        One entry when the id is exact or the matcher answers; otherwise the top entries whose
+        score is close to the best (for the officer to choose), possibly none.
+        """
+        words = words.strip()
+        exact = self._by_id.get(words.lower())
+        if exact is not None:
+            return [exact]
+        match = self.index.match(words)
+        if match.entry is None:
+            return []
+        if match.outcome == "answer":
+            return [match.entry]
+        found = [match.entry]
+        for entry, score in match.alternatives:
+            if score >= match.score * 0.6 and len(found) < limit:
+                found.append(entry)
+        return found
 
     def match(self, text: str) -> Match:
         return self.index.match(text)
