@@ -326,7 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_config_check
     )
     sub.add_parser(
-        "faq", help="FAQ tools: match, lint, stats (see `loket faq --help`)", add_help=False
+        "faq",
+        help="FAQ tools: match, lint, stats, gaps, learned (see `loket faq --help`)",
+        add_help=False,
     )
     return parser
 
