@@ -12,20 +12,25 @@ A query word is looked up the same way. A word the knowledge base does not know 
 is two known words run together ("kantorppid"), or corrected to the closest known word when it is
 a likely typo (rapidfuzz ratio, cut-off by word length). An administrative acronym the knowledge
 base does not know ("UU KIP") is looked up by its words, and the spelled-out words of one it
-uses ("kartu keluarga") are read as it. A word that stays unknown counts against every entry:
-it is topic the knowledge base does not cover.
+uses ("kartu keluarga") are read as it. A word the knowledge base does not use but the
+thesaurus (:mod:`faq.thesaurus`) groups with one it does ("komplain" / "pengaduan") is read
+through that shared concept. A word that stays unknown counts against every entry: it is topic
+the knowledge base does not cover.
 
 For each entry the matcher computes
 
 * ``explained``: the share of the query's weight that the entry accounts for (unknown words
   weigh as much as a word found in a single entry, scaled by ``unknown_weight``);
-* ``covered``: the share of the best-matching canonical question's weight found in the query;
+* ``covered``: the share of the best-matching canonical question's weight found in the query
+  (a keyword of several words counts as a phrasing when the message says all of it);
 * ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question
   (query words read as their typo correction, parts or English gloss).
 
 The score (0-100) is a weighted geometric mean of the three, lowered when the message asks a
 kind of question (:mod:`faq.intent`: when, cost, where, who) that none of the entry's canonical
-questions asks. The answer threshold is calibrated per knowledge base when the index is built
+questions asks, and when the message names a body, place or document (a thesaurus referent:
+TPS, kecamatan, baliho) that the entry never mentions. The answer threshold is calibrated
+per knowledge base when the index is built
 (:meth:`FaqIndex._calibrate`: canonical questions matched with their own entry left out show
 what a near miss scores here); the gap between the two best entries decides between a plain
 answer and an "ambiguous" outcome (unless the top entry is ahead on both explained and
@@ -815,6 +820,9 @@ class FaqIndex:
                 for w, refs, values in salient
                 if idx not in values and not any(idx in self._postings.get(k, ()) for k in refs)
             ]
+            # Not while calibrating: a left-out canonical question names this knowledge base's
+            # own referents, which its siblings lack; penalizing them would lower the
+            # threshold together with the near misses it is meant to stop.
             if foreign and exclude < 0 and p.salient_penalty:
                 if info is not None:
                     info.words.append(("foreign:" + self.entries[idx].id, ",".join(foreign), 0.0))
