@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,9 +58,12 @@ def append_learned(path: Path, pairs: Iterable[tuple[str, str]]) -> int:
         text_s = json.dumps(text, ensure_ascii=False)
         lines.append(f"\n[[phrasing]]\nentry = {entry_s}\ntext = {text_s}\n")
     if lines:
+        # Written whole and swapped in: a running bot watching the file never reads half of it.
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write("".join(lines))
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(old + "".join(lines), encoding="utf-8")
+        os.replace(temporary, path)
     return len(lines)
 
 
