@@ -38,7 +38,7 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
-from bot.core.faq_service import FaqService, FaqWatcher
+from bot.core.faq_service import FaqService, FaqWatcher, learned_file
 from bot.core.formal.lookup import RequestLookup
 from bot.core.formal.notices import Office, load_texts
 from bot.core.formal.requests import RequestService
@@ -109,7 +109,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     token = config.telegram.token.get_secret_value()
     engine = make_engine(config.database.url, echo=config.database.echo)
     sessionmaker = make_app_sessions(engine)
-    faq = FaqService(config.faq.paths)
+    faq = FaqService(
+        config.faq.paths,
+        thesaurus=config.faq.thesaurus,
+        learned=learned_file(config.faq.learned, config.database.url),
+    )
     # Button data is signed with a key derived from the token: stable across restarts and
     # replicas, secret, and nothing more to configure.
     codec = CallbackCodec(hashlib.sha256(token.encode()).digest())
