@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.formal.notices.fonts import DEFAULT_FONT_DIRS, _fonts_for
-from bot.core.formal.notices.letters import _objection_letter, _request_letter
+from bot.core.formal.notices.letters import _Letter, _objection_letter, _request_letter
 from bot.core.formal.notices.model import (
     Decision,
     ObjectionDecision,
@@ -38,7 +38,6 @@ from bot.core.formal.notices.model import (
     RequestDecisionKind,
     RequestInfo,
 )
-from bot.core.formal.notices.pdf import _render
 from bot.core.formal.notices.summary import _objection_summary, _request_summary
 from bot.core.formal.notices.texts import (
     DEFAULT_TEXTS,
@@ -92,8 +91,16 @@ def render_request_notice(
     PDF bytes and a short plain-text summary for the chat message."""
     lang = _lang(lang)
     letter = _request_letter(office, request, decision, lang, texts)
-    pdf = _render(letter, _fonts_for(font_dirs))
+    pdf = _pdf(letter, font_dirs)
     return pdf, _request_summary(request, decision, lang, texts)
+
+
+def _pdf(letter: _Letter, font_dirs: Sequence[str | Path] | None) -> bytes:
+    # fpdf2 (with fontTools and Pillow, about 20 MB) is loaded by the first notice, in the
+    # worker thread that renders it, not by every process at start: most never write one.
+    from bot.core.formal.notices.pdf import _render
+
+    return _render(letter, _fonts_for(font_dirs))
 
 
 def render_objection_notice(
@@ -109,5 +116,5 @@ def render_objection_notice(
     the Komisi Informasi (Pasal 37): PDF bytes and a short plain-text summary."""
     lang = _lang(lang)
     letter = _objection_letter(office, objection, decision, lang, texts)
-    pdf = _render(letter, _fonts_for(font_dirs))
+    pdf = _pdf(letter, font_dirs)
     return pdf, _objection_summary(objection, decision, lang, texts)

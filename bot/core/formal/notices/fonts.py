@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +52,8 @@ def _find_fonts(dirs: tuple[Path, ...]) -> _Fonts | None:
 
 
 def _coverage(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # with the first notice, like fpdf2 (see the package)
+
     with TTFont(path, lazy=True) as font:
         return frozenset(font.getBestCmap())
 
