@@ -52,6 +52,7 @@ from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
 from bot.core.tickets import TicketService
 from bot.inbox import InboxWorker
+from bot.metrics import DatabaseCollector, Metrics, MetricsServer
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import Scheduler
@@ -97,6 +98,8 @@ class App:
     parsed_updates: ParsedUpdates | None = None
     # Tells the staff group when updates were set aside (poller, webhook and worker share it).
     set_aside: SetAsideNotice | None = None
+    # /metrics when [metrics] listen is set.
+    metrics: MetricsServer | None = None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -118,6 +121,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     hours = config.hours
     calendar = hours.calendar()
     postman = Postman(clock, staff_chat, is_open=calendar.is_open)
+    metrics: Metrics | None = None
+    metrics_server: MetricsServer | None = None
+    if (where := config.metrics.host_port) is not None:
+        metrics = Metrics(DatabaseCollector(sessionmaker, clock, calendar))
+        metrics_server = MetricsServer(metrics, *where)
     # Built in the order they need each other, each with all it needs: the officer directory
     # and the request lookup need no service, SLA needs both, tickets need SLA, requests need
     # tickets. Nothing is set afterwards to close a cycle.
@@ -230,6 +238,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         ),
         clock,
         on_failed=delivery_failed,
+        on_outcome=metrics.send_outcome if metrics else None,
         # WhatsApp's limits are its own: its sends do not use Telegram's windows.
         limiters={
             WHATSAPP: SendLimiter(
@@ -253,6 +262,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         document_types=config.limits.document_types,
         on_commit=sender.notify,
         requests=requests,
+        on_faq_outcome=metrics.faq if metrics else None,
     )
     staff = StaffDesk(
         tickets=tickets,
@@ -281,6 +291,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         clock,
         max_attempts=config.inbox.max_attempts,
         on_set_aside=set_aside,
+        on_handled=metrics.handled if metrics else None,
     )
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
@@ -340,6 +351,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         wa_client,
         parsed_updates,
         set_aside,
+        metrics_server,
     )
 
 
@@ -408,6 +420,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
         if app.whatsapp is not None:
             await app.whatsapp.start(*app.config.whatsapp.host_port)
+        if app.metrics is not None:
+            await app.metrics.start()
         # The first Bot API call: a server that accepts and never answers is reported within
         # seconds (one warning line, then a line a minute) instead of a silent minute.
         await until_reachable(
@@ -443,6 +457,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         # Order matters: stop receiving, finish handling, then flush what handling queued.
         if app.whatsapp is not None:
             await app.whatsapp.stop()
+        if app.metrics is not None:
+            await app.metrics.stop()
         for task in tasks:
             if task.get_name() not in ("outbox-sender", "inbox-worker"):
                 task.cancel()

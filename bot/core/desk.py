@@ -101,8 +101,11 @@ class Desk:
         document_types: tuple[str, ...] = (),
         on_commit: Callable[[], None] | None = None,
         requests: RequestService | None = None,
+        on_faq_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.requests = requests
+        # Told each FAQ match's outcome for a citizen's question (the metrics count them).
+        self.on_faq_outcome = on_faq_outcome or (lambda outcome: None)
         self.faq = faq
         self.clock = clock
         self.postman = postman
@@ -441,6 +444,7 @@ class Desk:
             await self._open_ticket(session, citizen, lang, event, message_id, unanswered=False)
             return
         match = self.faq.match(text)
+        self.on_faq_outcome(match.outcome)
         if match.outcome == "greeting":
             await self._say(session, citizen, t("greeting", lang))
         elif match.outcome == "thanks":
