@@ -430,7 +430,9 @@ def chart_per_week(report: Report) -> bytes:
         from matplotlib.ticker import MaxNLocator
 
         labels = [f"{monday:%d/%m}" for monday, _ in report.per_week]
-        ax.bar(range(len(labels)), [n for _, n in report.per_week], color="#3b6ea8")
+        counts = [n for _, n in report.per_week]
+        ax.bar(range(len(labels)), counts, color="#3b6ea8")
+        ax.set_ylim(0, max([*counts, 1]) * 1.1)
         step = max(len(labels) // 13, 1)
         ax.set_xticks(range(0, len(labels), step), labels[::step], fontsize=7)
         ax.set_title("Permohonan per minggu")
@@ -444,11 +446,9 @@ def chart_outcomes(report: Report) -> bytes:
         from matplotlib.ticker import MaxNLocator
 
         keys = list(OUTCOMES)
-        ax.barh(
-            [OUTCOME_WORDS[k] for k in keys],
-            [report.outcomes.get(k, 0) for k in keys],
-            color="#5a9b5a",
-        )
+        decided = [report.outcomes.get(k, 0) for k in keys]
+        ax.barh([OUTCOME_WORDS[k] for k in keys], decided, color="#5a9b5a")
+        ax.set_xlim(0, max([*decided, 1]) * 1.1)
         ax.invert_yaxis()
         ax.set_title("Keputusan")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -458,13 +458,13 @@ def chart_outcomes(report: Report) -> bytes:
 
 def chart_response_times(report: Report) -> bytes:
     def draw(ax: Axes) -> None:
-
         names = ["Respons pertama", "Penyelesaian"]
         medians = [report.first_response.median or 0, report.resolution.median or 0]
         p90s = [report.first_response.p90 or 0, report.resolution.p90 or 0]
         ax.bar([0, 1], medians, width=0.35, label="median", color="#3b6ea8")
         ax.bar([0.35, 1.35], p90s, width=0.35, label="p90", color="#d08c3a")
         ax.set_xticks([0.175, 1.175], names)
+        ax.set_ylim(0, max([*medians, *p90s, 1]) * 1.1)
         ax.set_ylabel("jam kerja")
         ax.set_title("Waktu layanan obrolan")
         ax.legend()
@@ -479,6 +479,7 @@ def chart_channels(report: Report) -> bytes:
         names = list(report.by_channel) or ["-"]
         values = list(report.by_channel.values()) or [0]
         ax.bar(names, values, color="#8a5aa8")
+        ax.set_ylim(0, max([*values, 1]) * 1.1)
         ax.set_title("Permohonan per kanal")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
@@ -548,3 +549,81 @@ def render_pdf(
         pdf.image(io.BytesIO(chart), w=160)
         pdf.ln(2)
     return bytes(pdf.output())
+
+
+# -- /laporan: the month so far, for the coordinators ------------------------------------------
+
+
+def _hours_text(value: float | None) -> str:
+    return "-" if value is None else _fmt_number(value, 2)
+
+
+def summary_html(report: Report) -> str:
+    """The month's figures as a staff-group message (HTML, Indonesian like the staff texts)."""
+    from html import escape
+
+    o = report.outcomes
+    share = report.faq_only_share
+    lines = [
+        f"<b>Laporan {escape(report.period.label)}</b> (per {report.today:%d-%m-%Y})",
+        "",
+        f"<b>Permohonan informasi:</b> {report.requests}",
+        f"dikabulkan {o.get('granted', 0)}, sebagian {o.get('partly_granted', 0)}, "
+        f"ditolak {o.get('rejected', 0)}, tidak dikuasai {o.get('not_held', 0)}, "
+        f"dalam proses {o.get('pending', 0)}",
+        f"diperpanjang {report.extended}, melewati batas waktu {report.past_deadline}",
+        f"hari kerja sampai keputusan: rata-rata {_fmt_number(report.days_mean)}, "
+        f"median {_fmt_number(report.days_median)}",
+        f"<b>Keberatan:</b> {report.objections}",
+        "",
+        f"<b>Obrolan:</b> {report.chats} warga, "
+        + ("-" if share is None else f"{_fmt_number(share * 100)}%")
+        + f" dijawab FAQ tanpa petugas, {report.tickets} tiket",
+        f"respons pertama (jam kerja): median {_hours_text(report.first_response.median)}, "
+        f"p90 {_hours_text(report.first_response.p90)}",
+        f"penyelesaian (jam kerja): median {_hours_text(report.resolution.median)}, "
+        f"p90 {_hours_text(report.resolution.p90)}",
+        f"langkah eskalasi SLA: {report.sla_steps_fired}",
+    ]
+    if report.unanswered:
+        lines += ["", "<b>Pertanyaan tak terjawab teratas:</b>"]
+        lines += [f"{n}× {escape(text[:120])}" for text, n in report.unanswered[:5]]
+    return "\n".join(lines)
+
+
+def chart_key(report: Report) -> tuple[object, ...]:
+    """What ``chart_month`` draws: the same key is the same picture."""
+    return (
+        report.period.slug,
+        tuple(report.per_week),
+        tuple(sorted(report.outcomes.items())),
+    )
+
+
+def chart_month(report: Report) -> bytes:
+    """One picture for /laporan: requests per week beside decisions by outcome."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(9, 3.2), dpi=110)
+    FigureCanvasAgg(fig)
+    weeks, outcomes = fig.subplots(1, 2)
+    labels = [f"{monday:%d/%m}" for monday, _ in report.per_week]
+    counts = [n for _, n in report.per_week]
+    weeks.bar(labels, counts, color="#3b6ea8")
+    weeks.set_ylim(0, max([*counts, 1]) * 1.1)
+    weeks.set_title("Permohonan per minggu")
+    weeks.yaxis.set_major_locator(MaxNLocator(integer=True))
+    keys = list(OUTCOMES)
+    decided = [report.outcomes.get(k, 0) for k in keys]
+    outcomes.barh([OUTCOME_WORDS[k] for k in keys], decided, color="#5a9b5a")
+    outcomes.set_xlim(0, max([*decided, 1]) * 1.1)
+    outcomes.invert_yaxis()
+    outcomes.set_title("Keputusan")
+    outcomes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle(f"Laporan {report.period.label}")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
