@@ -50,6 +50,7 @@ from bot.core.retention import RetentionService
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
+from bot.core.survey import SurveyService
 from bot.core.tickets import TicketService
 from bot.inbox import InboxWorker
 from bot.metrics import DatabaseCollector, Metrics, MetricsServer
@@ -153,6 +154,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         deadline_text=lookup.deadline_text,
         from_next_day=hours.count_from_next_day,
     )
+    survey = (
+        SurveyService(clock=clock, postman=postman, codec=codec)
+        if config.survey.mode == "ikm"
+        else None
+    )
     tickets = TicketService(
         clock=clock,
         postman=postman,
@@ -167,6 +173,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         timezone=config.hours.timezone,
         max_open_per_citizen=config.limits.open_tickets_per_citizen,
         card_extra=lookup.card_extra,
+        survey=survey,
+        survey_after_chat=config.survey.after_chat,
     )
     requests = RequestService(
         clock=clock,

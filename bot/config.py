@@ -450,6 +450,13 @@ class InboxConfig(_Section):
     max_attempts: int = Field(5, ge=1, le=50)
 
 
+class SurveyConfig(_Section):
+    # "single": one 1-4 question after a closed chat; "ikm": the nine elements of the IKM
+    # survey (PermenPANRB 14/2017) after a written decision and, with after_chat, a closed chat.
+    mode: Literal["single", "ikm"] = "single"
+    after_chat: bool = False
+
+
 class MetricsConfig(_Section):
     # Prometheus metrics at http://host:port/metrics; empty: none served.
     listen: str = ""
@@ -497,6 +504,7 @@ class Config(BaseSettings):
     retention: RetentionConfig = RetentionConfig()
     inbox: InboxConfig = InboxConfig()
     metrics: MetricsConfig = MetricsConfig()
+    survey: SurveyConfig = SurveyConfig()
 
 
 def _toml_literal(raw: str) -> Any:
