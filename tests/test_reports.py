@@ -14,6 +14,8 @@ import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,7 @@ from storage.models import (
     Message,
     Objection,
     SlaStep,
+    SurveyAnswer,
     Ticket,
     UnansweredQuestion,
 )
@@ -239,6 +242,16 @@ SLA_STEPS = [
     (None, "cancelled"),
 ]
 
+U = ("requirements", "procedure", "time", "cost", "product", "competence", "conduct",
+     "facilities", "complaints")  # fmt: skip
+# (the request it follows, answered at, element -> score): IKM survey answers.
+SURVEYS = [
+    ("A", wib(2026, 3, 27), dict.fromkeys(U, 4)),
+    ("E", wib(2026, 11, 13), dict(zip(U, (3, 3, 2, 4, 3, 3, 4, 3, 2), strict=True))),
+    ("C", wib(2026, 11, 20), {"requirements": 2, "time": 1}),  # skipped after two
+    ("H", wib(2025, 12, 31), dict.fromkeys(U, 1)),  # the year before
+]
+
 # (asked at, text, normalized)
 UNANSWERED = [
     (wib(2026, 11, 2), "Jam buka kantor?", "jam buka kantor"),
@@ -396,6 +409,13 @@ async def seed(session: AsyncSession) -> None:
         )
     for asked, text, normalized in UNANSWERED:
         session.add(UnansweredQuestion(text=text, normalized=normalized, created_at=asked))
+    for key, at, scores in SURVEYS:
+        for element, score in scores.items():
+            session.add(
+                SurveyAnswer(
+                    ticket_id=requests[key].ticket_id, element=element, score=score, created_at=at
+                )
+            )
     await session.commit()
 
 
@@ -426,6 +446,30 @@ def p90(values: list[float]) -> float:
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
+def ikm_of(responses: list[dict[str, int]]) -> tuple[Decimal, str, int] | None:
+    """Mean of the element means x 25, in fractions, rounded half up; its band by the
+    regulation's table."""
+    means = []
+    for element in U:
+        scores = [r[element] for r in responses if element in r]
+        if scores:
+            means.append(Fraction(sum(scores), len(scores)))
+    if not means:
+        return None
+    exact = sum(means) / len(means) * 25
+    index = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
+    letter = (
+        "A"
+        if index >= Decimal("88.31")
+        else "B"
+        if index >= Decimal("76.61")
+        else ("C" if index >= Decimal("65.00") else "D")
+    )
+    return index, letter, len(responses)
+
+
 def spread(hours: list[float]) -> tuple[int, float | None, float | None]:
     if not hours:
         return (0, None, None)
@@ -452,7 +496,9 @@ def expected(start: date, end: date) -> dict[str, object]:
     for asked, text, normalized in sorted(UNANSWERED):
         if in_period(local_day(asked), start, end):
             unanswered.setdefault(normalized, []).append(text)
+    given = [scores for _, at, scores in SURVEYS if in_period(local_day(at), start, end)]
     return {
+        "ikm": ikm_of(given),
         "requests": len(reqs),
         "outcomes": {
             k: sum(1 for r in reqs if (r.decision or "pending") == k)
@@ -514,6 +560,10 @@ def test_the_seed_has_the_figures_this_test_is_about() -> None:
     november = expected(date(2026, 11, 1), date(2026, 11, 30))
     assert (november["chats"], november["faq_only"], november["sla"]) == (5, 2, 2)
     assert november["unanswered"][0] == ("Jam buka kantor?", 3)
+    # By hand: November's element means 2.5, 3, 1.5, 4, 3, 3, 4, 3, 2 sum to 26; 26 / 9 x 25 =
+    # 72.22 (C). The year adds March's fours: 30.333 / 9 x 25 = 84.26 (B).
+    assert november["ikm"] == (Decimal("72.22"), "C", 2)
+    assert year["ikm"] == (Decimal("84.26"), "B", 3)
 
 
 def test_working_days_across_holidays_and_cuti_bersama_agree_with_the_hand_count() -> None:
@@ -558,6 +608,8 @@ async def test_every_figure_matches_a_count_of_the_seed(
     assert (rs.count, rs.median, rs.p90) == pytest.approx(want["closed"])
     assert report.sla_steps_fired == want["sla"]
     assert report.unanswered == want["unanswered"]
+    ikm = report.ikm
+    assert (None if ikm is None else (ikm.index, ikm.band, ikm.respondents)) == want["ikm"]
     weeks = dict(report.per_week)
     assert sum(weeks.values()) == want["requests"]
     assert all(monday.weekday() == 0 for monday in weeks)
@@ -607,6 +659,11 @@ async def test_xlsx_has_one_sheet_per_table_with_the_figures(
     assert chat["Respons pertama, median (jam kerja)"] == 1.38
     assert chat["Respons pertama, p90 (jam kerja)"] == 2.0
     assert chat["Langkah eskalasi SLA"] == 3
+    ikm = dict(wb["IKM"].iter_rows(min_row=2, values_only=True))
+    assert ikm["Nilai IKM"] == 84.26
+    assert ikm["Mutu pelayanan"] == "B (Baik)"
+    assert ikm["Responden"] == 3
+    assert ikm["U3 Waktu penyelesaian"] == round(7 / 3, 2)  # (4 + 2 + 1) / 3
     unanswered = list(wb["Pertanyaan tak terjawab"].iter_rows(min_row=2, values_only=True))
     assert unanswered[:2] == [("Jam buka kantor", 4), ("Berapa biaya salinan", 2)]
 
@@ -631,6 +688,8 @@ async def test_pdf_states_the_figures_and_page_one_is_rendered(
     assert "Melewati batas waktu 1" in flat
     assert "Percakapan (warga yang menulis) 5" in flat
     assert "Jam buka kantor? 3" in flat
+    assert "Nilai IKM 72,22" in flat
+    assert "Mutu pelayanan C (Kurang Baik)" in flat
     # The four charts are images after the tables, on one page.
     assert [len(list(page.images)) for page in reader.pages][-1] == 4
     assert sum(len(list(page.images)) for page in reader.pages) == 4

@@ -34,7 +34,16 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import MONTH_NAMES, OfficeCalendar
-from storage.models import InfoRequest, Message, Objection, SlaStep, Ticket, UnansweredQuestion
+from bot.core.ikm import ELEMENTS, Ikm, compute
+from storage.models import (
+    InfoRequest,
+    Message,
+    Objection,
+    SlaStep,
+    SurveyAnswer,
+    Ticket,
+    UnansweredQuestion,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -130,6 +139,8 @@ class Report:
     resolution: Spread = field(default_factory=lambda: Spread(0, None, None))
     sla_steps_fired: int = 0
     unanswered: list[tuple[str, int]] = field(default_factory=list)
+    # Satisfaction (IKM) of the survey answers given in the period; None without answers.
+    ikm: Ikm | None = None
 
     @property
     def faq_only_share(self) -> float | None:
@@ -229,6 +240,15 @@ async def build_report(
     report.objection_outcomes = dict(objection_outcomes)
 
     await _live_chat(session, calendar, report, lo, hi)
+    survey = await session.exec(
+        select(SurveyAnswer).where(
+            col(SurveyAnswer.created_at) >= lo, col(SurveyAnswer.created_at) < hi
+        )
+    )
+    responses: dict[int, dict[str, int]] = {}
+    for answer in survey.all():
+        responses.setdefault(answer.ticket_id, {})[answer.element] = answer.score
+    report.ikm = compute(responses.values())
     return report
 
 
@@ -359,6 +379,18 @@ def tables(report: Report, pasal_17: dict[str, str], pasal_35: dict[str, str]) -
         ["Langkah eskalasi SLA", report.sla_steps_fired],
     ]
     unanswered: list[list[Cell]] = [[text, n] for text, n in report.unanswered]
+    ikm: list[list[Cell]] = []
+    if report.ikm is not None:
+        means = report.ikm.element_means
+        ikm = [
+            [f"U{n} {name}", None if key not in means else round(float(means[key]), 2)]
+            for n, (key, name, _) in enumerate(ELEMENTS, start=1)
+        ]
+        ikm += [
+            ["Responden", report.ikm.respondents],
+            ["Nilai IKM", float(report.ikm.index)],
+            ["Mutu pelayanan", f"{report.ikm.band} ({report.ikm.meaning})"],
+        ]
     return [
         ("Ringkasan", ["Uraian", "Jumlah"], summary),
         ("Penolakan per Pasal 17", ["Dasar", "Uraian", "Jumlah"], rejected),
@@ -369,6 +401,7 @@ def tables(report: Report, pasal_17: dict[str, str], pasal_35: dict[str, str]) -
         ("Permohonan per minggu", ["Minggu mulai", "Jumlah"], weeks),
         ("Layanan obrolan", ["Uraian", "Nilai"], chat),
         ("Pertanyaan tak terjawab", ["Pertanyaan", "Jumlah"], unanswered),
+        ("IKM", ["Unsur", "Nilai"], ikm),
     ]
 
 
@@ -585,6 +618,11 @@ def summary_html(report: Report) -> str:
         f"p90 {_hours_text(report.resolution.p90)}",
         f"langkah eskalasi SLA: {report.sla_steps_fired}",
     ]
+    if report.ikm is not None:
+        lines.append(
+            f"<b>IKM:</b> {_fmt_number(float(report.ikm.index), 2)} "
+            f"(mutu {report.ikm.band}, {report.ikm.respondents} responden)"
+        )
     if report.unanswered:
         lines += ["", "<b>Pertanyaan tak terjawab teratas:</b>"]
         lines += [f"{n}× {escape(text[:120])}" for text, n in report.unanswered[:5]]
