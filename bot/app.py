@@ -324,6 +324,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
 
     watcher = FaqWatcher(faq, report_reload, config.faq.watch_interval or 3.0)
     reminder = config.schedule.rating_reminder_after
+    if tickets.survey_after_chat:
+        reminder = ""  # the survey replaces the single rating that the reminder asks for
     pushes = Pushes(
         calendar=calendar,
         clock=clock,
