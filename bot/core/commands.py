@@ -165,7 +165,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "laporan",
-        ("report",),
+        (),
         Who.COORDINATOR,
         Where.STAFF_GROUP,
         "Laporan bulan ini: angka dan grafik (atasan PPID)",
