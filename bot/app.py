@@ -38,7 +38,7 @@ from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
-from bot.core.faq_service import FaqService, FaqWatcher
+from bot.core.faq_service import FaqService, FaqWatcher, learned_file
 from bot.core.formal.lookup import RequestLookup
 from bot.core.formal.notices import Office, load_texts
 from bot.core.formal.requests import RequestService
@@ -113,7 +113,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     token = config.telegram.token.get_secret_value()
     engine = make_engine(config.database.url, echo=config.database.echo)
     sessionmaker = make_app_sessions(engine)
-    faq = FaqService(config.faq.paths)
+    faq = FaqService(
+        config.faq.paths,
+        thesaurus=config.faq.thesaurus,
+        learned=learned_file(config.faq.learned, config.database.url),
+    )
     # Button data is signed with a key derived from the token: stable across restarts and
     # replicas, secret, and nothing more to configure.
     codec = CallbackCodec(hashlib.sha256(token.encode()).digest())
@@ -410,6 +414,45 @@ async def until_database(call: Callable[[], Awaitable[T]]) -> T:
         return result
 
 
+async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None]:
+    """Migrate, start the sender, the inbox worker, the scheduler and the webhook server, reach
+    the Bot API and start polling; the started tasks go into ``tasks``; the poller's task."""
+    await until_database(lambda: upgrade(app.engine))
+    await app.sender.recover()
+    tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
+    tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
+    for task in tasks:
+        task.add_done_callback(_report_crash)
+    app.scheduler.start()
+    if app.config.faq.watch_interval > 0:
+        tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
+    if app.whatsapp is not None:
+        await app.whatsapp.start(*app.config.whatsapp.host_port)
+    if app.metrics is not None:
+        await app.metrics.start()
+    # The first Bot API call: a server that accepts and never answers is reported within
+    # seconds (one warning line, then a line a minute) instead of a silent minute.
+    await until_reachable(
+        lambda: app.bot.delete_webhook(drop_pending_updates=False, request_timeout=BOT_API_TIMEOUT)
+    )
+    await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
+    poller = TelegramPoller(
+        app.bot,
+        app.sessionmaker,
+        on_stored=app.inbox.notify,
+        timeout=app.config.telegram.polling_timeout,
+        allowed_updates=app.dispatcher.resolve_used_update_types(),
+        clock=app.clock,
+        parsed=app.parsed_updates,
+        on_set_aside=app.set_aside,
+    )
+    polling = asyncio.create_task(poller.run(), name="telegram-poller")
+    tasks.append(polling)
+    me = await until_reachable(app.bot.get_me)
+    log.info("polling as @%s", me.username)
+    return polling
+
+
 async def run(app: App, *, handle_signals: bool = True) -> None:
     """Migrate, start sender, inbox worker and poller; run until SIGINT/SIGTERM; stop cleanly."""
     stop = asyncio.Event()
@@ -418,48 +461,23 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[None]] = []
+    stopper = asyncio.create_task(stop.wait())
     try:
-        await until_database(lambda: upgrade(app.engine))
-        await app.sender.recover()
-        tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
-        tasks.append(asyncio.create_task(app.inbox.run(), name="inbox-worker"))
-        for task in tasks:
-            task.add_done_callback(_report_crash)
-        app.scheduler.start()
-        if app.config.faq.watch_interval > 0:
-            tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
-        if app.whatsapp is not None:
-            await app.whatsapp.start(*app.config.whatsapp.host_port)
-        if app.metrics is not None:
-            await app.metrics.start()
-        # The first Bot API call: a server that accepts and never answers is reported within
-        # seconds (one warning line, then a line a minute) instead of a silent minute.
-        await until_reachable(
-            lambda: app.bot.delete_webhook(
-                drop_pending_updates=False, request_timeout=BOT_API_TIMEOUT
-            )
-        )
-        await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
-        poller = TelegramPoller(
-            app.bot,
-            app.sessionmaker,
-            on_stored=app.inbox.notify,
-            timeout=app.config.telegram.polling_timeout,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-            clock=app.clock,
-            parsed=app.parsed_updates,
-            on_set_aside=app.set_aside,
-        )
-        polling = asyncio.create_task(poller.run(), name="telegram-poller")
-        tasks.append(polling)
-        me = await until_reachable(app.bot.get_me)
-        log.info("polling as @%s", me.username)
-        stopper = asyncio.create_task(stop.wait())
+        # Start-up waits out a database or Bot API outage; a stop asked for meanwhile ends it.
+        starting = asyncio.create_task(_start(app, tasks))
+        done, _ = await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if starting not in done:
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            log.info("stop requested during start-up")
+            return
+        polling = starting.result()
         done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if polling in done:
             polling.result()  # a poller that ended on its own crashed: surface the error
         log.info("stop requested; finishing the updates in hand")
     finally:
+        stopper.cancel()
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)

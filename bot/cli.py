@@ -169,32 +169,88 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_faq_gaps(args: argparse.Namespace) -> int:
     """Unanswered questions grouped by similarity, most frequent first: what the FAQ lacks."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
+    from bot.core.clock import SystemClock
     from faq import group_similar
     from storage.migrate import SchemaBehindError
     from storage.repositories import UnansweredRepo
 
     config = _load(args)
 
-    async def unanswered(session: AsyncSession) -> list[str]:
-        since = datetime.now(UTC) - timedelta(days=args.days)
+    async def unanswered(session: AsyncSession) -> list[tuple[str, str | None]]:
+        since = SystemClock().now() - timedelta(days=args.days)
         rows = await UnansweredRepo(session).since(since)
-        return [row.text for row in rows]
+        return [(row.text, row.taught_entry_id) for row in rows]
 
     try:
-        texts = _read_database(config, unanswered)
+        rows = _read_database(config, unanswered)
     except SchemaBehindError as exc:
         return _behind(exc)
+    texts = [text for text, _ in rows]
+    taught: dict[str, set[str]] = {}
+    for text, entry_id in rows:
+        if entry_id:
+            taught.setdefault(text, set()).add(entry_id)
     groups = group_similar(texts)
     print(
         f"{len(texts)} unanswered question(s) in the last {args.days} days, {len(groups)} group(s)"
     )
     for representative, count, members in groups[: args.limit]:
-        print(f"{count:>5}  {representative}")
+        # Questions an officer already answered with an entry (/faq): taught, not a gap.
+        entries = sorted(set().union(*(taught.get(m, set()) for m in members)))
+        mark = f"  [taught: {', '.join(entries)}]" if entries else ""
+        print(f"{count:>5}  {representative}{mark}")
         for member in list(dict.fromkeys(members))[1:4]:
             if member != representative:
                 print(f"       ~ {member}")
+    return 0
+
+
+def cmd_faq_learned(args: argparse.Namespace) -> int:
+    """Candidate phrasings officers taught with /faq; --accept ID... writes them to the
+    learned-phrasings file that the running bot reloads."""
+    from bot.core.faq_service import learned_file
+    from faq.learned import append_learned, load_learned
+    from faq.normalize import normalize
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import upgrade
+    from storage.repositories import UnansweredRepo
+
+    config = _load(args)
+    path = learned_file(config.faq.learned, config.database.url)
+
+    async def go() -> list[tuple[int, str, str]]:
+        engine = make_engine(config.database.url)
+        try:
+            await upgrade(engine)
+            async with make_sessionmaker(engine)() as session:
+                rows = await UnansweredRepo(session).taught()
+                return [(row.id or 0, row.taught_entry_id or "", row.text) for row in rows]
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(go())
+    try:
+        accepted = {(e, normalize(t)) for e, t in load_learned(path)}
+    except ValueError as exc:
+        return _fail(str(exc))
+    if args.accept:
+        by_id = {row_id: (entry, text) for row_id, entry, text in rows}
+        missing = [str(i) for i in args.accept if i not in by_id]
+        if missing:
+            return _fail(f"--accept: no candidate with id {', '.join(missing)}")
+        written = append_learned(path, [by_id[i] for i in args.accept])
+        print(f"{written} phrasing(s) written to {path}")
+        return 0
+    groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for row_id, entry, text in rows:
+        groups.setdefault((entry, normalize(text)), []).append((row_id, text))
+    print(f"{len(groups)} candidate phrasing(s); accepted ones are in {path}")
+    print(f"{'id':>6}  {'asked':>5}  entry / citizen's words")
+    for (entry, key), members in sorted(groups.items(), key=lambda g: -len(g[1])):
+        mark = "  [accepted]" if (entry, key) in accepted else ""
+        print(f"{members[0][0]:>6}  {len(members):>5}  {entry}: {members[0][1]}{mark}")
     return 0
 
 
@@ -531,20 +587,34 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--all", action="store_true", help="every update set aside")
     retry.set_defaults(func=cmd_inbox)
     sub.add_parser(
-        "faq", help="FAQ tools: match, lint, stats (see `loket faq --help`)", add_help=False
+        "faq",
+        help="FAQ tools: match, lint, stats, gaps, learned (see `loket faq --help`)",
+        add_help=False,
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "faq" and argv[1:2] != ["gaps"]:
+    if argv and argv[0] == "faq" and argv[1:2] not in (["gaps"], ["learned"]):
         # The FAQ tools need no configuration: skip importing it (pydantic) for a fast start.
         from faq.cli import main as faq_main
 
         return faq_main(argv[1:])
     from bot.config import ConfigError
 
+    if argv[:2] == ["faq", "learned"]:
+        learned = argparse.ArgumentParser(
+            prog="loket faq learned", description=cmd_faq_learned.__doc__
+        )
+        learned.add_argument("--config", metavar="PATH")
+        learned.add_argument(
+            "--accept", type=int, nargs="+", metavar="ID", help="accept these candidates"
+        )
+        try:
+            return cmd_faq_learned(learned.parse_args(argv[2:]))
+        except ConfigError as exc:
+            return _fail(f"config error: {exc}")
     if argv[:2] == ["faq", "gaps"]:
         gaps = _Parser(prog="loket faq gaps", description=cmd_faq_gaps.__doc__)
         gaps.add_argument("--config", metavar="PATH")

@@ -371,8 +371,13 @@ class FaqConfig(_Section):
     paths: tuple[Path, ...] = ()
     # Seconds between looks at the files for changes (reloaded without a restart); 0 = never.
     watch_interval: float = Field(3.0, ge=0)
+    # The office's own concept groups (faq/thesaurus/*.txt format), added to the packaged ones.
+    thesaurus: tuple[Path, ...] = ()
+    # Phrasings officers taught (/faq) and an editor accepted (`loket faq learned --accept`);
+    # default: faq_learned.toml beside the SQLite database (the working directory otherwise).
+    learned: Path | None = None
 
-    _split = field_validator("paths", mode="before")(_split_list)
+    _split = field_validator("paths", "thesaurus", mode="before")(_split_list)
 
 
 class OfficeConfig(_Section):
@@ -548,8 +553,8 @@ class _EnvSource(EnvSettingsSource):
 
 
 class _TomlFile(TomlConfigSettingsSource):
-    """The config file; relative FAQ and notice-text paths are relative to it, not to the
-    working directory."""
+    """The config file; relative FAQ, thesaurus, learned-phrasing and notice-text paths are
+    relative to it, not to the working directory."""
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
         super().__init__(settings_cls, toml_file=path)
@@ -558,18 +563,22 @@ class _TomlFile(TomlConfigSettingsSource):
     def __call__(self) -> dict[str, Any]:
         data = super().__call__()
         faq = data.get("faq")
-        if isinstance(faq, dict) and isinstance(faq.get("paths"), list):
-            paths = [
-                str(p if Path(p).is_absolute() else self.base_dir / p) if isinstance(p, str) else p
-                for p in faq["paths"]
-            ]
-            data = {**data, "faq": {**faq, "paths": paths}}
+        if isinstance(faq, dict):
+            faq = dict(faq)
+            for key in ("paths", "thesaurus"):
+                if isinstance(faq.get(key), list):
+                    faq[key] = [self._here(p) if isinstance(p, str) else p for p in faq[key]]
+            if isinstance(faq.get("learned"), str) and faq["learned"]:
+                faq["learned"] = self._here(faq["learned"])
+            data = {**data, "faq": faq}
         requests = data.get("requests")
         if isinstance(requests, dict) and isinstance(requests.get("notice_texts"), str):
-            texts = Path(requests["notice_texts"])
-            texts = texts if texts.is_absolute() else self.base_dir / texts
-            data = {**data, "requests": {**requests, "notice_texts": str(texts)}}
+            texts = self._here(requests["notice_texts"])
+            data = {**data, "requests": {**requests, "notice_texts": texts}}
         return data
+
+    def _here(self, path: str) -> str:
+        return str(path if Path(path).is_absolute() else self.base_dir / path)
 
 
 def _env_origins(environ: Mapping[str, str]) -> dict[str, str]:

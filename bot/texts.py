@@ -412,6 +412,14 @@ STAFF: dict[str, str] = {
     "rated": "⭐ Penilaian warga untuk {number}: {score}/4.",
     "note_saved": "📝 Catatan internal disimpan; tidak dikirim ke warga.",
     "note_empty": "Tulis catatannya: /note &lt;teks&gt;",
+    "faq_usage": "Tulis id entri FAQ atau beberapa kata: /faq &lt;id atau kata&gt;",
+    "faq_none": "Tidak ada entri FAQ yang cocok dengan “{words}”.",
+    "faq_choose": "Beberapa entri FAQ cocok dengan “{words}”. Pilih yang dikirim ke warga:",
+    "faq_sent": "📚 Jawaban FAQ <b>{entry}</b> dikirim ke warga.",
+    "faq_sent_learned": (
+        "📚 Jawaban FAQ <b>{entry}</b> dikirim ke warga. Pertanyaannya “{question}” dicatat "
+        "sebagai usulan rumusan entri ini (loket faq learned)."
+    ),
     "refused": "Maaf, hanya petugas terdaftar yang dapat melakukan ini.",
     "coordinator_only": "Hanya atasan PPID (koordinator) yang dapat memakai /{command}.",
     "unknown_command": "Perintah {command} tidak dikenal. Perintah staf:\n{commands}",

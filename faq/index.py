@@ -12,20 +12,25 @@ A query word is looked up the same way. A word the knowledge base does not know 
 is two known words run together ("kantorppid"), or corrected to the closest known word when it is
 a likely typo (rapidfuzz ratio, cut-off by word length). An administrative acronym the knowledge
 base does not know ("UU KIP") is looked up by its words, and the spelled-out words of one it
-uses ("kartu keluarga") are read as it. A word that stays unknown counts against every entry:
-it is topic the knowledge base does not cover.
+uses ("kartu keluarga") are read as it. A word the knowledge base does not use but the
+thesaurus (:mod:`faq.thesaurus`) groups with one it does ("komplain" / "pengaduan") is read
+through that shared concept. A word that stays unknown counts against every entry: it is topic
+the knowledge base does not cover.
 
 For each entry the matcher computes
 
 * ``explained``: the share of the query's weight that the entry accounts for (unknown words
   weigh as much as a word found in a single entry, scaled by ``unknown_weight``);
-* ``covered``: the share of the best-matching canonical question's weight found in the query;
+* ``covered``: the share of the best-matching canonical question's weight found in the query
+  (a keyword of several words counts as a phrasing when the message says all of it);
 * ``fuzzy``: rapidfuzz ``token_set_ratio`` between the content words of query and question
   (query words read as their typo correction, parts or English gloss).
 
 The score (0-100) is a weighted geometric mean of the three, lowered when the message asks a
 kind of question (:mod:`faq.intent`: when, cost, where, who) that none of the entry's canonical
-questions asks. The answer threshold is calibrated per knowledge base when the index is built
+questions asks, and when the message names a body, place or document (a thesaurus referent:
+TPS, kecamatan, baliho) that the entry never mentions. The answer threshold is calibrated
+per knowledge base when the index is built
 (:meth:`FaqIndex._calibrate`: canonical questions matched with their own entry left out show
 what a near miss scores here); the gap between the two best entries decides between a plain
 answer and an "ambiguous" outcome (unless the top entry is ahead on both explained and
@@ -67,6 +72,7 @@ from faq.lexicon import (
 )
 from faq.normalize import tokenize
 from faq.stem import candidate_roots
+from faq.thesaurus import Thesaurus, default_thesaurus
 
 Outcome = Literal["answer", "ambiguous", "abstain", "greeting", "thanks"]
 
@@ -76,6 +82,8 @@ _CONF_CONCEPT = 0.8
 _CONF_GLOSS = 0.9
 _CONF_TYPO = 0.8
 _CONF_WEAK = 0.3
+# A concept shared through the thesaurus: broader groups than the synonyms, so weaker.
+_CONF_THESAURUS = 0.7
 # Field weights inside an entry.
 _W_QUESTION = 1.0
 _W_LABEL = 0.5
@@ -86,6 +94,10 @@ _LETTERS = re.compile(r"[a-z]+")
 # Affixes and clitics that are also stopwords or short known words.
 _BOUND = frozenset("nya an kan in ku mu lah kah tah pun per ber ter se me pe".split())
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+
+# Content words a keyword needs to be a phrasing of its entry (covered like a question).
+_KEYWORD_PHRASE = 2
+_WHOLE = 0.999
 
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
@@ -117,6 +129,13 @@ class Params:
     # least this much more (0: never), when it fits the kind of question asked.
     cover_margin: float = 0.15
     w_pairs: float = 0.0  # share of the score that depends on word pairs in the same order
+    # Near misses: a word of the message that names a body, place, document or campaign
+    # material (a thesaurus referent: TPS, kecamatan, baliho) and is rare here (weight at
+    # least ``salient_share`` of the rarest word's; a word most entries use is the office's
+    # own setting, "kota" for a city) is what the message is about; an entry that never
+    # mentions it, word or concept, answers another question: its score loses this factor.
+    salient_share: float = 0.4
+    salient_penalty: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,9 +235,18 @@ def content_words(text: str) -> list[str]:
 class FaqIndex:
     """Everything needed to match messages against one knowledge base, built once."""
 
-    def __init__(self, kb: KnowledgeBase, params: Params | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        params: Params | None = None,
+        thesaurus: Thesaurus | None = None,
+    ) -> None:
         self.kb = kb
         self.params = params or Params()
+        self.thesaurus = default_thesaurus() if thesaurus is None else thesaurus
+        self._feats = lru_cache(maxsize=65536)(self._feats_uncached)
+        self._referent_keys = frozenset("\u2248" + c for c in self.thesaurus.referents)
+        self._virtual = lru_cache(maxsize=4096)(self._virtual_uncached)
         self.entries: tuple[Entry, ...] = kb.entries
         n = len(self.entries)
         # Chat abbreviations that the knowledge base itself uses as terms (written as an
@@ -235,10 +263,11 @@ class FaqIndex:
         postings: dict[str, dict[int, float]] = {}
         self._questions: list[_Question] = []
         self._entry_questions: list[list[int]] = []
+        self._question_intents: list[frozenset[str]] = []
 
         def add(idx: int, text: str, weight: float) -> None:
-            for word in self._content(text):
-                for key, conf in _word_features(word).items():
+            for _word, feats in self._content_features(text):
+                for key, conf in feats.items():
                     slot = postings.setdefault(key, {})
                     value = conf * weight
                     if slot.get(idx, 0.0) < value:
@@ -264,19 +293,26 @@ class FaqIndex:
         self._fuzzy_choices = "\n".join(sorted(self._known)).split("\n")
         for idx, entry in enumerate(self.entries):
             ids = []
-            # Keywords feed the evidence but are not phrasings: a one-word keyword would
-            # "cover" any query that contains it.
-            for text in entry.questions:
+            # A one-word keyword feeds the evidence but is no phrasing: it would "cover" any
+            # message that contains it. A keyword of several content words ("minta data") is
+            # a phrasing the knowledge base declares for the entry.
+            phrasings = [
+                *entry.questions,
+                *(k for k in entry.keywords if len(self._content(k)) >= _KEYWORD_PHRASE),
+            ]
+            for number, text in enumerate(phrasings):
                 ids.append(len(self._questions))
-                self._questions.append(self._make_question(idx, text))
+                question = self._make_question(idx, text)
+                if number >= len(entry.questions):
+                    question.text = ""  # a keyword is covered, not compared letter by letter
+                self._questions.append(question)
+                self._question_intents.append(intents(self._tokenize(text)))
             self._entry_questions.append(ids)
-        self._question_intents = [
-            intents(self._tokenize(q)) for e in self.entries for q in e.questions
-        ]
         # Shortest canonical question of each entry (by weight): the shortlist favours, among
         # entries with the same evidence, those whose question the evidence nearly covers.
         self._entry_short = [
-            min((self._questions[q].total for q in ids), default=0.0) or 1.0
+            min((self._questions[q].total for q in ids if self._questions[q].text), default=0.0)
+            or 1.0
             for ids in self._entry_questions
         ]
         self._entry_intents = [
@@ -295,7 +331,7 @@ class FaqIndex:
         # Merging the postings of a very common word is the slowest step of a query, so do
         # it now, once, for the knowledge base's own common words.
         for word in self._vocab:
-            feats = _word_features_cached(word, True)
+            feats = self._feats(word)
             if any(len(postings.get(key, ())) > self._common_cutoff for key, _ in feats):
                 self._word(word)
         self.near_miss_scores: tuple[float, ...] = ()
@@ -334,8 +370,7 @@ class FaqIndex:
     def _make_question(self, idx: int, text: str) -> _Question:
         words = []
         total = 0.0
-        for word in self._content(text):
-            feats = _word_features(word)
+        for _word, feats in self._content_features(text):
             weight = max(conf * self._idf.get(key, 0.0) for key, conf in feats.items())
             words.append((frozenset(feats), weight))
             total += weight
@@ -389,7 +424,70 @@ class FaqIndex:
         return got / question.total
 
     def _known_features(self, word: str) -> dict[str, float]:
-        return {k: c for k, c in _word_features(word).items() if k in self._postings}
+        """Features of a message word found in the index.
+
+        A word the knowledge base uses means what the knowledge base means by it: it meets
+        entries through its own features. A word it does not use is read through its
+        thesaurus concepts ("komplain" meets an entry that says "pengaduan").
+        """
+        own = {k: c for k, c in _word_features_cached(word, True) if k in self._postings}
+        if own:
+            return own
+        return {k: c for k, c in self._feats(word) if k in self._postings}
+
+    def _feats_uncached(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Features of a word: its own (:func:`_word_features`) and its thesaurus concepts."""
+        feats = dict(_word_features_cached(word, True))
+        concepts = set(self.thesaurus.concepts(word))
+        for root in candidate_roots(word):
+            concepts |= self.thesaurus.concepts(root)
+        gloss = ENGLISH.get(word)
+        if gloss is not None and " " not in gloss:
+            concepts |= self.thesaurus.concepts(gloss)
+        if concepts:
+            conf = _CONF_THESAURUS
+            if word in WEAK_WORDS or word in GENERIC_WORDS:
+                conf *= _CONF_WEAK
+            for concept in concepts:
+                key = "\u2248" + concept
+                feats[key] = max(feats.get(key, 0.0), conf)
+        return tuple(feats.items())
+
+    def _content_features(self, text: str) -> list[tuple[str, dict[str, float]]]:
+        """Content words of ``text`` with their features; a thesaurus phrase ("tanggal
+        merah") adds its concepts to the last content word inside it."""
+        words = self._tokenize(text)
+        out: list[tuple[str, dict[str, float]]] = []
+        at: dict[int, int] = {}
+        for pos, word in enumerate(words):
+            if word not in STOPWORDS:
+                at[pos] = len(out)
+                out.append((word, dict(self._feats(word))))
+        for start, end, concepts in self.thesaurus.phrase_concepts(words):
+            inside = [at[pos] for pos in range(start, end) if pos in at]
+            if not inside:
+                continue
+            feats = out[inside[-1]][1]
+            for concept in concepts:
+                key = "\u2248" + concept
+                feats[key] = max(feats.get(key, 0.0), _CONF_THESAURUS)
+        return out
+
+    def _virtual_uncached(
+        self, concepts: frozenset[str]
+    ) -> tuple[dict[str, float], dict[int, float]] | None:
+        """A thesaurus phrase of a message read as its concepts: features and evidence."""
+        feats = {"\u2248" + c: _CONF_THESAURUS for c in concepts if "\u2248" + c in self._postings}
+        if not feats:
+            return None
+        values: dict[int, float] = {}
+        for key, conf in feats.items():
+            weight = conf * self._idf[key]
+            for idx, post in self._postings[key].items():
+                value = weight * post
+                if values.get(idx, 0.0) < value:
+                    values[idx] = value
+        return feats, values
 
     def _split(self, word: str) -> list[str] | None:
         """Split a run-together word into known words (fewest parts, at most three)."""
@@ -462,7 +560,8 @@ class FaqIndex:
         """Features of a query word that the index knows, and how they were found."""
         feats = self._known_features(word)
         if feats:
-            return tuple(feats.items()), "known"
+            concept_only = all(key.startswith("\u2248") for key in feats)
+            return tuple(feats.items()), "concept" if concept_only else "known"
         expansion = ACRONYMS.get(word)
         if expansion is not None:
             merged: dict[str, float] = {}
@@ -592,6 +691,8 @@ class FaqIndex:
         query_feats: dict[str, float] = {}
         query_words: list[dict[str, float]] = []
         known: list[tuple[dict[int, float], float]] = []
+        salient: list[tuple[str, list[str], dict[int, float]]] = []
+        salient_at = p.salient_share * self._max_idf
         for pos, word in enumerate(words):
             if (
                 word in KIN_ADDRESS
@@ -607,16 +708,40 @@ class FaqIndex:
                     # Each further unknown word adds less: long messages carry narrative.
                     unknown_seen += 1
                     mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
+                    # A body, place or document no entry mentions ("baliho"): another topic.
+                    refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
+                    if refs:
+                        salient.append((word, refs, {}))
                 if info is not None:
                     info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
                 continue
             feat_map, top, values, scale = self._word(word)
-            mass += top
+            if self._referent_keys and top >= salient_at:
+                refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
+                if refs:
+                    salient.append((word, refs, values))
+            if how == "concept":
+                # Read through the thesaurus only: the knowledge base does not use the word,
+                # so it weighs like an unknown word; its concepts only add evidence.
+                unknown_seen += 1
+                mass += max(top, self._unknown / unknown_seen)
+            else:
+                mass += top
             query_words.append(feat_map)
             query_feats.update(feat_map)
             known.append((values, scale))
             if info is not None:
                 info.words.append((word, how, top))
+        # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
+        # coverage, but no extra weight of the message (its words are already counted).
+        for start, end, concepts in self.thesaurus.phrase_concepts(words):
+            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
+                continue  # the knowledge base's own words: read as it means them
+            virtual = self._virtual(concepts)
+            if virtual is not None:
+                query_words.append(virtual[0])
+                query_feats.update(virtual[0])
+                known.append((virtual[1], 1.0))
         # Most selective words first: they pick the candidate entries; a word found nearly
         # everywhere then only adds to those (keeps big knowledge bases fast).
         known.sort(key=lambda k: len(k[0]))
@@ -665,6 +790,12 @@ class FaqIndex:
                 question = self._questions[qid]
                 if question.total > 0:
                     share = self._coverage(question, key_pos, query_keys)
+                    if not question.text:
+                        # A declared keyword phrase counts when the message says all of it
+                        # ("tenggat keberatan" is not "keberatan"), and only as far as the
+                        # message says nothing else ("jam buka" is not "jam buka kelurahan").
+                        whole = share >= _WHOLE
+                        share = min(1.0, question.total / mass) if whole else 0.0
                     if share > covered:
                         covered, best_q = share, qid
                 fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
@@ -684,6 +815,18 @@ class FaqIndex:
             missing = len(asked - self._entry_intents[idx])
             if missing:
                 score *= (1.0 - p.intent_penalty) ** missing
+            foreign = [
+                w
+                for w, refs, values in salient
+                if idx not in values and not any(idx in self._postings.get(k, ()) for k in refs)
+            ]
+            # Not while calibrating: a left-out canonical question names this knowledge base's
+            # own referents, which its siblings lack; penalizing them would lower the
+            # threshold together with the near misses it is meant to stop.
+            if foreign and exclude < 0 and p.salient_penalty:
+                if info is not None:
+                    info.words.append(("foreign:" + self.entries[idx].id, ",".join(foreign), 0.0))
+                score *= (1.0 - p.salient_penalty) ** len(foreign)
             scored.append((score, idx))
             parts[idx] = (explained, covered)
             fits[idx] = self._fits(asked, idx, best_q)

@@ -1,7 +1,8 @@
 """Knowledge-base files: TOML documents made of ``[[entry]]`` tables.
 
 Each entry has ``id`` (unique, kebab-case), ``category``, ``questions`` (canonical phrasings),
-``answer`` and optionally ``keywords`` (extra words a citizen may use) and ``lang``. Loading
+``answer`` and optionally ``keywords`` (extra words a citizen may use), ``lang`` and
+``answer_en`` (the answer shown to citizens who chose English). Loading
 checks everything and fails with one line naming the file, the line where known, the entry id
 and the problem.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "category", "questions", "answer")
-_OPTIONAL = ("keywords", "lang")
+_OPTIONAL = ("keywords", "lang", "answer_en")
 _KNOWN_LANGS = ("id", "en")
 
 
@@ -36,6 +37,13 @@ class Entry:
     answer: str
     keywords: tuple[str, ...] = ()
     lang: str | None = None
+    answer_en: str | None = None
+
+    def answer_for(self, lang: str) -> str:
+        """The answer in the citizen's language: ``answer_en`` for English when there is one."""
+        if lang == "en" and self.answer_en:
+            return self.answer_en
+        return self.answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,9 @@ def _parse_entry(raw: Any, where: str) -> Entry:
     lang = raw.get("lang")
     if lang is not None and (not isinstance(lang, str) or lang not in _KNOWN_LANGS):
         raise KnowledgeBaseError(f"{where}: 'lang' must be one of {', '.join(_KNOWN_LANGS)}")
+    answer_en = raw.get("answer_en")
+    if answer_en is not None and (not isinstance(answer_en, str) or not answer_en.strip()):
+        raise KnowledgeBaseError(f"{where}: 'answer_en' must be a non-empty string")
     return Entry(
         id=entry_id,
         category=raw["category"].strip(),
@@ -128,6 +139,7 @@ def _parse_entry(raw: Any, where: str) -> Entry:
         answer=raw["answer"].strip(),
         keywords=keywords,
         lang=lang,
+        answer_en=answer_en.strip() if answer_en else None,
     )
 
 

@@ -3,7 +3,8 @@
 Errors: TOML or schema problems (each file checked on its own, so every problem is listed),
 duplicate ids across files, and canonical questions that the engine answers with a *different*
 entry (they will be confused). Warnings: a question of one entry that comes out "ambiguous"
-with another, repeated questions inside one entry.
+with another, repeated questions inside one entry, an entry without ``answer_en`` (English
+users then get the Indonesian answer).
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ def lint_entries(entries: Sequence[tuple[Entry, str]], report: LintReport) -> No
         normalized = [normalize(q) for q in entry.questions]
         if len(set(normalized)) != len(normalized):
             report.add("warning", f"{where}: the same question appears twice")
+        if entry.answer_en is None:
+            report.add(
+                "warning", f"{where}: no answer_en (English users get the Indonesian answer)"
+            )
     if len(unique) < 2:
         return
     index = FaqIndex(KnowledgeBase(entries=tuple(unique), sources=()))

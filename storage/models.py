@@ -124,6 +124,9 @@ class UnansweredQuestion(SQLModel, table=True):
     best_entry_id: str | None = Field(default=None, max_length=128)
     best_score: float | None = None
     created_at: datetime = _ts(index=True)
+    # The entry an officer answered it with (/faq in the ticket's topic): a candidate
+    # phrasing of that entry, listed by `loket faq learned`.
+    taught_entry_id: str | None = Field(default=None, max_length=128)
 
 
 class Counter(SQLModel, table=True):

@@ -581,6 +581,25 @@ class UnansweredRepo:
         stmt = select(UnansweredQuestion).where(UnansweredQuestion.created_at >= when)
         return (await self.session.exec(stmt)).all()
 
+    async def last_of(self, citizen_id: int) -> UnansweredQuestion | None:
+        """The citizen's most recent unanswered question."""
+        stmt = (
+            select(UnansweredQuestion)
+            .where(UnansweredQuestion.citizen_id == citizen_id)
+            .order_by(col(UnansweredQuestion.created_at).desc(), col(UnansweredQuestion.id).desc())
+            .limit(1)
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def taught(self) -> Sequence[UnansweredQuestion]:
+        """Every question an officer answered with an FAQ entry, oldest first."""
+        stmt = (
+            select(UnansweredQuestion)
+            .where(col(UnansweredQuestion.taught_entry_id).is_not(None))
+            .order_by(col(UnansweredQuestion.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
 
 # Rows whose payload [retention] already cleared hold an empty JSON object.
 _EMPTY_JSON = "{}"

@@ -351,7 +351,7 @@ def test_bot_api_error_naming_the_url_does_not_show_the_token(tmp_path: Path) ->
     finally:
         server.shutdown()
         server.server_close()
-    assert "TooManyRedirects" in line and "/bot<token>/deleteWebhook" in line
+    assert "TooManyRedirects" in line and "/bot***/deleteWebhook" in line  # the log masks it
     assert TOKEN not in line + rest
     assert TOKEN.split(":")[1] not in line + rest
     assert code == 0
@@ -385,7 +385,7 @@ def run_until_warning(tmp_path: Path, base: str, warning: str) -> tuple[str, str
                 found = line
                 break
         proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=30)
+        _, rest = proc.communicate(timeout=30)
     finally:
         deadline.cancel()
         if proc.poll() is None:

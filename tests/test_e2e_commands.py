@@ -168,6 +168,15 @@ async def _close(office: Office, word: str) -> None:
     await office.tg.wait_for_message(citizen.id, contains=f"Tiket {number} telah diselesaikan")
 
 
+async def _faq(office: Office, word: str) -> None:
+    citizen = office.tg.user(f"FAQ {word}")
+    _, thread = await office.open_ticket(citizen)
+    await office.tg.send_text(
+        office.ani, f"/{word} biaya-salinan", chat=office.group, thread_id=thread
+    )
+    await office.tg.wait_for_message(citizen.id, contains="Permohonan informasi gratis")
+
+
 async def _duty(office: Office, word: str) -> None:
     await office.tg.send_text(office.bayu, f"/{word} on", chat=office.group)
     await office.in_group("Bayu Petugas sekarang piket.")
@@ -185,6 +194,7 @@ ALIAS_CHECKS: dict[str, AliasCheck] = {
     "kembali": _back,
     "note": _note,
     "close": _close,
+    "faq": _faq,
     "duty": _duty,
     "queue": _queue,
 }

@@ -156,3 +156,54 @@ answer = "08.00-16.00 juga."
     report = lint_paths([tmp_path])
     assert report.errors + report.warnings >= 1
     assert any("jam-kantor" in p.message for p in report.problems)
+
+
+def test_answer_en_is_loaded_and_chosen_for_english_users(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[[entry]]
+id = "jam-kantor"
+category = "layanan"
+questions = ["Jam berapa kantor buka?"]
+answer = "Senin-Jumat 08.00-16.00."
+answer_en = "Monday-Friday 08:00-16:00."
+
+[[entry]]
+id = "biaya"
+category = "biaya"
+questions = ["Apakah ada biaya?"]
+answer = "Gratis."
+""",
+    )
+    kb = load_knowledge_base([tmp_path])
+    jam, biaya = kb.entries
+    assert jam.answer_for("en") == "Monday-Friday 08:00-16:00."
+    assert jam.answer_for("id") == "Senin-Jumat 08.00-16.00."
+    assert biaya.answer_for("en") == "Gratis."  # no English answer: the Indonesian one
+    report = lint_paths([tmp_path])
+    warnings = [p.message for p in report.problems if p.level == "warning"]
+    assert any("'biaya'" in m and "answer_en" in m for m in warnings)
+    assert not any("'jam-kantor'" in m and "answer_en" in m for m in warnings)
+
+
+def test_an_empty_answer_en_is_refused_with_one_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[[entry]]
+id = "jam-kantor"
+category = "layanan"
+questions = ["Jam berapa kantor buka?"]
+answer = "Senin-Jumat."
+answer_en = "  "
+""",
+    )
+    with pytest.raises(KnowledgeBaseError, match="answer_en") as exc:
+        load_knowledge_base([tmp_path])
+    assert "\n" not in str(exc.value)
+
+
+def test_every_packaged_entry_has_an_english_answer() -> None:
+    kb = load_knowledge_base(default_paths())
+    assert [e.id for e in kb.entries if not e.answer_en] == []

@@ -132,6 +132,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Internal note in a ticket's topic",
     ),
     CommandSpec(
+        "faq",
+        ("jawab",),
+        Who.OFFICER,
+        Where.TICKET_TOPIC,
+        "Kirim jawaban FAQ ke warga: /faq <id entri atau kata>",
+        "Send an FAQ answer to the citizen: /faq <entry id or words>",
+    ),
+    CommandSpec(
         "close",
         ("tutup",),
         Who.OFFICER,

@@ -483,7 +483,7 @@ class Desk:
     async def _send_answer(
         self, session: AsyncSession, citizen: Citizen, lang: str, entry: Entry, score: float | None
     ) -> None:
-        html = t("faq_answer", lang, answer=entry.answer.strip())
+        html = t("faq_answer", lang, answer=entry.answer_for(lang).strip())
         buttons: tuple[tuple[Button, ...], ...] | None = None
         if self.tickets.enabled:
             rows = [(self._contact_button(lang),)]

@@ -17,10 +17,22 @@ from faq import (
     default_paths,
     load_knowledge_base,
 )
+from faq.learned import load_learned, with_learned
+from faq.thesaurus import Thesaurus, default_thesaurus_paths, load_thesaurus
 
 log = logging.getLogger(__name__)
 
 BUTTON_PREFIX = "faq:"
+
+
+def learned_file(configured: Path | None, database_url: str) -> Path:
+    """Where accepted phrasings live: ``[faq] learned``, else beside the SQLite database."""
+    if configured is not None:
+        return configured
+    prefix = "sqlite+aiosqlite:///"
+    if database_url.startswith(prefix) and database_url[len(prefix) :] not in ("", ":memory:"):
+        return Path(database_url[len(prefix) :]).parent / "faq_learned.toml"
+    return Path("faq_learned.toml")
 
 
 def button_data(entry_id: str) -> str:
@@ -29,27 +41,54 @@ def button_data(entry_id: str) -> str:
 
 
 class FaqService:
-    def __init__(self, paths: Sequence[Path]) -> None:
-        # Configured paths replace the packaged default knowledge base.
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        thesaurus: Sequence[Path] = (),
+        learned: Path | None = None,
+    ) -> None:
+        # Configured paths replace the packaged default knowledge base; the office's concept
+        # groups are added to the packaged thesaurus; phrasings officers taught (accepted with
+        # `loket faq learned --accept`) are loaded after the knowledge base.
         self.paths: tuple[Path, ...] = tuple(paths) or tuple(default_paths())
-        self.kb: KnowledgeBase = load_knowledge_base(self.paths)
-        self.index = FaqIndex(self.kb)
+        self.thesaurus_paths: tuple[Path, ...] = tuple(thesaurus)
+        self.learned_path = learned
+        self.thesaurus: Thesaurus = self._load_thesaurus()
+        self.kb: KnowledgeBase = self._load_kb()
+        self.index = FaqIndex(self.kb, thesaurus=self.thesaurus)
         self._by_id = {e.id: e for e in self.kb.entries}
         self._by_button = {button_data(e.id): e for e in self.kb.entries}
         log.info(
             "FAQ loaded: %d entries from %d file(s)", len(self.kb.entries), len(self.kb.sources)
         )
 
-    def load(self) -> tuple[KnowledgeBase, FaqIndex]:
+    @property
+    def watched(self) -> tuple[Path, ...]:
+        """Every file whose change reloads the FAQ: knowledge base, thesaurus, learned."""
+        learned = (self.learned_path,) if self.learned_path is not None else ()
+        return (*self.paths, *self.thesaurus_paths, *learned)
+
+    def _load_thesaurus(self) -> Thesaurus:
+        return load_thesaurus([*default_thesaurus_paths(), *self.thesaurus_paths])
+
+    def _load_kb(self) -> KnowledgeBase:
+        kb = load_knowledge_base(self.paths)
+        if self.learned_path is None:
+            return kb
+        return with_learned(kb, load_learned(self.learned_path))
+
+    def load(self) -> tuple[Thesaurus, KnowledgeBase, FaqIndex]:
         """Read the files and build their index, changing nothing in service: the slow part of
         a reload, for a worker thread. Raises KnowledgeBaseError."""
-        kb = load_knowledge_base(self.paths)
-        return kb, FaqIndex(kb)
+        thesaurus = self._load_thesaurus()
+        kb = self._load_kb()
+        return thesaurus, kb, FaqIndex(kb, thesaurus=thesaurus)
 
-    def install(self, loaded: tuple[KnowledgeBase, FaqIndex]) -> int:
+    def install(self, loaded: tuple[Thesaurus, KnowledgeBase, FaqIndex]) -> int:
         """Put what ``load`` built in service (on the event loop: matches see one or the other,
         never half of each); the number of entries."""
-        kb, index = loaded
+        thesaurus, kb, index = loaded
+        self.thesaurus = thesaurus
         self.kb, self.index, self._by_id = kb, index, {e.id: e for e in kb.entries}
         self._by_button = {button_data(e.id): e for e in kb.entries}
         return len(kb.entries)
@@ -58,6 +97,27 @@ class FaqService:
         """Load the files again, in the caller's thread; raises KnowledgeBaseError and keeps
         the old index on failure."""
         return self.install(self.load())
+
+    def find(self, words: str, limit: int = 4) -> list[Entry]:
+        """Entries an officer means by ``words``: an entry id, else what the words match.
+
+        One entry when the id is exact or the matcher answers; otherwise the top entries whose
+        score is close to the best (for the officer to choose), possibly none.
+        """
+        words = words.strip()
+        exact = self._by_id.get(words.lower())
+        if exact is not None:
+            return [exact]
+        match = self.index.match(words)
+        if match.entry is None:
+            return []
+        if match.outcome == "answer":
+            return [match.entry]
+        found = [match.entry]
+        for entry, score in match.alternatives:
+            if score >= match.score * 0.6 and len(found) < limit:
+                found.append(entry)
+        return found
 
     def match(self, text: str) -> Match:
         return self.index.match(text)
@@ -75,7 +135,7 @@ def fingerprint(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.toml")))
+            files.extend(sorted([*path.glob("*.toml"), *path.glob("*.txt")]))
         else:
             files.append(path)
     result = []
@@ -106,11 +166,11 @@ class FaqWatcher:
         self.faq = faq
         self.report = report  # (error or "", entry count or None)
         self.interval = interval
-        self._seen = fingerprint(faq.paths)
+        self._seen = fingerprint(faq.watched)
 
     async def check(self) -> bool:
         """Reload if the files changed since the last look; True when something changed."""
-        now = fingerprint(self.faq.paths)
+        now = fingerprint(self.faq.watched)
         if now == self._seen:
             return False
         self._seen = now

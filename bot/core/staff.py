@@ -9,16 +9,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.callbacks import CallbackCodec
 from bot.core.commands import CommandSpec, Where, Who, staff_help
-from bot.core.dto import StaffEvent
-from bot.core.faq_service import FaqService, fingerprint
+from bot.core.dto import Button, StaffEvent
+from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data, fingerprint
 from bot.core.formal.requests import RequestService
 from bot.core.offload import Offload
 from bot.core.postman import Postman
 from bot.core.reports import build_report, chart_key, chart_month, month_of, summary_html
 from bot.core.tickets import TicketService
-from bot.texts import Markup, st
-from faq import KnowledgeBaseError
-from storage.models import Ticket
+from bot.texts import Markup, st, t
+from faq import Entry, KnowledgeBaseError
+from storage.models import Citizen, Ticket
+from storage.repositories import UnansweredRepo
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class StaffDesk:
             await self._reply(session, ev, st("coordinator_only", command=name))
         elif name == "note":
             await self._note(session, ev, args)
+        elif name == "faq":
+            await self._faq(session, ev, args)
         elif name == "close":
             ticket = await self._ticket_for(session, ev)
             if ticket is None:
@@ -128,7 +131,7 @@ class StaffDesk:
         elif name == "reload":
             try:
                 # Built outside this transaction, in a thread (see bot.core.offload).
-                key = ("faq", fingerprint(self.faq.paths))
+                key = ("faq", fingerprint(self.faq.watched))
                 count = self.faq.install(self.offload.result(key, self.faq.load))
             except KnowledgeBaseError as exc:
                 await self._reply(session, ev, st("reload_failed", error=str(exc)))
@@ -170,6 +173,68 @@ class StaffDesk:
         else:
             await self.tickets.note(session, ticket, ev.user_id, text.strip())
             await self._reply(session, ev, st("note_saved"))
+
+    async def _faq(self, session: AsyncSession, ev: StaffEvent, words: str) -> None:
+        """/faq <entry id or words>: send that entry's answer to the ticket's citizen; when
+        the words fit several entries, the officer chooses with buttons."""
+        ticket = await self._ticket_for(session, ev)
+        if ticket is None:
+            await self._reply(session, ev, st("no_ticket"))
+            return
+        if not words.strip():
+            await self._reply(session, ev, st("faq_usage"))
+            return
+        found = self.faq.find(words)
+        if not found:
+            await self._reply(session, ev, st("faq_none", words=words.strip()))
+        elif len(found) == 1:
+            await self._send_faq(session, ticket, found[0], ev.user_id, ev.thread_id)
+        else:
+            assert ticket.id is not None
+            buttons = tuple(
+                (
+                    Button(
+                        _entry_label(entry),
+                        self.codec.pack(
+                            "fq", str(ticket.id), button_data(entry.id)[len(BUTTON_PREFIX) :]
+                        ),
+                    ),
+                )
+                for entry in found
+            )
+            await self.postman.to_staff(
+                session,
+                st("faq_choose", words=words.strip()),
+                thread_id=ev.thread_id,
+                buttons=buttons,
+            )
+
+    async def _send_faq(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        entry: Entry,
+        officer_id: int,
+        thread_id: int | None,
+    ) -> None:
+        """The entry's answer to the citizen, in the citizen's language; the citizen's last
+        unanswered question becomes a candidate phrasing of the entry."""
+        citizen = await session.get(Citizen, ticket.citizen_id)
+        if citizen is None:
+            return
+        lang = citizen.language
+        html = t("faq_answer", lang, answer=entry.answer_for(lang).strip())
+        await self.postman.to_citizen(
+            session, citizen, html, ticket=ticket, author_id=officer_id, entry_id=entry.id
+        )
+        question = await UnansweredRepo(session).last_of(citizen.id or 0)
+        if question is not None and question.taught_entry_id is None:
+            question.taught_entry_id = entry.id
+            session.add(question)
+            text = st("faq_sent_learned", entry=entry.id, question=question.text)
+        else:
+            text = st("faq_sent", entry=entry.id)
+        await self.postman.to_staff(session, text, thread_id=thread_id)
 
     async def _duty(self, session: AsyncSession, ev: StaffEvent, args: str) -> None:
         arg = args.strip().lower()
@@ -223,6 +288,12 @@ class StaffDesk:
                 answer = st("button_stale")
             elif not await self.tickets.close_by_officer(session, ticket, ev.user_id):
                 answer = st("already_closed", number=ticket.number)
+        elif action.name == "fq" and len(action.args) == 2:
+            entry = self.faq.entry_for_button(BUTTON_PREFIX + action.args[1])
+            if entry is None:
+                answer = st("button_stale")
+            else:
+                await self._send_faq(session, ticket, entry, ev.user_id, ticket.topic_id)
         elif action.name == "tr":
             await self.tickets.reassign_prompt(session, ticket)
         elif action.name == "ta" and len(action.args) == 2 and action.args[1].isdigit():
@@ -232,3 +303,8 @@ class StaffDesk:
             answer = st("button_stale")
         await self._commit(session)
         return answer
+
+
+def _entry_label(entry: Entry) -> str:
+    label = f"{entry.id}: {entry.questions[0]}" if entry.questions else entry.id
+    return label if len(label) <= 60 else label[:57] + "..."

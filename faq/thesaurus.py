@@ -1,0 +1,152 @@
+"""A thesaurus of public-service and election vocabulary: groups of words for one meaning.
+
+Files are plain text, one *concept group* a line: its words and phrases separated by commas
+(formal, informal, slang, regional and English words for one meaning), ``#`` starts a comment:
+
+    aduan, keluhan, komplain, protes, ketidakpuasan, complaint
+
+The packaged groups live in ``faq/thesaurus/*.txt``; an office adds its own in a file named by
+``[faq] thesaurus``. Terms are normalized like messages (:func:`faq.normalize.tokenize`), so
+chat spellings fold onto the same words. A word may belong to several groups (it then carries
+every concept). The matcher (:mod:`faq.index`) reads a shared concept as weaker evidence than
+the same word or a close synonym, beside its lexical and fuzzy signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from faq.kb import KnowledgeBaseError
+from faq.lexicon import STOPWORDS
+from faq.normalize import tokenize
+
+
+class ThesaurusError(KnowledgeBaseError):
+    """A thesaurus file cannot be used; the message is one line naming file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Thesaurus:
+    """Concept groups: single words to their concepts, and phrases by their first word."""
+
+    words: dict[str, frozenset[str]] = field(default_factory=dict)
+    phrases: dict[str, tuple[tuple[tuple[str, ...], frozenset[str]], ...]] = field(
+        default_factory=dict
+    )
+    groups: int = 0
+    # Concepts that name what a question is about (a body, a place, a document, a campaign
+    # material): groups of files that start with the line "#! referents".
+    referents: frozenset[str] = frozenset()
+
+    def concepts(self, word: str) -> frozenset[str]:
+        """The concepts of one normalized word (empty when it is in no group)."""
+        return self.words.get(word, frozenset())
+
+    def phrase_concepts(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+        """Phrases found in a word sequence: (start, end, concepts), longest first at a place."""
+        found: list[tuple[int, int, frozenset[str]]] = []
+        if not self.phrases:
+            return found
+        for pos, word in enumerate(words):
+            for phrase, concepts in self.phrases.get(word, ()):
+                end = pos + len(phrase)
+                if tuple(words[pos:end]) == phrase:
+                    found.append((pos, end, concepts))
+                    break
+        return found
+
+
+def default_thesaurus_paths() -> list[Path]:
+    """The thesaurus files shipped with the package, sorted by name."""
+    folder = resources.files("faq") / "thesaurus"
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
+
+
+def _is_referents(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().strip() == "#! referents"
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _read_groups(path: Path) -> list[tuple[str, list[tuple[str, ...]]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ThesaurusError(f"{path}: cannot read: {exc}") from None
+    groups = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        terms = [tuple(tokenize(term)) for term in line.split(",")]
+        terms = [t for t in terms if t]
+        if len(terms) < 2:
+            raise ThesaurusError(f"{path}:{number}: a group needs at least two terms")
+        groups.append((f"{path.name}:{number}", terms))
+    return groups
+
+
+def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
+    """Load concept groups from text files; raises :class:`ThesaurusError` (one line)."""
+    words: dict[str, set[str]] = {}
+    phrases: dict[str, dict[tuple[str, ...], set[str]]] = {}
+    count = 0
+    referents: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(path.glob("*.txt"))
+        elif path.is_file():
+            files = [path]
+        else:
+            raise ThesaurusError(f"{path}: no such file or folder")
+        for file in files:
+            marked = _is_referents(file)
+            for concept, terms in _read_groups(file):
+                count += 1
+                if marked:
+                    referents.add(concept)
+                for term in terms:
+                    if len(term) == 1:
+                        word = term[0]
+                        # Function words and single letters carry no concept.
+                        if word in STOPWORDS or len(word) < 2:
+                            continue
+                        words.setdefault(word, set()).add(concept)
+                    else:
+                        phrases.setdefault(term[0], {}).setdefault(term, set()).add(concept)
+    return Thesaurus(
+        words={w: frozenset(c) for w, c in words.items()},
+        phrases={
+            first: tuple(
+                sorted(
+                    ((p, frozenset(c)) for p, c in by_phrase.items()),
+                    key=lambda pc: -len(pc[0]),
+                )
+            )
+            for first, by_phrase in phrases.items()
+        },
+        groups=count,
+        referents=frozenset(referents),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_thesaurus() -> Thesaurus:
+    """The packaged thesaurus (loaded once)."""
+    return load_thesaurus(default_thesaurus_paths())
+
+
+__all__ = [
+    "Thesaurus",
+    "ThesaurusError",
+    "default_thesaurus",
+    "default_thesaurus_paths",
+    "load_thesaurus",
+]

@@ -1,0 +1,98 @@
+"""The thesaurus: packaged concept groups, an office's own groups, and their use by the matcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.core.faq_service import FaqService
+from faq import FaqIndex, KnowledgeBaseError
+from faq.kb import Entry, KnowledgeBase
+from faq.thesaurus import Thesaurus, default_thesaurus, load_thesaurus
+
+KB = KnowledgeBase(
+    entries=(
+        Entry(
+            "pemilih-tunanetra",
+            "pemilih",
+            ("Apakah ada layanan untuk pemilih tunanetra di TPS?",),
+            "Ada template braille.",
+        ),
+        Entry("jam-layanan", "kantor", ("Jam berapa kantor buka?",), "08.00-16.00."),
+        Entry("biaya", "biaya", ("Apakah meminta informasi dipungut biaya?",), "Gratis."),
+        Entry("meja", "kantor", ("Di mana letak meja layanan PPID?",), "Lantai 1."),
+    ),
+    sources=(),
+)
+
+
+def test_the_packaged_thesaurus_has_at_least_400_groups_over_the_areas() -> None:
+    thesaurus = default_thesaurus()
+    assert thesaurus.groups >= 400
+
+    def concepts(term: str) -> frozenset[str]:
+        words = term.split()
+        if len(words) == 1:
+            return thesaurus.concepts(term)
+        return frozenset().union(*(c for _, _, c in thesaurus.phrase_concepts(words)))
+
+    def share(a: str, b: str) -> bool:
+        return bool(concepts(a) & concepts(b))
+
+    # Complaints, media, objections, polling stations, campaigns, institutions, documents,
+    # recruitment, office matters: one pair per area, from the issue's examples.
+    assert share("aduan", "komplain") and share("keluhan", "complaint")
+    assert share("wartawan", "jurnalis") and share("pers", "press")
+    assert share("menyanggah", "keberatan") and share("banding", "appeal")
+    assert share("tps", "tempat pemungutan suara") and share("baliho", "billboard")
+    assert share("pkd", "pengawas desa") and share("dkpp", "dewan kehormatan penyelenggara pemilu")
+    assert share("menyanggah", "protes keputusan") and share("keberatan", "appeal")
+    assert share("perbup", "perwal") and share("juknis", "juklak")
+    assert share("honor", "gaji") and share("parkir", "parkiran")
+    assert share("pungli", "uang pelicin") and share("pungli", "extortion")
+
+
+def test_a_word_the_knowledge_base_lacks_is_read_through_its_concept() -> None:
+    bare = FaqIndex(KB, thesaurus=Thesaurus())
+    full = FaqIndex(KB)
+    for text in ("ada bantuan buat pemilih buta di tps?", "voting booth for blind voters?"):
+        assert full.match(text).score > bare.match(text).score
+    assert full.match("ada bantuan buat pemilih buta di tps?").entry.id == "pemilih-tunanetra"
+
+
+def test_an_office_adds_its_own_groups(tmp_path: Path) -> None:
+    office = tmp_path / "office.txt"
+    office.write_text("# regional word for the service desk\nmeja layanan, loket, kaunter\n")
+    assert FaqIndex(KB).match("kaunter ppid di mana").outcome == "abstain"
+    from faq.thesaurus import default_thesaurus_paths
+
+    thesaurus = load_thesaurus([*default_thesaurus_paths(), office])
+    match = FaqIndex(KB, thesaurus=thesaurus).match("kaunter ppid di mana")
+    assert match.outcome == "answer" and match.entry is not None and match.entry.id == "meja"
+
+
+def test_a_bad_thesaurus_file_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("aduan, keluhan\nsendirian\n")
+    with pytest.raises(KnowledgeBaseError, match=r"bad.txt:2: a group needs at least two terms"):
+        load_thesaurus([bad])
+    with pytest.raises(KnowledgeBaseError, match="no such file"):
+        load_thesaurus([tmp_path / "missing.txt"])
+
+
+def test_the_faq_thesaurus_key_names_the_office_file(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "faq.toml").write_text(
+        '[[entry]]\nid = "meja"\ncategory = "kantor"\n'
+        'questions = ["Di mana letak meja layanan PPID?"]\nanswer = "Lantai 1."\n'
+    )
+    (tmp_path / "kata.txt").write_text("meja layanan, loket, kaunter\n")
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text('[faq]\npaths = ["kb"]\nthesaurus = ["kata.txt"]\n')
+    config = load_config(config_path, environ={})
+    assert config.faq.thesaurus == (tmp_path / "kata.txt",)
+    service = FaqService(config.faq.paths, thesaurus=config.faq.thesaurus)
+    assert tmp_path / "kata.txt" in service.watched
+    assert service.thesaurus.concepts("kaunter")
