@@ -50,8 +50,10 @@ from bot.core.retention import RetentionService
 from bot.core.roster import Roster
 from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
+from bot.core.survey import SurveyService
 from bot.core.tickets import TicketService
 from bot.inbox import InboxWorker
+from bot.metrics import DatabaseCollector, Metrics, MetricsServer
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import Scheduler
@@ -97,6 +99,8 @@ class App:
     parsed_updates: ParsedUpdates | None = None
     # Tells the staff group when updates were set aside (poller, webhook and worker share it).
     set_aside: SetAsideNotice | None = None
+    # /metrics when [metrics] listen is set.
+    metrics: MetricsServer | None = None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -122,6 +126,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     hours = config.hours
     calendar = hours.calendar()
     postman = Postman(clock, staff_chat, is_open=calendar.is_open)
+    metrics: Metrics | None = None
+    metrics_server: MetricsServer | None = None
+    if (where := config.metrics.host_port) is not None:
+        metrics = Metrics(DatabaseCollector(sessionmaker, clock, calendar))
+        metrics_server = MetricsServer(metrics, *where)
     # Built in the order they need each other, each with all it needs: the officer directory
     # and the request lookup need no service, SLA needs both, tickets need SLA, requests need
     # tickets. Nothing is set afterwards to close a cycle.
@@ -149,6 +158,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         deadline_text=lookup.deadline_text,
         from_next_day=hours.count_from_next_day,
     )
+    survey = (
+        SurveyService(clock=clock, postman=postman, codec=codec)
+        if config.survey.mode == "ikm"
+        else None
+    )
     tickets = TicketService(
         clock=clock,
         postman=postman,
@@ -163,6 +177,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         timezone=config.hours.timezone,
         max_open_per_citizen=config.limits.open_tickets_per_citizen,
         card_extra=lookup.card_extra,
+        survey=survey,
+        survey_after_chat=config.survey.after_chat,
     )
     requests = RequestService(
         clock=clock,
@@ -234,6 +250,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         ),
         clock,
         on_failed=delivery_failed,
+        on_outcome=metrics.send_outcome if metrics else None,
         # WhatsApp's limits are its own: its sends do not use Telegram's windows.
         limiters={
             WHATSAPP: SendLimiter(
@@ -257,6 +274,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         document_types=config.limits.document_types,
         on_commit=sender.notify,
         requests=requests,
+        on_faq_outcome=metrics.faq if metrics else None,
     )
     staff = StaffDesk(
         tickets=tickets,
@@ -285,6 +303,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         clock,
         max_attempts=config.inbox.max_attempts,
         on_set_aside=set_aside,
+        on_handled=metrics.handled if metrics else None,
     )
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
@@ -309,6 +328,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
 
     watcher = FaqWatcher(faq, report_reload, config.faq.watch_interval or 3.0)
     reminder = config.schedule.rating_reminder_after
+    if tickets.survey_after_chat:
+        reminder = ""  # the survey replaces the single rating that the reminder asks for
     pushes = Pushes(
         calendar=calendar,
         clock=clock,
@@ -344,6 +365,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         wa_client,
         parsed_updates,
         set_aside,
+        metrics_server,
     )
 
 
@@ -406,6 +428,8 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
         tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
     if app.whatsapp is not None:
         await app.whatsapp.start(*app.config.whatsapp.host_port)
+    if app.metrics is not None:
+        await app.metrics.start()
     # The first Bot API call: a server that accepts and never answers is reported within
     # seconds (one warning line, then a line a minute) instead of a silent minute.
     await until_reachable(
@@ -461,6 +485,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         # Order matters: stop receiving, finish handling, then flush what handling queued.
         if app.whatsapp is not None:
             await app.whatsapp.stop()
+        if app.metrics is not None:
+            await app.metrics.stop()
         for task in tasks:
             if task.get_name() not in ("outbox-sender", "inbox-worker"):
                 task.cancel()

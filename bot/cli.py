@@ -299,6 +299,54 @@ def cmd_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_report(args: argparse.Namespace) -> str | None:
+    """The period must read before any database work."""
+    from bot.core.reports import PeriodError, parse_period
+
+    try:
+        parse_period(args.period_kind, args.period)
+    except PeriodError as exc:
+        return f"report {args.period_kind}: {exc}"
+    return None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The yearly or monthly report on the information service, as PDF or XLSX."""
+    from bot.core.clock import SystemClock
+    from bot.core.formal.notices import NoticeTextsError, load_texts
+    from bot.core.reports import Report, build_report, parse_period, render_pdf, write_xlsx
+    from storage.migrate import SchemaBehindError
+
+    config = _load(args)
+    try:
+        texts = load_texts(config.requests.notice_texts)
+    except NoticeTextsError as exc:
+        return _fail(str(exc))
+    calendar = config.hours.calendar()
+    period = parse_period(args.period_kind, args.period)
+    today = SystemClock().now().astimezone(calendar.tz).date()
+    output = args.output or f"laporan-{period.slug}.{args.format}"
+
+    async def figures(session: AsyncSession) -> Report:
+        return await build_report(session, calendar, period, today)
+
+    try:
+        report = _read_database(config, figures)
+    except SchemaBehindError as exc:
+        return _behind(exc)
+    pasal_17, pasal_35 = texts.exemptions("id"), texts.grounds("id")
+    try:
+        if args.format == "xlsx":
+            write_xlsx(report, pasal_17, pasal_35, output)
+        else:
+            pdf = render_pdf(report, pasal_17, pasal_35, config.office.name)
+            Path(output).write_bytes(pdf)
+    except OSError as exc:
+        return _fail(f"report: cannot write --output {output}: {exc.strerror or exc}", 1)
+    print(f"{output}: {period.label}, {report.requests} request(s), {report.chats} chat(s)")
+    return 0
+
+
 def _inbox_ids(words: Sequence[str], what: str) -> list[int] | str:
     """Inbox ids from the command line, or the one-line complaint about the first bad one."""
     ids = []
@@ -501,6 +549,14 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     reg.add_argument("--output", metavar="FILE", help="default: standard output (csv only)")
     reg.set_defaults(func=cmd_register, check=_check_register)
+    report = sub.add_parser("report", help="the report on the information service (PDF, XLSX)")
+    report_sub = report.add_subparsers(dest="period_kind", required=True)
+    for kind, metavar, what in (("year", "YYYY", "a year"), ("month", "YYYY-MM", "a month")):
+        one = with_config(report_sub.add_parser(kind, help=f"the report of {what}"))
+        one.add_argument("period", metavar=metavar)
+        one.add_argument("--format", choices=["pdf", "xlsx"], default="pdf")
+        one.add_argument("--output", metavar="FILE", help="default: laporan-PERIOD.FORMAT")
+        one.set_defaults(func=cmd_report, check=_check_report)
     purge = with_config(
         sub.add_parser("purge", help="remove personal data past its [retention] days")
     )

@@ -455,6 +455,33 @@ class InboxConfig(_Section):
     max_attempts: int = Field(5, ge=1, le=50)
 
 
+class SurveyConfig(_Section):
+    # "single": one 1-4 question after a closed chat; "ikm": the nine elements of the IKM
+    # survey (PermenPANRB 14/2017) after a written decision and, with after_chat, a closed chat.
+    mode: Literal["single", "ikm"] = "single"
+    after_chat: bool = False
+
+
+class MetricsConfig(_Section):
+    # Prometheus metrics at http://host:port/metrics; empty: none served.
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if value and (not sep or not host or not port.isdigit() or not 0 < int(port) < 65536):
+            raise ValueError('use "host:port", e.g. "127.0.0.1:9108", or "" for none')
+        return value
+
+    @property
+    def host_port(self) -> tuple[str, int] | None:
+        if not self.listen:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class Config(BaseSettings):
     """The whole configuration: bot.toml, overridden by LOKET_<SECTION>__<KEY> variables."""
 
@@ -481,6 +508,8 @@ class Config(BaseSettings):
     logging: LoggingConfig = LoggingConfig()
     retention: RetentionConfig = RetentionConfig()
     inbox: InboxConfig = InboxConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    survey: SurveyConfig = SurveyConfig()
 
 
 def _toml_literal(raw: str) -> Any:

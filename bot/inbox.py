@@ -54,8 +54,11 @@ class InboxWorker(Pump):
         concurrency: int = 8,
         max_attempts: int = MAX_ATTEMPTS,
         on_set_aside: Callable[[], Awaitable[None]] | None = None,
+        on_handled: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
+        # Told the channel of each update handled (the metrics count them).
+        self.on_handled = on_handled
         self.max_attempts = max_attempts
         self.on_set_aside = on_set_aside
         self._outage = WarnEvery(log)
@@ -147,6 +150,8 @@ class InboxWorker(Pump):
             await self._failed(row, exc)
         else:
             self._outage.recovered("inbox: the database answers again")
+            if self.on_handled is not None:
+                self.on_handled(row.channel)
 
     async def _failed(self, row: Inbox, exc: Exception) -> None:
         assert row.id is not None

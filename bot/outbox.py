@@ -62,8 +62,11 @@ class OutboxSender(Pump):
         on_failed: Callable[[AsyncSession, Outbox, str], Awaitable[None]] | None = None,
         limiters: Mapping[str, SendLimiter] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        on_outcome: Callable[[str, str], None] | None = None,
     ) -> None:
         self.on_failed = on_failed
+        # Told (channel, "sent" | "rate_limited" | "retry") after each send (the metrics).
+        self.on_outcome = on_outcome or (lambda channel, outcome: None)
         super().__init__()
         self.sessionmaker = sessionmaker
         self.channels = channels
@@ -220,6 +223,7 @@ class OutboxSender(Pump):
                 raise PermanentError(f"no channel {row.channel!r} configured")
             external_id = await channel.send(await self._with_notice(row))
             self._channel_trouble.recovered("outbox: sends go through again")
+            self.on_outcome(row.channel, "sent")
             values = {
                 "status": "sent",
                 "sent_at": self.clock.now(),
@@ -228,6 +232,7 @@ class OutboxSender(Pump):
             }
         except RetryLater as exc:
             log.info("outbox %s: rate limited, retry in %.1fs", row.id, exc.seconds)
+            self.on_outcome(row.channel, "rate_limited")
             # A 429 is not the row's fault: do not count it against the attempts.
             values = {
                 "status": "pending",
@@ -243,6 +248,7 @@ class OutboxSender(Pump):
             if attempts >= MAX_TRANSIENT_ATTEMPTS:
                 values = {"status": "failed", "error": f"gave up after {attempts} attempts: {exc}"}
             else:
+                self.on_outcome(row.channel, "retry")
                 values = {
                     "status": "pending",
                     "error": str(exc),

@@ -290,6 +290,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Terima kasih atas penilaian Anda ({score}/4). 🙏",
         "en": "Thank you for your rating ({score}/4). 🙏",
     },
+    "survey_question": {
+        "id": "Survei kepuasan ({n}/{of}): bagaimana penilaian Anda tentang <b>{element}</b>?",
+        "en": "Satisfaction survey ({n}/{of}): how do you rate <b>{element}</b>?",
+    },
+    "survey_skip": {"id": "Lewati survei", "en": "Skip the survey"},
+    "survey_thanks": {
+        "id": "Terima kasih telah mengisi survei kepuasan kami. 🙏",
+        "en": "Thank you for answering our satisfaction survey. 🙏",
+    },
+    "survey_skipped": {
+        "id": "Baik, survei dilewati. Terima kasih.",
+        "en": "All right, the survey is skipped. Thank you.",
+    },
     "rating_done": {
         "id": "Penilaian untuk tiket ini sudah tercatat. Terima kasih.",
         "en": "Your rating for this ticket is already recorded. Thank you.",

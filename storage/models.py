@@ -308,3 +308,18 @@ class Notice(SQLModel, table=True):
     filename: str = Field(max_length=128)
     pdf: bytes = Field(sa_type=sa.LargeBinary)
     created_at: datetime = _ts()
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One element's answer (1-4) of a satisfaction survey (IKM, PermenPANRB 14/2017) given
+    after the ticket's decision or close; one row per ticket and element, so a button pressed
+    twice is counted once."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (sa.UniqueConstraint("ticket_id", "element", name="uq_survey_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    element: str = Field(max_length=16)
+    score: int
+    created_at: datetime = _ts(index=True)

@@ -171,6 +171,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Muat ulang basis pengetahuan FAQ",
         "Reload the FAQ knowledge base",
     ),
+    CommandSpec(
+        "laporan",
+        (),
+        Who.COORDINATOR,
+        Where.STAFF_GROUP,
+        "Laporan bulan ini: angka dan grafik (atasan PPID)",
+        "This month's report: figures and a chart (PPID superior)",
+    ),
     # Officers, in an information request's topic: its written decision.
     CommandSpec(
         "kabulkan",

@@ -19,6 +19,7 @@ from bot.core.formal.request_form import FormInput
 from bot.core.formal.requests import RequestService
 from bot.core.intents import wants_person
 from bot.core.postman import Postman
+from bot.core.survey import ACTION as SURVEY_ACTION
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
 from faq import Entry, normalize
@@ -101,8 +102,11 @@ class Desk:
         document_types: tuple[str, ...] = (),
         on_commit: Callable[[], None] | None = None,
         requests: RequestService | None = None,
+        on_faq_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.requests = requests
+        # Told each FAQ match's outcome for a citizen's question (the metrics count them).
+        self.on_faq_outcome = on_faq_outcome or (lambda outcome: None)
         self.faq = faq
         self.clock = clock
         self.postman = postman
@@ -213,6 +217,10 @@ class Desk:
                     ticket_id, score = action.args
                     if ticket_id.isdigit() and score.isdigit():
                         await self.tickets.rate(session, citizen, lang, int(ticket_id), int(score))
+                elif action is not None and action.name == SURVEY_ACTION:
+                    survey = self.tickets.survey
+                    if survey is None or not await survey.answer(session, citizen, action.args):
+                        await self._say(session, citizen, t("faq_stale_choice", lang))
                 else:
                     await self._say(session, citizen, t("faq_stale_choice", lang))
         await self._commit(session)
@@ -441,6 +449,7 @@ class Desk:
             await self._open_ticket(session, citizen, lang, event, message_id, unanswered=False)
             return
         match = self.faq.match(text)
+        self.on_faq_outcome(match.outcome)
         if match.outcome == "greeting":
             await self._say(session, citizen, t("greeting", lang))
         elif match.outcome == "thanks":

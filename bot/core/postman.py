@@ -195,6 +195,30 @@ class Postman:
             payload["filename"] = filename
         await self._staff_row(session, "document", payload, ticket, None, PRIORITY_REPLY)
 
+    async def file_to_staff(
+        self,
+        session: AsyncSession,
+        data: bytes,
+        *,
+        filename: str,
+        caption: str = "",
+        thread_id: int | None = None,
+    ) -> None:
+        """A file we made (a report's chart) in the staff group: its bytes in a notice row, like
+        a written notice's, so the outbox holds no file."""
+        if self.staff_chat_id is None:
+            return
+        notice = Notice(filename=filename, pdf=data, created_at=self.clock.now())
+        session.add(notice)
+        await session.flush()
+        payload: dict[str, Any] = {
+            "notice_id": notice.id,
+            "filename": filename,
+            "caption": caption[:1000],
+            "silent": True,
+        }
+        await self._staff_row(session, "document", payload, None, thread_id, PRIORITY_REPLY)
+
     async def show_to_staff(self, session: AsyncSession, ticket: Ticket, event: Inbound) -> None:
         """A citizen's follow-up from a channel Telegram cannot copy from, rebuilt in the topic."""
         if event.kind in ("photo", "document") and event.media_ref:

@@ -14,6 +14,7 @@ from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data, fingerp
 from bot.core.formal.requests import RequestService
 from bot.core.offload import Offload
 from bot.core.postman import Postman
+from bot.core.reports import build_report, chart_key, chart_month, month_of, summary_html
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st, t
 from faq import Entry, KnowledgeBaseError
@@ -112,6 +113,8 @@ class StaffDesk:
             await self._duty(session, ev, args)
         elif name == "queue":
             await self._queue(session, ev)
+        elif name == "laporan":
+            await self._month_report(session, ev)
         elif spec.where in (Where.REQUEST_TOPIC, Where.OBJECTION_TOPIC):
             ticket = await self._ticket_for(session, ev)
             if ticket is None or self.requests is None:
@@ -135,6 +138,21 @@ class StaffDesk:
             else:
                 await self._reply(session, ev, st("reload_ok", count=count))
         await self._commit(session)
+
+    async def _month_report(self, session: AsyncSession, ev: StaffEvent) -> None:
+        """This month's figures as text, and one chart drawn outside the transaction."""
+        calendar = self.tickets.calendar
+        today = self.tickets.clock.now().astimezone(calendar.tz).date()
+        report = await build_report(session, calendar, month_of(today), today)
+        png = self.offload.result(("laporan", *chart_key(report)), lambda: chart_month(report))
+        await self._reply(session, ev, summary_html(report))
+        await self.postman.file_to_staff(
+            session,
+            png,
+            filename=f"laporan-{report.period.slug}.png",
+            caption=f"Laporan {report.period.label}",
+            thread_id=ev.thread_id,
+        )
 
     async def unknown_command(self, session: AsyncSession, ev: StaffEvent, command: str) -> None:
         """A command the bot does not know: an officer gets the staff commands in the topic;

@@ -23,6 +23,7 @@ from bot.core.durations import Duration
 from bot.core.officers import OfficerDirectory
 from bot.core.postman import PRIORITY_BULK, STAFF_CHANNEL, Postman
 from bot.core.sla import SlaService
+from bot.core.survey import SurveyService
 from bot.texts import Markup, mention, st, t
 from storage.models import Citizen, Officer, Outbox, Ticket, TicketEvent
 from storage.repositories import OPEN_TICKET_STATUSES as OPEN_STATUSES
@@ -52,6 +53,8 @@ class TicketService:
         timezone: str,
         max_open_per_citizen: int,
         card_extra: CardExtra | None = None,
+        survey: SurveyService | None = None,
+        survey_after_chat: bool = False,
     ) -> None:
         self.clock = clock
         self.postman = postman
@@ -67,6 +70,10 @@ class TicketService:
         self.calendar = calendar
         # Extra card lines for formal requests and objections.
         self.card_extra = card_extra
+        # The IKM survey ([survey] mode = "ikm"): after every written decision, and after a
+        # closed chat instead of the single rating when survey_after_chat.
+        self.survey = survey
+        self.survey_after_chat = survey_after_chat and survey is not None
 
     @property
     def enabled(self) -> bool:
@@ -480,7 +487,7 @@ class TicketService:
         await self._close(session, ticket, f"officer:{officer_id}", "officer")
         citizen = await self.citizen_of(session, ticket)
         lang = citizen.language
-        scale = self.rating_buttons(ticket, lang)
+        scale = None if self.survey_after_chat else self.rating_buttons(ticket, lang)
         await self.postman.to_citizen(
             session,
             citizen,
@@ -488,6 +495,8 @@ class TicketService:
             buttons=scale,
             ticket=ticket,
         )
+        if self.survey is not None and self.survey_after_chat:
+            await self.survey.offer(session, citizen, ticket)
         by_name = await self.officer_name(session, officer_id)
         await self.postman.to_staff(
             session, st("closed", number=ticket.number, by=by_name), ticket=ticket
@@ -548,6 +557,8 @@ class TicketService:
         await self._close(session, ticket, f"officer:{actor_id}", "decided")
         await self._event(session, ticket, f"officer:{actor_id}", "decided", decision)
         await self.refresh_card(session, ticket)
+        if self.survey is not None:
+            await self.survey.offer(session, await self.citizen_of(session, ticket), ticket)
 
     async def log_event(
         self, session: AsyncSession, ticket: Ticket, actor: str, kind: str, detail: str
