@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.emulator import BotApiEmulator
+from bot.playground.emulator import BotApiEmulator
 from tests.harness import SAMPLE_FAQ, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

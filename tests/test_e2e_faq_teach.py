@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from tests.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
+from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
 from tests.harness import REPO, LoketProcess, start_with_whatsapp
 from tests.wa_emulator import WhatsAppEmulator
 
