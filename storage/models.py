@@ -296,6 +296,10 @@ class Objection(SQLModel, table=True):
     reason: str = Field(default="", sa_type=sa.Text)
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     decided_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # The dispute taken to the Komisi Informasi (Pasal 37): the day the office learned it was
+    # registered there, as the coordinator recorded it with /sengketa.
+    commission_on: date | None = None
+    commission_note: str = Field(default="", sa_type=sa.Text)
 
 
 class Notice(SQLModel, table=True):

@@ -43,6 +43,11 @@ def test_the_design_commands_are_all_in_the_table() -> None:
         assert set(by_name[name].aliases) == aliases and not by_name[name].private
     assert {s.name for s in COMMANDS if s.where is Where.REQUEST_TOPIC} == DESIGN_REQUEST_TOPIC
     assert by_name["putusan_keberatan"].who is Who.COORDINATOR
+    assert {s.name for s in COMMANDS if s.where is Where.OBJECTION_TOPIC} == {
+        "putusan_keberatan",
+        "sengketa",
+    }
+    assert by_name["sengketa"].who is Who.COORDINATOR
 
 
 def test_every_word_names_one_command_and_telegram_accepts_it() -> None:

@@ -249,6 +249,10 @@ async def test_objection_by_owner_decided_by_coordinator_only(world: World) -> N
         world.officer, "/putusan_keberatan terima Data ada", chat=world.group, thread_id=kb_thread
     )
     await world.in_topic(kb.group(0), "Hanya atasan PPID")
+    # Not decided yet: no dispute at the Komisi Informasi can be recorded.
+    await emu.send_text(world.boss, "/sengketa", chat=world.group, thread_id=kb_thread)
+    await world.in_topic(kb.group(0), "belum diputus")
+    assert world.loket.query("SELECT commission_on FROM objection") == [(None,)]
     await emu.send_text(
         world.boss,
         "/putusan_keberatan terima Data ditemukan di bagian keuangan",
@@ -264,6 +268,39 @@ async def test_objection_by_owner_decided_by_coordinator_only(world: World) -> N
     )
     assert "Komisi Informasi" in (answer.text or "")
     assert world.loket.query("SELECT decision FROM objection") == [("accepted",)]
+
+
+async def test_dispute_at_the_commission_is_recorded_once_after_the_decision(
+    world: World,
+) -> None:
+    emu = world.emu
+    [(number,)] = world.loket.query("SELECT number FROM ticket WHERE kind = 'KB'")
+    thread = await world.topic_of(number)
+
+    async def sengketa(user: FakeUser, args: str) -> None:
+        await emu.send_text(user, f"/sengketa {args}", chat=world.group, thread_id=thread)
+
+    # Only a coordinator records it.
+    await sengketa(world.officer, "dibawa ke KI")
+    await world.in_topic(number, "memakai /sengketa")
+    # A date before the objection's decision, or one that does not read, is refused.
+    await sengketa(world.boss, "2000-01-01 terlalu awal")
+    await world.in_topic(number, "tidak bisa dipakai")
+    await sengketa(world.boss, "2026-13-45 bukan tanggal")
+    await world.in_topic(number, "Format: /sengketa [YYYY-MM-DD] [catatan]")
+    assert world.loket.query("SELECT commission_on FROM objection") == [(None,)]
+    # Without a date: today, in the office's time zone.
+    await sengketa(world.boss, "Register KI 12/2026 <diterima>")
+    confirmed = await world.in_topic(number, "dibawa ke Komisi Informasi (Pasal 37)")
+    assert "Register KI 12/2026 <diterima>" in (confirmed.text or "")
+    [(day, note)] = world.loket.query("SELECT commission_on, commission_note FROM objection")
+    assert day is not None and note == "Register KI 12/2026 <diterima>"
+    # Recorded once: a second /sengketa is refused and changes nothing.
+    await sengketa(world.boss, "lagi")
+    await world.in_topic(number, "sudah dicatat")
+    assert world.loket.query("SELECT commission_on, commission_note FROM objection") == [
+        (day, note)
+    ]
 
 
 async def test_form_back_cancel_and_restart_in_the_middle(world: World) -> None:
@@ -315,6 +352,10 @@ async def test_registers_export_what_was_decided(world: World) -> None:
     assert "tidak dikuasai" in decisions.values()
     objections = list(csv.reader(io.StringIO(await asyncio.to_thread(export, "objections"))))
     assert len(objections) == 2 and objections[1][0].startswith("KB-")
+    head, row = objections
+    [(day, note)] = world.loket.query("SELECT commission_on, commission_note FROM objection")
+    assert row[head.index("Sengketa ke Komisi Informasi (tanggal)")] == str(day)
+    assert row[head.index("Catatan Sengketa")] == note == "Register KI 12/2026 <diterima>"
     xlsx = world.loket.workdir / "register.xlsx"
     await asyncio.to_thread(export, "requests", "--format", "xlsx", "--output", str(xlsx))
     assert xlsx.read_bytes()[:2] == b"PK"

@@ -229,6 +229,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Keberatan: terima|tolak <alasan> (atasan PPID)",
         "Objection: terima|tolak <reason> (PPID superior)",
     ),
+    CommandSpec(
+        "sengketa",
+        (),
+        Who.COORDINATOR,
+        Where.OBJECTION_TOPIC,
+        "Keberatan: dibawa ke Komisi Informasi [YYYY-MM-DD] [catatan] (atasan PPID)",
+        "Objection: taken to the Information Commission [YYYY-MM-DD] [note] (PPID superior)",
+    ),
 )
 
 _BY_WORD: dict[str, CommandSpec] = {word: spec for spec in COMMANDS for word in spec.words}

@@ -120,7 +120,11 @@ class StaffDesk:
             if ticket is None or self.requests is None:
                 await self._reply(session, ev, st("no_ticket"))
             else:
-                if spec.where is Where.OBJECTION_TOPIC:
+                if name == "sengketa":
+                    problem = await self.requests.record_commission(
+                        session, ticket, ev.user_id, args
+                    )
+                elif spec.where is Where.OBJECTION_TOPIC:
                     problem = await self.requests.decide_objection(
                         session, ticket, ev.user_id, args
                     )

@@ -84,6 +84,8 @@ class ObjectionRow:
     decision_date: date | None = None
     days_taken: int | None = None  # working days from receipt to decision
     coordinator: str = ""  # the atasan PPID who decided
+    commission_date: date | None = None  # taken to the Komisi Informasi (Pasal 37)
+    commission_note: str = ""
 
 
 # (header, attribute) in register order.
@@ -119,6 +121,8 @@ OBJECTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Tanggal Tanggapan", "decision_date"),
     ("Jangka Waktu (hari kerja)", "days_taken"),
     ("Atasan PPID", "coordinator"),
+    ("Sengketa ke Komisi Informasi (tanggal)", "commission_date"),
+    ("Catatan Sengketa", "commission_note"),
 )
 
 _KINDS: dict[str, tuple[type, tuple[tuple[str, str], ...], str]] = {
@@ -206,6 +210,8 @@ async def objection_rows(
                 decision_date=decided,
                 days_taken=_days(calendar, o.received_on, decided),
                 coordinator=str(o.decided_by or ""),
+                commission_date=o.commission_on,
+                commission_note=o.commission_note,
             )
         )
     return rows

@@ -600,3 +600,50 @@ class RequestService:
             session, st("objection_decided", number=ticket.number, decision=words), ticket=ticket
         )
         return None
+
+    async def record_commission(
+        self, session: AsyncSession, ticket: Ticket, user_id: int, args: str
+    ) -> str | None:
+        """/sengketa [YYYY-MM-DD] [note]: the requester took the decided objection to the
+        Komisi Informasi (Pasal 37); the date is when the office learned it was registered
+        there (today by default). Returns the polite refusal, or None when it was recorded."""
+        if user_id not in self.coordinators:
+            return st("objection_only_coordinator")
+        if ticket.kind != self.objection_prefix:
+            return st("objection_not_here")
+        objection = (
+            await session.exec(select(Objection).where(Objection.ticket_id == ticket.id))
+        ).first()
+        if objection is None:
+            return st("objection_not_here")
+        if objection.decided_at is None:
+            return st("commission_undecided", number=ticket.number)
+        if objection.commission_on is not None:
+            return st(
+                "commission_done", number=ticket.number, day=self.fmt(objection.commission_on)
+            )
+        first, _, rest = args.strip().partition(" ")
+        day = self.today()
+        note = args.strip()
+        if first[:1].isdigit():
+            try:
+                day = date.fromisoformat(first)
+            except ValueError:
+                return st("decision_usage", usage="/sengketa [YYYY-MM-DD] [catatan]")
+            note = rest.strip()
+        decided = objection.decided_at.astimezone(self.calendar.tz).date()
+        if day < decided or day > self.today():
+            return st("commission_bad_day", day=self.fmt(day), decided=self.fmt(decided))
+        objection.commission_on = day
+        objection.commission_note = note
+        await self.postman.to_staff(
+            session,
+            st(
+                "commission_recorded",
+                number=ticket.number,
+                day=self.fmt(day),
+                note=f": {note}" if note else "",
+            ),
+            ticket=ticket,
+        )
+        return None
