@@ -160,13 +160,16 @@ class Obj:
     received: date
     ground: str
     decision: str | None
+    commission: date | None = None  # taken to the Komisi Informasi (Pasal 37) on
 
 
 OBJECTIONS = [
-    Obj("B", date(2026, 5, 25), "a", "accepted"),
+    Obj("B", date(2026, 5, 25), "a", "accepted", commission=date(2026, 6, 15)),
     Obj("D", date(2026, 8, 24), "c", None),
-    Obj("E", date(2026, 11, 16), "a", "rejected"),
-    Obj("H", date(2025, 12, 31), "b", "accepted"),
+    # Received in November, taken to the Komisi Informasi in December: a December case.
+    Obj("E", date(2026, 11, 16), "a", "rejected", commission=date(2026, 12, 1)),
+    # Received the year before, taken to the Komisi Informasi in 2026: a 2026 case.
+    Obj("H", date(2025, 12, 31), "b", "accepted", commission=date(2026, 1, 19)),
 ]
 
 
@@ -337,6 +340,7 @@ async def seed(session: AsyncSession) -> None:
                 due_on=o.received + timedelta(days=40),
                 decision=o.decision,
                 decided_at=at if o.decision else None,
+                commission_on=o.commission,
             )
         )
     lc = 0
@@ -526,6 +530,9 @@ def expected(start: date, end: date) -> dict[str, object]:
             k: sum(1 for o in objs if (o.decision or "pending") == k)
             for k in ("accepted", "rejected", "pending")
         },
+        "commission_cases": sum(
+            1 for o in OBJECTIONS if o.commission and in_period(o.commission, start, end)
+        ),
         "chats": len(writers),
         "faq_only": len(faq_only),
         "tickets": len(tickets),
@@ -555,6 +562,9 @@ def test_the_seed_has_the_figures_this_test_is_about() -> None:
     }
     assert year["days_mean"] == 7.0 and year["days_median"] == 3
     assert year["past_deadline"] == 2
+    assert year["objections"] == 3 and year["commission_cases"] == 3
+    december = expected(date(2026, 12, 1), date(2026, 12, 31))
+    assert (december["objections"], december["commission_cases"]) == (0, 1)
     assert year["first"] == (4, 1.375, 2.0)
     assert year["closed"] == (3, 7.0, 9.5)
     november = expected(date(2026, 11, 1), date(2026, 11, 30))
@@ -600,6 +610,7 @@ async def test_every_figure_matches_a_count_of_the_seed(
     assert report.objections == want["objections"]
     assert report.objections_by_ground == want["objections_by_ground"]
     assert report.objection_outcomes == want["objection_outcomes"]
+    assert report.commission_cases == want["commission_cases"]
     assert report.chats == want["chats"]
     assert report.faq_only == want["faq_only"]
     assert report.tickets == want["tickets"]
@@ -641,6 +652,7 @@ async def test_xlsx_has_one_sheet_per_table_with_the_figures(
     assert summary["Median hari kerja sampai pemberitahuan tertulis"] == 3.0
     assert summary["Melewati batas waktu"] == 2
     assert summary["Keberatan diterima"] == 3
+    assert summary["Sengketa dibawa ke Komisi Informasi"] == 3
     rejected = list(wb["Penolakan per Pasal 17"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[2]) for r in rejected] == [("Pasal 17 huruf a", 1), ("Pasal 17 huruf b", 1)]
     grounds = list(wb["Keberatan per Pasal 35"].iter_rows(min_row=2, values_only=True))
@@ -686,6 +698,7 @@ async def test_pdf_states_the_figures_and_page_one_is_rendered(
     assert "Tidak dikuasai 1" in flat
     assert "Dalam proses 2" in flat
     assert "Melewati batas waktu 1" in flat
+    assert "Sengketa dibawa ke Komisi Informasi 0" in flat
     assert "Percakapan (warga yang menulis) 5" in flat
     assert "Jam buka kantor? 3" in flat
     assert "Nilai IKM 72,22" in flat

@@ -6,6 +6,8 @@ writers (``write_xlsx``, ``render_pdf``) are pure and slow, so callers run them 
 loop. Definitions, so that a reader of the report can recount every figure:
 - a request, an objection, a chat, a ticket or an unanswered question belongs to the period by
   the local date (office time zone) it was received, opened or asked;
+- a case taken to the Komisi Informasi belongs to the period by the date the office recorded
+  it was registered there (``/sengketa``), whenever its objection was received;
 - decisions, days to decision and lateness are those of the requests received in the period;
   "days to the written decision" are working days from the receipt date to the notice date,
   counted by the office calendar (the day of receipt is not counted);
@@ -131,6 +133,7 @@ class Report:
     objections: int = 0
     objections_by_ground: dict[str, int] = field(default_factory=dict)
     objection_outcomes: dict[str, int] = field(default_factory=dict)
+    commission_cases: int = 0  # disputes taken to the Komisi Informasi (Pasal 37)
     # Live chat.
     chats: int = 0
     faq_only: int = 0
@@ -238,6 +241,10 @@ async def build_report(
         objection_outcomes[objection.decision or "pending"] += 1
     report.objections_by_ground = dict(sorted(Counter(objection_grounds).items()))
     report.objection_outcomes = dict(objection_outcomes)
+    commission_stmt = select(func.count()).where(
+        col(Objection.commission_on) >= period.start, col(Objection.commission_on) <= period.end
+    )
+    report.commission_cases = (await session.exec(commission_stmt)).one()
 
     await _live_chat(session, calendar, report, lo, hi)
     survey = await session.exec(
@@ -349,6 +356,7 @@ def tables(report: Report, pasal_17: dict[str, str], pasal_35: dict[str, str]) -
         ["Median hari kerja sampai pemberitahuan tertulis", _round(report.days_median)],
         ["Melewati batas waktu", report.past_deadline],
         ["Keberatan diterima", report.objections],
+        ["Sengketa dibawa ke Komisi Informasi", report.commission_cases],
     ]
     rejected: list[list[Cell]] = [
         [f"Pasal 17 huruf {letter}", pasal_17.get(letter, ""), count]
@@ -607,7 +615,8 @@ def summary_html(report: Report) -> str:
         f"diperpanjang {report.extended}, melewati batas waktu {report.past_deadline}",
         f"hari kerja sampai keputusan: rata-rata {_fmt_number(report.days_mean)}, "
         f"median {_fmt_number(report.days_median)}",
-        f"<b>Keberatan:</b> {report.objections}",
+        f"<b>Keberatan:</b> {report.objections}, "
+        f"dibawa ke Komisi Informasi {report.commission_cases}",
         "",
         f"<b>Obrolan:</b> {report.chats} warga, "
         + ("-" if share is None else f"{_fmt_number(share * 100)}%")
