@@ -112,3 +112,21 @@ async def messages(app: App, who: str = CITIZEN) -> list[Message]:
 
 async def steps(app: App, ticket_id: int) -> list[SlaStep]:
     return await rows(app, SlaStep, col(SlaStep.ticket_id) == ticket_id)
+
+
+async def decide(app: App, ticket_id: int, command: str, args: str = "") -> str | None:
+    """An officer's decision command in a request's topic (/kabulkan, /tolak, ...): its
+    complaint, or None. One transaction per attempt: the notice's PDF is rendered between
+    attempts, outside any transaction (bot.core.offload), as the update handler does."""
+    requests = app.desk.requests
+    assert requests is not None
+
+    async def attempt() -> str | None:
+        async with app.sessionmaker() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None
+            problem = await requests.decide(session, ticket, OFFICER, command, args)
+            await session.commit()
+        return problem
+
+    return await requests.offload.call(attempt)

@@ -329,7 +329,7 @@ def test_bidi_overrides_and_invisible_characters_are_dropped_and_letters_kept() 
     request = replace(REQUEST, requester_name=name)
     text = text_of(render_request_notice(OFFICE, request, DECISIONS["granted"])[0])
     assert "Nama : Siti Nurhaliza " in text
-    if fonts._fonts_for(None) is not None:  # DejaVu Sans (fonts-dejavu-core) is installed
+    if fonts.fonts_for(None) is not None:  # DejaVu Sans (fonts-dejavu-core) is installed
         assert "Siti Nurhaliza Łukasz Дмитрий Ελένη" in text
 
 
@@ -431,6 +431,6 @@ def test_cleaned_text_is_fitted_to_the_core_font_alphabet(text: str, multiline: 
     cleaned = safe_text._clean(text, 500, multiline=multiline)
     assert len(cleaned) <= 500
     assert multiline or "\n" not in cleaned
-    fitted = safe_text._fit(cleaned, safe_text._LATIN1)
-    assert all(c == "\n" or ord(c) in safe_text._LATIN1 for c in fitted)
+    fitted = safe_text.fit_text(cleaned, safe_text.LATIN1)
+    assert all(c == "\n" or ord(c) in safe_text.LATIN1 for c in fitted)
     fitted.encode("latin-1")

@@ -17,7 +17,7 @@ from bot.app import App
 from bot.core.formal.request_form import FIELD_STEPS
 from storage.models import FormState, InfoRequest, Outbox, Ticket
 from tests import core_app
-from tests.core_app import CITIZEN, MONDAY_10, OFFICER, STAFF, clock, inbound, texts_to
+from tests.core_app import CITIZEN, MONDAY_10, OFFICER, STAFF, clock, decide, inbound, texts_to
 from tests.test_request_form import ENTITY
 
 
@@ -52,23 +52,6 @@ async def file_request(app: App) -> tuple[Ticket, InfoRequest]:
     (ticket,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "PI")
     (request,) = await core_app.rows(app, InfoRequest)
     return ticket, request
-
-
-async def decide(app: App, ticket_id: int, command: str, args: str = "") -> str | None:
-    requests = app.desk.requests
-    assert requests is not None
-
-    async def attempt() -> str | None:
-        # One transaction per attempt: a notice's PDF is rendered between attempts, outside
-        # any transaction (bot.core.offload), as the update handler does.
-        async with app.sessionmaker() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            assert ticket is not None
-            problem = await requests.decide(session, ticket, OFFICER, command, args)
-            await session.commit()
-        return problem
-
-    return await requests.offload.call(attempt)
 
 
 async def test_a_request_filed_through_the_form_gets_its_number_and_legal_deadline(

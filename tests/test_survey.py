@@ -17,7 +17,7 @@ from bot.core.ikm import ELEMENT_KEYS, ELEMENTS
 from bot.texts import t
 from storage.models import Outbox, SurveyAnswer, Ticket
 from tests import core_app
-from tests.core_app import CITIZEN, OFFICER, inbound
+from tests.core_app import CITIZEN, decide, inbound
 from tests.test_request_form import ENTITY
 from tests.test_services_tickets import call_officer, close
 
@@ -63,22 +63,6 @@ async def file_request(app: App) -> Ticket:
     await press(app, "rf:send")
     (ticket,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "PI")
     return ticket
-
-
-async def decide(app: App, ticket_id: int, command: str, args: str = "") -> str | None:
-    requests = app.desk.requests
-    assert requests is not None
-
-    async def attempt() -> str | None:
-        async with app.sessionmaker() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            assert ticket is not None
-            problem = await requests.decide(session, ticket, OFFICER, command, args)
-            await session.commit()
-        return problem
-
-    # The notice's PDF is rendered outside the transaction, as the update handler does it.
-    return await requests.offload.call(attempt)
 
 
 async def answers(app: App) -> dict[str, int]:

@@ -534,12 +534,12 @@ def render_pdf(
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from bot.core.formal.notices.fonts import _fonts_for
-    from bot.core.formal.notices.safe_text import _LATIN1, _fit
+    from bot.core.formal.notices.fonts import fonts_for
+    from bot.core.formal.notices.safe_text import LATIN1, fit_text
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    fonts = _fonts_for(None)
-    family, allowed = "helvetica", _LATIN1
+    fonts = fonts_for(None)
+    family, allowed = "helvetica", LATIN1
     if fonts is not None:
         pdf.add_font("report", "", str(fonts.regular))
         pdf.add_font("report", "B", str(fonts.bold))
@@ -551,7 +551,7 @@ def render_pdf(
 
     def line(text: str, size: float = 10, bold: bool = False, h: float = 5.5) -> None:
         pdf.set_font(family, "B" if bold else "", size)
-        pdf.multi_cell(0, h, _fit(text, allowed), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, h, fit_text(text, allowed), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line("LAPORAN LAYANAN INFORMASI PUBLIK", 14, bold=True, h=7)
     if office:
@@ -569,7 +569,7 @@ def render_pdf(
         with pdf.table(col_widths=widths, line_height=5, first_row_as_headings=True) as table:
             head = table.row()
             for name in header:
-                head.cell(_fit(name, allowed))
+                head.cell(fit_text(name, allowed))
             for values in rows or [["-"] * len(header)]:
                 row = table.row()
                 for value in values:
@@ -577,7 +577,7 @@ def render_pdf(
                         text = _fmt_number(value, 2 if value != round(value, 1) else 1)
                     else:
                         text = "-" if value is None else str(value)
-                    row.cell(_fit(text, allowed))
+                    row.cell(fit_text(text, allowed))
         pdf.ln(3)
     pdf.add_page()
     line("Grafik", 12, bold=True, h=7)

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.core.formal.notices.fonts import DEFAULT_FONT_DIRS, _fonts_for
+from bot.core.formal.notices.fonts import DEFAULT_FONT_DIRS, fonts_for
 from bot.core.formal.notices.letters import _Letter, _objection_letter, _request_letter
 from bot.core.formal.notices.model import (
     Decision,
@@ -100,7 +100,7 @@ def _pdf(letter: _Letter, font_dirs: Sequence[str | Path] | None) -> bytes:
     # worker thread that renders it, not by every process at start: most never write one.
     from bot.core.formal.notices.pdf import _render
 
-    return _render(letter, _fonts_for(font_dirs))
+    return _render(letter, fonts_for(font_dirs))
 
 
 def render_objection_notice(

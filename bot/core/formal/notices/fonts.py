@@ -58,6 +58,6 @@ def _coverage(path: Path) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-def _fonts_for(font_dirs: Sequence[str | Path] | None) -> _Fonts | None:
+def fonts_for(font_dirs: Sequence[str | Path] | None) -> _Fonts | None:
     dirs = DEFAULT_FONT_DIRS if font_dirs is None else tuple(Path(d) for d in font_dirs)
     return _find_fonts(dirs)

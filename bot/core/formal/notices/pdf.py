@@ -15,7 +15,7 @@ from bot.core.formal.notices.letters import (
     _Letter,
     _Row,
 )
-from bot.core.formal.notices.safe_text import _LATIN1, _fit
+from bot.core.formal.notices.safe_text import LATIN1, fit_text
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,12 @@ class _Pdf(FPDF):
             self.allowed = fonts.coverage
         else:
             self.family_name = "helvetica"
-            self.allowed = _LATIN1
+            self.allowed = LATIN1
         self.set_margins(25, 20, 20)
         self.set_auto_page_break(True, margin=22)
 
     def text_of(self, text: str) -> str:
-        return _fit(text, self.allowed)
+        return fit_text(text, self.allowed)
 
     def use(self, size: float, bold: bool = False) -> None:
         self.set_font(self.family_name, "B" if bold else "", size)

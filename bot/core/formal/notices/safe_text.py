@@ -82,10 +82,10 @@ _STAND_INS = {
 }
 
 # What the core fonts can show: fpdf2 encodes their text as latin-1.
-_LATIN1 = frozenset(range(0x20, 0x7F)) | frozenset(range(0xA0, 0x100))
+LATIN1 = frozenset(range(0x20, 0x7F)) | frozenset(range(0xA0, 0x100))
 
 
-def _fit(text: str, allowed: frozenset[int]) -> str:
+def fit_text(text: str, allowed: frozenset[int]) -> str:
     """Replace characters the font cannot draw, so that no glyph silently goes missing."""
     if all(ord(ch) in allowed or ch == "\n" for ch in text):
         return text
