@@ -591,6 +591,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="FAQ tools: match, lint, stats, gaps, learned (see `loket faq --help`)",
         add_help=False,
     )
+    sub.add_parser(
+        "dip",
+        help="information map tools: lint, search (see `loket dip --help`)",
+        add_help=False,
+    )
     return parser
 
 
@@ -601,6 +606,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from faq.cli import main as faq_main
 
         return faq_main(argv[1:])
+    if argv and argv[0] == "dip":
+        # Like the FAQ tools: no configuration needed, the packaged DIP unless paths are given.
+        from bot.core.dip.cli import main as dip_main
+
+        return dip_main(argv[1:])
     from bot.config import ConfigError
 
     if argv[:2] == ["faq", "learned"]:

@@ -380,6 +380,14 @@ class FaqConfig(_Section):
     _split = field_validator("paths", "thesaurus", mode="before")(_split_list)
 
 
+class DipConfig(_Section):
+    # The office's information map (Daftar Informasi Publik): files or folders of [[item]]
+    # tables; empty: the packaged example map of the fictitious office.
+    paths: tuple[Path, ...] = ()
+
+    _split = field_validator("paths", mode="before")(_split_list)
+
+
 class OfficeConfig(_Section):
     name: str = "PPID"
     default_language: Literal["id", "en"] = "id"
@@ -504,6 +512,7 @@ class Config(BaseSettings):
     schedule: ScheduleConfig = ScheduleConfig()
     database: DatabaseConfig = DatabaseConfig()
     faq: FaqConfig = FaqConfig()
+    dip: DipConfig = DipConfig()
     limits: LimitsConfig = LimitsConfig()
     logging: LoggingConfig = LoggingConfig()
     retention: RetentionConfig = RetentionConfig()
@@ -571,6 +580,10 @@ class _TomlFile(TomlConfigSettingsSource):
             if isinstance(faq.get("learned"), str) and faq["learned"]:
                 faq["learned"] = self._here(faq["learned"])
             data = {**data, "faq": faq}
+        dip = data.get("dip")
+        if isinstance(dip, dict) and isinstance(dip.get("paths"), list):
+            paths = [self._here(p) if isinstance(p, str) else p for p in dip["paths"]]
+            data = {**data, "dip": {**dip, "paths": paths}}
         requests = data.get("requests")
         if isinstance(requests, dict) and isinstance(requests.get("notice_texts"), str):
             texts = self._here(requests["notice_texts"])

@@ -142,7 +142,9 @@ def parse_item(raw: Any, where: str) -> Item:
                 raise DipError(f"{where}: an exempt item needs '{key}'")
         until = raw["until"]
         # A TOML date (until = 2029-02-14) or words ("putusan berkekuatan hukum tetap").
-        exempt["until"] = until.isoformat() if isinstance(until, date) else _text(raw, "until", where)
+        exempt["until"] = (
+            until.isoformat() if isinstance(until, date) else _text(raw, "until", where)
+        )
         exempt["ground"] = _text(raw, "ground", where).lower().strip("().")
         if exempt["ground"] not in GROUNDS:
             raise DipError(f"{where}: 'ground' must be a letter of Pasal 17, a to j")

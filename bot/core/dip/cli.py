@@ -1,0 +1,79 @@
+"""Command line of the information map: ``loket dip lint|search``.
+
+Needs no configuration (like ``loket faq``): the packaged DIP unless paths are given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.dip.items import DipError, default_dip_paths, load_dip
+from bot.core.dip.lint import lint_paths
+from bot.core.dip.search import DipIndex, Hit
+from faq import KnowledgeBaseError
+
+
+def _paths(values: list[str] | None) -> list[Path]:
+    return [Path(v) for v in values] if values else default_dip_paths()
+
+
+def hits_to_json(query: str, hits: Sequence[Hit]) -> dict[str, object]:
+    """The JSON object printed by ``dip search --json`` for one query."""
+    return {"query": query, "items": [{"id": h.item.id, "score": h.score} for h in hits]}
+
+
+def _cmd_lint(args: argparse.Namespace, stdout: TextIO) -> int:
+    report = lint_paths(_paths(args.paths))
+    for problem in report.problems:
+        stdout.write(f"{problem.level}: {problem.message}\n")
+    stdout.write(
+        f"{report.items} item(s), {report.errors} error(s), {report.warnings} warning(s)\n"
+    )
+    return 1 if report.errors else 0
+
+
+def _cmd_search(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    index = DipIndex(load_dip(_paths(args.dip)))
+    for raw in stdin:
+        query = raw.rstrip("\n")
+        hits = index.search(query) if query.strip() else []
+        if args.json:
+            stdout.write(json.dumps(hits_to_json(query, hits), ensure_ascii=False) + "\n")
+        else:
+            found = ", ".join(f"{h.item.id} ({h.score:.1f})" for h in hits) or "-"
+            stdout.write(f"{found}\t{query}\n")
+    stdout.flush()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loket dip", description="information map (Daftar Informasi Publik) tools"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    dip_help = "DIP file or folder of *.toml (repeatable; default: the packaged one)"
+    lint = sub.add_parser("lint", help="check DIP files (exit 1 on errors)")
+    lint.add_argument("paths", nargs="*", metavar="PATH", help=dip_help)
+    search = sub.add_parser("search", help="find items for questions read one per line")
+    search.add_argument("--dip", action="extend", nargs="+", metavar="PATH", help=dip_help)
+    search.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``loket dip`` with ``argv`` (the arguments after "dip"); return the exit code."""
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        if args.command == "lint":
+            return _cmd_lint(args, sys.stdout)
+        return _cmd_search(args, sys.stdin, sys.stdout)
+    except (DipError, KnowledgeBaseError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        return 0

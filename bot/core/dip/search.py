@@ -1,0 +1,71 @@
+"""Matching questions against the information map with the FAQ engine and its thesaurus.
+
+Each item is read as an FAQ entry: its title is the canonical question, its keywords (and its
+year, so "laporan keuangan 2025" finds that year's report) the keywords, its summary and unit
+the weaker answer text. The engine's own calibrated threshold decides what is "close": an
+item scoring below what a near miss scores in this map is no match. Nothing in the engine is
+tuned for the map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.dip.items import Dip, Item
+from faq import Entry, FaqIndex, KnowledgeBase
+from faq.thesaurus import Thesaurus
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    item: Item
+    score: float
+
+
+def as_entry(item: Item) -> Entry:
+    """The FAQ entry the engine indexes for ``item``."""
+    keywords = (*item.keywords, str(item.year)) if item.year is not None else item.keywords
+    answer = f"{item.summary} {item.unit}".strip()
+    return Entry(
+        id=item.id,
+        category=item.category.replace("_", " "),
+        questions=(item.title,),
+        answer=answer,
+        keywords=tuple(keywords),
+    )
+
+
+class DipIndex:
+    """The information map and its index, built once (slow: build it off the event loop)."""
+
+    def __init__(self, dip: Dip, thesaurus: Thesaurus | None = None) -> None:
+        self.dip = dip
+        self._by_id = {item.id: item for item in dip.items}
+        kb = KnowledgeBase(entries=tuple(as_entry(i) for i in dip.items), sources=dip.sources)
+        self.index = FaqIndex(kb, thesaurus=thesaurus)
+
+    @property
+    def answer_at(self) -> float:
+        """The score an item needs to be close (calibrated on the map itself)."""
+        return self.index.answer_at
+
+    def item(self, item_id: str) -> Item | None:
+        return self._by_id.get(item_id)
+
+    def search(self, text: str, limit: int = 4) -> list[Hit]:
+        """The items close to ``text``, best first; empty when none is."""
+        match = self.index.match(text)
+        if match.entry is None or match.outcome not in ("answer", "ambiguous"):
+            return []
+        hits = [Hit(self._by_id[match.entry.id], match.score)]
+        for entry, score in match.alternatives:
+            if score >= self.answer_at and entry.id != match.entry.id:
+                hits.append(Hit(self._by_id[entry.id], score))
+        return hits[:limit]
+
+    def best(self, text: str) -> Hit | None:
+        """The one item the engine answers ``text`` with, confidently; else None."""
+        match = self.index.match(text)
+        if match.outcome != "answer" or match.entry is None:
+            return None
+        return Hit(self._by_id[match.entry.id], match.score)

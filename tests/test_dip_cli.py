@@ -1,0 +1,161 @@
+"""The information map's files, checks and command line (``loket dip lint|search``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.dip import CATEGORIES, DipError, DipIndex, default_dip_paths, load_dip
+from bot.core.dip.cli import main
+from bot.core.dip.lint import lint_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = """
+[[item]]
+id = "laporan-keuangan"
+title = "Laporan keuangan tahunan"
+category = "berkala"
+summary = "Neraca dan laporan realisasi anggaran yang telah diaudit."
+keywords = ["neraca", "audited"]
+where = "https://ppid.example/keuangan.pdf"
+format = "PDF"
+year = 2025
+
+[[item]]
+id = "identitas-pelapor"
+title = "Identitas pelapor pelanggaran"
+category = "dikecualikan"
+summary = "Nama dan alamat pelapor."
+where = "Tidak diumumkan"
+format = "-"
+ground = "a"
+until = 2029-02-14
+reason = "Melindungi pelapor."
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "dip.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_loket(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "dip", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_the_default_map_is_clean_and_covers_every_category() -> None:
+    dip = load_dip(default_dip_paths())
+    assert len(dip.items) >= 60
+    counts = {c: sum(i.category == c for i in dip.items) for c in CATEGORIES}
+    assert all(counts.values()), counts
+    for item in dip.items:
+        if item.category == "dikecualikan":
+            assert item.ground in "abcdefghij" and item.until and item.reason
+    report = lint_paths(default_dip_paths())
+    assert report.errors == 0, report.problems
+
+
+def test_load_reads_every_field(tmp_path: Path) -> None:
+    dip = load_dip([write(tmp_path, GOOD)])
+    first, exempt = dip.items
+    assert first.year == 2025 and first.keywords == ("neraca", "audited") and first.published
+    assert not exempt.published and exempt.ground == "a" and exempt.until == "2029-02-14"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('category = "berkala"', 'category = "rahasia"'), "category 'rahasia' must be one of"),
+        (('ground = "a"', 'ground = "z"'), "'ground' must be a letter of Pasal 17"),
+        (('ground = "a"\n', ""), "an exempt item needs 'ground'"),
+        (('id = "laporan-keuangan"', 'id = "Laporan Keuangan"'), "is not kebab-case"),
+        (('format = "PDF"', 'formaat = "PDF"'), "unknown key 'formaat'"),
+        (("year = 2025", 'year = "2025"'), "'year' must be a whole number"),
+        (('where = "https://ppid.example/keuangan.pdf"', 'where = ""'), "'where' is empty"),
+        (('format = "PDF"', 'format = "PDF"\nreason = "x"'), "only for category"),
+        (('id = "identitas-pelapor"', 'id = "laporan-keuangan"'), "duplicate id"),
+    ],
+)
+def test_a_bad_item_is_one_line_naming_file_line_and_item(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*change, 1))
+    with pytest.raises(DipError) as caught:
+        load_dip([path])
+    text = str(caught.value)
+    assert message in text and str(path) in text and "\n" not in text
+    assert f"{path}:" in text  # the line of the [[item]]
+
+
+def test_lint_lists_every_problem_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = GOOD.replace('category = "berkala"', 'category = "rahasia"').replace(
+        'ground = "a"', 'ground = "z"'
+    )
+    path = write(tmp_path, bad)
+    assert main(["lint", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("error: ") for line in out) == 2
+    assert out[-1].endswith("2 error(s), 0 warning(s)")
+
+
+def test_lint_reports_titles_that_find_another_item(tmp_path: Path) -> None:
+    twin = GOOD + GOOD.replace('"laporan-keuangan"', '"laporan-keuangan-2"').replace(
+        '"identitas-pelapor"', '"identitas-pelapor-2"'
+    )
+    report = lint_paths([write(tmp_path, twin)])
+    assert any("finds item" in p.message or "is close to" in p.message for p in report.problems)
+
+
+def test_search_json_best_first_and_empty_when_nothing_is_close(tmp_path: Path) -> None:
+    out = run_loket(["search", "--json"], "minta laporan keuangan 2025\nresep rendang padang\n\n")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["query"] for r in rows] == ["minta laporan keuangan 2025", "resep rendang padang", ""]
+    assert rows[0]["items"][0]["id"] == "laporan-keuangan"
+    scores = [i["score"] for i in rows[0]["items"]]
+    assert scores[0] == max(scores)
+    assert rows[1]["items"] == [] and rows[2]["items"] == []
+
+
+def test_search_with_an_office_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, GOOD)
+    index = DipIndex(load_dip([path]))
+    assert index.search("identitas pelapor pelanggaran")[0].item.id == "identitas-pelapor"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["search", "--dip", "/nonexistent/dip.toml"], "no such file or folder"),
+        (["lint", "/nonexistent/dip.toml"], "no such file or folder"),
+    ],
+)
+def test_bad_paths_are_one_line_without_traceback(args: list[str], expected: str) -> None:
+    out = run_loket(args, "laporan keuangan\n")
+    assert out.returncode in (1, 2)
+    text = out.stderr + out.stdout
+    assert expected in text and "Traceback" not in text
+
+
+def test_a_broken_toml_file_is_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[item]\nid = ")
+    out = run_loket(["search", "--dip", str(path)], "x\n")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1 and "TOML syntax error" in out.stderr
