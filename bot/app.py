@@ -37,6 +37,7 @@ from bot.config import Config
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
+from bot.core.dip.service import DipService
 from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService, FaqWatcher, learned_file
 from bot.core.formal.lookup import RequestLookup
@@ -139,7 +140,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         roster=Roster(config.staff.officers, config.staff.shifts, config.hours.timezone),
     )
     notice_texts = load_texts(config.requests.notice_texts)
+    # The information map, read with the FAQ's thesaurus (the office's concept groups too).
+    dip = DipService(config.dip.paths, thesaurus=faq.thesaurus, notice_texts=notice_texts)
     lookup = RequestLookup(
+        dip=dip,
         clock=clock,
         calendar=calendar,
         prefix=config.requests.prefix,
@@ -196,6 +200,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         reminder_days=config.requests.reminder_days,
         notice_texts=notice_texts,
         offload=offload,
+        dip=dip,
     )
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
@@ -275,6 +280,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         on_commit=sender.notify,
         requests=requests,
         on_faq_outcome=metrics.faq if metrics else None,
+        dip=dip,
     )
     staff = StaffDesk(
         tickets=tickets,
@@ -285,6 +291,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         offload=offload,
         requests=requests,
         coordinators=config.staff.coordinators,
+        dip=dip,
     )
     # No aiogram FSM: forms live in the database (FormState); its middleware would only cost.
     dispatcher = Dispatcher(desk=desk, staff=staff, config=config, disable_fsm=True)

@@ -100,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import MissingTokenError, create_app, run
     from bot.channels.whatsapp import ListenError
+    from bot.core.dip import DipError
     from bot.core.formal.notices import NoticeTextsError
     from bot.logs import setup_logging
     from faq import KnowledgeBaseError
@@ -115,6 +116,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         app = create_app(config)
     except MissingTokenError as exc:
         return _fail(str(exc))
+    except DipError as exc:
+        return _fail(f"information map (DIP): {exc}")
     except KnowledgeBaseError as exc:
         return _fail(f"FAQ knowledge base: {exc}")
     except NoticeTextsError as exc:

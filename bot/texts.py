@@ -223,6 +223,53 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
     },
     "contact_button": {"id": "🙋 Hubungi petugas", "en": "🙋 Talk to an officer"},
+    # The information map (Daftar Informasi Publik).
+    "dip_item": {
+        "id": (
+            "📄 <b>{title}</b>\n"
+            "Informasi ini sudah terbuka untuk umum ({category}): Anda bisa langsung "
+            "mendapatkannya tanpa permohonan.\n{summary}\n\n"
+            "<b>Di mana:</b> {where}\n<b>Bentuk:</b> {format}{extra}\n\n"
+            "Bukan ini yang Anda perlukan? Tekan <b>Ajukan permohonan informasi</b>."
+        ),
+        "en": (
+            "📄 <b>{title}</b>\n"
+            "This information is already public ({category}): you can have it now, "
+            "without a request.\n{summary}\n\n"
+            "<b>Where:</b> {where}\n<b>Format:</b> {format}{extra}\n\n"
+            "Not what you need? Press <b>File an information request</b>."
+        ),
+    },
+    "dip_year": {"id": "\n<b>Tahun:</b> {year}", "en": "\n<b>Year:</b> {year}"},
+    "dip_unit": {"id": "\n<b>Unit:</b> {unit}", "en": "\n<b>Unit:</b> {unit}"},
+    "dip_category_berkala": {"id": "informasi berkala", "en": "periodic information"},
+    "dip_category_serta_merta": {
+        "id": "informasi serta merta",
+        "en": "information announced immediately",
+    },
+    "dip_category_setiap_saat": {
+        "id": "informasi tersedia setiap saat",
+        "en": "information available at any time",
+    },
+    "dip_category_dikecualikan": {"id": "informasi yang dikecualikan", "en": "exempt information"},
+    "dip_exempt": {
+        "id": (
+            "🔒 <b>{title}</b> termasuk <b>informasi yang dikecualikan</b> dalam Daftar Informasi "
+            "Publik kami: UU 14/2008 Pasal 17 huruf {ground} ({ground_text}), sampai {until}.\n"
+            "Alasannya: {reason}\n\n"
+            "Anda tetap boleh mengajukan permohonan; petugas yang memutuskan. Anda dapat meminta "
+            "bagian yang tidak dikecualikan (salinan dengan bagian tertentu dihitamkan), dan bila "
+            "permohonan ditolak Anda berhak mengajukan keberatan (/keberatan) dalam 30 hari kerja."
+        ),
+        "en": (
+            "🔒 <b>{title}</b> is <b>exempt information</b> in our Public Information List: "
+            "Law 14/2008, Article 17 letter {ground} ({ground_text}), until {until}.\n"
+            "The reason: {reason}\n\n"
+            "You may still file a request; an officer decides. You can ask for the parts that "
+            "are not exempt (a copy with some parts blacked out), and if the request is rejected "
+            "you have the right to object (/keberatan) within 30 working days."
+        ),
+    },
     "request_button": {
         "id": "📝 Ajukan permohonan informasi",
         "en": "📝 File an information request",
@@ -494,6 +541,16 @@ STAFF: dict[str, str] = {
     "faq_weekly_line": "• {count}× {text}",
     "faq_weekly_none": "📚 Minggu ini tidak ada pertanyaan yang lolos dari FAQ. 👍",
     "done": "Beres.",
+    # The information map (DIP): the request card and /dip.
+    "request_card_dip": "\n\n<b>Daftar Informasi Publik</b> (kemiripan dengan informasi yang diminta):\n{lines}",
+    "dip_line": "• <b>{title}</b> — {category}\n  {where} · <code>{id}</code> · skor {score}",
+    "dip_category_berkala": "berkala",
+    "dip_category_serta_merta": "serta merta",
+    "dip_category_setiap_saat": "tersedia setiap saat",
+    "dip_exempt_category": "🔒 dikecualikan (Pasal 17 huruf {ground}, sampai {until})",
+    "dip_usage": "Cari di Daftar Informasi Publik: /dip &lt;kata&gt;",
+    "dip_none": "Tidak ada item Daftar Informasi Publik yang cocok dengan “{words}”.",
+    "dip_found": "📚 Daftar Informasi Publik untuk “{words}”:\n{lines}",
 }
 
 

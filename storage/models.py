@@ -327,3 +327,18 @@ class SurveyAnswer(SQLModel, table=True):
     element: str = Field(max_length=16)
     score: int
     created_at: datetime = _ts(index=True)
+
+
+class DipDeflection(SQLModel, table=True):
+    """A request the information map deflected: while filling in the request form, the citizen
+    took a published item of the DIP instead of filing (counted in the reports by category)."""
+
+    __tablename__ = "dip_deflection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id")
+    item_id: str = Field(max_length=128)
+    # The item's category when it was taken: the map may be edited later.
+    category: str = Field(max_length=32)
+    channel: str = Field(max_length=16)
+    created_at: datetime = _ts(index=True)

@@ -164,6 +164,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Tickets without an officer",
     ),
     CommandSpec(
+        "dip",
+        (),
+        Who.OFFICER,
+        Where.STAFF_GROUP,
+        "Cari di Daftar Informasi Publik: /dip <kata>",
+        "Search the Public Information List: /dip <words>",
+    ),
+    CommandSpec(
         "reload",
         (),
         Who.OFFICER,

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.commands import Where, where_help
+from bot.core.dip.service import DipService
 from bot.core.dto import Button, Contact, Inbound
 from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data
 from bot.core.formal.request_form import FormInput
@@ -32,6 +33,9 @@ CONTACT_CALLBACK = "petugas"
 REQUEST_CALLBACK = "permohonan"
 REQUEST_CATEGORIES = frozenset({"permohonan", "permohonan-informasi", "request"})
 LANGUAGE_CALLBACK = "bahasa:"
+# A message answered from the information map records "dip:<item id>" as the entry that
+# answered it: the reports count it as answered by the bot, and it names no FAQ entry.
+DIP_ENTRY_PREFIX = "dip:"
 # What /bahasa accepts, folded to lower case.
 LANGUAGE_WORDS = {
     "id": "id",
@@ -103,8 +107,12 @@ class Desk:
         on_commit: Callable[[], None] | None = None,
         requests: RequestService | None = None,
         on_faq_outcome: Callable[[str], None] | None = None,
+        dip: DipService | None = None,
     ) -> None:
         self.requests = requests
+        # The information map: a question the FAQ cannot answer confidently may name a
+        # published document (handed over at once) or an exempt one (explained).
+        self.dip = dip
         # Told each FAQ match's outcome for a citizen's question (the metrics count them).
         self.on_faq_outcome = on_faq_outcome or (lambda outcome: None)
         self.faq = faq
@@ -456,6 +464,8 @@ class Desk:
             await self._say(session, citizen, t("thanks", lang))
         elif match.outcome == "answer" and match.entry is not None:
             await self._send_answer(session, citizen, lang, match.entry, match.score)
+        elif await self._answer_from_dip(session, citizen, lang, text):
+            pass  # a document of the information map, named clearly: no officer needed
         elif match.outcome == "ambiguous" and match.entry is not None:
             options = [match.entry, *(entry for entry, _ in match.alternatives[:2])]
             buttons = tuple(
@@ -479,6 +489,41 @@ class Desk:
                 )
             )
             await self._open_ticket(session, citizen, lang, event, message_id, unanswered=True)
+
+    async def _answer_from_dip(
+        self, session: AsyncSession, citizen: Citizen, lang: str, text: str
+    ) -> bool:
+        """The item of the information map the question clearly asks for, sent with a button
+        to file a request anyway (True); False when the map has none.
+
+        Asked only when the FAQ has no confident answer: a question the FAQ answers stays its
+        answer, while one the FAQ can only guess at ("which of these?") and that names a
+        document of the map is better served by the document itself.
+        """
+        if self.dip is None:
+            return False
+        hit = self.dip.best(text)
+        if hit is None:
+            return False
+        item = hit.item
+        if item.published:
+            html = self.dip.published_html(item, lang)
+        else:
+            html = self.dip.exempt_html(item, lang)
+        rows: list[tuple[Button, ...]] = []
+        if self.tickets.enabled:
+            if self.requests is not None:
+                rows.append((Button(t("request_button", lang), REQUEST_CALLBACK),))
+            rows.append((self._contact_button(lang),))
+        await self.postman.to_citizen(
+            session,
+            citizen,
+            html,
+            buttons=tuple(rows) or None,
+            entry_id=DIP_ENTRY_PREFIX + item.id,
+            score=hit.score,
+        )
+        return True
 
     async def _send_answer(
         self, session: AsyncSession, citizen: Citizen, lang: str, entry: Entry, score: float | None

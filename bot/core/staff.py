@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.callbacks import CallbackCodec
 from bot.core.commands import CommandSpec, Where, Who, staff_help
+from bot.core.dip.service import DipService
 from bot.core.dto import Button, StaffEvent
 from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data, fingerprint
 from bot.core.formal.requests import RequestService
@@ -36,7 +37,9 @@ class StaffDesk:
         offload: Offload,
         requests: RequestService | None = None,
         coordinators: Collection[int] = (),
+        dip: DipService | None = None,
     ) -> None:
+        self.dip = dip
         self.offload = offload
         self.requests = requests
         self.coordinators = frozenset(coordinators)
@@ -62,6 +65,18 @@ class StaffDesk:
 
     async def _reply(self, session: AsyncSession, ev: StaffEvent, html: str) -> None:
         await self.postman.to_staff(session, html, thread_id=ev.thread_id)
+
+    async def _dip(self, session: AsyncSession, ev: StaffEvent, words: str) -> None:
+        """/dip <words>: the closest items of the information map, where it was asked."""
+        words = " ".join(words.split())
+        if not words or self.dip is None:
+            await self._reply(session, ev, st("dip_usage"))
+            return
+        lines = self.dip.staff_lines(words)
+        if not lines:
+            await self._reply(session, ev, st("dip_none", words=words))
+        else:
+            await self._reply(session, ev, st("dip_found", words=words, lines=Markup(lines)))
 
     async def message(self, session: AsyncSession, ev: StaffEvent) -> None:
         """A plain message in the group: an answer to the citizen when it is in a ticket."""
@@ -115,6 +130,8 @@ class StaffDesk:
             await self._queue(session, ev)
         elif name == "laporan":
             await self._month_report(session, ev)
+        elif name == "dip":
+            await self._dip(session, ev, args)
         elif spec.where in (Where.REQUEST_TOPIC, Where.OBJECTION_TOPIC):
             ticket = await self._ticket_for(session, ev)
             if ticket is None or self.requests is None:

@@ -287,6 +287,32 @@ TEXTS: dict[str, dict[str, str]] = {
     "opt_receive_kurir": {"id": "Kurir", "en": "Courier"},
     "opt_receive_email": {"id": "Email", "en": "Email"},
     "btn_skip": {"id": "⏭ Lewati", "en": "⏭ Skip"},
+    # The information map (DIP) offered after "information requested".
+    "dip_offer": {
+        "id": (
+            "📚 <b>Informasi ini sudah terbuka untuk umum</b> dan bisa Anda dapatkan sekarang, "
+            "tanpa permohonan:\n{items}\n\n"
+            "Pilih dokumennya untuk melihat di mana mendapatkannya. Masih ingin mengajukan "
+            "permohonan? Tekan <b>Tetap ajukan permohonan</b>."
+        ),
+        "en": (
+            "📚 <b>This is already public</b> and you can have it now, without a request:\n"
+            "{items}\n\n"
+            "Pick the document to see where to get it. Still want to file a request? "
+            "Press <b>File the request anyway</b>."
+        ),
+    },
+    "dip_offer_line": {"id": "• <b>{title}</b> ({format})", "en": "• <b>{title}</b> ({format})"},
+    "dip_taken": {
+        "id": (
+            "✅ Permohonan tidak diajukan dan data yang sudah Anda isi dihapus. "
+            "Berikut informasinya:"
+        ),
+        "en": (
+            "✅ No request was filed and the data you entered is deleted. Here is the information:"
+        ),
+    },
+    "btn_dip_go": {"id": "📝 Tetap ajukan permohonan", "en": "📝 File the request anyway"},
     "btn_send": {"id": "✅ Kirim", "en": "✅ Send"},
     "btn_edit": {"id": "✏️ Ubah", "en": "✏️ Change"},
     "btn_cancel": {"id": "❌ Batal", "en": "❌ Cancel"},

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
+from bot.core.dip.service import DipService
 from bot.core.formal.notices import DEFAULT_TEXTS, NoticeTexts
 from bot.core.formal.request_form import mask_nik
 from bot.texts import Markup, st
@@ -39,7 +40,11 @@ class RequestLookup:
         prefix: str = "PI",
         objection_prefix: str = "KB",
         notice_texts: NoticeTexts = DEFAULT_TEXTS,
+        dip: DipService | None = None,
     ) -> None:
+        # The closest items of the information map go under a request's card: the officer
+        # sees at once whether it is published (hand it over) or exempt (and on what ground).
+        self.dip = dip
         self.clock = clock
         self.calendar = calendar
         self.prefix = prefix
@@ -66,6 +71,7 @@ class RequestLookup:
             request = await self.request_of(session, ticket)
             if request is None:
                 return ""
+            dip = self.dip.staff_lines(request.information) if self.dip is not None else ""
             return st(
                 "request_card",
                 kind="badan hukum" if request.requester_kind == "badan_hukum" else "perorangan",
@@ -81,7 +87,7 @@ class RequestLookup:
                 receive=request.receive,
                 received=self.fmt(request.received_on),
                 due=self.fmt(request.extended_to or request.due_on),
-            )
+            ) + (st("request_card_dip", lines=Markup(dip)) if dip else "")
         if ticket.kind == self.objection_prefix:
             objection = await self.objection_of(session, ticket)
             if objection is None:

@@ -58,6 +58,9 @@ class Step(StrEnum):
     RECEIVE = "receive"
     SUMMARY = "summary"
     EDIT_MENU = "edit_menu"
+    # Not a field: the published items of the information map (DIP) close to the information
+    # requested, offered before the request goes on (see RequestForm.offer).
+    DIP_OFFER = "dip_offer"
     DONE = "done"
     CANCELLED = "cancelled"
 
@@ -97,6 +100,12 @@ _OPTIONS: dict[Step, tuple[str, tuple[str, ...]]] = {
     Step.OBTAIN: ("obtain", OBTAIN_OPTIONS),
     Step.RECEIVE: ("receive", RECEIVE_OPTIONS),
 }
+
+# Typed answers on the DIP offer that mean "file the request anyway".
+GO_ON_WORDS = frozenset({"lanjut", "tetap", "tetap ajukan", "ajukan", "continue", "file it"})
+DIP_GO = "rf:dip:go"
+_DIP_TAKE = "rf:dip:"
+_BUTTON_TITLE = 48  # a button label's length; Telegram shows about this much on a phone
 
 CANCEL_COMMANDS = command_words("batal")
 BACK_COMMANDS = command_words("kembali")
@@ -258,6 +267,15 @@ def _fold(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Offer:
+    """A published DIP item offered on the form: what the form shows and hands back."""
+
+    id: str
+    title: str
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
 class FormInput:
     """One citizen action: kind is text, button, photo, document or command (anything else,
     such as sticker or voice, is refused politely); button presses carry ``data``."""
@@ -281,6 +299,8 @@ class FormOutput:
     done: bool = False
     cancelled: bool = False
     values: dict[str, str | None] = field(default_factory=dict)
+    # The DIP item the citizen took instead of filing (the form is then closed, as cancelled).
+    deflected: str | None = None
 
     def as_reply(self) -> Reply:
         return Reply(
@@ -313,6 +333,7 @@ class RequestForm:
         values: dict[str, str | None] | None = None,
         editing: bool = False,
         email_for_receive: bool = False,
+        offers: tuple[Offer, ...] = (),
     ) -> None:
         self.lang = lang if lang in LANGUAGES else "id"
         self._step = step
@@ -324,6 +345,8 @@ class RequestForm:
         self._editing = editing
         # On the email step because delivery by email was chosen without an address.
         self._email_for_receive = email_for_receive
+        # The DIP items offered on Step.DIP_OFFER (kept with the form: it survives a restart).
+        self._offers = offers
 
     # -- construction and persistence ----------------------------------------------------
 
@@ -339,6 +362,7 @@ class RequestForm:
             "values": dict(self._values),
             "editing": self._editing,
             "email_for_receive": self._email_for_receive,
+            "offers": [[o.id, o.title, o.format] for o in self._offers],
         }
 
     @classmethod
@@ -366,7 +390,18 @@ class RequestForm:
             raise ValueError("email_for_receive outside the email step")
         if values.get("receive") == "email" and not values.get("email"):
             raise ValueError("delivery by email without an email address")
-        form = cls(data.get("lang", "id"), step, values, editing, email_for_receive)
+        raw_offers = data.get("offers", [])
+        if not isinstance(raw_offers, list) or not all(
+            isinstance(o, list) and len(o) == 3 and all(isinstance(v, str) for v in o)
+            for o in raw_offers
+        ):
+            raise ValueError("offers must be a list of [id, title, format]")
+        offers = tuple(Offer(*o) for o in raw_offers)
+        if (step is Step.DIP_OFFER) != bool(offers):
+            raise ValueError("DIP offers belong to the offer step, and it needs some")
+        if step is Step.DIP_OFFER and "information" not in values:
+            raise ValueError("a DIP offer without the information requested")
+        form = cls(data.get("lang", "id"), step, values, editing, email_for_receive, offers)
         if step in (Step.SUMMARY, Step.EDIT_MENU) and form._first_missing() is not None:
             raise ValueError("a form at its summary must be complete")
         return form
@@ -404,11 +439,47 @@ class RequestForm:
             return self._handle_summary(inp)
         if self._step is Step.EDIT_MENU:
             return self._handle_edit_menu(inp)
+        if self._step is Step.DIP_OFFER:
+            return self._handle_offer(inp)
         try:
             value = self._parse(inp)
         except InvalidAnswer as refused:
             return self._ask(refused)
         return self._store(value)
+
+    def offer(self, offers: tuple[Offer, ...], note: str = "") -> FormOutput:
+        """Offer published DIP items close to the information just answered.
+
+        Called by the service right after the information step was answered (the form then
+        waits on Step.DIP_OFFER): taking one closes the form with ``deflected`` set, "file the
+        request anyway" goes on where the form would have gone. ``note`` is safe HTML shown
+        first (an exempt item's explanation).
+        """
+        if not offers or "information" not in self._values:
+            raise ValueError("offers need the information requested")
+        self._offers = offers
+        self._step = Step.DIP_OFFER
+        out = self._ask()
+        return FormOutput(f"{note}\n\n{out.text}" if note else out.text, out.buttons)
+
+    def _handle_offer(self, inp: FormInput) -> FormOutput:
+        go_on = (inp.kind == "button" and inp.data == DIP_GO) or (
+            inp.kind == "text" and _fold(inp.text) in GO_ON_WORDS | {_fold(self._t("btn_dip_go"))}
+        )
+        if go_on:
+            self._offers = ()
+            return self._advance(Step.INFORMATION)
+        if inp.kind == "button" and (inp.data or "").startswith(_DIP_TAKE):
+            number = (inp.data or "")[len(_DIP_TAKE) :]
+            if number.isdigit() and int(number) < len(self._offers):
+                taken = self._offers[int(number)]
+                self._step = Step.CANCELLED
+                self._values.clear()  # nothing filed: no NIK kept
+                self._offers = ()
+                self._editing = self._email_for_receive = False
+                return FormOutput(self._t("dip_taken"), cancelled=True, deflected=taken.id)
+            return self._ask(InvalidAnswer("stale_button"))
+        return self._ask(InvalidAnswer("choose_button"))
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -511,6 +582,10 @@ class RequestForm:
         if step is Step.SUMMARY:
             self._step = Step.RECEIVE
             return self._ask()
+        if step is Step.DIP_OFFER:
+            self._offers = ()
+            self._step = Step.INFORMATION
+            return self._ask()
         if self._email_for_receive:
             self._email_for_receive = False
             self._step = Step.RECEIVE
@@ -576,6 +651,12 @@ class RequestForm:
         if step is Step.EDIT_MENU:
             *fields, back = choices
             return (*_rows(fields, 2), (back,))
+        if step is Step.DIP_OFFER:
+            taken = tuple(
+                (("📄 " + _short(o.title, _BUTTON_TITLE), f"{_DIP_TAKE}{n}"),)
+                for n, o in enumerate(self._offers)
+            )
+            return (*taken, ((self._t("btn_dip_go"), DIP_GO),))
         return _rows(choices, 1 if step is Step.ID_DOCUMENT else 2)
 
     def _ask(self, refused: InvalidAnswer | None = None) -> FormOutput:
@@ -592,6 +673,11 @@ class RequestForm:
             return self._summary()
         if step is Step.EDIT_MENU:
             return self._t("edit_menu")
+        if step is Step.DIP_OFFER:
+            lines = "\n".join(
+                self._t("dip_offer_line", title=o.title, format=o.format) for o in self._offers
+            )
+            return self._t("dip_offer", items=Markup(lines))
         if step in (Step.DONE, Step.CANCELLED):
             return self._t("closed")
         if step is Step.EMAIL and self._email_for_receive:
@@ -655,6 +741,10 @@ def _choices_for(step: Step, kind: str, lang: str) -> list[tuple[str, str, str]]
     if step is Step.ID_DOCUMENT:
         return [("skip", "rf:skip", form_text("btn_skip", lang))]
     return []
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _rows(items: list[tuple[str, str]], width: int) -> ButtonRows:

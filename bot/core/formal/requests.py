@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import OfficeCalendar
 from bot.core.clock import Clock
+from bot.core.dip.service import DipService
 from bot.core.dto import Button
 from bot.core.durations import Duration
 from bot.core.formal.lookup import OBTAIN, RequestLookup
@@ -40,12 +41,19 @@ from bot.core.formal.notices import (
     render_objection_notice,
     render_request_notice,
 )
-from bot.core.formal.request_form import FormInput, FormOutput, RequestForm, mask_nik
+from bot.core.formal.request_form import (
+    FormInput,
+    FormOutput,
+    Offer,
+    RequestForm,
+    Step,
+    mask_nik,
+)
 from bot.core.offload import Offload
 from bot.core.postman import Postman
 from bot.core.tickets import TicketService
 from bot.texts import st, t
-from storage.models import Citizen, FormState, InfoRequest, Objection, Ticket
+from storage.models import Citizen, DipDeflection, FormState, InfoRequest, Objection, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +100,11 @@ class RequestService:
         reminder_days: Sequence[int] = (5, 8),
         notice_texts: NoticeTexts = DEFAULT_TEXTS,
         offload: Offload | None = None,
+        dip: DipService | None = None,
     ) -> None:
+        # The information map: published items close to the information requested are
+        # offered before the request goes on; an exempt one is explained (never refused).
+        self.dip = dip
         # PDF notices are rendered through it, outside the transaction (bot.core.offload).
         self.offload = offload or Offload()
         self.clock = clock
@@ -170,11 +182,18 @@ class RequestService:
             state.data = form.to_dict()
             await self._say(session, citizen, form.start())
             return
+        answering = form.step
         out = form.handle(inp)
+        if out.deflected is not None:
+            await session.delete(state)
+            await self._deflected(session, citizen, form.lang, out)
+            return
         if out.cancelled:
             await session.delete(state)
             await self._say(session, citizen, out)
             return
+        if answering is Step.INFORMATION and form.step is not Step.INFORMATION:
+            out = self._offer_dip(form, out)
         if out.done:
             await session.delete(state)
             await self._submit(session, citizen, lang, out.values)
@@ -182,6 +201,43 @@ class RequestService:
         state.data = form.to_dict()
         state.updated_at = self.clock.now()
         await self._say(session, citizen, out)
+
+    def _offer_dip(self, form: RequestForm, out: FormOutput) -> FormOutput:
+        """After "information requested": the published items close to it, offered first;
+        the closest exempt item explained on its own, above the next question."""
+        if self.dip is None or out.done:
+            return out
+        found = self.dip.find(str(form.values.get("information") or ""))
+        note = self.dip.exempt_html(found.exempt.item, form.lang) if found.exempt else ""
+        if found.published:
+            offers = tuple(Offer(h.item.id, h.item.title, h.item.format) for h in found.published)
+            return form.offer(offers, note)
+        if note:
+            return FormOutput(f"{note}\n\n{out.text}", out.buttons)
+        return out
+
+    async def _deflected(
+        self, session: AsyncSession, citizen: Citizen, lang: str, out: FormOutput
+    ) -> None:
+        """The citizen took a published item instead of filing: recorded, and handed over."""
+        assert citizen.id is not None and out.deflected is not None
+        item = self.dip.item(out.deflected) if self.dip is not None else None
+        if item is None:  # the map was edited meanwhile: nothing to hand over, nothing to count
+            await self._say(session, citizen, out)
+            return
+        session.add(
+            DipDeflection(
+                citizen_id=citizen.id,
+                item_id=item.id,
+                category=item.category,
+                channel=citizen.channel,
+                created_at=self.clock.now(),
+            )
+        )
+        assert self.dip is not None
+        text = f"{out.text}\n\n{self.dip.published_html(item, lang)}"
+        buttons = ((Button(t("request_button", lang), "permohonan"),),)
+        await self.postman.to_citizen(session, citizen, text, buttons=buttons)
 
     async def _submit(
         self, session: AsyncSession, citizen: Citizen, lang: str, values: dict[str, Any]
