@@ -54,6 +54,9 @@ class World:
         ask = await self.answer(citizen, "0812-3456-7890")
         ask = await self.answer(citizen, "-")
         ask = await self.answer(citizen, information)
+        if any(b.get("callback_data") == "rf:dip:go" for b in ask.buttons):
+            # The information map offered a published item first: file the request anyway.
+            ask = await self.press(citizen, ask, "rf:dip:go")
         ask = await self.answer(citizen, "Bahan kajian pemantauan pemilu")
         ask = await self.press(citizen, ask, "rf:obtain:salinan_softcopy")
         summary = await self.press(citizen, ask, "rf:receive:langsung")

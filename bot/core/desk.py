@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock
 from bot.core.commands import Where, where_help
+from bot.core.dip.search import Hit, dip_serves_better
 from bot.core.dip.service import DipService
 from bot.core.dto import Button, Contact, Inbound
 from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data
@@ -23,7 +24,7 @@ from bot.core.postman import Postman
 from bot.core.survey import ACTION as SURVEY_ACTION
 from bot.core.tickets import TicketService
 from bot.texts import language_for, t
-from faq import Entry, normalize
+from faq import Entry, Match, normalize
 from storage.models import Citizen, Ticket, UnansweredQuestion
 from storage.repositories import CitizenRepo, MessageRepo, UnansweredRepo
 
@@ -458,14 +459,15 @@ class Desk:
             return
         match = self.faq.match(text)
         self.on_faq_outcome(match.outcome)
+        hit = self._dip_over_faq(text, match)
         if match.outcome == "greeting":
             await self._say(session, citizen, t("greeting", lang))
         elif match.outcome == "thanks":
             await self._say(session, citizen, t("thanks", lang))
+        elif hit is not None:
+            await self._send_dip(session, citizen, lang, hit)
         elif match.outcome == "answer" and match.entry is not None:
             await self._send_answer(session, citizen, lang, match.entry, match.score)
-        elif await self._answer_from_dip(session, citizen, lang, text):
-            pass  # a document of the information map, named clearly: no officer needed
         elif match.outcome == "ambiguous" and match.entry is not None:
             options = [match.entry, *(entry for entry, _ in match.alternatives[:2])]
             buttons = tuple(
@@ -490,21 +492,22 @@ class Desk:
             )
             await self._open_ticket(session, citizen, lang, event, message_id, unanswered=True)
 
-    async def _answer_from_dip(
-        self, session: AsyncSession, citizen: Citizen, lang: str, text: str
-    ) -> bool:
-        """The item of the information map the question clearly asks for, sent with a button
-        to file a request anyway (True); False when the map has none.
-
-        Asked only when the FAQ has no confident answer: a question the FAQ answers stays its
-        answer, while one the FAQ can only guess at ("which of these?") and that names a
-        document of the map is better served by the document itself.
-        """
-        if self.dip is None:
-            return False
+    def _dip_over_faq(self, text: str, match: Match) -> Hit | None:
+        """The item of the information map the question clearly asks for, when it serves the
+        citizen better than the FAQ (bot.core.dip.search.dip_serves_better); else None."""
+        if self.dip is None or match.outcome in ("greeting", "thanks"):
+            return None
         hit = self.dip.best(text)
         if hit is None:
-            return False
+            return None
+        if not dip_serves_better(match, self.faq.index.answer_at, hit, self.dip.index.answer_at):
+            return None
+        return hit
+
+    async def _send_dip(self, session: AsyncSession, citizen: Citizen, lang: str, hit: Hit) -> None:
+        """A published item handed over, or an exempt one explained, with a button to file a
+        request anyway (an officer decides) and one to talk to an officer."""
+        assert self.dip is not None
         item = hit.item
         if item.published:
             html = self.dip.published_html(item, lang)
@@ -523,7 +526,6 @@ class Desk:
             entry_id=DIP_ENTRY_PREFIX + item.id,
             score=hit.score,
         )
-        return True
 
     async def _send_answer(
         self, session: AsyncSession, citizen: Citizen, lang: str, entry: Entry, score: float | None

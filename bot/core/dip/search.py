@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.dip.items import Dip, Item
-from faq import Entry, FaqIndex, KnowledgeBase
+from faq import Entry, FaqIndex, KnowledgeBase, Match
 from faq.thesaurus import Thesaurus
 
 
@@ -69,3 +69,23 @@ class DipIndex:
         if match.outcome != "answer" or match.entry is None:
             return None
         return Hit(self._by_id[match.entry.id], match.score)
+
+
+def dip_serves_better(match: Match, faq_answer_at: float, hit: Hit, dip_answer_at: float) -> bool:
+    """Whether the map's item ``hit`` should answer a chat question instead of the FAQ.
+
+    A question the FAQ answers confidently stays its answer. Both scores come from the same
+    engine (0-100), but each index calibrates its own threshold; the FAQ keeps the question
+    when its entry scores at least as high as the item, or clears its own threshold by at
+    least as large a share as the item clears the map's. Only an item that beats the FAQ's
+    answer on both counts (a document named outright, where the FAQ found a loosely related
+    entry) takes the question. A question the FAQ cannot answer (ambiguous, abstain) that
+    names a document of the map is better served by the document; greetings and thanks never.
+    """
+    if match.outcome in ("greeting", "thanks"):
+        return False
+    if match.outcome == "answer" and match.entry is not None:
+        faq_margin = match.score / max(faq_answer_at, 1.0)
+        dip_margin = hit.score / max(dip_answer_at, 1.0)
+        return hit.score > match.score and dip_margin > faq_margin
+    return True

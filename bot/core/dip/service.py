@@ -105,8 +105,9 @@ class DipService:
         lines = []
         for hit in self.index.search(text, limit=STAFF_MATCHES):
             item = hit.item
-            category = st(f"dip_category_{item.category}")
-            if not item.published:
+            if item.published:
+                category = st(f"dip_category_{item.category}")
+            else:
                 category = st("dip_exempt_category", ground=item.ground, until=item.until)
             lines.append(
                 st(

@@ -1,0 +1,219 @@
+"""The information map (DIP) end to end, through a `loket run` process on the Bot API
+emulator: a published document handed over in the chat with no officer, the request form
+offering it first (a deflection recorded), an exempt item explained while the request is
+still registered, the request card's DIP matches, and /dip in the staff group."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+
+from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
+from tests.harness import RAISED_LIMITS, LoketProcess
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+PI = re.compile(r"PI-\d{4}-\d{6}")
+NIK = "3271012345678901"
+FINANCE_URL = "https://ppid.bawaslu-nusakenanga.example/dip/laporan-keuangan-2025.pdf"
+
+
+@dataclass
+class World:
+    emu: BotApiEmulator
+    loket: LoketProcess
+    group: FakeChat
+    officer: FakeUser
+
+    async def press(self, citizen: FakeUser, message: SentMessage, data: str) -> SentMessage:
+        await self.emu.press_button(citizen, message, data)
+        return await self.emu.wait_for_message(citizen.id)
+
+    async def answer(self, citizen: FakeUser, text: str) -> SentMessage:
+        await self.emu.send_text(citizen, text)
+        return await self.emu.wait_for_message(citizen.id)
+
+    async def form_until_information(self, citizen: FakeUser, information: str) -> SentMessage:
+        """The request form up to "information requested"; the bot's answer to it."""
+        await self.emu.send_text(citizen, "/permohonan")
+        ask = await self.emu.wait_for_message(citizen.id)
+        ask = await self.press(citizen, ask, "rf:type:perorangan")
+        for text in (
+            citizen.first_name + " Wijaya",
+            NIK,
+            "lewati",
+            "Jl. Merdeka No. 10, Kota Kenanga",
+            "Wiraswasta",
+            "0812-3456-7890",
+            "-",
+        ):
+            ask = await self.answer(citizen, text)
+        return await self.answer(citizen, information)
+
+    async def finish(self, citizen: FakeUser, ask: SentMessage) -> str:
+        """From the purpose question to Kirim; the PI number."""
+        assert "(10/12)" in (ask.text or ""), ask.text
+        ask = await self.answer(citizen, "Bahan kajian pemantauan pemilu")
+        ask = await self.press(citizen, ask, "rf:obtain:salinan_softcopy")
+        summary = await self.press(citizen, ask, "rf:receive:langsung")
+        done = await self.press(citizen, summary, "rf:send")
+        match = PI.search(done.text or "")
+        assert match, done.text
+        return match.group(0)
+
+    async def card(self, number: str) -> str:
+        """The request card's text as it stands in the staff group."""
+        card = await self.emu.wait_for(
+            lambda m: m.chat_id == self.group.id and (m.text or "").startswith(f"🎫 {number}")
+        )
+        return str(self.emu.get_message(self.group, card.message_id).get("text", ""))
+
+    def tickets_of(self, citizen: FakeUser) -> list[tuple[str]]:
+        return self.loket.query(
+            "SELECT t.number FROM ticket t JOIN citizen c ON c.id = t.citizen_id "
+            "WHERE c.external_id = ?",
+            str(citizen.id),
+        )
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    async with BotApiEmulator() as emu:
+        officer = emu.user("Ani Petugas")
+        group = emu.group("Staf PPID", is_forum=True, members=[officer])
+        # No [dip] paths: the packaged map of the fictitious office is in service.
+        loket = LoketProcess(
+            emu,
+            tmp_path_factory.mktemp("dip"),
+            extra_toml=RAISED_LIMITS + f"[staff]\nofficers = [{officer.id}]\n",
+            env={"LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id)},
+        )
+        await loket.start()
+        yield World(emu, loket, group, officer)
+        assert await loket.stop() == 0, loket.log()
+
+
+def _data(message: SentMessage) -> list[str]:
+    return [str(b.get("callback_data")) for b in message.buttons]
+
+
+async def test_a_published_document_is_handed_over_without_an_officer(world: World) -> None:
+    emu = world.emu
+    citizen = emu.user("Rina")
+    reply = await world.answer(citizen, "minta laporan keuangan bawaslu tahun 2025")
+    text = reply.text or ""
+    assert "Laporan Keuangan Bawaslu Provinsi 2025" in text
+    assert FINANCE_URL in text and "PDF" in text and "informasi berkala" in text
+    # "Ajukan permohonan" for when it is not what they need, and a person.
+    assert _data(reply) == ["permohonan", "petugas"]
+    assert world.tickets_of(citizen) == []
+    rows = world.loket.query(
+        "SELECT m.faq_entry_id FROM message m JOIN citizen c ON c.id = m.citizen_id "
+        "WHERE c.external_id = ? AND m.direction = 'out'",
+        str(citizen.id),
+    )
+    assert rows == [("dip:laporan-keuangan",)]
+    # The button opens the request form.
+    form = await world.press(citizen, reply, "permohonan")
+    assert "rf:type:perorangan" in _data(form)
+    await world.answer(citizen, "/batal")
+
+
+async def test_a_question_the_faq_answers_stays_an_faq_answer(world: World) -> None:
+    citizen = world.emu.user("Sari")
+    reply = await world.answer(citizen, "Jam berapa kantor PPID buka?")
+    assert "Senin-Jumat" in (reply.text or "") and "📄" not in (reply.text or "")
+
+
+async def test_the_form_offers_the_published_item_and_records_the_deflection(
+    world: World,
+) -> None:
+    emu = world.emu
+    citizen = emu.user("Tono")
+    offer = await world.form_until_information(
+        citizen, "Saya minta laporan keuangan Bawaslu Provinsi tahun 2025"
+    )
+    assert "sudah terbuka untuk umum" in (offer.text or "")
+    assert "Laporan Keuangan Bawaslu Provinsi 2025" in (offer.text or "")
+    assert _data(offer)[0] == "rf:dip:0" and _data(offer)[-1] == "rf:dip:go"
+    taken = await world.press(citizen, offer, "rf:dip:0")
+    assert "Permohonan tidak diajukan" in (taken.text or "") and FINANCE_URL in (taken.text or "")
+    rows = world.loket.query(
+        "SELECT d.item_id, d.category, d.channel FROM dip_deflection d "
+        "JOIN citizen c ON c.id = d.citizen_id WHERE c.external_id = ?",
+        str(citizen.id),
+    )
+    assert rows == [("laporan-keuangan", "berkala", "telegram")]
+    # Nothing filed, and no personal data kept in a form.
+    assert world.tickets_of(citizen) == []
+    assert world.loket.query("SELECT count(*) FROM form_state") == [(0,)]
+    # A late press of the same offer finds no form: nothing is counted twice.
+    await emu.press_button(citizen, offer, "rf:dip:0")
+    await emu.wait_for_message(citizen.id)
+    assert world.loket.query("SELECT count(*) FROM dip_deflection") == [(1,)]
+
+
+async def test_still_filing_after_the_offer_registers_and_the_card_shows_the_map(
+    world: World,
+) -> None:
+    citizen = world.emu.user("Umar")
+    offer = await world.form_until_information(
+        citizen, "Saya minta laporan keuangan Bawaslu Provinsi tahun 2025"
+    )
+    ask = await world.press(citizen, offer, "rf:dip:go")
+    number = await world.finish(citizen, ask)
+    card = await world.card(number)
+    assert "Daftar Informasi Publik" in card
+    assert "Laporan Keuangan Bawaslu Provinsi 2025 (audited) — berkala" in card
+    assert "laporan-keuangan" in card
+
+
+async def test_an_exempt_item_is_explained_and_the_request_still_registered(
+    world: World,
+) -> None:
+    citizen = world.emu.user("Wati")
+    ask = await world.form_until_information(
+        citizen, "Saya minta identitas pelapor dan saksi pelanggaran pemilu"
+    )
+    text = ask.text or ""
+    assert "informasi yang dikecualikan" in text and "Pasal 17 huruf a" in text
+    assert "dihitamkan" in text and "/keberatan" in text
+    # Not refused: the form goes on to the purpose, and the request is registered.
+    number = await world.finish(citizen, ask)
+    assert world.loket.query(
+        "SELECT r.information FROM info_request r JOIN ticket t ON t.id = r.ticket_id "
+        "WHERE t.number = ?",
+        number,
+    ) == [("Saya minta identitas pelapor dan saksi pelanggaran pemilu",)]
+    card = await world.card(number)
+    assert "🔒 dikecualikan (Pasal 17 huruf a" in card
+
+
+async def test_dip_in_the_staff_group(world: World) -> None:
+    emu = world.emu
+    await emu.send_text(world.officer, "/dip laporan keuangan 2025", chat=world.group)
+    found = await emu.wait_for(
+        lambda m: m.chat_id == world.group.id and "Daftar Informasi Publik untuk" in (m.text or "")
+    )
+    assert "laporan-keuangan" in (found.text or "") and "berkala" in (found.text or "")
+    await emu.send_text(world.officer, "/dip identitas pelapor", chat=world.group)
+    exempt = await emu.wait_for(
+        lambda m: m.chat_id == world.group.id and "“identitas pelapor”" in (m.text or "")
+    )
+    assert "dikecualikan (Pasal 17 huruf a" in (exempt.text or "")
+    await emu.send_text(world.officer, "/dip resep rendang padang", chat=world.group)
+    await emu.wait_for(lambda m: m.chat_id == world.group.id and "Tidak ada item" in (m.text or ""))
+    await emu.send_text(world.officer, "/dip", chat=world.group)
+    await emu.wait_for(
+        lambda m: m.chat_id == world.group.id and "/dip &lt;kata&gt;" in (m.html or "")
+    )
+    # Only registered officers may search (like every staff command).
+    stranger = emu.user("Bukan Petugas")
+    await emu.send_text(stranger, "/dip laporan keuangan", chat=world.group)
+    await emu.wait_for(
+        lambda m: m.chat_id == world.group.id and "hanya petugas terdaftar" in (m.text or "")
+    )
