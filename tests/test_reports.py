@@ -32,6 +32,7 @@ from bot.core.reports import (
     build_report,
     parse_period,
     render_pdf,
+    summary_html,
     tables,
     write_xlsx,
 )
@@ -39,6 +40,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import (
     Citizen,
+    DipDeflection,
     InfoRequest,
     Message,
     Objection,
@@ -255,6 +257,15 @@ SURVEYS = [
     ("H", wib(2025, 12, 31), dict.fromkeys(U, 1)),  # the year before
 ]
 
+# (taken at, category): request forms left for a published item of the information map.
+DEFLECTIONS = [
+    (wib(2026, 11, 2, 10), "berkala"),
+    (wib(2026, 11, 20, 9), "berkala"),
+    (wib(2026, 11, 30, 23, 30), "setiap_saat"),  # 16:30 UTC: still November in the office
+    (wib(2026, 12, 1, 0, 30), "serta_merta"),  # December, though 30 November in UTC
+    (wib(2025, 12, 31, 12), "berkala"),  # the year before
+]
+
 # (asked at, text, normalized)
 UNANSWERED = [
     (wib(2026, 11, 2), "Jam buka kantor?", "jam buka kantor"),
@@ -413,6 +424,16 @@ async def seed(session: AsyncSession) -> None:
         )
     for asked, text, normalized in UNANSWERED:
         session.add(UnansweredQuestion(text=text, normalized=normalized, created_at=asked))
+    for taken, category in DEFLECTIONS:
+        session.add(
+            DipDeflection(
+                citizen_id=citizens["requester-tg"].id or 0,
+                item_id=f"item-{category}",
+                category=category,
+                channel="telegram",
+                created_at=taken,
+            )
+        )
     for key, at, scores in SURVEYS:
         for element, score in scores.items():
             session.add(
@@ -533,6 +554,12 @@ def expected(start: date, end: date) -> dict[str, object]:
         "commission_cases": sum(
             1 for o in OBJECTIONS if o.commission and in_period(o.commission, start, end)
         ),
+        "deflected_by_category": {
+            key: sum(
+                1 for at, c in DEFLECTIONS if c == key and in_period(local_day(at), start, end)
+            )
+            for key in ("berkala", "serta_merta", "setiap_saat")
+        },
         "chats": len(writers),
         "faq_only": len(faq_only),
         "tickets": len(tickets),
@@ -563,6 +590,7 @@ def test_the_seed_has_the_figures_this_test_is_about() -> None:
     assert year["days_mean"] == 7.0 and year["days_median"] == 3
     assert year["past_deadline"] == 2
     assert year["objections"] == 3 and year["commission_cases"] == 3
+    assert year["deflected_by_category"] == {"berkala": 2, "serta_merta": 1, "setiap_saat": 1}
     december = expected(date(2026, 12, 1), date(2026, 12, 31))
     assert (december["objections"], december["commission_cases"]) == (0, 1)
     assert year["first"] == (4, 1.375, 2.0)
@@ -618,6 +646,8 @@ async def test_every_figure_matches_a_count_of_the_seed(
     assert (fr.count, fr.median, fr.p90) == pytest.approx(want["first"])
     assert (rs.count, rs.median, rs.p90) == pytest.approx(want["closed"])
     assert report.sla_steps_fired == want["sla"]
+    assert report.deflected_by_category == want["deflected_by_category"]
+    assert report.deflected == sum(want["deflected_by_category"].values())  # type: ignore[attr-defined]
     assert report.unanswered == want["unanswered"]
     ikm = report.ikm
     assert (None if ikm is None else (ikm.index, ikm.band, ikm.respondents)) == want["ikm"]
@@ -653,6 +683,13 @@ async def test_xlsx_has_one_sheet_per_table_with_the_figures(
     assert summary["Melewati batas waktu"] == 2
     assert summary["Keberatan diterima"] == 3
     assert summary["Sengketa dibawa ke Komisi Informasi"] == 3
+    assert summary["Permohonan dialihkan ke Daftar Informasi Publik"] == 4
+    deflected = dict(wb["Dialihkan ke DIP per kategori"].iter_rows(min_row=2, values_only=True))
+    assert deflected == {
+        "Informasi berkala": 2,
+        "Informasi serta merta": 1,
+        "Informasi tersedia setiap saat": 1,
+    }
     rejected = list(wb["Penolakan per Pasal 17"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[2]) for r in rejected] == [("Pasal 17 huruf a", 1), ("Pasal 17 huruf b", 1)]
     grounds = list(wb["Keberatan per Pasal 35"].iter_rows(min_row=2, values_only=True))
@@ -699,6 +736,8 @@ async def test_pdf_states_the_figures_and_page_one_is_rendered(
     assert "Dalam proses 2" in flat
     assert "Melewati batas waktu 1" in flat
     assert "Sengketa dibawa ke Komisi Informasi 0" in flat
+    assert "Permohonan dialihkan ke Daftar Informasi Publik 3" in flat
+    assert "Informasi berkala 2" in flat and "Informasi tersedia setiap saat 1" in flat
     assert "Percakapan (warga yang menulis) 5" in flat
     assert "Jam buka kantor? 3" in flat
     assert "Nilai IKM 72,22" in flat
@@ -780,3 +819,13 @@ def test_bad_arguments_get_one_line(tmp_path: Path, args: tuple[str, ...], messa
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(message)
     assert not (tmp_path / "none.db").exists()
+
+
+async def test_the_month_summary_counts_requests_deflected_by_the_dip(
+    seeded: async_sessionmaker[AsyncSession],
+) -> None:
+    async with seeded() as session:
+        report = await build_report(session, CALENDAR, parse_period("month", "2026-12"), TODAY)
+    text = summary_html(report)
+    assert "<b>Dialihkan ke Daftar Informasi Publik:</b> 1 (berkala 0, serta merta 1, " in text
+    assert "tersedia setiap saat 0)" in text

@@ -13,6 +13,9 @@ loop. Definitions, so that a reader of the report can recount every figure:
   counted by the office calendar (the day of receipt is not counted);
 - a request is past its deadline when its notice came after its due date (the extended one
   when it was extended), or when it has no notice and its due date is before ``today``;
+- a request deflected by the information map (DIP) is a request form left for a published item
+  the form offered (the citizen took the item instead of filing); it belongs to the period by
+  the local date it was taken, and to the category the item had then;
 - chats are the citizens who wrote in the period; one is "answered by the FAQ without an
   officer" when it got an FAQ answer in the period and no live-chat ticket was opened for it;
 - first-response and resolution times are business time (office hours) from the opening of a
@@ -38,6 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.calendar import MONTH_NAMES, OfficeCalendar
 from bot.core.ikm import ELEMENTS, Ikm, compute
 from storage.models import (
+    DipDeflection,
     InfoRequest,
     Message,
     Objection,
@@ -62,6 +66,15 @@ OBJECTION_OUTCOMES = ("accepted", "rejected", "pending")
 OBJECTION_WORDS = {"accepted": "Diterima", "rejected": "Ditolak", "pending": "Dalam proses"}
 REQUESTER_WORDS = {"perorangan": "Perorangan", "badan_hukum": "Badan hukum"}
 TOP_UNANSWERED = 10
+# The information map's categories a request can be deflected to (published ones), in the
+# order of UU 14/2008 (Pasal 9, 10, 11), with their names in the report.
+DIP_CATEGORIES = ("berkala", "serta_merta", "setiap_saat")
+DIP_WORDS = {
+    "berkala": "Informasi berkala",
+    "serta_merta": "Informasi serta merta",
+    "setiap_saat": "Informasi tersedia setiap saat",
+    "dikecualikan": "Informasi dikecualikan",
+}
 
 _YEAR_RE = re.compile(r"^\d{4}$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -134,6 +147,9 @@ class Report:
     objections_by_ground: dict[str, int] = field(default_factory=dict)
     objection_outcomes: dict[str, int] = field(default_factory=dict)
     commission_cases: int = 0  # disputes taken to the Komisi Informasi (Pasal 37)
+    # Requests the information map deflected (a published item taken instead), by category.
+    deflected: int = 0
+    deflected_by_category: dict[str, int] = field(default_factory=dict)
     # Live chat.
     chats: int = 0
     faq_only: int = 0
@@ -245,6 +261,16 @@ async def build_report(
         col(Objection.commission_on) >= period.start, col(Objection.commission_on) <= period.end
     )
     report.commission_cases = (await session.exec(commission_stmt)).one()
+    deflections = await session.exec(
+        select(DipDeflection.category).where(
+            col(DipDeflection.created_at) >= lo, col(DipDeflection.created_at) < hi
+        )
+    )
+    by_category = Counter(deflections.all())
+    report.deflected = sum(by_category.values())
+    # Every published category, empty ones too; another (the map edited since) after them.
+    report.deflected_by_category = {key: by_category.pop(key, 0) for key in DIP_CATEGORIES}
+    report.deflected_by_category.update(sorted(by_category.items()))
 
     await _live_chat(session, calendar, report, lo, hi)
     survey = await session.exec(
@@ -357,6 +383,7 @@ def tables(report: Report, pasal_17: dict[str, str], pasal_35: dict[str, str]) -
         ["Melewati batas waktu", report.past_deadline],
         ["Keberatan diterima", report.objections],
         ["Sengketa dibawa ke Komisi Informasi", report.commission_cases],
+        ["Permohonan dialihkan ke Daftar Informasi Publik", report.deflected],
     ]
     rejected: list[list[Cell]] = [
         [f"Pasal 17 huruf {letter}", pasal_17.get(letter, ""), count]
@@ -374,6 +401,9 @@ def tables(report: Report, pasal_17: dict[str, str], pasal_35: dict[str, str]) -
         [REQUESTER_WORDS.get(kind, kind), n] for kind, n in report.by_requester.items()
     ]
     weeks: list[list[Cell]] = [[f"{monday:%d-%m-%Y}", n] for monday, n in report.per_week]
+    deflected: list[list[Cell]] = [
+        [DIP_WORDS.get(key, key), n] for key, n in report.deflected_by_category.items()
+    ]
     share = report.faq_only_share
     chat: list[list[Cell]] = [
         ["Percakapan (warga yang menulis)", report.chats],
@@ -407,6 +437,7 @@ def tables(report: Report, pasal_17: dict[str, str], pasal_35: dict[str, str]) -
         ("Permohonan per kanal", ["Kanal", "Jumlah"], channels),
         ("Permohonan per pemohon", ["Jenis pemohon", "Jumlah"], requesters),
         ("Permohonan per minggu", ["Minggu mulai", "Jumlah"], weeks),
+        ("Dialihkan ke DIP per kategori", ["Kategori", "Jumlah"], deflected),
         ("Layanan obrolan", ["Uraian", "Nilai"], chat),
         ("Pertanyaan tak terjawab", ["Pertanyaan", "Jumlah"], unanswered),
         ("IKM", ["Unsur", "Nilai"], ikm),
@@ -617,6 +648,12 @@ def summary_html(report: Report) -> str:
         f"median {_fmt_number(report.days_median)}",
         f"<b>Keberatan:</b> {report.objections}, "
         f"dibawa ke Komisi Informasi {report.commission_cases}",
+        f"<b>Dialihkan ke Daftar Informasi Publik:</b> {report.deflected} ("
+        + ", ".join(
+            f"{DIP_WORDS.get(key, key).removeprefix('Informasi ').lower()} {n}"
+            for key, n in report.deflected_by_category.items()
+        )
+        + ")",
         "",
         f"<b>Obrolan:</b> {report.chats} warga, "
         + ("-" if share is None else f"{_fmt_number(share * 100)}%")
