@@ -362,3 +362,19 @@ async def test_closed_window_sends_the_template_then_the_answer_when_the_citizen
         gita.wa_id,
         until=lambda rows: rows == [(0,)],
     )
+
+
+async def test_a_published_document_is_handed_over_on_whatsapp(setup: Setup) -> None:
+    wa = setup.wa
+    gita = wa.user("6281200000009", name="Gita")
+    reply = await setup.answer(gita, "minta laporan keuangan bawaslu tahun 2025")
+    text = reply.text or ""
+    assert "Laporan Keuangan Bawaslu Provinsi 2025" in text, reply.short()
+    assert "https://ppid.bawaslu-nusakenanga.example/dip/laporan-keuangan-2025.pdf" in text
+    # WhatsApp reply buttons: file a request anyway, or talk to an officer.
+    assert reply.button_ids == ["permohonan", "petugas"], reply.short()
+    assert setup.loket.query(
+        "SELECT count(*) FROM ticket t JOIN citizen c ON c.id = t.citizen_id "
+        "WHERE c.external_id = ?",
+        "6281200000009",
+    ) == [(0,)]

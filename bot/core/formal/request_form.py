@@ -334,6 +334,7 @@ class RequestForm:
         editing: bool = False,
         email_for_receive: bool = False,
         offers: tuple[Offer, ...] = (),
+        resume: Step | None = None,
     ) -> None:
         self.lang = lang if lang in LANGUAGES else "id"
         self._step = step
@@ -347,6 +348,9 @@ class RequestForm:
         self._email_for_receive = email_for_receive
         # The DIP items offered on Step.DIP_OFFER (kept with the form: it survives a restart).
         self._offers = offers
+        # Where the form goes when the citizen files anyway: the step it had reached after the
+        # information was answered (the next question, or the summary after an edit).
+        self._resume = resume
 
     # -- construction and persistence ----------------------------------------------------
 
@@ -363,6 +367,7 @@ class RequestForm:
             "editing": self._editing,
             "email_for_receive": self._email_for_receive,
             "offers": [[o.id, o.title, o.format] for o in self._offers],
+            "resume": self._resume.value if self._resume is not None else None,
         }
 
     @classmethod
@@ -401,7 +406,15 @@ class RequestForm:
             raise ValueError("DIP offers belong to the offer step, and it needs some")
         if step is Step.DIP_OFFER and "information" not in values:
             raise ValueError("a DIP offer without the information requested")
-        form = cls(data.get("lang", "id"), step, values, editing, email_for_receive, offers)
+        resume = None
+        if step is Step.DIP_OFFER:
+            try:
+                resume = Step(str(data.get("resume")))
+            except ValueError:
+                raise ValueError("a DIP offer without the step to resume") from None
+            if resume not in (*FIELD_STEPS, Step.SUMMARY):
+                raise ValueError(f"cannot resume a DIP offer at {resume.value!r}")
+        form = cls(data.get("lang", "id"), step, values, editing, email_for_receive, offers, resume)
         if step in (Step.SUMMARY, Step.EDIT_MENU) and form._first_missing() is not None:
             raise ValueError("a form at its summary must be complete")
         return form
@@ -458,6 +471,7 @@ class RequestForm:
         if not offers or "information" not in self._values:
             raise ValueError("offers need the information requested")
         self._offers = offers
+        self._resume = self._step
         self._step = Step.DIP_OFFER
         out = self._ask()
         return FormOutput(f"{note}\n\n{out.text}" if note else out.text, out.buttons)
@@ -468,14 +482,16 @@ class RequestForm:
         )
         if go_on:
             self._offers = ()
-            return self._advance(Step.INFORMATION)
+            self._step = self._resume or Step.PURPOSE
+            self._resume = None
+            return self._ask()
         if inp.kind == "button" and (inp.data or "").startswith(_DIP_TAKE):
             number = (inp.data or "")[len(_DIP_TAKE) :]
             if number.isdigit() and int(number) < len(self._offers):
                 taken = self._offers[int(number)]
                 self._step = Step.CANCELLED
                 self._values.clear()  # nothing filed: no NIK kept
-                self._offers = ()
+                self._offers, self._resume = (), None
                 self._editing = self._email_for_receive = False
                 return FormOutput(self._t("dip_taken"), cancelled=True, deflected=taken.id)
             return self._ask(InvalidAnswer("stale_button"))
@@ -583,7 +599,10 @@ class RequestForm:
             self._step = Step.RECEIVE
             return self._ask()
         if step is Step.DIP_OFFER:
-            self._offers = ()
+            # Answered again, the information returns to where the form had reached: the
+            # summary when it was being edited from there.
+            self._editing = self._editing or self._resume is Step.SUMMARY
+            self._offers, self._resume = (), None
             self._step = Step.INFORMATION
             return self._ask()
         if self._email_for_receive:
