@@ -487,6 +487,12 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         load_texts(config.requests.notice_texts)
     except NoticeTextsError as exc:
         return _fail(str(exc))
+    from bot.core.dip import DipError, default_dip_paths, load_dip
+
+    try:
+        load_dip(config.dip.paths or default_dip_paths())
+    except DipError as exc:
+        return _fail(f"information map (DIP): {exc}")
     for warning in config_warnings(config):
         _fail(f"warning: {warning}")
     token = "set" if config.telegram.token else "NOT SET"

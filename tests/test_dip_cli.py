@@ -159,3 +159,21 @@ def test_a_broken_toml_file_is_one_line(tmp_path: Path) -> None:
     out = run_loket(["search", "--dip", str(path)], "x\n")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.count("\n") == 1 and "TOML syntax error" in out.stderr
+
+
+def test_config_check_names_a_broken_map_in_one_line(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace('category = "berkala"', 'category = "rahasia"'), "kantor.toml")
+    config = write(tmp_path, '[dip]\npaths = ["kantor.toml"]\n', "bot.toml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "config", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("loket: information map (DIP): ")
+    assert "kantor.toml" in out.stderr and "category 'rahasia'" in out.stderr
+    assert out.stderr.count("\n") == 1
