@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.dip import CATEGORIES, DipError, DipIndex, default_dip_paths, load_dip
+from bot.core.dip import CATEGORIES, DipError, DipIndex, Hit, default_dip_paths, load_dip
 from bot.core.dip.cli import main
 from bot.core.dip.lint import lint_paths
+from bot.core.dip.search import dip_serves_better
+from faq import Entry, Match
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """
@@ -177,3 +179,34 @@ def test_config_check_names_a_broken_map_in_one_line(tmp_path: Path) -> None:
     assert out.stderr.startswith("loket: information map (DIP): ")
     assert "kantor.toml" in out.stderr and "category 'rahasia'" in out.stderr
     assert out.stderr.count("\n") == 1
+
+
+def _match(outcome: str, score: float) -> Match:
+    entry = Entry(id="faq", category="x", questions=("q",), answer="a")
+    return Match(outcome, entry if outcome in ("answer", "ambiguous") else None, score)  # type: ignore[arg-type]
+
+
+def _hit(score: float) -> Hit:
+    return Hit(load_dip(default_dip_paths()).items[0], score)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "faq_score", "faq_at", "dip_score", "dip_wins"),
+    [
+        ("greeting", 0.0, 50.0, 90.0, False),
+        ("thanks", 0.0, 50.0, 90.0, False),
+        ("abstain", 30.0, 50.0, 50.0, True),
+        ("ambiguous", 80.0, 50.0, 50.0, True),
+        # The FAQ keeps what it answers with a higher score...
+        ("answer", 100.0, 50.0, 90.0, False),
+        # ...or by a larger share over its own threshold (70/35 against the map's 75/40).
+        ("answer", 70.0, 35.0, 75.0, False),
+        # The item takes it only when it is ahead on both (80/40 against 55/50).
+        ("answer", 55.0, 50.0, 80.0, True),
+    ],
+)
+def test_the_faq_keeps_the_questions_it_answers_confidently(
+    outcome: str, faq_score: float, faq_at: float, dip_score: float, dip_wins: bool
+) -> None:
+    match = _match(outcome, faq_score)
+    assert dip_serves_better(match, faq_at, _hit(dip_score), 40.0) is dip_wins

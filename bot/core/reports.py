@@ -17,7 +17,8 @@ loop. Definitions, so that a reader of the report can recount every figure:
   the form offered (the citizen took the item instead of filing); it belongs to the period by
   the local date it was taken, and to the category the item had then;
 - chats are the citizens who wrote in the period; one is "answered by the FAQ without an
-  officer" when it got an FAQ answer in the period and no live-chat ticket was opened for it;
+  officer" when it got an FAQ answer (or an item of the information map, handed over in the
+  chat) in the period and no live-chat ticket was opened for it;
 - first-response and resolution times are business time (office hours) from the opening of a
   live-chat ticket to its first answer and to its closing; p90 is the nearest-rank 90th
   percentile.
