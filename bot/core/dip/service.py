@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 # Published items the form offers at most (buttons on a phone screen); exempt items explained.
 OFFERS = 3
 STAFF_MATCHES = 3
+# A staff line's title and place, shortened: the request card already carries the form's
+# long fields, and Telegram refuses a message over 4096 characters.
+STAFF_FIELD = 90
+
+
+def _short(text: str, limit: int = STAFF_FIELD) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +115,16 @@ class DipService:
             if item.published:
                 category = st(f"dip_category_{item.category}")
             else:
-                category = st("dip_exempt_category", ground=item.ground, until=item.until)
+                category = st(
+                    "dip_exempt_category", ground=item.ground, until=_short(item.until, 60)
+                )
             lines.append(
                 st(
                     "dip_line",
                     id=item.id,
-                    title=item.title,
+                    title=_short(item.title),
                     category=Markup(category),
-                    where=item.where,
+                    where=_short(item.where),
                     score=f"{hit.score:.0f}",
                 )
             )
