@@ -548,6 +548,8 @@ STAFF: dict[str, str] = {
     "dip_category_serta_merta": "serta merta",
     "dip_category_setiap_saat": "tersedia setiap saat",
     "dip_exempt_category": "🔒 dikecualikan (Pasal 17 huruf {ground}, sampai {until})",
+    "dip_reload_ok": "📚 Daftar Informasi Publik dimuat ulang: {count} item.",
+    "dip_reload_failed": "⚠️ Daftar Informasi Publik tidak dimuat ulang, yang lama tetap dipakai: {error}",
     "dip_usage": "Cari di Daftar Informasi Publik: /dip &lt;kata&gt;",
     "dip_none": "Tidak ada item Daftar Informasi Publik yang cocok dengan “{words}”.",
     "dip_found": "📚 Daftar Informasi Publik untuk “{words}”:\n{lines}",

@@ -217,3 +217,79 @@ async def test_dip_in_the_staff_group(world: World) -> None:
     await emu.wait_for(
         lambda m: m.chat_id == world.group.id and "hanya petugas terdaftar" in (m.text or "")
     )
+
+
+OFFICE_MAP = """
+[[item]]
+id = "laporan-tahunan"
+title = "Laporan tahunan kantor"
+category = "berkala"
+summary = "Kegiatan dan capaian kantor selama setahun."
+keywords = ["laporan tahunan"]
+where = "https://kantor.example/laporan-tahunan.pdf"
+format = "PDF"
+"""
+NEW_ITEM = """
+[[item]]
+id = "jadwal-piket-pengawasan"
+title = "Jadwal piket posko pengawasan"
+category = "setiap_saat"
+summary = "Siapa berjaga di posko pengawasan setiap hari."
+keywords = ["jadwal piket", "posko"]
+where = "Papan pengumuman kantor"
+format = "cetak"
+"""
+
+
+async def test_an_office_map_is_reloaded_with_reload_and_a_broken_one_is_kept_out(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    async with BotApiEmulator() as emu:
+        officer = emu.user("Ani Petugas")
+        group = emu.group("Staf PPID", is_forum=True, members=[officer])
+        workdir = tmp_path_factory.mktemp("dip-office")
+        (workdir / "dip").mkdir()
+        office_map = workdir / "dip" / "kantor.toml"
+        office_map.write_text(OFFICE_MAP, encoding="utf-8")
+        loket = LoketProcess(
+            emu,
+            workdir,
+            extra_toml=RAISED_LIMITS
+            + f'[staff]\nofficers = [{officer.id}]\n[dip]\npaths = ["dip"]\n',
+            env={"LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id)},
+        )
+        await loket.start()
+        try:
+            citizen = emu.user("Yudi")
+            await emu.send_text(citizen, "jadwal piket posko pengawasan")
+            first = await emu.wait_for_message(citizen.id)
+            # Not in the office's map yet (and the packaged one is replaced): a person.
+            assert "Papan pengumuman" not in (first.text or "") and "LC-" in (first.text or "")
+            office_map.write_text(OFFICE_MAP + NEW_ITEM, encoding="utf-8")
+            await emu.send_text(officer, "/reload", chat=group)
+            await emu.wait_for(
+                lambda m: (
+                    m.chat_id == group.id
+                    and "Daftar Informasi Publik dimuat ulang: 2 item" in (m.text or "")
+                )
+            )
+            asker = emu.user("Zaki")
+            await emu.send_text(asker, "jadwal piket posko pengawasan")
+            found = await emu.wait_for_message(asker.id)
+            assert "Papan pengumuman kantor" in (found.text or "")
+            office_map.write_text(OFFICE_MAP + NEW_ITEM + "\n[[item]]\nid = ", encoding="utf-8")
+            await emu.send_text(officer, "/reload", chat=group)
+            failed = await emu.wait_for(
+                lambda m: (
+                    m.chat_id == group.id
+                    and "tidak dimuat ulang" in (m.text or "")
+                    and "Daftar Informasi Publik" in (m.text or "")
+                )
+            )
+            assert "kantor.toml" in (failed.text or "")
+            later = emu.user("Ayu")
+            await emu.send_text(later, "jadwal piket posko pengawasan")
+            still = await emu.wait_for_message(later.id)
+            assert "Papan pengumuman kantor" in (still.text or "")
+        finally:
+            assert await loket.stop() == 0, loket.log()

@@ -176,8 +176,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (),
         Who.OFFICER,
         Where.STAFF_GROUP,
-        "Muat ulang basis pengetahuan FAQ",
-        "Reload the FAQ knowledge base",
+        "Muat ulang FAQ dan Daftar Informasi Publik",
+        "Reload the FAQ and the Public Information List",
     ),
     CommandSpec(
         "laporan",

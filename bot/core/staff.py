@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
+from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.callbacks import CallbackCodec
 from bot.core.commands import CommandSpec, Where, Who, staff_help
+from bot.core.dip import DipError, DipIndex
 from bot.core.dip.service import DipService
 from bot.core.dto import Button, StaffEvent
 from bot.core.faq_service import BUTTON_PREFIX, FaqService, button_data, fingerprint
@@ -18,11 +20,25 @@ from bot.core.postman import Postman
 from bot.core.reports import build_report, chart_key, chart_month, month_of, summary_html
 from bot.core.tickets import TicketService
 from bot.texts import Markup, st, t
-from faq import Entry, KnowledgeBaseError
+from faq import Entry, FaqIndex, KnowledgeBase, KnowledgeBaseError
+from faq.thesaurus import Thesaurus
 from storage.models import Citizen, Ticket
 from storage.repositories import UnansweredRepo
 
 log = logging.getLogger(__name__)
+
+FaqLoaded = tuple[Thesaurus, KnowledgeBase, FaqIndex]  # what FaqService.load builds
+
+
+_T = TypeVar("_T")
+
+
+def _attempt(load: Callable[[], _T]) -> _T | KnowledgeBaseError | DipError:
+    """What ``load`` built, or the file error it raised (reported, the old one kept)."""
+    try:
+        return load()
+    except (KnowledgeBaseError, DipError) as exc:
+        return exc
 
 
 class StaffDesk:
@@ -150,15 +166,36 @@ class StaffDesk:
                 if problem:
                     await self._reply(session, ev, problem)
         elif name == "reload":
-            try:
-                # Built outside this transaction, in a thread (see bot.core.offload).
-                key = ("faq", fingerprint(self.faq.watched))
-                count = self.faq.install(self.offload.result(key, self.faq.load))
-            except KnowledgeBaseError as exc:
-                await self._reply(session, ev, st("reload_failed", error=str(exc)))
-            else:
-                await self._reply(session, ev, st("reload_ok", count=count))
+            await self._reload(session, ev)
         await self._commit(session)
+
+    async def _reload(self, session: AsyncSession, ev: StaffEvent) -> None:
+        """/reload: the FAQ files and, when there is one, the information map, read and
+        indexed again; a broken file keeps the old one in service and is reported."""
+        dip = self.dip
+
+        def load() -> tuple[
+            FaqLoaded | KnowledgeBaseError | DipError, DipIndex | KnowledgeBaseError | DipError
+        ]:
+            # One piece of work outside the transaction for both (see bot.core.offload): a
+            # second one would send the update round again, and the first result is taken.
+            dip_index = _attempt(dip.load) if dip is not None else DipError("no map")
+            return _attempt(self.faq.load), dip_index
+
+        key: tuple[object, ...] = ("reload", fingerprint(self.faq.watched))
+        if dip is not None:
+            key += (fingerprint(dip.paths),)
+        faq_loaded, dip_loaded = self.offload.result(key, load)
+        if isinstance(faq_loaded, Exception):
+            await self._reply(session, ev, st("reload_failed", error=str(faq_loaded)))
+        else:
+            await self._reply(session, ev, st("reload_ok", count=self.faq.install(faq_loaded)))
+        if dip is None:
+            return
+        if isinstance(dip_loaded, Exception):
+            await self._reply(session, ev, st("dip_reload_failed", error=str(dip_loaded)))
+        else:
+            await self._reply(session, ev, st("dip_reload_ok", count=dip.install(dip_loaded)))
 
     async def _month_report(self, session: AsyncSession, ev: StaffEvent) -> None:
         """This month's figures as text, and one chart drawn outside the transaction."""

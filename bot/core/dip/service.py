@@ -51,9 +51,20 @@ class DipService:
     ) -> None:
         # Configured paths replace the packaged example map of the fictitious office.
         self.paths: tuple[Path, ...] = tuple(paths) or tuple(default_dip_paths())
+        self.thesaurus = thesaurus
         self.index = DipIndex(load_dip(self.paths), thesaurus=thesaurus)
         self.notice_texts = notice_texts
         log.info("DIP loaded: %d items from %d file(s)", len(self.index.dip.items), len(self.paths))
+
+    def load(self) -> DipIndex:
+        """Read the files again and build their index, changing nothing in service: the slow
+        part of /reload, for a worker thread. Raises DipError."""
+        return DipIndex(load_dip(self.paths), thesaurus=self.thesaurus)
+
+    def install(self, index: DipIndex) -> int:
+        """Put what ``load`` built in service (on the event loop); the number of items."""
+        self.index = index
+        return len(index.dip.items)
 
     def best(self, text: str) -> Hit | None:
         """The item the question clearly asks for, or None."""
