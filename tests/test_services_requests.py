@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import col
 
 from bot.app import App
-from bot.core.formal.request_form import FIELD_STEPS
+from bot.core.formal.request_form import DIP_GO, FIELD_STEPS, Step
 from storage.models import FormState, InfoRequest, Outbox, Ticket
 from tests import core_app
 from tests.core_app import CITIZEN, MONDAY_10, OFFICER, STAFF, clock, decide, inbound, texts_to
@@ -48,6 +48,11 @@ async def file_request(app: App) -> tuple[Ticket, InfoRequest]:
             await press(app, answer.data)
         else:
             await say(app, answer.text)
+        if step is Step.INFORMATION:
+            (state,) = await core_app.rows(app, FormState)
+            if state.data["step"] == "dip_offer":
+                # The information map offered a published item first: file the request anyway.
+                await press(app, DIP_GO)
     await press(app, "rf:send")
     (ticket,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "PI")
     (request,) = await core_app.rows(app, InfoRequest)
