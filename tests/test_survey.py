@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import col
 
 from bot.app import App
-from bot.core.formal.request_form import FIELD_STEPS
+from bot.core.formal.request_form import DIP_GO, FIELD_STEPS, Step
 from bot.core.ikm import ELEMENT_KEYS, ELEMENTS
 from bot.texts import t
-from storage.models import Outbox, SurveyAnswer, Ticket
+from storage.models import FormState, Outbox, SurveyAnswer, Ticket
 from tests import core_app
 from tests.core_app import CITIZEN, decide, inbound
 from tests.test_request_form import ENTITY
@@ -60,6 +60,11 @@ async def file_request(app: App) -> Ticket:
         else:
             async with app.sessionmaker() as session:
                 await app.desk.ask(session, inbound(answer.text))
+        if step is Step.INFORMATION:
+            (state,) = await core_app.rows(app, FormState)
+            if state.data["step"] == "dip_offer":
+                # The information map offered a published item first: file the request anyway.
+                await press(app, DIP_GO)
     await press(app, "rf:send")
     (ticket,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "PI")
     return ticket
