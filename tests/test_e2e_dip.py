@@ -123,6 +123,24 @@ async def test_a_published_document_is_handed_over_without_an_officer(world: Wor
     await world.answer(citizen, "/batal")
 
 
+async def test_an_english_user_gets_the_item_and_the_exempt_note_in_english(world: World) -> None:
+    john = world.emu.user("John", language_code="en")
+    reply = await world.answer(john, "financial report of bawaslu 2025")
+    text = reply.text or ""
+    assert "This information is already public (periodic information)" in text
+    assert FINANCE_URL in text and "Format: PDF" in text
+    # English glosses of the map's words are few: the request is typed in Indonesian here.
+    ask = await world.form_until_information(
+        john, "Saya minta identitas pelapor dan saksi pelanggaran pemilu"
+    )
+    text = ask.text or ""
+    assert "is <b>exempt" not in text  # HTML, not escaped markup
+    assert "is exempt information in our Public Information List" in text
+    assert "Law 14/2008, Article 17 letter a" in text and "blacked out" in text
+    assert "(10/12)" in text  # the form goes on
+    await world.answer(john, "/batal")
+
+
 async def test_a_question_the_faq_answers_stays_an_faq_answer(world: World) -> None:
     citizen = world.emu.user("Sari")
     reply = await world.answer(citizen, "Jam berapa kantor PPID buka?")
