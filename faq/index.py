@@ -734,9 +734,20 @@ class FaqIndex:
                 info.words.append((word, how, top))
         # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
         # coverage, but no extra weight of the message (its words are already counted).
+        named = {w for w, _refs, _values in salient}
         for start, end, concepts in self.thesaurus.phrase_concepts(words):
             if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
                 continue  # the knowledge base's own words: read as it means them
+            # A referent said in several words ("rumah sakit", "kantor pajak") names what the
+            # message is about as much as a one-word one ("puskesmas") does.
+            refs = [
+                k
+                for c in concepts
+                if (k := "\u2248" + c) in self._referent_keys
+                and self._idf.get(k, self._max_idf) >= salient_at
+            ]
+            if refs and named.isdisjoint(words[start:end]):
+                salient.append((" ".join(words[start:end]), refs, {}))
             virtual = self._virtual(concepts)
             if virtual is not None:
                 query_words.append(virtual[0])
