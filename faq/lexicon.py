@@ -350,6 +350,17 @@ STOPWORDS: frozenset[str] = frozenset(
     please pls plz hi hello
     nya an
     """.split()
+) | frozenset(
+    # The rest of English's function words (auxiliaries, pronouns, prepositions, negation):
+    # they never name a service, and an Indonesian knowledge base never uses them, so left
+    # as they were they counted as topic the knowledge base does not cover in every English
+    # question. Indonesian's own function words are above ("tidak" is one, so is "not").
+    """
+    about from into onto over under after before have has had having will shall may might must
+    am been being if than then so but not any some they them their he she his her us these
+    those as too here whom whose doing done im ive dont cant cannot wanna gonna want like
+    something anything
+    """.split()
 )
 
 # General Indonesian and English words that say nothing about which service is meant: time
@@ -669,6 +680,54 @@ ENGLISH: dict[str, str] = {
     "visit": "kunjungan",
     "language": "bahasa",
     "english": "inggris",
+    # General service English (2026-12-06): quality, disclosure, proxies, money, places.
+    "bad": "buruk",
+    "poor": "buruk",
+    "slow": "lambat",
+    "late": "terlambat",
+    "fast": "cepat",
+    "quickly": "cepat",
+    "disclosure": "keterbukaan",
+    "someone": "orang",
+    "anyone": "orang",
+    "else": "lain",
+    "private": "pribadi",
+    "proxy": "kuasa",
+    "authorize": "kuasa",
+    "authorized": "kuasa",
+    "attorney": "kuasa",
+    "tracking": "lacak",
+    "pending": "proses",
+    "expenses": "belanja",
+    "expenditure": "belanja",
+    "revenue": "pendapatan",
+    "laws": "undang",
+    "bylaw": "perda",
+    "census": "sensus",
+    "students": "mahasiswa",
+    "university": "kampus",
+    "dissertation": "disertasi",
+    "reporter": "wartawan",
+    "closing": "tutup",
+    "floor": "lantai",
+    "room": "ruang",
+    "call": "telepon",
+    "forms": "formulir",
+    "upload": "unggah",
+    "charged": "biaya",
+    "scan": "pindai",
+    "answered": "jawab",
+    "court": "pengadilan",
+    "shop": "toko",
+    "construction": "bangunan",
+    "marriage": "perkawinan",
+    "death": "kematian",
+    "move": "pindah",
+    "moving": "pindah",
+    "certified": "legalisir",
+    "money": "uang",
+    "project": "proyek",
+    "contract": "kontrak",
 }
 
 # --- acronyms of Indonesian public administration -> their words ---
