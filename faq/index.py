@@ -319,11 +319,18 @@ class FaqIndex:
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
             for e in self.entries
         ]
-        # The words of an acronym the knowledge base uses, read as that acronym.
+        # The words of an acronym the knowledge base uses, read as that acronym, unless the
+        # knowledge base's questions also spell them out ("Peraturan Wali Kota" in one entry,
+        # "Perwal" in another's answer): then the words already say what they mean there.
+        phrased = " ".join(
+            " ".join(self._tokenize(t)) for e in self.entries for t in (*e.questions, *e.keywords)
+        )
         self._spelled: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for acronym, expansion in ACRONYMS.items():
             if acronym in self._vocab_set:
                 spelled = tuple(self._tokenize(expansion))
+                if f" {' '.join(spelled)} " in f" {phrased} ":
+                    continue
                 self._spelled.setdefault(spelled[0], []).append((spelled, acronym))
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
