@@ -135,7 +135,7 @@ class Params:
     # own setting, "kota" for a city) is what the message is about; an entry that never
     # mentions it, word or concept, answers another question: its score loses this factor.
     salient_share: float = 0.4
-    salient_penalty: float = 0.3
+    salient_penalty: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,16 +611,24 @@ class FaqIndex:
         is matched too, alone and, when that is not answered, with the sentence before it; the
         best-scoring reading decides (scaled by ``window_factor``; the threshold is the same).
         """
-        whole = self._match(text, info)
-        if whole.outcome in ("greeting", "thanks"):
-            return whole
         parts = [s for s in _SENTENCE.findall(text) if any(ch.isalnum() for ch in s)]
-        if len(parts) < 2 or len(text.split()) < self.params.window_message_words:
-            return whole
-        best = whole
         # The sentences that ask (a question mark or a question word), the last sentence when
         # none asks; one that does not answer alone is read with the sentence before it too.
         asking = [i for i, part in enumerate(parts) if _asks(part)] or [len(parts) - 1]
+        # A body or place named in the story around the question ("data anggaran kelurahan"
+        # told before "berapa lama dijawab?") is context; only the asking sentences say what
+        # the question is about (near misses, Params.salient_penalty).
+        about = (
+            frozenset(w for i in asking for w in self._tokenize(parts[i]))
+            if len(parts) >= 2
+            else None
+        )
+        whole = self._match(text, info, about=about)
+        if whole.outcome in ("greeting", "thanks"):
+            return whole
+        if len(parts) < 2 or len(text.split()) < self.params.window_message_words:
+            return whole
+        best = whole
         seen = {" ".join(parts)}
         for i in asking:
             for k in (0, 1):
@@ -682,7 +690,12 @@ class FaqIndex:
         return out
 
     def _match(
-        self, text: str, info: Explanation | None, exclude: int = -1, candidates: int = 0
+        self,
+        text: str,
+        info: Explanation | None,
+        exclude: int = -1,
+        candidates: int = 0,
+        about: frozenset[str] | None = None,
     ) -> Match:
         words = self._tokenize(text)
         if self._spelled and not self._spelled.keys().isdisjoint(words):
@@ -717,13 +730,13 @@ class FaqIndex:
                     mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
                     # A body, place or document no entry mentions ("baliho"): another topic.
                     refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
-                    if refs:
+                    if refs and (about is None or word in about):
                         salient.append((word, refs, {}))
                 if info is not None:
                     info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
                 continue
             feat_map, top, values, scale = self._word(word)
-            if self._referent_keys and top >= salient_at:
+            if self._referent_keys and top >= salient_at and (about is None or word in about):
                 refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
                 if refs:
                     salient.append((word, refs, values))
@@ -753,7 +766,11 @@ class FaqIndex:
                 if (k := "\u2248" + c) in self._referent_keys
                 and self._idf.get(k, self._max_idf) >= salient_at
             ]
-            if refs and named.isdisjoint(words[start:end]):
+            if (
+                refs
+                and named.isdisjoint(words[start:end])
+                and (about is None or about.issuperset(words[start:end]))
+            ):
                 salient.append((" ".join(words[start:end]), refs, {}))
             virtual = self._virtual(concepts)
             if virtual is not None:
