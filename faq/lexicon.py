@@ -325,6 +325,25 @@ SLANG: dict[str, str] = {
     "fotocopy": "fotokopi",
     "potokopi": "fotokopi",
     "kopian": "fotokopi",
+    # More chat spellings of function words and common words (2026-12-06): vowels dropped
+    # or letters run together the way "dmn" and "sj" already are.
+    "dimna": "di mana",
+    "dmna": "di mana",
+    "kemna": "ke mana",
+    "kmna": "ke mana",
+    "mn": "mana",
+    "sja": "saja",
+    "lwat": "lewat",
+    "malem": "malam",
+    "telat": "terlambat",
+    "dpn": "depan",
+    "blkg": "belakang",
+    "np": "kenapa",
+    "mksd": "maksud",
+    "bnyk": "banyak",
+    "ntar": "nanti",
+    "ntr": "nanti",
+    "kmarin": "kemarin",
 }
 
 # --- words that carry no topic (dropped by the matcher, kept by normalize) ----------------
