@@ -287,6 +287,9 @@ class FaqIndex:
             | {w for e in self.entries for w in self._content(e.answer)}
         )
         self._vocab_set = frozenset(self._vocab)
+        self._asked_vocab = frozenset(
+            w for e in self.entries for t in (*e.questions, *e.keywords) for w in self._content(t)
+        )
         lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS | frozenset(ENGLISH)
         self._known = self._vocab_set | lexicon
         # Fresh copies, allocated together: rapidfuzz scans them all for every unknown word.
@@ -438,9 +441,15 @@ class FaqIndex:
         thesaurus concepts ("komplain" meets an entry that says "pengaduan").
         """
         own = {k: c for k, c in _word_features_cached(word, True) if k in self._postings}
-        if own:
+        if own and word in self._asked_vocab:
             return own
-        return {k: c for k, c in self._feats(word) if k in self._postings}
+        # A word the knowledge base uses only in its answers (never in how a question is
+        # put) is also read through its concepts: citizens ask in other words than officers
+        # answer ("bayar" in an answer meets "biaya" in a question).
+        concepts = {k: c for k, c in self._feats(word) if k in self._postings}
+        for key, conf in own.items():
+            concepts[key] = max(concepts.get(key, 0.0), conf)
+        return concepts
 
     def _feats_uncached(self, word: str) -> tuple[tuple[str, float], ...]:
         """Features of a word: its own (:func:`_word_features`) and its thesaurus concepts."""
