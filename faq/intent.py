@@ -86,6 +86,8 @@ _PAIRS: dict[tuple[str, str], str] = {
     ("how", "much"): COST,
     # "hari apa (saja) buka", "what time": which day or hour, a moment like "kapan".
     ("hari", "apa"): WHEN,
+    ("jam", "berapa"): WHEN,
+    ("pukul", "berapa"): WHEN,
     ("what", "time"): WHEN,
     ("what", "day"): WHEN,
     ("di", "mana"): WHERE,
