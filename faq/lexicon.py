@@ -378,7 +378,7 @@ STOPWORDS: frozenset[str] = frozenset(
     about from into onto over under after before have has had having will shall may might must
     am been being if than then so but not any some they them their he she his her us these
     those as too here whom whose doing done im ive dont cant cannot wanna gonna want like
-    something anything
+    something anything much many now right out up down off sub
     """.split()
 )
 
@@ -848,6 +848,37 @@ ENGLISH: dict[str, str] = {
     "touts": "calo",
     "broker": "calo",
     "middleman": "calo",
+    "attach": "lampirkan",
+    "attached": "lampirkan",
+    "brother": "saudara",
+    "sister": "saudara",
+    "sibling": "saudara",
+    "relative": "keluarga",
+    "working": "kerja",
+    "asked": "minta",
+    "held": "kuasai",
+    "reason": "alasan",
+    "accessible": "akses",
+    "user": "pengguna",
+    "wheelchair": "kursi roda",
+    "last": "terakhir",
+    "previous": "sebelumnya",
+    "handing": "membagikan",
+    "hand": "serahkan",
+    "buy": "beli",
+    "buying": "beli",
+    "bought": "beli",
+    "follow": "ikuti",
+    "name": "nama",
+    "kept": "simpan",
+    "keep": "simpan",
+    "published": "terbit",
+    "publish": "terbit",
+    "challenge": "gugat",
+    "sue": "gugat",
+    "problem": "masalah",
+    "handled": "tangani",
+    "handle": "tangani",
 }
 
 # --- acronyms of Indonesian public administration -> their words ---
