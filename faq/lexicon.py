@@ -281,7 +281,7 @@ SLANG: dict[str, str] = {
     "dicariin": "dicarikan",
     "ngasih": "memberi",
     "ngasi": "memberi",
-    "dikasi": "dikasih",
+    "dikasi": "diberi",
     "ngirim": "mengirim",
     "ngirimin": "mengirimkan",
     "dikirimin": "dikirimkan",
@@ -344,6 +344,10 @@ SLANG: dict[str, str] = {
     "ntar": "nanti",
     "ntr": "nanti",
     "kmarin": "kemarin",
+    # "kasih" (give) and "sampe(i)" (deliver) in Jakarta verb forms.
+    "dikasih": "diberi",
+    "nyampein": "menyampaikan",
+    "disampein": "disampaikan",
 }
 
 # --- words that carry no topic (dropped by the matcher, kept by normalize) ----------------
