@@ -335,7 +335,10 @@ SLANG: dict[str, str] = {
     "sja": "saja",
     "lwat": "lewat",
     "malem": "malam",
-    "telat": "terlambat",
+    # "paling telat" is "paling lambat" (at the latest); "terlambat" shares the root.
+    "telat": "lambat",
+    "ngobrol": "bicara",
+    "ngobrolin": "membicarakan",
     "dpn": "depan",
     "blkg": "belakang",
     "np": "kenapa",
@@ -351,6 +354,8 @@ SLANG: dict[str, str] = {
 }
 
 # --- words that carry no topic (dropped by the matcher, kept by normalize) ----------------
+# "soal", "terkait", "mengenai", "perihal" before a noun are prepositions ("keluhan soal
+# pelayanan": a complaint about the service), not a topic of their own.
 STOPWORDS: frozenset[str] = frozenset(
     """
     saya kami kita kamu anda dia beliau mereka ia engkau
@@ -372,6 +377,7 @@ STOPWORDS: frozenset[str] = frozenset(
     i me my we our you your it its this that there what how where when which who why
     please pls plz hi hello
     nya an
+    mengenai perihal terkait soal
     """.split()
 ) | frozenset(
     # The rest of English's function words (auxiliaries, pronouns, prepositions, negation):

@@ -102,7 +102,14 @@ def test_which_day_or_hour_asks_when(text: str) -> None:
         ("kantor ppid dimna", ["kantor", "ppid", "di", "mana"]),
         ("syarat nya apa sja", ["syarat", "nya", "apa", "saja"]),
         ("data yg gak boleh dikasih", ["data", "yang", "tidak", "boleh", "diberi"]),
+        ("keberatan paling telat kpn", ["keberatan", "paling", "lambat", "kapan"]),
+        ("mau ngobrol sm petugas", ["mau", "bicara", "sama", "petugas"]),
     ],
 )
 def test_chat_spellings_of_common_words_fold_onto_them(text: str, words: list[str]) -> None:
     assert tokenize(text) == words
+
+
+def test_paling_telat_asks_a_deadline() -> None:
+    # "telat" was read as "terlambat": "paling telat" lost the "paling lambat" deadline marker.
+    assert intents(tokenize("ngajuin keberatan paling telat")) == {"when"}
