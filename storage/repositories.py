@@ -33,6 +33,19 @@ from storage.types import UtcDateTime
 # A live chat in these states takes the citizen's messages (bot.core.tickets uses the same).
 OPEN_TICKET_STATUSES = ("open", "assigned", "waiting")
 
+# Seed of the chat keys' lock hashes: the inbox's own key space for advisory locks.
+CHAT_LOCK_SEED = 0x4C4F4B4554
+
+
+class ChatBusy(Exception):
+    """Another transaction holds this chat, or an older update of it is still pending: the
+    update is left pending and taken at a later pass (not a failure of the update)."""
+
+    def __init__(self, chat_key: str) -> None:
+        super().__init__(f"chat {chat_key!r} is busy")
+        self.chat_key = chat_key
+
+
 # Statements of the per-message path, built once with bound parameters: building a statement
 # costs more CPU than SQLite takes to run it. Values go in as parameters at execution, and
 # SQLAlchemy caches each statement's compiled form. They are Core statements run on the
@@ -100,6 +113,23 @@ _INBOX_TAKE = (
     .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
     .values(status="done", handled_at=bindparam("now", type_=_INBOX.c.handled_at.type), error=None)
 )
+_INBOX_OLDER = _INBOX.alias("older")
+# The chat's lock key: a 64-bit hash of the chat key (PostgreSQL's own, stable across its
+# versions), namespaced so that no other advisory lock of the app can collide with a chat.
+_INBOX_CHAT_LOCK = select(
+    _INBOX.c.chat_key,
+    func.pg_try_advisory_xact_lock(func.hashtextextended(_INBOX.c.chat_key, CHAT_LOCK_SEED)),
+).where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
+_INBOX_TAKE_OLDEST = _INBOX_TAKE.where(
+    ~select(_INBOX_OLDER.c.id)
+    .where(
+        _INBOX_OLDER.c.chat_key == _INBOX.c.chat_key,
+        _INBOX_OLDER.c.status == "pending",
+        _INBOX_OLDER.c.id < _INBOX.c.id,
+    )
+    .exists()
+)
+_INBOX_STATUS = select(_INBOX.c.status).where(_INBOX.c.id == bindparam("row_id"))
 # What the sender decides on, without the payloads: most rows it reads wait for their turn.
 _OUTBOX_HEADS = (
     select(_OUTBOX.c.id, _OUTBOX.c.channel, _OUTBOX.c.chat_id, _OUTBOX.c.not_before)
@@ -346,14 +376,34 @@ class InboxRepo:
     async def take(self, row_id: int, now: datetime) -> bool:
         """Mark the row done inside the handling transaction; False if it was taken already.
 
-        On PostgreSQL the UPDATE locks the row, so a second replica waits and then sees it
-        done; on SQLite the write lock serializes the same way.
+        On SQLite (one process) the write lock serializes takers and the worker keeps each
+        chat's order in memory. On PostgreSQL several replicas drain one inbox, so the take
+        first holds the chat: a transaction-scoped advisory lock on the chat key, held until
+        this transaction commits or rolls back, then the row must still be pending and be its
+        chat's oldest pending row. When another replica holds the chat, or an older update of
+        the chat is still pending, ``ChatBusy`` is raised: the row is left as it is, for a
+        later pass (see bot.inbox).
         """
         # Core on the session's connection: the ORM's bulk-update machinery costs more than
         # the statement itself, on every update handled.
         conn = await self.session.connection()
-        result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
-        return bool(result.rowcount)
+        if conn.dialect.name != "postgresql":
+            result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
+            return bool(result.rowcount)
+        found = (await conn.execute(_INBOX_CHAT_LOCK, {"row_id": row_id})).first()
+        if found is None:
+            return False  # done (or set aside) already
+        chat_key, locked = found
+        if not locked:
+            raise ChatBusy(chat_key)
+        # A statement after the lock: it sees what the chat's previous holder committed.
+        result = await conn.execute(_INBOX_TAKE_OLDEST, {"row_id": row_id, "now": now})
+        if result.rowcount:
+            return True
+        status = (await conn.execute(_INBOX_STATUS, {"row_id": row_id})).scalar()
+        if status == "pending":
+            raise ChatBusy(chat_key)  # an older update of this chat goes first
+        return False
 
     async def record_failure(
         self, row_id: int, *, attempts: int, error: str, retry_at: datetime | None
