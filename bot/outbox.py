@@ -136,10 +136,7 @@ class OutboxSender(Pump):
     async def _pace(self, channel: str, chat_id: str, calls: int) -> None:
         limiter = self._limiter(channel)
         for _ in range(calls):
-            # The window frees itself with time; there is no event to wait on.
-            while (delay := limiter.global_wait(self.monotonic())) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(delay)
-            limiter.record(chat_id, self.monotonic())
+            await limiter.acquire(chat_id, self.monotonic, per_chat=False)
 
     async def pass_once(self) -> float:
         return await self.drain_once()
@@ -212,8 +209,12 @@ class OutboxSender(Pump):
         assert row.id is not None
         # Recorded as the call starts, not when the batch was claimed: the batch's sends start
         # one after another, and a window must hold the times Telegram will count.
-        self._limiter(row.channel).record(row.chat_id, self.monotonic())
-        self._unrecorded[row.channel] -= 1
+        # With replicas (bot.shared_limits) the slot is taken in the windows they all share,
+        # waiting here when the others filled them since this pass looked.
+        try:
+            await self._limiter(row.channel).acquire(row.chat_id, self.monotonic)
+        finally:
+            self._unrecorded[row.channel] -= 1
         attempts = row.attempts  # the claim counted this try
         values: dict[str, object]
         failed: str | None = None
