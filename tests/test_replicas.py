@@ -11,18 +11,33 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from aiogram.types import Message as TgMessage
 from sqlmodel import col, select
 
 from bot.app import App
-from storage.models import Citizen, Inbox, Message
+from bot.core.dto import Contact, Inbound
+from bot.core.formal.request_form import FIELD_STEPS, Step
+from bot.core.retention import JOB as RETENTION_JOB
+from storage.models import (
+    Citizen,
+    FormState,
+    Inbox,
+    InfoRequest,
+    JobRun,
+    Message,
+    SlaStep,
+    Ticket,
+)
 from storage.repositories import ChatBusy, InboxRepo
 from tests import core_app
 from tests.core_app import MONDAY_10
+from tests.test_request_form import ENTITY
 
 # Citizens write as fast as they like here: the flood limit is not what is tested.
 EXTRA = "[limits]\nmessages_per_minute = 1000\n"
@@ -233,3 +248,234 @@ async def _status_is(app: App, row_id: int, status: str) -> bool:
     async with app.sessionmaker() as session:
         row = await session.get(Inbox, row_id)
         return row is not None and row.status == status
+
+
+# -- numbers, forms and schedules with two replicas -------------------------------------------
+
+
+def citizen_event(who: str, text: str, kind: str = "text") -> Inbound:
+    return Inbound(
+        contact=Contact("telegram", who, f"Warga {who}"),
+        kind=kind,
+        text=text,
+        external_message_id="1",
+    )
+
+
+async def test_numbers_stay_unique_with_sixty_concurrent_creators_on_two_replicas(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Sixty citizens call an officer at once, half through each replica: sixty live-chat
+    numbers, no gap, no repeat; the same for objection numbers (the same numbering path,
+    TicketService.create, with the objection prefix)."""
+    async with replicas(pg_url, tmp_path) as apps:
+
+        async def call(n: int) -> None:
+            app = apps[n % 2]
+            async with app.sessionmaker() as session:
+                await app.desk.call_officer(session, citizen_event(str(3000 + n), "/petugas"))
+
+        await asyncio.gather(*(call(n) for n in range(60)))
+        live = [t.number for t in await core_app.tickets(apps[0])]
+        assert sorted(live) == [f"LC-2026-{n:06d}" for n in range(1, 61)]
+
+        async def objection(n: int) -> None:
+            app = apps[n % 2]
+            async with app.sessionmaker() as session:
+                citizen = await core_app.citizen(app, str(3000 + n))
+                merged = await session.merge(citizen)
+                await app.desk.tickets.create(
+                    session,
+                    merged,
+                    prefix=app.config.requests.objection_prefix,
+                    subject="keberatan",
+                    detail="objection",
+                )
+                await session.commit()
+
+        await asyncio.gather(*(objection(n) for n in range(60)))
+        numbers = [t.number for t in await core_app.tickets(apps[0]) if t.kind == "KB"]
+        assert sorted(numbers) == [f"KB-2026-{n:06d}" for n in range(1, 61)]
+
+
+async def test_fifty_request_forms_filled_through_alternating_replicas_stay_consistent(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Fifty citizens fill the request form at once; each answer of a citizen reaches the
+    other replica than the one before. Every request is filed once, with its own citizen's
+    answers, a number of its own, and no form left half-way."""
+    count = 50
+    async with replicas(pg_url, tmp_path) as apps:
+
+        async def fill(n: int) -> None:
+            who = str(4000 + n)
+            turn = n  # which replica gets the next answer: the other one each time
+
+            def next_app() -> App:
+                nonlocal turn
+                turn += 1
+                return apps[turn % 2]
+
+            app = next_app()
+            async with app.sessionmaker() as session:
+                await app.desk.request(session, citizen_event(who, "/permohonan", "command"))
+            for step in FIELD_STEPS:
+                answer = ENTITY[step]
+                app = next_app()
+                async with app.sessionmaker() as session:
+                    if answer.kind == "button":
+                        assert answer.data is not None
+                        await app.desk.button(
+                            session, citizen_event(who, "", "callback"), answer.data
+                        )
+                    elif step is Step.NAME:
+                        await app.desk.ask(session, citizen_event(who, f"Yayasan Warga {who}"))
+                    else:
+                        await app.desk.ask(session, citizen_event(who, answer.text))
+            app = next_app()
+            async with app.sessionmaker() as session:
+                await app.desk.button(session, citizen_event(who, "", "callback"), "rf:send")
+
+        await asyncio.gather(*(fill(n) for n in range(count)))
+        async with apps[0].sessionmaker() as session:
+            rows = (
+                await session.exec(
+                    select(Citizen.external_id, InfoRequest.name, Ticket.number)
+                    .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
+                    .join(Citizen, col(Citizen.id) == col(Ticket.citizen_id))
+                )
+            ).all()
+            forms = (await session.exec(select(FormState))).all()
+        assert forms == []  # every form finished, none stuck half-way on either replica
+        assert len(rows) == count
+        assert all(name == f"Yayasan Warga {who}" for who, name, _ in rows)
+        assert sorted(number for _, _, number in rows) == [
+            f"PI-2026-{n:06d}" for n in range(1, count + 1)
+        ]
+
+
+async def test_two_schedulers_fire_each_sla_step_and_each_daily_job_once(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Both replicas' schedulers tick at the same moments; every escalation step is fired by
+    exactly one of them, and the opening digest and the retention purge run once a day."""
+    async with replicas(pg_url, tmp_path) as apps:
+        for n in range(4):
+            app = apps[n % 2]
+            async with app.sessionmaker() as session:
+                await app.desk.call_officer(session, citizen_event(str(6000 + n), "/petugas"))
+
+        async def tick_both(at: datetime) -> int:
+            for app in apps:
+                core_app.clock(app).set(at)
+            fired = await asyncio.gather(
+                *(app.scheduler.sla.fire_due(app.sessionmaker) for app in apps)
+            )
+            await asyncio.gather(*(app.scheduler.push_tick() for app in apps))
+            return sum(fired)
+
+        # The ladder: 15 minutes (the assignee), 1 hour (the coordinators), for 4 tickets.
+        assert await tick_both(MONDAY_10 + timedelta(minutes=16)) == 4
+        assert await tick_both(MONDAY_10 + timedelta(minutes=17)) == 0
+        assert await tick_both(MONDAY_10 + timedelta(hours=1, minutes=1)) == 4
+        # Tuesday 08:05 WIB, twice: one opening digest, one retention purge for the day (as
+        # on Monday, at the first tick).
+        tuesday = datetime(2026, 12, 1, 1, 5, tzinfo=UTC)
+        assert await tick_both(tuesday) == 0
+        assert await tick_both(tuesday + timedelta(minutes=1)) == 0
+        steps = await core_app.rows(apps[0], SlaStep)
+        assert len(steps) == 8 and all(s.status == "fired" for s in steps)
+        staff = await core_app.texts_to(apps[0], core_app.STAFF)
+        assert sum("Ringkasan pembukaan" in text for text in staff) == 1
+        boss = await core_app.texts_to(apps[0], core_app.BOSS)
+        assert len(boss) == 4  # one coordinators' step per ticket, sent once
+        runs = await core_app.rows(apps[0], JobRun, col(JobRun.job) == RETENTION_JOB)
+        assert [run.key for run in runs] == ["2026-11-30", "2026-12-01"]  # once each day
+
+
+# -- a replica that dies mid-transaction ------------------------------------------------------
+
+
+async def test_a_replica_whose_connection_dies_mid_update_is_taken_over_nothing_doubled(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Replica 0 is inside an update's transaction (the row taken, the chat held) when its
+    database connection is terminated, as when its process is killed. Replica 1 waits for the
+    chat meanwhile, then handles that update and the chat's next one, in order, once each."""
+    chat = 9100
+    entered, release = asyncio.Event(), asyncio.Event()
+    backend: list[int] = []
+    seen = Seen()
+    async with replicas(pg_url, tmp_path) as (dying, survivor):
+
+        async def stall(
+            handler: Callable[[TgMessage, dict[str, Any]], Awaitable[Any]],
+            event: TgMessage,
+            data: dict[str, Any],
+        ) -> Any:
+            if event.text == "macet" and not entered.is_set():
+                conn = await data["session"].connection()
+                backend.append((await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar())
+                entered.set()
+                await release.wait()
+            return await handler(event, data)
+
+        dying.dispatcher.message.outer_middleware(stall)
+        seen.watch(survivor, 1)
+        await store(dying, [private_message(1, chat, "macet"), private_message(2, chat, "sesudah")])
+        first = asyncio.create_task(dying.inbox.dispatch_once())
+        await asyncio.wait_for(entered.wait(), timeout=30)
+        # While replica 0 holds the chat, replica 1 neither takes its update nor the next.
+        await survivor.inbox.dispatch_once()
+        await asyncio.gather(*survivor.inbox._tasks)
+        async with survivor.sessionmaker() as session:
+            rows = (await session.exec(select(Inbox).order_by(col(Inbox.id)))).all()
+        assert [(r.status, r.attempts) for r in rows] == [("pending", 0), ("pending", 0)]
+        assert seen.handled == []
+        # Replica 0 dies: PostgreSQL ends its session and rolls its transaction back.
+        admin = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", backend[0])
+        finally:
+            await admin.close()
+        async with running([survivor]):
+            await until(lambda: all_done(survivor))
+        release.set()  # what was left of replica 0 wakes to a dead connection
+        await first
+        await asyncio.gather(*dying.inbox._tasks, return_exceptions=True)
+        assert seen.handled == [(1, chat, "macet"), (1, chat, "sesudah")]
+        assert await transcript(survivor) == {str(chat): ["macet", "sesudah"]}
+        assert await all_done(survivor)
+
+
+async def test_a_replica_cancelled_mid_update_leaves_the_update_to_the_other(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The handling task itself is cancelled mid-transaction (the replica stopping hard): its
+    transaction is rolled back, the chat is free, and the other replica handles it once."""
+    chat = 9200
+    entered = asyncio.Event()
+    seen = Seen()
+    async with replicas(pg_url, tmp_path) as (dying, survivor):
+
+        async def stall(
+            handler: Callable[[TgMessage, dict[str, Any]], Awaitable[Any]],
+            event: TgMessage,
+            data: dict[str, Any],
+        ) -> Any:
+            entered.set()
+            await asyncio.Event().wait()  # never: the task is cancelled here
+            return await handler(event, data)
+
+        dying.dispatcher.message.outer_middleware(stall)
+        seen.watch(survivor, 1)
+        await store(dying, [private_message(1, chat, "batal di tengah")])
+        await dying.inbox.dispatch_once()
+        await asyncio.wait_for(entered.wait(), timeout=30)
+        for task in list(dying.inbox._tasks):
+            task.cancel()
+        await asyncio.gather(*dying.inbox._tasks, return_exceptions=True)
+        async with running([survivor]):
+            await until(lambda: all_done(survivor))
+        assert seen.handled == [(1, chat, "batal di tengah")]
+        assert await transcript(survivor) == {str(chat): ["batal di tengah"]}
