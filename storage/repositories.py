@@ -500,8 +500,14 @@ class OutboxRepo:
         conn = await self.session.connection()
         await conn.execute(_OUTBOX_INSERT, values)
 
-    async def in_status(self, status: str) -> Sequence[Outbox]:
+    async def in_status(
+        self, status: str, *, claimed_before: datetime | None = None
+    ) -> Sequence[Outbox]:
+        """Rows in ``status``; with ``claimed_before``, only "sending" rows claimed before it
+        (their ``not_before`` is the claim's time, see ``claim``)."""
         stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
+        if claimed_before is not None:
+            stmt = stmt.where(col(Outbox.not_before) < claimed_before)
         return (await self.session.exec(stmt)).all()
 
     async def known_message_ids(self, channel: str, chat_id: str, recent: int = 200) -> set[int]:
@@ -535,12 +541,17 @@ class OutboxRepo:
         conn = await self.session.connection()
         return [OutboxHead(*row) for row in await conn.execute(_OUTBOX_HEADS, {"n": limit})]
 
-    async def claim(self, row_ids: Sequence[int]) -> list[Outbox]:
+    async def claim(self, row_ids: Sequence[int], now: datetime | None = None) -> list[Outbox]:
         """pending -> sending for many rows in one statement; the rows this caller won, as
         they are now (``attempts`` already counts this try), in the order of ``row_ids``.
 
         The same compare-and-set as ``transition``, for the whole batch: a send costs one
-        shared UPDATE instead of a transaction of its own.
+        shared UPDATE instead of a transaction of its own. With ``now``, a row's
+        ``not_before`` becomes the time of its claim (a row in "sending" waits for nothing):
+        ``in_status(..., claimed_before=)`` finds the claims of a replica that died.
+
+        On PostgreSQL, where several replicas send, a row is not claimed while another row
+        of its chat is "sending": a chat's messages leave in order whichever replica sends.
         """
         if not row_ids:
             return []
@@ -550,6 +561,20 @@ class OutboxRepo:
             .values(status="sending", attempts=col(Outbox.attempts) + 1)
             .returning(Outbox)
         )
+        if now is not None:
+            stmt = stmt.values(not_before=now)
+        assert self.session.bind is not None
+        if self.session.bind.dialect.name == "postgresql":
+            other = _OUTBOX.alias("in_flight")
+            stmt = stmt.where(
+                ~select(other.c.id)
+                .where(
+                    other.c.channel == col(Outbox.channel),
+                    other.c.chat_id == col(Outbox.chat_id),
+                    other.c.status == "sending",
+                )
+                .exists()
+            )
         # An ORM UPDATE ... RETURNING: the rows come back as Outbox objects as they are now.
         result = await self.session.exec(stmt, execution_options={"synchronize_session": False})
         won = list(result.scalars().all())

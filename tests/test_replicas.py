@@ -24,6 +24,8 @@ from bot.app import App
 from bot.core.dto import Contact, Inbound
 from bot.core.formal.request_form import FIELD_STEPS, Step
 from bot.core.retention import JOB as RETENTION_JOB
+from bot.outbox import CLAIM_LEASE, OutboxSender
+from bot.ratelimit import SendLimiter
 from storage.models import (
     Citizen,
     FormState,
@@ -31,10 +33,11 @@ from storage.models import (
     InfoRequest,
     JobRun,
     Message,
+    Outbox,
     SlaStep,
     Ticket,
 )
-from storage.repositories import ChatBusy, InboxRepo
+from storage.repositories import ChatBusy, InboxRepo, OutboxRepo
 from tests import core_app
 from tests.core_app import MONDAY_10
 from tests.test_request_form import ENTITY
@@ -479,3 +482,82 @@ async def test_a_replica_cancelled_mid_update_leaves_the_update_to_the_other(
             await until(lambda: all_done(survivor))
         assert seen.handled == [(1, chat, "batal di tengah")]
         assert await transcript(survivor) == {str(chat): ["batal di tengah"]}
+
+
+# -- the outbox with two replicas ---------------------------------------------------------------
+
+
+class Channel:
+    """Records the rows sent; a probe after a crash says "surely not delivered" (None)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, row: Outbox) -> str:
+        self.sent.append(row.payload["text"])
+        return str(len(self.sent))
+
+    async def probe(
+        self, chat_id: str, method: str, payload: dict[str, Any], candidates: list[int]
+    ) -> str | bool | None:
+        return None
+
+
+def sender_of(app: App, channel: Channel) -> OutboxSender:
+    unlimited = SendLimiter(global_per_second=1000, private_per_second=1000, group_per_minute=1e5)
+    return OutboxSender(app.sessionmaker, {"telegram": channel}, unlimited, app.clock)
+
+
+async def test_a_dead_replicas_claims_are_settled_by_another_after_the_lease_in_order(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Replica 0 claimed a row and died before sending it. Replica 1 leaves that chat alone
+    while the claim is young (it might be in hand), settles it once the lease has passed
+    (probed: not delivered, so sent once), then sends the chat's next row after it; a
+    younger claim, a live replica's, is never touched."""
+    async with replicas(pg_url, tmp_path) as (dying, survivor):
+        async with dying.sessionmaker() as session:
+            for chat, text in (("71", "satu"), ("71", "dua"), ("72", "di tangan")):
+                await OutboxRepo(session).write(
+                    channel="telegram",
+                    chat_id=chat,
+                    method="text",
+                    payload={"text": text},
+                    priority=0,
+                    now=MONDAY_10,
+                )
+            await session.commit()
+        async with dying.sessionmaker() as session:
+            first, _, other = (await session.exec(select(Outbox.id).order_by(col(Outbox.id)))).all()
+            assert first is not None and other is not None
+            await OutboxRepo(session).claim([first], MONDAY_10)  # replica 0's, then it dies
+            late = MONDAY_10 + CLAIM_LEASE - timedelta(minutes=1)
+            await OutboxRepo(session).claim([other], late)  # a live replica's, in hand
+            await session.commit()
+        channel = Channel()
+        sender = sender_of(survivor, channel)
+        # Within the lease: nothing settled, and "dua" does not overtake "satu".
+        core_app.clock(survivor).set(MONDAY_10 + timedelta(minutes=1))
+        assert await sender.recover() == {"sent": 0, "pending": 0, "unknown": 0}
+        await sender.drain_once()
+        await asyncio.gather(*sender._tasks)
+        assert channel.sent == []
+        # Past the lease: settled (surely not delivered: sent again, once), then "dua".
+        core_app.clock(survivor).set(MONDAY_10 + CLAIM_LEASE + timedelta(seconds=1))
+        assert await sender.recover() == {"sent": 0, "pending": 1, "unknown": 0}
+        task = asyncio.create_task(sender.run())
+        try:
+            await until(lambda: _sent_count(survivor, 2))
+        finally:
+            await sender.stop()
+            await task
+        assert channel.sent == ["satu", "dua"]
+        async with survivor.sessionmaker() as session:
+            held = await session.get(Outbox, other)
+            assert held is not None and held.status == "sending"  # still the live replica's
+
+
+async def _sent_count(app: App, count: int) -> bool:
+    async with app.sessionmaker() as session:
+        statuses = (await session.exec(select(Outbox.status))).all()
+    return sum(status == "sent" for status in statuses) == count

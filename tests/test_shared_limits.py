@@ -181,6 +181,8 @@ async def test_two_senders_with_the_shared_limiter_never_exceed_the_limits_toget
 
     try:
         await until(all_sent)
+        async with sessions() as session:
+            chat_of = {r.id: r.chat_id for r in (await session.exec(select(Outbox))).all()}
     finally:
         for sender in senders:
             await sender.stop()
@@ -191,6 +193,10 @@ async def test_two_senders_with_the_shared_limiter_never_exceed_the_limits_toget
             await engine.dispose()
     total = 3 * len(chats) + 10
     assert sorted(row_id for _, row_id in sent) == list(range(1, total + 1))  # each once
+    # Each chat's rows left in order, whichever replica sent each (ids follow the queue order).
+    for chat in [*chats, GROUP]:
+        ids = [row_id for _, row_id in sent if chat_of[row_id] == chat]
+        assert ids == sorted(ids)
     assert len(granted) == total  # each send took its slot, in Redis
     assert_within([at for _, _, at in granted], 30, MARGIN, "bot")
     for chat in chats:
