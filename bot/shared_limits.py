@@ -13,7 +13,10 @@ replicas filled the windows meanwhile.
 Redis unreachable: one warning line (then one a minute), and the replica keeps to its share of
 the limits in its own memory (the limits divided by ``[redis] replicas``), so the replicas
 together stay within the limits without talking to each other; Redis is tried again every few
-seconds, and its windows are used again as soon as it answers.
+seconds, and its windows are used again as soon as it answers. The sends made in the share are
+not in Redis's windows, so the share keeps holding as well until they have left them (a minute
+at most, a group's window): a replica back on Redis never adds a full window to what it sent
+alone. The replicas' share assumes at most ``[redis] replicas`` of them.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class SharedSendLimiter(SendLimiter):
         group_per_minute: float,
         replicas: int,
         prefix: str = "loket:send",
+        retry_redis_after: float = RETRY_REDIS_SECONDS,
     ) -> None:
         super().__init__(
             global_per_second=global_per_second,
@@ -86,6 +90,7 @@ class SharedSendLimiter(SendLimiter):
         self.client = client
         self.keys = f"{prefix}:{scope}"
         self._script = client.register_script(_ACQUIRE)
+        self.retry_redis_after = retry_redis_after
         # This replica's share, used while Redis cannot be reached.
         self.fallback = SendLimiter(
             global_per_second=global_per_second / replicas,
@@ -93,6 +98,12 @@ class SharedSendLimiter(SendLimiter):
             group_per_minute=group_per_minute / replicas,
         )
         self._redis_down_until = float("-inf")
+        # Until then (monotonic) the share also holds: sends made in it while Redis was away
+        # are still in the windows, and Redis does not know them.
+        self._share_until = float("-inf")
+        share = self.fallback
+        windows = (share.global_window, share.private_window, share.group_window)
+        self._longest_window = max(window.window for window in windows)
         self._trouble = WarnEvery(log)
         self._member = f"{uuid.uuid4().hex}:"
         self._sent = 0
@@ -114,10 +125,14 @@ class SharedSendLimiter(SendLimiter):
         time of the slot (Redis's clock in seconds, or ``monotonic`` when Redis was away)."""
         while True:
             if monotonic() >= self._redis_down_until:
+                if monotonic() < self._share_until:
+                    # Back from an outage: the sends made meanwhile are not in Redis, so the
+                    # share holds too until they have left every window.
+                    await self._room_in_share(chat_id, monotonic, per_chat)
                 try:
                     granted = await self._try_shared(chat_id)
                 except (RedisError, OSError, TimeoutError) as exc:
-                    self._redis_down_until = monotonic() + RETRY_REDIS_SECONDS
+                    self._redis_down_until = monotonic() + self.retry_redis_after
                     self._trouble.warning(
                         "send limiter: Redis is unreachable (%s); each replica keeps to "
                         "its share of the limits meanwhile",
@@ -128,10 +143,25 @@ class SharedSendLimiter(SendLimiter):
                     if granted is not None:
                         # This replica's own windows too: the sender sizes its batches by them.
                         self.record(chat_id, monotonic())
+                        if monotonic() < self._share_until:
+                            self.fallback.record(chat_id, monotonic())
                         return granted
                     continue
-            # Redis away: this replica's share, in memory.
-            return await self.fallback.acquire(chat_id, monotonic, per_chat=per_chat)
+            # Redis away: this replica's share, in memory, until its sends left the windows.
+            at = await self.fallback.acquire(chat_id, monotonic, per_chat=per_chat)
+            self._share_until = at + self._longest_window
+            return at
+
+    async def _room_in_share(
+        self, chat_id: str, monotonic: Callable[[], float], per_chat: bool
+    ) -> None:
+        share = self.fallback
+        while True:
+            now = monotonic()
+            delay = max(share.global_wait(now), share.chat_wait(chat_id, now) if per_chat else 0)
+            if delay <= 0:
+                return
+            await asyncio.sleep(delay)
 
     async def _try_shared(self, chat_id: str) -> float | None:
         """The slot's time when the send fits now; else waits until it may and returns None."""

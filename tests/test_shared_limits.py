@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -266,3 +267,49 @@ def test_redis_url_configures_the_shared_limiter_and_a_bad_one_names_the_key(
     assert isinstance(create_app(shared).sender.limiter, SharedSendLimiter)
     with pytest.raises(ConfigError, match=r"redis\.url"):
         load_config(config_file, environ={"LOKET_REDIS__URL": "127.0.0.1:6379"})
+
+
+async def test_back_from_an_outage_a_replica_keeps_its_share_until_its_sends_left_the_windows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis is down, so a chat gets a message in the replica's share; then Redis is back.
+    Redis knows nothing of that message, so the chat's next one must still wait for the
+    share's window (two seconds of two replicas at 1/s), not go at once."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    client = Redis(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=1)
+    limiter = SharedSendLimiter(
+        client, "telegram:1", replicas=2, retry_redis_after=0.0, **telegram_limits()
+    )
+    server: asyncio.subprocess.Process | None = None
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.shared_limits"):
+            alone = await limiter.acquire("42", time.monotonic)  # Redis is not there yet
+            server = await asyncio.create_subprocess_exec(
+                "redis-server",
+                *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+                *("--dir", str(tmp_path)),
+                stdout=asyncio.subprocess.DEVNULL,
+            )
+            await until(lambda: _answers(client), timeout=30)
+            await limiter.acquire("42", time.monotonic)  # through Redis, after the share's wait
+            back = time.monotonic()
+        assert back - alone >= 2 * MARGIN
+        said = [r.getMessage() for r in caplog.records]
+        assert sum("unreachable" in line for line in said) == 1
+        assert sum("answers again" in line for line in said) == 1
+        keys = await client.keys("loket:send:telegram:1:*")
+        assert sorted(keys) == [b"loket:send:telegram:1:bot", b"loket:send:telegram:1:chat:42"]
+    finally:
+        await client.aclose()
+        if server is not None:
+            server.terminate()
+            await server.wait()
+
+
+async def _answers(client: Redis) -> bool:
+    try:
+        return bool(await client.ping())
+    except Exception:  # not up yet
+        return False
