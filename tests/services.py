@@ -101,8 +101,11 @@ def _start_redis() -> str:
     """Start a throwaway server the way .ci/run does: no persistence, local addresses only."""
     if shutil.which("redis-server") is None:
         return "redis-server is not installed"
-    for folder in ("/var/lib/redis", "/var/log/redis"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for folder in ("/var/lib/redis", "/var/log/redis"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot make Redis's folders: {exc}"
     proc = subprocess.run(
         [
             "redis-server",
