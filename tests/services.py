@@ -97,6 +97,13 @@ async def _redis_answers() -> str | None:
     return None
 
 
+def without_faketime() -> dict[str, str]:
+    """The environment for a server a test starts: without libfaketime (the shifted-date run
+    preloads it), under which redis-server loops in clock_gettime and never answers. The
+    server's clock is its own business: the tests compare its times only with each other."""
+    return {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
+
+
 def _start_redis() -> str:
     """Start a throwaway server the way .ci/run does: no persistence, local addresses only."""
     if shutil.which("redis-server") is None:
@@ -128,6 +135,7 @@ def _start_redis() -> str:
         capture_output=True,
         text=True,
         timeout=30,
+        env=without_faketime(),
     )
     return proc.stderr.strip() or proc.stdout.strip() or f"redis-server exited {proc.returncode}"
 
