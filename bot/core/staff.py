@@ -179,8 +179,12 @@ class StaffDesk:
         ]:
             # One piece of work outside the transaction for both (see bot.core.offload): a
             # second one would send the update round again, and the first result is taken.
-            dip_index = _attempt(dip.load) if dip is not None else DipError("no map")
-            return _attempt(self.faq.load), dip_index
+            faq_loaded = _attempt(self.faq.load)
+            # The map is read with the FAQ's thesaurus as just read (the office's own groups).
+            thesaurus = None if isinstance(faq_loaded, Exception) else faq_loaded[0]
+            if dip is None:
+                return faq_loaded, DipError("no map")
+            return faq_loaded, _attempt(lambda: dip.load(thesaurus))
 
         key: tuple[object, ...] = ("reload", fingerprint(self.faq.watched))
         if dip is not None:

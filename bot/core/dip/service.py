@@ -56,14 +56,16 @@ class DipService:
         self.notice_texts = notice_texts
         log.info("DIP loaded: %d items from %d file(s)", len(self.index.dip.items), len(self.paths))
 
-    def load(self) -> DipIndex:
+    def load(self, thesaurus: Thesaurus | None = None) -> DipIndex:
         """Read the files again and build their index, changing nothing in service: the slow
-        part of /reload, for a worker thread. Raises DipError."""
-        return DipIndex(load_dip(self.paths), thesaurus=self.thesaurus)
+        part of /reload, for a worker thread. ``thesaurus``: the FAQ's, when it was just read
+        again too. Raises DipError."""
+        return DipIndex(load_dip(self.paths), thesaurus=thesaurus or self.thesaurus)
 
     def install(self, index: DipIndex) -> int:
         """Put what ``load`` built in service (on the event loop); the number of items."""
         self.index = index
+        self.thesaurus = index.index.thesaurus
         return len(index.dip.items)
 
     def best(self, text: str) -> Hit | None:
