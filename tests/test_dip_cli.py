@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def test_lint_lists_every_problem_and_exits_1(
         'ground = "a"', 'ground = "z"'
     )
     path = write(tmp_path, bad)
-    assert main(["lint", str(path)]) == 1
+    assert main(["lint", "--today", "2026-12-06", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert sum(line.startswith("error: ") for line in out) == 2
     assert out[-1].endswith("2 error(s), 0 warning(s)")
@@ -210,3 +211,17 @@ def test_the_faq_keeps_the_questions_it_answers_confidently(
 ) -> None:
     match = _match(outcome, faq_score)
     assert dip_serves_better(match, faq_at, _hit(dip_score), 40.0) is dip_wins
+
+
+def test_lint_warns_of_an_exemption_whose_date_has_passed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, GOOD)  # exempt until 2029-02-14
+    assert main(["lint", "--today", "2029-02-14", str(path)]) == 0
+    assert "has passed" not in capsys.readouterr().out
+    assert main(["lint", "--today", "2029-02-15", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "exempt until 2029-02-14, which has passed" in out and "identitas-pelapor" in out
+    # An event is never "past" by date.
+    event = write(tmp_path, GOOD.replace("until = 2029-02-14", 'until = "putusan inkracht"'))
+    assert not any("passed" in p.message for p in lint_paths([event], date(2099, 1, 1)).problems)

@@ -9,9 +9,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.clock import SystemClock
 from bot.core.dip.items import DipError, default_dip_paths, load_dip
 from bot.core.dip.lint import lint_paths
 from bot.core.dip.search import DipIndex, Hit
@@ -28,7 +30,8 @@ def hits_to_json(query: str, hits: Sequence[Hit]) -> dict[str, object]:
 
 
 def _cmd_lint(args: argparse.Namespace, stdout: TextIO) -> int:
-    report = lint_paths(_paths(args.paths))
+    # Today's date on this machine, read here at the edge: exemptions whose date has passed.
+    report = lint_paths(_paths(args.paths), today=args.today or SystemClock().now().date())
     for problem in report.problems:
         stdout.write(f"{problem.level}: {problem.message}\n")
     stdout.write(
@@ -59,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     dip_help = "DIP file or folder of *.toml (repeatable; default: the packaged one)"
     lint = sub.add_parser("lint", help="check DIP files (exit 1 on errors)")
     lint.add_argument("paths", nargs="*", metavar="PATH", help=dip_help)
+    lint.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the date exemptions are checked against (default: today)",
+    )
     search = sub.add_parser("search", help="find items for questions read one per line")
     search.add_argument("--dip", action="extend", nargs="+", metavar="PATH", help=dip_help)
     search.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -3,13 +3,16 @@
 Errors: unreadable files, TOML or schema problems (every item is checked, so every problem is
 listed), duplicate ids across files, and titles the matcher answers with a *different* item
 (a citizen asking for one would be handed the other). Warnings: a title that comes out
-"ambiguous" with another item, an item without keywords (only its title and summary find it).
+"ambiguous" with another item, an item without keywords (only its title and summary find it),
+an exempt item whose ``until`` is a date already past (an exemption is not forever: the item
+is to be published or classified again).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -40,8 +43,9 @@ class LintReport:
         self.problems.append(Problem(level, message))
 
 
-def lint_paths(paths: Sequence[Path | str]) -> LintReport:
-    """Lint DIP files or folders; every problem found is reported."""
+def lint_paths(paths: Sequence[Path | str], today: date | None = None) -> LintReport:
+    """Lint DIP files or folders; every problem found is reported. ``today`` (the office's
+    date, given by the caller) finds exemptions whose date has passed; None: not checked."""
     report = LintReport()
     try:
         files = expand_paths(paths)
@@ -70,6 +74,12 @@ def lint_paths(paths: Sequence[Path | str]) -> LintReport:
         unique.append(item)
         if not item.keywords:
             report.add("warning", f"{where}: no keywords (only the title and summary find it)")
+        if today is not None and item.category == "dikecualikan" and _past(item.until, today):
+            report.add(
+                "warning",
+                f"{where}: exempt until {item.until}, which has passed: publish it or classify "
+                "it again (uji konsekuensi)",
+            )
     report.items = len(unique)
     if len(unique) < 2:
         return report
@@ -89,3 +99,11 @@ def lint_paths(paths: Sequence[Path | str]) -> LintReport:
             other = match.alternatives[0][0].id
             report.add("warning", f"{seen[item.id]}: title {item.title!r} is close to '{other}'")
     return report
+
+
+def _past(until: str, today: date) -> bool:
+    """Whether ``until`` is a date (YYYY-MM-DD) before ``today``; an event is never past."""
+    try:
+        return date.fromisoformat(until) < today
+    except ValueError:
+        return False
