@@ -175,3 +175,25 @@ async def test_no_rating_reminder_for_a_rated_ticket(app: App) -> None:
     clock(app).set(MONDAY_10 + timedelta(days=2))
     async with app.sessionmaker() as session:
         assert await app.scheduler.pushes.rating_reminders(session) == 0
+
+
+# Regression: /kembali on "information requested" went back a step and was taken for an answer,
+# so the information map's offer came up on the email question.
+async def test_going_back_from_the_information_question_offers_nothing(app: App) -> None:
+    async with app.sessionmaker() as session:
+        await app.desk.request(session, inbound("/permohonan", kind="command"))
+    for step in FIELD_STEPS[: FIELD_STEPS.index(Step.INFORMATION)]:
+        answer = ENTITY[step]
+        if answer.kind == "button":
+            assert answer.data is not None
+            await press(app, answer.data)
+        else:
+            await say(app, answer.text)
+    await say(app, "Laporan keuangan Bawaslu Provinsi tahun 2025")  # a published item
+    (state,) = await core_app.rows(app, FormState)
+    assert state.data["step"] == "dip_offer"
+    await say(app, "/kembali")  # back to the information question
+    await say(app, "/kembali")  # and back again: to the email question, no offer
+    (state,) = await core_app.rows(app, FormState)
+    assert state.data["step"] == "email" and state.data["offers"] == []
+    assert "sudah terbuka untuk umum" not in (await texts_to(app, CITIZEN))[-1]

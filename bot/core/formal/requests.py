@@ -42,6 +42,7 @@ from bot.core.formal.notices import (
     render_request_notice,
 )
 from bot.core.formal.request_form import (
+    FIELD_STEPS,
     FormInput,
     FormOutput,
     Offer,
@@ -57,6 +58,8 @@ from storage.models import Citizen, DipDeflection, FormState, InfoRequest, Objec
 
 log = logging.getLogger(__name__)
 
+# The steps up to "information requested": the form is still (or back) there.
+_UP_TO_INFORMATION = frozenset(FIELD_STEPS[: FIELD_STEPS.index(Step.INFORMATION) + 1])
 _FORM_OF = select(FormState).where(col(FormState.citizen_id) == bindparam("citizen_id"))
 
 DECIDE_DAYS = 10  # Pasal 22(7)
@@ -192,7 +195,8 @@ class RequestService:
             await session.delete(state)
             await self._say(session, citizen, out)
             return
-        if answering is Step.INFORMATION and form.step is not Step.INFORMATION:
+        if answering is Step.INFORMATION and form.step not in _UP_TO_INFORMATION:
+            # The information was answered (the form moved on, not back with /kembali).
             out = self._offer_dip(form, out)
         if out.done:
             await session.delete(state)
