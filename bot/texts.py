@@ -240,6 +240,16 @@ TEXTS: dict[str, dict[str, str]] = {
             "Not what you need? Press <b>File an information request</b>."
         ),
     },
+    "dip_item_gone": {
+        "id": (
+            "Maaf, dokumen itu sudah tidak ada di Daftar Informasi Publik kami. Data yang sudah "
+            "Anda isi dihapus; tekan tombol di bawah untuk mengajukan permohonan."
+        ),
+        "en": (
+            "Sorry, that document is no longer in our Public Information List. The data you "
+            "entered is deleted; press the button below to file a request."
+        ),
+    },
     "dip_year": {"id": "\n<b>Tahun:</b> {year}", "en": "\n<b>Year:</b> {year}"},
     "dip_unit": {"id": "\n<b>Unit:</b> {unit}", "en": "\n<b>Unit:</b> {unit}"},
     "dip_category_berkala": {"id": "informasi berkala", "en": "periodic information"},

@@ -58,6 +58,9 @@ from storage.models import Citizen, DipDeflection, FormState, InfoRequest, Objec
 
 log = logging.getLogger(__name__)
 
+# The data of the desk's "file a request" button (bot.core.desk.REQUEST_CALLBACK; the desk
+# imports this module, so the value is repeated here).
+REQUEST_BUTTON = "permohonan"
 # The steps up to "information requested": the form is still (or back) there.
 _UP_TO_INFORMATION = frozenset(FIELD_STEPS[: FIELD_STEPS.index(Step.INFORMATION) + 1])
 _FORM_OF = select(FormState).where(col(FormState.citizen_id) == bindparam("citizen_id"))
@@ -226,8 +229,11 @@ class RequestService:
         """The citizen took a published item instead of filing: recorded, and handed over."""
         assert citizen.id is not None and out.deflected is not None
         item = self.dip.item(out.deflected) if self.dip is not None else None
-        if item is None:  # the map was edited meanwhile: nothing to hand over, nothing to count
-            await self._say(session, citizen, out)
+        if item is None:  # the map was reloaded meanwhile: nothing to hand over, nothing to count
+            buttons = ((Button(t("request_button", lang), REQUEST_BUTTON),),)
+            await self.postman.to_citizen(
+                session, citizen, t("dip_item_gone", lang), buttons=buttons
+            )
             return
         session.add(
             DipDeflection(
@@ -240,7 +246,7 @@ class RequestService:
         )
         assert self.dip is not None
         text = f"{out.text}\n\n{self.dip.published_html(item, lang)}"
-        buttons = ((Button(t("request_button", lang), "permohonan"),),)
+        buttons = ((Button(t("request_button", lang), REQUEST_BUTTON),),)
         await self.postman.to_citizen(session, citizen, text, buttons=buttons)
 
     async def _submit(
