@@ -156,3 +156,10 @@ def test_back_from_an_offer_after_an_edit_still_returns_to_the_summary() -> None
     assert form.step is Step.INFORMATION
     form.handle(text("Laporan keuangan Bawaslu tahun 2023"))
     assert form.step is Step.SUMMARY
+
+
+def test_the_request_button_after_a_deflection_is_the_desks() -> None:
+    from bot.core.desk import REQUEST_CALLBACK
+    from bot.core.formal.requests import REQUEST_BUTTON
+
+    assert REQUEST_BUTTON == REQUEST_CALLBACK
