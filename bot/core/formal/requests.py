@@ -72,6 +72,8 @@ DECISION_WORDS = {
     "rejected": "ditolak",
     "not_held": "tidak dikuasai",
     "extended": "diperpanjang",
+    # Moved to another office of the network (/alihkan <office>): its holder names that office.
+    "transferred": "dialihkan",
 }
 
 
