@@ -3,18 +3,27 @@ emulator with one forum staff group per office."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import os
 import re
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+import segno
+from PIL import Image
 
 from bot.config import HoursConfig, load_config
 from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser, SentMessage
-from tests.harness import RAISED_LIMITS, LoketProcess
+from tests.harness import RAISED_LIMITS, REPO, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -46,9 +55,7 @@ class Net:
     async def in_topic(self, office: str, thread: int | None, contains: str) -> SentMessage:
         group = self.groups[office]
         return await self.emu.wait_for(
-            lambda m: (
-                m.chat_id == group.id and m.thread_id == thread and contains in (m.text or "")
-            )
+            lambda m: m.chat_id == group.id and m.thread_id == thread and contains in (m.text or "")
         )
 
     async def choose(self, citizen: FakeUser, office: str) -> None:
@@ -116,7 +123,9 @@ async def net(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Net]:
         workdir = tmp_path_factory.mktemp("offices")
         (workdir / "kb-kudus").mkdir()
         (workdir / "kb-kudus" / "faq.toml").write_text(KUDUS_FAQ, encoding="utf-8")
-        toml = RAISED_LIMITS + f"""
+        toml = (
+            RAISED_LIMITS
+            + f"""
 [[offices]]
 id = "jateng"
 name = "PPID Provinsi Jawa Tengah"
@@ -145,6 +154,7 @@ officers = [{officers["kab-semarang"].id}]
 parent = "jateng"
 number_prefix = "SMG"
 """
+        )
         loket = LoketProcess(emu, workdir, extra_toml=toml)
         await loket.start()
         for office, officer in officers.items():
@@ -154,6 +164,14 @@ number_prefix = "SMG"
             )
         yield Net(emu, loket, groups, officers, governor)
         assert await loket.stop() == 0, loket.log()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait for ``condition`` with a deadline (never sleep-then-assert)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
 
 
 def office_of(net: Net, citizen: FakeUser) -> str | None:
@@ -235,7 +253,10 @@ async def test_tickets_land_in_their_office_group_with_its_numbering(net: Net) -
     ]
     # The Kudus officer's answer reaches the citizen.
     await net.emu.send_text(
-        net.officers["kab-kudus"], "Halo Bu Indah", chat=net.groups["kab-kudus"], thread_id=card.thread_id
+        net.officers["kab-kudus"],
+        "Halo Bu Indah",
+        chat=net.groups["kab-kudus"],
+        thread_id=card.thread_id,
     )
     copy = await net.emu.wait_for_message(kudus.id)
     assert copy.method == "copyMessage"
@@ -314,10 +335,13 @@ async def test_transfer_moves_a_ticket_with_its_history_to_another_office(net: N
     assert "data DPT Kabupaten Semarang" in (history.text or ""), history.text
     closed = await net.in_topic("kab-kudus", card.thread_id, "dialihkan ke")
     assert new.group(0) in (closed.text or "")
-    topic = next(
-        t for t in emu.topics(net.groups["kab-kudus"]) if t["message_thread_id"] == card.thread_id
+    # The old topic is closed right after that message (a later Bot API call).
+    await until(
+        lambda: any(
+            t["message_thread_id"] == card.thread_id and t["is_closed"]
+            for t in emu.topics(net.groups["kab-kudus"])
+        )
     )
-    assert topic["is_closed"]
     # The citizen's next message goes to the receiving office.
     await emu.send_text(citizen, "Terima kasih, saya tunggu")
     await net.in_topic("kab-semarang", new_card.thread_id, "saya tunggu")
@@ -355,3 +379,88 @@ async def test_transfer_of_a_request_keeps_its_receipt_date_in_both_registers(ne
     assert new_row[5] == old_row[5]
     new_card = await net.card("kab-semarang", new.group(0))
     assert "Notulen rapat pleno" in (new_card.text or "")
+
+
+def loket_cli(net: Net, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--config", str(net.loket.config_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env={**env, "PYTHONPATH": str(REPO), "LOKET_TELEGRAM__TOKEN": net.emu.token},
+    )
+
+
+async def test_registers_and_reports_per_office_and_in_total(net: Net) -> None:
+    emu = net.emu
+    citizen = emu.user("Putri")
+    await net.choose(citizen, "kab-kudus")
+    kept = await net.file_request(citizen, "Daftar informasi publik Kudus")
+
+    def register(*office: str) -> dict[str, list[str]]:
+        result = loket_cli(net, "register", "requests", *office)
+        assert result.returncode == 0, result.stderr
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        head = rows[0]
+        return {row[0]: row for row in rows[1:]} | {"": head}
+
+    kudus = await asyncio.to_thread(register, "--office", "kab-kudus")
+    semarang = await asyncio.to_thread(register, "--office", "kab-semarang")
+    total = await asyncio.to_thread(register)
+    head = kudus.pop("")
+    semarang.pop("")
+    total.pop("")
+    assert kept in kudus and all(n.startswith("PI-KDS-") for n in kudus)
+    assert semarang and all(n.startswith("PI-SMG-") for n in semarang)
+    assert set(total) == set(kudus) | set(semarang)
+    decision = head.index("Keputusan")
+    # The request moved from Kudus stands in both registers: moved out there, open here.
+    moved = [row for row in kudus.values() if row[decision] == "dialihkan"]
+    assert len(moved) == 1 and "PPID Kabupaten Semarang" in " ".join(moved[0])
+
+    def report(*office: str) -> int:
+        year = datetime.now(ZoneInfo("Asia/Jakarta")).year
+        out = net.loket.workdir / f"laporan-{'-'.join(office) or 'all'}.xlsx"
+        result = loket_cli(
+            net, "report", "year", str(year), "--format", "xlsx", "--output", str(out), *office
+        )
+        assert result.returncode == 0, result.stderr
+        match = re.search(r", (\d+) request\(s\)", result.stdout)
+        assert match, result.stdout
+        return int(match.group(1))
+
+    per_kudus = await asyncio.to_thread(report, "--office", "kab-kudus")
+    per_semarang = await asyncio.to_thread(report, "--office", "kab-semarang")
+    in_total = await asyncio.to_thread(report)
+    assert per_kudus == len(kudus) and per_semarang == len(semarang)
+    # The network counts a moved request once, at the office that handles it.
+    assert in_total == per_kudus + per_semarang - len(moved)
+    bad = await asyncio.to_thread(loket_cli, net, "register", "requests", "--office", "kab-pati")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "no office 'kab-pati'" in bad.stderr
+
+
+async def test_offices_qr_draws_the_deep_link(net: Net) -> None:
+    out = net.loket.workdir / "kudus.png"
+    result = await asyncio.to_thread(
+        loket_cli, net, "offices", "qr", "kab-kudus", "--output", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    link = "https://t.me/loket_test_bot?start=kab-kudus"  # the emulator's bot, from getMe
+    assert link in result.stdout
+    # The picture's modules are the QR code of that link.
+    expected = segno.make(link, error="m", micro=False)
+    with Image.open(out) as image:
+        pixels = image.convert("L")
+        size = expected.symbol_size(scale=1, border=0)[0]
+        scale = pixels.width // (size + 8)
+        read = [
+            [
+                pixels.getpixel(((x + 4) * scale + scale // 2, (y + 4) * scale + scale // 2)) < 128
+                for x in range(size)
+            ]
+            for y in range(size)
+        ]
+    assert read == [[bool(v) for v in row] for row in expected.matrix]

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rapidfuzz import fuzz
 from sqlmodel import col, select
@@ -85,6 +86,21 @@ def _word_fits(typed: str, word: str) -> bool:
     if len(typed) >= 4 and fuzz.ratio(typed, word) >= WORD_RATIO:
         return True
     return _skeleton_fits(typed, word)
+
+
+def deep_link(bot_username: str, office_id: str) -> str:
+    """The link that opens the bot with the office chosen: /start <office id>. Office ids are
+    kebab-case, within what a start parameter allows (A-Z, a-z, 0-9, _ and -, up to 64;
+    https://core.telegram.org/bots/features#deep-linking)."""
+    return f"https://t.me/{bot_username.removeprefix('@')}?start={office_id}"
+
+
+def write_qr(link: str, path: str | Path) -> None:
+    """A PNG QR code of ``link`` for posters at the office's front desk."""
+    import segno
+
+    # Level M survives a printed code that is a little worn or dirty (about 15% of it).
+    segno.make(link, error="m", micro=False).save(str(path), kind="png", scale=10, border=4)
 
 
 @dataclass

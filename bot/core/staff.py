@@ -163,7 +163,9 @@ class StaffDesk:
         """This month's figures as text, and one chart drawn outside the transaction."""
         calendar = self.tickets.calendar
         today = self.tickets.clock.now().astimezone(calendar.tz).date()
-        report = await build_report(session, calendar, month_of(today), today)
+        report = await build_report(
+            session, calendar, month_of(today), today, office=self.tickets.office
+        )
         png = self.offload.result(("laporan", *chart_key(report)), lambda: chart_month(report))
         await self._reply(session, ev, summary_html(report))
         await self.postman.file_to_staff(
