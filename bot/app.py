@@ -102,6 +102,8 @@ class App:
     set_aside: SetAsideNotice | None = None
     # /metrics when [metrics] listen is set.
     metrics: MetricsServer | None = None
+    # The knowledge bases of network offices with entries of their own.
+    office_watchers: tuple[FaqWatcher, ...] = ()
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -281,15 +283,26 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             on_set_aside=set_aside,
         )
 
-    async def report_reload(error: str, count: int | None) -> None:
-        # A reload after a file edit is announced where the editors are: the staff group.
-        text = st("reload_failed", error=error) if error else st("reload_ok", count=count)
-        async with sessionmaker() as db:
-            await postman.to_staff(db, text)
-            await db.commit()
-        sender.notify()
+    def reload_reporter(to: Postman) -> Callable[[str, int | None], Awaitable[None]]:
+        async def report_reload(error: str, count: int | None) -> None:
+            # A reload after a file edit is announced where the editors are: the staff group.
+            text = st("reload_failed", error=error) if error else st("reload_ok", count=count)
+            async with sessionmaker() as db:
+                await to.to_staff(db, text)
+                await db.commit()
+            sender.notify()
 
-    watcher = FaqWatcher(faq, report_reload, config.faq.watch_interval or 3.0)
+        return report_reload
+
+    interval = config.faq.watch_interval or 3.0
+    watcher = FaqWatcher(faq, reload_reporter(postman), interval)
+    # A network office with its own entries has its own knowledge base (shared files and its
+    # own): it reloads when either changes, and tells its own staff group.
+    office_watchers = [
+        FaqWatcher(unit.faq, reload_reporter(unit.postman), interval)
+        for unit in units
+        if unit.faq is not faq
+    ]
     retention = RetentionService.from_config(config, clock)
     scheduler = Scheduler(
         sessionmaker,
@@ -319,6 +332,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         parsed_updates,
         set_aside,
         metrics_server,
+        tuple(office_watchers),
     )
 
 
@@ -512,6 +526,8 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
     app.scheduler.start()
     if app.config.faq.watch_interval > 0:
         tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
+        for number, watcher in enumerate(app.office_watchers):
+            tasks.append(asyncio.create_task(watcher.run(), name=f"faq-watcher-{number}"))
     if app.whatsapp is not None:
         await app.whatsapp.start(*app.config.whatsapp.host_port)
     if app.metrics is not None:

@@ -15,8 +15,9 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from rapidfuzz import fuzz
 from sqlmodel import col, select
@@ -123,21 +124,57 @@ class OfficeUnit:
     parent: str | None = None
     desk: Desk | None = None
     staff: StaffDesk | None = None
-    names: tuple[tuple[str, ...], ...] = field(default=(), init=False)
 
-    def __post_init__(self) -> None:
-        spelled = [self.name, (self.id or "").replace("-", " "), *self.places]
-        self.names = tuple(tuple(_words(text)) for text in spelled if _words(text))
 
-    def fit(self, typed: Sequence[str]) -> float:
-        """The share of the typed words that fit one of the office's names (0..1)."""
-        if not typed:
-            return 0.0
-        best = 0.0
-        for name in self.names:
-            fitted = sum(1 for w in typed if any(_word_fits(w, n) for n in name))
-            best = max(best, fitted / len(typed))
-        return best
+class Named(Protocol):
+    """What the place search reads of an office (a unit, or its configuration)."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def places(self) -> tuple[str, ...]: ...
+
+
+def _names(office: Named) -> list[list[str]]:
+    spelled = [office.name, (office.id or "").replace("-", " "), *office.places]
+    return [words for text in spelled if (words := _words(text))]
+
+
+def _fit(office: Named, typed: Sequence[str]) -> float:
+    """The share of the typed words that fit one of the office's names (0..1)."""
+    if not typed:
+        return 0.0
+    return max(
+        (sum(1 for w in typed if any(_word_fits(w, n) for n in name)) / len(typed))
+        for name in _names(office) or [[]]
+    )
+
+
+N = TypeVar("N", bound=Named)
+
+
+def search_offices(offices: Sequence[N], text: str) -> list[N]:
+    """Offices a typed place name (or office id) may mean: one when it is clear, several for
+    the citizen to choose from, none when nothing fits."""
+    wanted = text.strip().lower()
+    exact = [office for office in offices if office.id == wanted]
+    if exact:
+        return exact
+    typed = _words(text)
+    scored = [(_fit(office, typed), office) for office in offices]
+    best = max((score for score, _ in scored), default=0.0)
+    if best <= 0:
+        return []
+    top = [office for score, office in scored if score >= best - 1e-9]
+    if best >= FULL_MATCH and len(top) > 1:
+        # Every word fits several ("semarang": the regency and the city): the one whose name
+        # is exactly the typed words wins ("kota semarang"), else the citizen chooses.
+        whole = [office for office in top if typed in _names(office)]
+        if len(whole) == 1:
+            return whole
+    return top
 
 
 class Network:
@@ -150,30 +187,7 @@ class Network:
 
     def search(self, text: str) -> list[OfficeUnit]:
         """Offices a typed place name may mean, best first: one when it is clear."""
-        if text.strip().lower() in self.by_id:
-            return [self.by_id[text.strip().lower()]]
-        typed = _words(text)
-        scored = [(u.fit(typed), u) for u in self.units]
-        best = max((score for score, _ in scored), default=0.0)
-        if best <= 0:
-            return []
-        top = [u for score, u in scored if score >= best - 1e-9]
-        if best >= FULL_MATCH and len(top) > 1:
-            # "semarang" fits the regency and the city: the whole-string likeness decides only
-            # when one is clearly closer, else the citizen chooses.
-            likeness = sorted(
-                (
-                    (fuzz.token_set_ratio(" ".join(typed), " ".join(n)), u)
-                    for u in top
-                    for n in u.names
-                ),
-                key=lambda item: -item[0],
-            )
-            if likeness[0][0] == 100 and all(
-                s < 100 for s, u in likeness if u is not likeness[0][1]
-            ):
-                return [likeness[0][1]]
-        return top
+        return search_offices(self.units, text)
 
     def for_ticket(self, ticket: Ticket) -> OfficeUnit:
         return self.by_id.get(ticket.office or "", self.units[0])
@@ -351,8 +365,18 @@ class NetworkDesk:
             await desk.request(session, event)
 
     async def objection(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
-        if (desk := await self._routed(session, event)) is not None:
-            await desk.objection(session, event, number)
+        """/keberatan <PI number>: heard by the office that holds that request (its coordinator
+        decides), whichever office serves the citizen now."""
+        desk = await self._routed(session, event)
+        if desk is None:
+            return
+        if number and number.strip():
+            stmt = select(Ticket.office).where(Ticket.number == number.strip().upper())
+            office = (await session.exec(stmt)).first()
+            holder = self.network.by_id.get(office or "")
+            if holder is not None and holder.desk is not None:
+                desk = holder.desk
+        await desk.objection(session, event, number)
 
     async def unknown_command(self, session: AsyncSession, event: Inbound) -> None:
         desk = await self._desk(session, event) or self.lobby
