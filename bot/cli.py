@@ -541,6 +541,15 @@ def config_warnings(config: Config) -> list[str]:
             "no Telegram bot token (telegram.token or LOKET_TELEGRAM__TOKEN): "
             "`loket run` will refuse to start"
         )
+    if config.offices:
+        # A network: each office has its staff group (required); [staff] is not used.
+        for index, office in enumerate(config.offices):
+            if not office.officers:
+                warnings.append(
+                    f"no officers (offices.{index}.officers): nobody at {office.id} can take "
+                    "or answer a ticket"
+                )
+        return warnings
     if config.telegram.staff_group_id is None:
         warnings.append(
             "no staff group (telegram.staff_group_id): no officer sees what citizens write"

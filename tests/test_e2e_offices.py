@@ -116,8 +116,11 @@ async def net(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Net]:
                 "Staf Jateng", is_forum=True, members=[officers["jateng"], governor]
             ),
             "kab-kudus": emu.group("Staf Kudus", is_forum=True, members=[officers["kab-kudus"]]),
+            # The Kudus officer is in Semarang's group too, but is not one of its officers.
             "kab-semarang": emu.group(
-                "Staf Semarang", is_forum=True, members=[officers["kab-semarang"]]
+                "Staf Semarang",
+                is_forum=True,
+                members=[officers["kab-semarang"], officers["kab-kudus"]],
             ),
         }
         workdir = tmp_path_factory.mktemp("offices")
@@ -251,7 +254,16 @@ async def test_tickets_land_in_their_office_group_with_its_numbering(net: Net) -
         for m in net.emu.messages_to(net.groups["kab-semarang"])
         if lc_kds.group(0) in (m.text or "")
     ]
-    # The Kudus officer's answer reaches the citizen.
+    # An officer of another office is not one of this group's: not relayed.
+    smg_card = await net.card("kab-semarang", lc_smg.group(0))
+    await net.emu.send_text(
+        net.officers["kab-kudus"],
+        "Saya bantu jawab",
+        chat=net.groups["kab-semarang"],
+        thread_id=smg_card.thread_id,
+    )
+    await net.in_topic("kab-semarang", smg_card.thread_id, "tidak diteruskan")
+    # The Kudus officer's answer in Kudus's group reaches the citizen.
     await net.emu.send_text(
         net.officers["kab-kudus"],
         "Halo Bu Indah",
@@ -335,6 +347,9 @@ async def test_transfer_moves_a_ticket_with_its_history_to_another_office(net: N
     assert "data DPT Kabupaten Semarang" in (history.text or ""), history.text
     closed = await net.in_topic("kab-kudus", card.thread_id, "dialihkan ke")
     assert new.group(0) in (closed.text or "")
+    # With a link to the new topic (https://t.me/c/<group without -100>/<topic id>).
+    group = str(net.groups["kab-semarang"].id).removeprefix("-100")
+    assert f'href="https://t.me/c/{group}/{new_card.thread_id}"' in (closed.html or ""), closed.html
     # The old topic is closed right after that message (a later Bot API call).
     await until(
         lambda: any(
