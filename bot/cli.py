@@ -275,7 +275,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         grounds = load_texts(config.requests.notice_texts).grounds("id")
     except NoticeTextsError as exc:
         return _fail(str(exc))
-    office = _office_of(config, args.office, "register")
+    office = _office_of(config, args.office, "register: argument --office")
     if isinstance(office, int):
         return office
     calendar, _ = office
@@ -314,7 +314,7 @@ def _office_of(
         if office.id == office_id:
             return office.calendar(config.hours), office.name
     known = ", ".join(config.office_ids()) or "none: the configuration has no [[offices]]"
-    return _fail(f"{command}: argument --office: no office {office_id!r} (offices: {known})")
+    return _fail(f"{command}: no office {office_id!r} (offices: {known})")
 
 
 def cmd_offices(args: argparse.Namespace) -> int:
@@ -327,7 +327,7 @@ def cmd_offices(args: argparse.Namespace) -> int:
             parent = f" (under {office.parent})" if office.parent else ""
             print(f"{office.id}\t{office.number_prefix}\t{office.name}{parent}")
         return 0
-    found = _office_of(config, args.id, "offices qr")
+    found = _office_of(config, args.id, "offices qr: argument ID")
     if isinstance(found, int):
         return found
     username = args.bot or _bot_username(config)
@@ -393,7 +393,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         texts = load_texts(config.requests.notice_texts)
     except NoticeTextsError as exc:
         return _fail(str(exc))
-    office = _office_of(config, args.office, f"report {args.period_kind}")
+    office = _office_of(config, args.office, f"report {args.period_kind}: argument --office")
     if isinstance(office, int):
         return office
     calendar, office_name = office
@@ -543,6 +543,11 @@ def config_warnings(config: Config) -> list[str]:
         )
     if config.offices:
         # A network: each office has its staff group (required); [staff] is not used.
+        if config.telegram.staff_group_id is not None or config.staff.officers:
+            warnings.append(
+                "telegram.staff_group_id and [staff] are not used with [[offices]]: each "
+                "office has its own staff_group_id, officers and coordinators"
+            )
         for index, office in enumerate(config.offices):
             if not office.officers:
                 warnings.append(

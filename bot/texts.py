@@ -64,6 +64,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Saat ini Anda dilayani oleh <b>{office}</b>.",
         "en": "You are currently served by <b>{office}</b>.",
     },
+    "office_kept": {
+        "id": (
+            "Kantor tidak diganti: Anda tetap dilayani oleh <b>{office}</b>. Silakan tulis "
+            "pertanyaan Anda lagi, atau /kantor untuk memilih kantor lain."
+        ),
+        "en": (
+            "Office not changed: you are still served by <b>{office}</b>. Please type your "
+            "question again, or /kantor to choose another office."
+        ),
+    },
     "office_single": {
         "id": "Layanan ini melayani satu kantor: <b>{office}</b>.",
         "en": "This service has one office: <b>{office}</b>.",

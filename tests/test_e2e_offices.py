@@ -217,8 +217,18 @@ async def test_a_typed_place_name_is_searched_fuzzily(net: Net, typed: str, offi
 async def test_kantor_changes_the_office_later(net: Net) -> None:
     citizen = net.emu.user("Fajar")
     await net.choose(citizen, "kab-kudus")
-    reply = await net.answer(citizen, "/kantor semarang")
+    reply = await net.answer(citizen, "/kantor kab semarang")
     assert "PPID Kabupaten Semarang" in (reply.text or ""), reply.text
+    assert office_of(net, citizen) == "kab-semarang"
+    # /kantor shows the list; writing something that names no office keeps the office.
+    await net.emu.send_text(citizen, "/kantor")
+    listed = await net.emu.wait_for_message(citizen.id)
+    assert "kantor:kab-kudus" in listed.callback_data
+    await net.emu.wait_for_message(citizen.id, contains="Saat ini Anda dilayani")
+    kept = await net.answer(citizen, "berapa biaya salinan dokumen?")
+    assert "Kantor tidak diganti" in (kept.text or ""), kept.text
+    fee = await net.answer(citizen, "berapa biaya salinan dokumen?")
+    assert "gratis" in (fee.text or ""), fee.text
     assert office_of(net, citizen) == "kab-semarang"
 
 

@@ -149,3 +149,47 @@ def test_a_typed_place_name_finds_its_office(typed: str, found: list[str]) -> No
 
 def test_a_deep_link_opens_the_bot_with_the_office() -> None:
     assert deep_link("@loket_bot", "kab-kudus") == "https://t.me/loket_bot?start=kab-kudus"
+
+
+def test_config_check_warns_per_office_and_about_unused_single_office_keys(
+    tmp_path: Path,
+) -> None:
+    from bot.cli import config_warnings
+
+    text = NETWORK.replace('places = ["jateng"]', 'places = ["jateng"]\nofficers = [11]')
+    config = load(tmp_path, "[telegram]\nstaff_group_id = -1009\n" + text)
+    warnings = config_warnings(config)  # type: ignore[arg-type]
+    assert any("not used with [[offices]]" in w for w in warnings)
+    assert [w.split(":")[0] for w in warnings if w.startswith("no officers")] == [
+        "no officers (offices.1.officers)",
+        "no officers (offices.2.officers)",
+        "no officers (offices.3.officers)",
+    ]
+
+
+def test_offices_commands_without_a_network_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "bot.toml"
+    config.write_text('[office]\nname = "PPID"\n', encoding="utf-8")
+    assert main(["offices", "list", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err == "loket: offices: the configuration has no [[offices]] (one office, no network)\n"
+
+
+def test_offices_list_and_an_unknown_office_for_qr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "bot.toml"
+    config.write_text(NETWORK, encoding="utf-8")
+    assert main(["offices", "list", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "kab-kudus\tKDS\tPPID Kabupaten Kudus (under jateng)"
+    out = tmp_path / "x.png"
+    code = main(["offices", "qr", "kab-pati", "--output", str(out), "--config", str(config)])
+    assert code == 2 and not out.exists()
+    assert "offices qr: argument ID: no office 'kab-pati'" in capsys.readouterr().err

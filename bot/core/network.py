@@ -233,8 +233,16 @@ class NetworkDesk:
         citizen, lang = await self.lobby.receive(session, event)
         if citizen is not None:
             found = self.network.search(typed) if typed and typed.strip() else []
+            current = self.network.by_id.get(citizen.office or "")
             if len(found) == 1:
                 await self._set(session, citizen, lang, found[0])
+            elif not found and typed and typed.strip() and current is not None:
+                # Asked to change (/kantor) but wrote something else: the office stays, and
+                # the citizen is not held in the choice.
+                citizen.office_choosing = False
+                await self.lobby.postman.to_citizen(
+                    session, citizen, t("office_kept", lang, office=current.name)
+                )
             else:
                 await self._prompt(session, citizen, lang, found, typed)
         await self.lobby.commit(session)

@@ -342,9 +342,11 @@ class Postman:
         thread_id: int | None,
         priority: int,
     ) -> None:
-        # A ticket's messages go to the staff group it belongs to (a network office's), even
-        # when another office's service writes them (a citizen who changed office meanwhile).
-        chat_id = ticket.staff_chat_id if ticket and ticket.staff_chat_id else self.staff_chat_id
+        # A network office's ticket: its messages go to its office's staff group, even when
+        # another office's service writes them (a citizen who changed office meanwhile).
+        chat_id = self.staff_chat_id
+        if ticket is not None and ticket.office is not None and ticket.staff_chat_id:
+            chat_id = ticket.staff_chat_id
         await OutboxRepo(session).write(
             channel=STAFF_CHANNEL,
             chat_id=str(chat_id),
