@@ -10,6 +10,7 @@ office stored on the citizen, an officer's by the staff group the message came f
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -138,16 +139,23 @@ class Named(Protocol):
 
 
 def _names(office: Named) -> list[list[str]]:
-    spelled = [office.name, (office.id or "").replace("-", " "), *office.places]
+    return _spelled_names(office.id, office.name, office.places)
+
+
+@functools.cache
+def _spelled_names(office_id: str | None, name: str, places: tuple[str, ...]) -> list[list[str]]:
+    # Folded once per office (offices come from the configuration, a few dozen at most).
+    spelled = [name, (office_id or "").replace("-", " "), *places]
     return [words for text in spelled if (words := _words(text))]
 
 
-def _fit(office: Named, typed: Sequence[str]) -> float:
-    """The share of the typed words that fit one of the office's names (0..1)."""
+def _fit(office: Named, typed: Sequence[str], fits: dict[str, set[str]]) -> float:
+    """The share of the typed words that fit one of the office's names (0..1); ``fits``: the
+    offices' words each typed word fits."""
     if not typed:
         return 0.0
     return max(
-        (sum(1 for w in typed if any(_word_fits(w, n) for n in name)) / len(typed))
+        (sum(1 for w in typed if fits[w].intersection(name)) / len(typed))
         for name in _names(office) or [[]]
     )
 
@@ -163,7 +171,11 @@ def search_offices(offices: Sequence[N], text: str) -> list[N]:
     if exact:
         return exact
     typed = _words(text)
-    scored = [(_fit(office, typed), office) for office in offices]
+    # Each typed word is compared once with each distinct word of the offices' names (many
+    # are shared: "kabupaten", "kota"), not once per office.
+    vocabulary = {word for office in offices for name in _names(office) for word in name}
+    fits = {w: {v for v in vocabulary if _word_fits(w, v)} for w in set(typed)}
+    scored = [(_fit(office, typed, fits), office) for office in offices]
     best = max((score for score, _ in scored), default=0.0)
     if best <= 0:
         return []
