@@ -100,17 +100,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "transferred_restart": {
         "id": (
-            "<b>Pemberitahuan tertulis</b>\n"
-            "Informasi yang Anda minta dalam permohonan {old} dikuasai oleh <b>{held_by}</b>. "
-            "Permohonan Anda telah diteruskan ke sana dan diregistrasi ulang sebagai "
-            "<b>{number}</b>, diterima pada {received}; keputusan tertulis paling lambat {due} "
-            "(UU 14/2008 Pasal 22)."
+            "Informasi yang Anda minta dalam permohonan {old} dikuasai oleh <b>{held_by}</b> "
+            "(lihat pemberitahuan tertulis terlampir). Permohonan Anda telah diteruskan ke sana "
+            "dan diregistrasi ulang sebagai <b>{number}</b>, diterima pada {received}; "
+            "keputusan tertulis paling lambat {due} (UU 14/2008 Pasal 22)."
         ),
         "en": (
-            "<b>Written notice</b>\n"
-            "The information you requested in {old} is held by <b>{held_by}</b>. Your request "
-            "has been passed on and registered there as <b>{number}</b>, received on "
-            "{received}; the written decision is due by {due} (Law 14/2008, Article 22)."
+            "The information you requested in {old} is held by <b>{held_by}</b> (see the "
+            "written notice attached). Your request has been passed on and registered there as "
+            "<b>{number}</b>, received on {received}; the written decision is due by {due} "
+            "(Law 14/2008, Article 22)."
         ),
     },
     "faq_answer": {

@@ -161,7 +161,11 @@ async def test_a_request_transferred_starts_anew_with_a_written_notice(world: Wo
         chat=world.groups["kab-kudus"],
         thread_id=card.thread_id,
     )
-    notice = await tg.wait_for_message(citizen.id, contains="Pemberitahuan tertulis")
+    # The letter of the sending office (its PDF), then the new number and deadline.
+    letter = await tg.wait_for(lambda m: m.chat_id == citizen.id and m.kind == "document")
+    assert (letter.document or {}).get("file_name") == f"{old.group(0)}-not_held.pdf"
+    assert "dikuasai oleh: PPID Kota Semarang" in (letter.text or ""), letter.text
+    notice = await tg.wait_for_message(citizen.id, contains="diregistrasi ulang")
     new = re.search(r"PI-KSM-\d{4}-\d{6}", notice.text or "")
     assert new and "dikuasai oleh" in (notice.text or ""), notice.text
     rows = await world.loket.wait_query(

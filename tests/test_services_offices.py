@@ -4,12 +4,14 @@ deadline kept or started anew, and each office's own escalation ladder."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfReader
 from sqlmodel import col
 
 from bot.app import App
@@ -17,7 +19,7 @@ from bot.core.commands import find
 from bot.core.dto import StaffEvent
 from bot.core.formal.request_form import FIELD_STEPS
 from bot.core.network import NetworkStaff
-from storage.models import InfoRequest, Outbox, SlaStep, Ticket
+from storage.models import InfoRequest, Notice, Outbox, SlaStep, Ticket
 from tests import core_app
 from tests.core_app import clock, inbound
 from tests.test_request_form import ENTITY
@@ -102,8 +104,13 @@ async def transfer(app: App, ticket: Ticket, to: str) -> None:
         row.topic_id = 77
         await session.commit()
     event = StaffEvent(chat_id=KUDUS, message_id=9, user_id=KUS, user_name="Kus", thread_id=77)
-    async with app.sessionmaker() as session:
-        await staff.command(session, event, spec, to)
+
+    async def attempt() -> None:
+        # One transaction per attempt: a notice's PDF is rendered between attempts.
+        async with app.sessionmaker() as session:
+            await staff.command(session, event, spec, to)
+
+    await staff.network.units[0].requests.offload.call(attempt)
 
 
 async def requests(app: App) -> list[tuple[str, InfoRequest]]:
@@ -132,7 +139,8 @@ async def test_a_transferred_request_keeps_its_receipt_date_and_clock(keep: App)
     assert last.notify == "coordinators_daily"
     assert last.due_at.astimezone(WIB).date() == date(2026, 12, 14)
     texts = await core_app.texts_to(keep, core_app.CITIZEN)
-    assert not any("Pemberitahuan tertulis" in text for text in texts)
+    assert not any("diregistrasi ulang" in text for text in texts)
+    assert await core_app.rows(keep, Notice) == []
 
 
 async def test_a_transferred_request_starts_anew_with_a_written_notice(restart: App) -> None:
@@ -144,7 +152,12 @@ async def test_a_transferred_request_starts_anew_with_a_written_notice(restart: 
     # Received at the receiving office on Thursday 3 December: ten working days to the 17th.
     assert (new.received_on, new.due_on) == (date(2026, 12, 3), date(2026, 12, 17))
     texts = await core_app.texts_to(restart, core_app.CITIZEN)
-    assert any("Pemberitahuan tertulis" in text and "17 Desember 2026" in text for text in texts)
+    assert any("diregistrasi ulang" in text and "17 Desember 2026" in text for text in texts)
+    # And the letter: Kudus's notice that the information is held by Semarang's office.
+    (notice,) = await core_app.rows(restart, Notice)
+    assert notice.filename == "PI-KDS-2026-000001-not_held.pdf"
+    page = PdfReader(io.BytesIO(notice.pdf)).pages[0].extract_text()
+    assert "PPID Kabupaten Semarang" in page and "PPID Kabupaten Kudus" in page, page
 
 
 async def test_each_office_escalates_on_its_own_ladder(keep: App) -> None:

@@ -514,6 +514,9 @@ class NetworkStaff:
             ).first()
         today = dst.requests.today()
         restart = formal and self.transfer_deadline == "restart"
+        if restart and request is not None:
+            # First, before anything is written: its PDF is rendered outside the transaction.
+            await src.requests.held_elsewhere_notice(session, ticket, request, ev.user_id, dst.name)
         received = today if restart or request is None else request.received_on
         due = dst.requests.add_days(received, DECIDE_DAYS)
 
