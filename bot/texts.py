@@ -510,6 +510,14 @@ STAFF: dict[str, str] = {
     "duty_off": "⚪ {mention} tidak lagi piket.",
     "duty_usage": "Gunakan /duty on atau /duty off (alias /piket).",
     "duty_not_officer": "Hanya petugas terdaftar di [staff] officers yang dapat piket.",
+    "network_report": "<b>Per kantor</b> (bulan ini):\n{lines}",
+    "network_report_line": (
+        "• <b>{office}</b>: {requests} permohonan ({past} melewati batas waktu), "
+        "{tickets} tiket obrolan, {chats} warga"
+    ),
+    "network_report_refused": (
+        "/laporan all hanya untuk koordinator kantor yang mengoordinasikan kantor lain."
+    ),
     "network_queue": "Antrean jaringan kantor: {total} tiket/permohonan terbuka.\n{lines}",
     "network_queue_line": (
         "• <b>{office}</b>: {open} terbuka, {unassigned} tanpa petugas, "

@@ -192,8 +192,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (),
         Who.COORDINATOR,
         Where.STAFF_GROUP,
-        "Laporan bulan ini: angka dan grafik (atasan PPID)",
-        "This month's report: figures and a chart (PPID superior)",
+        "Laporan bulan ini: angka dan grafik (atasan PPID; /laporan all: seluruh jaringan)",
+        "This month's report: figures and a chart (PPID superior; /laporan all: the network)",
     ),
     # Officers, in an information request's topic: its written decision.
     CommandSpec(

@@ -32,6 +32,7 @@ from bot.core.faq_service import FaqService
 from bot.core.formal.requests import DECIDE_DAYS, RequestService
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
+from bot.core.reports import build_report, month_of, summary_html
 from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
 from bot.core.tickets import OPEN_STATUSES, TicketService
@@ -441,6 +442,13 @@ class NetworkStaff:
         if spec.name == "queue" and word in ("all", "semua") and unit.tickets.is_staff(ev.user_id):
             await self._network_queue(session, ev, unit)
             await staff.commit(session)
+        elif (
+            spec.name == "laporan"
+            and word in ("all", "semua")
+            and unit.tickets.is_staff(ev.user_id)
+        ):
+            await self._network_report(session, ev, unit)
+            await staff.commit(session)
         elif spec.name == "alihkan" and word and unit.tickets.is_staff(ev.user_id):
             await self._transfer(session, ev, unit, word)
             await staff.commit(session)
@@ -481,6 +489,42 @@ class NetworkStaff:
             )
         text = st("network_queue", total=len(open_tickets), lines=Markup("\n".join(lines)))
         await unit.postman.to_staff(session, text, thread_id=ev.thread_id)
+
+    # -- /laporan all ----------------------------------------------------------------------------
+
+    async def _network_report(
+        self, session: AsyncSession, ev: StaffEvent, unit: OfficeUnit
+    ) -> None:
+        """This month's figures of the offices a coordinator's office coordinates: in total
+        (when that is the whole network) and one line per office."""
+        family = self.network.family(unit)
+        if ev.user_id not in unit.coordinators or len(family) < 2:
+            await unit.postman.to_staff(
+                session, st("network_report_refused"), thread_id=ev.thread_id
+            )
+            return
+        calendar = unit.calendar
+        today = unit.tickets.clock.now().astimezone(calendar.tz).date()
+        period = month_of(today)
+        parts = []
+        if len(family) == len(self.network.units):
+            total = await build_report(session, calendar, period, today)
+            parts.append(summary_html(total))
+        lines = []
+        for member in family:
+            mine = await build_report(session, member.calendar, period, today, office=member.id)
+            lines.append(
+                st(
+                    "network_report_line",
+                    office=member.name,
+                    requests=mine.requests,
+                    past=mine.past_deadline,
+                    tickets=mine.tickets,
+                    chats=mine.chats,
+                )
+            )
+        parts.append(st("network_report", lines=Markup("\n".join(lines))))
+        await unit.postman.to_staff(session, Markup("\n\n".join(parts)), thread_id=ev.thread_id)
 
     # -- /alihkan <office> ---------------------------------------------------------------------
 
