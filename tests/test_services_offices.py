@@ -188,3 +188,42 @@ async def test_each_office_escalates_on_its_own_ladder(keep: App) -> None:
         )
         text = " ".join(r.payload.get("text", "") for r in said)
         assert f"⏰ <b>{ticket.number}</b> belum dijawab" in text, text
+
+
+@pytest.fixture
+async def single(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for app in core_app.build(db_url, tmp_path):
+        yield app
+
+
+async def test_alihkan_without_an_office_is_the_cards_alihkan_button(single: App) -> None:
+    """/alihkan keeps the card's "Alihkan" (another officer); an office needs a network."""
+    async with single.sessionmaker() as session:
+        await single.desk.call_officer(session, inbound("/petugas", kind="command"))
+    (ticket,) = await core_app.tickets(single)
+    async with single.sessionmaker() as session:
+        row = await session.get(Ticket, ticket.id)
+        assert row is not None
+        row.topic_id = 5
+        await session.commit()
+    spec = find("alihkan", private=False)
+    assert spec is not None
+    event = StaffEvent(
+        chat_id=core_app.STAFF,
+        message_id=9,
+        user_id=core_app.OFFICER,
+        user_name="Ani",
+        thread_id=5,
+    )
+    staff = single.dispatcher["staff"]
+    for args in ("", "kab-kudus"):
+        async with single.sessionmaker() as session:
+            await staff.command(session, event, spec, args)
+    said = await core_app.rows(single, Outbox, col(Outbox.ticket_id) == ticket.id)
+    prompt = [r for r in said if "Alihkan tiket" in r.payload.get("text", "")]
+    assert len(prompt) == 1
+    choices = [b["label"] for row in prompt[0].payload["buttons"] for b in row]
+    assert len(choices) == 2  # both officers: nobody on duty, so the ticket has no assignee
+    texts = await core_app.texts_to(single, core_app.STAFF)
+    assert any("tidak ada kantor lain" in text for text in texts)
+    assert [t.number for t in await core_app.tickets(single)] == [ticket.number]
