@@ -184,6 +184,14 @@ def office_of(net: Net, citizen: FakeUser) -> str | None:
     return rows[0][0] if rows else None
 
 
+async def test_every_office_group_gets_the_staff_menu(net: Net) -> None:
+    for group in net.groups.values():
+        menu = [c["command"] for c in net.emu.commands_for(f"chat:{group.id}")]
+        assert "alihkan" in menu and "queue" in menu, menu
+    private = [c["command"] for c in net.emu.commands_for("all_private_chats")]
+    assert "kantor" in private
+
+
 async def test_deep_link_sets_the_office(net: Net) -> None:
     citizen = net.emu.user("Dina")
     await net.emu.send_text(citizen, "/start kab-kudus")
