@@ -1,7 +1,7 @@
 """offices: a network of offices on one bot; citizens and tickets carry their office
 
 Revision ID: 0011_offices
-Revises: 0009
+Revises: 0010_dip_deflections
 Create Date: 2026-12-06
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401 - the brief's rule for every migratio
 from alembic import op
 
 revision = "0011_offices"
-down_revision = "0009"
+down_revision = "0010_dip_deflections"  # after the DIP deflections (both revised 0009)
 branch_labels = None
 depends_on = None
 
