@@ -87,6 +87,9 @@ class Net:
             information,
         ):
             ask = await self.answer(citizen, text)
+        if any(b.get("callback_data") == "rf:dip:go" for b in ask.buttons):
+            # The information map offered a published item first: file the request anyway.
+            ask = await self.press(citizen, ask, "rf:dip:go")
         ask = await self.answer(citizen, "Bahan kajian")
         ask = await self.press(citizen, ask, "rf:obtain:salinan_softcopy")
         summary = await self.press(citizen, ask, "rf:receive:langsung")

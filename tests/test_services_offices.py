@@ -17,9 +17,9 @@ from sqlmodel import col
 from bot.app import App
 from bot.core.commands import find
 from bot.core.dto import StaffEvent
-from bot.core.formal.request_form import FIELD_STEPS
+from bot.core.formal.request_form import DIP_GO, FIELD_STEPS, Step
 from bot.core.network import NetworkStaff
-from storage.models import InfoRequest, Notice, Outbox, SlaStep, Ticket
+from storage.models import FormState, InfoRequest, Notice, Outbox, SlaStep, Ticket
 from tests import core_app
 from tests.core_app import clock, inbound
 from tests.test_request_form import ENTITY
@@ -86,6 +86,12 @@ async def file_request(app: App) -> Ticket:
                 await app.desk.button(session, inbound("", kind="callback"), answer.data)
             else:
                 await app.desk.ask(session, inbound(answer.text))
+        if step is Step.INFORMATION:
+            (state,) = await core_app.rows(app, FormState)
+            if state.data["step"] == "dip_offer":
+                # The information map offered a published item first: file the request anyway.
+                async with app.sessionmaker() as session:
+                    await app.desk.button(session, inbound("", kind="callback"), DIP_GO)
     async with app.sessionmaker() as session:
         await app.desk.button(session, inbound("", kind="callback"), "rf:send")
     (ticket,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "PI")
