@@ -167,6 +167,38 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_copy(args: argparse.Namespace) -> str | None:
+    """Both URLs must name a Loket database before anything connects."""
+    from storage.copy import CopyError, check_url
+
+    try:
+        check_url(args.source, "--from")
+        check_url(args.target, "--to")
+    except CopyError as exc:
+        return f"db copy: {exc}"
+    return None
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    """Copy every table of one database into a new, empty one (SQLite to PostgreSQL, or back)."""
+    from storage.copy import CopyError, copy_database
+    from storage.migrate import DatabaseMissingError, SchemaBehindError
+
+    def progress(table: str, rows: int) -> None:
+        print(f"{table}: {rows} row(s)")
+
+    try:
+        report = asyncio.run(copy_database(args.source, args.target, progress=progress))
+    except DatabaseMissingError as exc:
+        return _fail(f"db copy: --from {exc}", 1)
+    except SchemaBehindError as exc:
+        return _fail(f"db copy: the --from {exc}: run `loket db upgrade` on it first", 1)
+    except CopyError as exc:
+        return _fail(f"db copy: {exc}", 1)
+    print(f"copied {report.rows} row(s) in {len(report.tables)} table(s)")
+    return 0
+
+
 def cmd_faq_gaps(args: argparse.Namespace) -> int:
     """Unanswered questions grouped by similarity, most frequent first: what the FAQ lacks."""
     from datetime import timedelta
@@ -542,6 +574,10 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(db_sub.add_parser("upgrade", help="apply migrations")).set_defaults(
         func=cmd_db_upgrade
     )
+    copy = db_sub.add_parser("copy", help="copy a database into a new, empty one")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL")
+    copy.set_defaults(func=cmd_db_copy, check=_check_copy)
     reg = with_config(sub.add_parser("register", help="export the registers (UU 14/2008)"))
     reg.add_argument("kind", choices=["requests", "objections"])
     reg.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_iso_date)
