@@ -73,10 +73,10 @@ atexit.register(kill_leftovers)
 class LoketProcess:
     """A `python -m bot run` subprocess configured through a bot.toml and environment.
 
-    ``webhook=True`` runs it in webhook mode: it listens on a free loopback port of its own
-    (``listen_port``, free unless given) and registers ``webhook_url`` (its own address unless given, e.g. a
-    load balancer's) with the emulator, the secret coming from LOKET_TELEGRAM__WEBHOOK_SECRET
-    (``webhook_secret``; empty: not set).
+    ``webhook=True`` runs it in webhook mode: it listens on a loopback port of its own
+    (``listen_port``, a free one unless given) and registers ``webhook_url`` (its own address
+    unless given, e.g. a load balancer's) with the emulator, the secret coming from
+    LOKET_TELEGRAM__WEBHOOK_SECRET (``webhook_secret``; empty: not set).
     """
 
     def __init__(

@@ -263,3 +263,48 @@ async def test_the_whatsapp_webhook_shares_the_telegram_webhook_server(tmp_path:
         finally:
             assert await loket.stop() == 0, loket.log()
         assert "Traceback" not in loket.log(), loket.log()
+
+
+async def test_an_update_sent_while_the_replica_is_dead_is_delivered_when_it_is_back(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
+    """SIGKILL: no deleteWebhook, nothing said. Telegram keeps the update and keeps trying;
+    the replica started again on the same address gets it and answers once."""
+    await emu.wait_updates_consumed(timeout=10)
+    await loket.kill()
+    mark = len(emu.webhook_attempts)
+    citizen = emu.user("Wati")
+    await emu.send_text(citizen, OPENING_HOURS)
+    await wait_until(lambda: len(emu.webhook_attempts) >= mark + 2)
+    assert {status for _, status in emu.webhook_attempts[mark:]} == {None}  # nobody listened
+    assert emu.pending_updates == 1
+    await loket.start()
+    reply = await emu.wait_for_message(citizen.id, timeout=20)
+    assert reply.text == OPENING_ANSWER
+    await emu.wait_updates_consumed(timeout=10)
+    assert [status for _, status in emu.webhook_attempts[mark:] if status is not None] == [200]
+    assert len(emu.messages_to(citizen.id)) == 1
+    assert emu.calls_to("deleteWebhook") == []
+
+
+async def test_a_webhook_telegram_refuses_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    async with BotApiEmulator() as tg:
+        # What Telegram answers for a URL it cannot resolve.
+        refusal = "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+        tg.fail_next("setWebhook", 400, refusal)
+        loket = LoketProcess(tg, tmp_path, webhook=True)
+        proc = await asyncio.create_subprocess_exec(
+            *loket.command(),
+            env=loket.environment(),
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 90)
+    assert proc.returncode == 2, err
+    last = err.decode().strip().splitlines()[-1]
+    assert last == (
+        "loket: Telegram refused the webhook (telegram.webhook_url, telegram.webhook_secret): "
+        + refusal
+    )
+    assert "Traceback" not in err.decode() and WEBHOOK_SECRET not in err.decode()
