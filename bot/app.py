@@ -97,7 +97,7 @@ class App:
     scheduler: Scheduler
     whatsapp: WhatsAppWebhook | None = None
     whatsapp_client: WhatsAppClient | None = None
-    # The poller's parsed updates, handed to the inbox worker's Telegram handler.
+    # Updates the poller or the webhook parsed, handed to the inbox worker's Telegram handler.
     parsed_updates: ParsedUpdates | None = None
     # Tells the staff group when updates were set aside (poller, webhook and worker share it).
     set_aside: SetAsideNotice | None = None

@@ -146,6 +146,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ClientDecodeError:
         return _fail(f"{api_base} answers, but not as a Telegram Bot API: check telegram.api_base")
     except TelegramAPIError as exc:
+        if exc.method.__api_method__ == "setWebhook":
+            return _fail(
+                f"Telegram refused the webhook (telegram.webhook_url, telegram.webhook_secret): "
+                f"{hidden(exc.message)}"
+            )
         return _fail(
             f"the Bot API at {api_base} answered {exc.method.__api_method__} with "
             f"{hidden(exc.message)!r}: check telegram.api_base"

@@ -73,10 +73,10 @@ atexit.register(kill_leftovers)
 class LoketProcess:
     """A `python -m bot run` subprocess configured through a bot.toml and environment.
 
-    ``webhook=True`` runs it in webhook mode: it listens on a free loopback port of its own
-    (``listen_port``) and registers ``webhook_url`` (its own address unless given, e.g. a
-    load balancer's) with the emulator, the secret coming from LOKET_TELEGRAM__WEBHOOK_SECRET
-    (``webhook_secret``; empty: not set).
+    ``webhook=True`` runs it in webhook mode: it listens on a loopback port of its own
+    (``listen_port``, a free one unless given) and registers ``webhook_url`` (its own address
+    unless given, e.g. a load balancer's) with the emulator, the secret coming from
+    LOKET_TELEGRAM__WEBHOOK_SECRET (``webhook_secret``; empty: not set).
     """
 
     def __init__(
@@ -90,6 +90,7 @@ class LoketProcess:
         webhook: bool = False,
         webhook_secret: str = WEBHOOK_SECRET,
         webhook_url: str | None = None,
+        listen_port: int | None = None,
     ) -> None:
         self.emu = emu
         self.workdir = workdir
@@ -102,7 +103,7 @@ class LoketProcess:
             (workdir / "kb" / "faq.toml").write_text(faq_text, encoding="utf-8")
             faq_line = '[faq]\npaths = ["kb"]\n'
         self.webhook = webhook
-        self.listen_port = free_port() if webhook else 0
+        self.listen_port = listen_port or (free_port() if webhook else 0)
         self.listen_url = f"http://127.0.0.1:{self.listen_port}"
         self.webhook_url = webhook_url or f"{self.listen_url}/telegram"
         webhook_lines = (
@@ -229,13 +230,17 @@ async def start_with_whatsapp(
     staff_group_id: int,
     officers: list[int],
     template: str = "",
+    webhook: bool = False,
 ) -> LoketProcess:
     """A started `loket run` serving Telegram and WhatsApp (secrets from the environment, as in
-    production), with the WhatsApp emulator's webhooks pointed at it."""
+    production), with the WhatsApp emulator's webhooks pointed at it. ``webhook``: Telegram in
+    webhook mode, both webhooks served by one server on one port."""
     port = free_port()
     loket = LoketProcess(
         tg,
         workdir,
+        webhook=webhook,
+        listen_port=port if webhook else None,
         extra_toml=RAISED_LIMITS
         + f"""
 [staff]

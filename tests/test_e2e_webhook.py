@@ -20,7 +20,8 @@ import pytest
 import pytest_asyncio
 
 from bot.playground.emulator import BotApiEmulator
-from tests.harness import WEBHOOK_SECRET, LoketProcess
+from tests.harness import WEBHOOK_SECRET, LoketProcess, start_with_whatsapp
+from tests.wa_emulator import WhatsAppEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -203,3 +204,107 @@ async def test_a_delivery_whose_store_fails_is_redelivered_and_handled_once(
     rows = loket.query("SELECT status FROM inbox WHERE chat_key = ?", f"tg:{citizen.id}")
     assert rows == [("done",)]
     assert len(emu.messages_to(citizen.id)) == 1
+
+
+async def test_bodies_that_do_not_parse_are_set_aside_once_and_acknowledged(
+    loket: LoketProcess,
+) -> None:
+    """As the poller does: kept as failed rows for `loket inbox`, answered 200 (Telegram would
+    deliver them again and again otherwise), and a redelivery stores nothing new."""
+    url = f"{loket.listen_url}/telegram"
+    secret = {SECRET_HEADER: WEBHOOK_SECRET}
+    not_json = b"{this is not json"
+    not_an_update = json.dumps({"update_id": 990_000_006, "message": {"chat": "?"}}).encode()
+    # Over the 1 MiB a webhook body may have; Telegram writes update_id first.
+    oversized = json.dumps({"update_id": 990_000_007, "message": {"text": "x" * 1_200_000}})
+    for body in (not_json, not_an_update, oversized.encode()):
+        for _ in range(2):  # delivered, then delivered again
+            assert (await post(url, body, secret))[0] == 200
+    rows = loket.query(
+        "SELECT update_id, status, error FROM inbox WHERE status = 'failed' ORDER BY id"
+    )
+    assert len(rows) == 3, rows
+    assert rows[0][0].startswith("raw:") and "not JSON" in rows[0][2]
+    assert rows[1][0] == "990000006" and "does not validate" in rows[1][2]
+    assert rows[2][0] == "990000007" and "over the 1048576-byte limit" in rows[2][2]
+    head = loket.query("SELECT payload FROM inbox WHERE update_id = '990000007'")[0][0]
+    assert len(head) < 10_000  # only the start of the body is kept
+    await post(f"{loket.listen_url}/healthz", b"")  # the process is alive and serving
+    assert loket.proc is not None and loket.proc.returncode is None
+
+
+async def test_the_whatsapp_webhook_shares_the_telegram_webhook_server(tmp_path: Path) -> None:
+    async with (
+        BotApiEmulator() as tg,
+        WhatsAppEmulator(access_token="EAAloket", app_secret="app-secret-uji") as wa,
+    ):
+        ani = tg.user("Ani Petugas")
+        group = tg.group("Staf PPID", is_forum=True, members=[ani])
+        loket = await start_with_whatsapp(
+            tg, wa, tmp_path, staff_group_id=group.id, officers=[ani.id], webhook=True
+        )
+        try:
+            # One port: the Telegram webhook, the WhatsApp webhook and the health check.
+            assert loket.webhook_url == f"http://127.0.0.1:{loket.listen_port}/telegram"
+            assert wa.webhook_url == f"http://127.0.0.1:{loket.listen_port}/whatsapp"
+            assert await wa.verify_webhook(challenge="1158201444") == (200, "1158201444")
+            budi = wa.user("6281200000001", name="Budi")
+            await wa.send_text(budi, OPENING_HOURS)
+            reply = await wa.wait_for_message(budi)
+            assert "Senin-Jumat pukul 08.00-16.00 WIB" in (reply.text or "")
+            siti = tg.user("Siti")
+            await tg.send_text(siti, OPENING_HOURS)
+            assert (await tg.wait_for_message(siti.id, timeout=10)).text == OPENING_ANSWER
+            assert tg.calls_to("getUpdates") == []
+            # Unsigned WhatsApp and secretless Telegram deliveries are refused alike.
+            assert (await post(wa.webhook_url, b"{}"))[0] == 401
+            assert (await post(loket.webhook_url, b"{}"))[0] == 401
+            assert [s for s, _ in wa.webhook_responses if s != 200] == []
+        finally:
+            assert await loket.stop() == 0, loket.log()
+        assert "Traceback" not in loket.log(), loket.log()
+
+
+async def test_an_update_sent_while_the_replica_is_dead_is_delivered_when_it_is_back(
+    emu: BotApiEmulator, loket: LoketProcess
+) -> None:
+    """SIGKILL: no deleteWebhook, nothing said. Telegram keeps the update and keeps trying;
+    the replica started again on the same address gets it and answers once."""
+    await emu.wait_updates_consumed(timeout=10)
+    await loket.kill()
+    mark = len(emu.webhook_attempts)
+    citizen = emu.user("Wati")
+    await emu.send_text(citizen, OPENING_HOURS)
+    await wait_until(lambda: len(emu.webhook_attempts) >= mark + 2)
+    assert {status for _, status in emu.webhook_attempts[mark:]} == {None}  # nobody listened
+    assert emu.pending_updates == 1
+    await loket.start()
+    reply = await emu.wait_for_message(citizen.id, timeout=20)
+    assert reply.text == OPENING_ANSWER
+    await emu.wait_updates_consumed(timeout=10)
+    assert [status for _, status in emu.webhook_attempts[mark:] if status is not None] == [200]
+    assert len(emu.messages_to(citizen.id)) == 1
+    assert emu.calls_to("deleteWebhook") == []
+
+
+async def test_a_webhook_telegram_refuses_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    async with BotApiEmulator() as tg:
+        # What Telegram answers for a URL it cannot resolve.
+        refusal = "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+        tg.fail_next("setWebhook", 400, refusal)
+        loket = LoketProcess(tg, tmp_path, webhook=True)
+        proc = await asyncio.create_subprocess_exec(
+            *loket.command(),
+            env=loket.environment(),
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 90)
+    assert proc.returncode == 2, err
+    last = err.decode().strip().splitlines()[-1]
+    assert last == (
+        "loket: Telegram refused the webhook (telegram.webhook_url, telegram.webhook_secret): "
+        + refusal
+    )
+    assert "Traceback" not in err.decode() and WEBHOOK_SECRET not in err.decode()
