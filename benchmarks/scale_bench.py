@@ -6,8 +6,8 @@ usage: .venv/bin/python benchmarks/scale_bench.py [--citizens 100] [--messages 1
 
 Each scenario gets a fresh Bot API emulator (bot/playground/emulator) and, for the replicas, a
 fresh PostgreSQL database (127.0.0.1:5432, see tests/services.py), nginx started with the
-tests' configuration (tests/nginx.py, the one docs/deploy.md deploys) and the Redis limiter
-when `[redis] url` is supported and Redis answers. The emulator delivers webhooks to nginx
+tests' configuration (tests/nginx.py, the one docs/deploy.md deploys) and the Redis send
+limiter (127.0.0.1:6379) when Redis answers. The emulator delivers webhooks to nginx
 with the secret, up to 40 at once (Telegram's default max_connections), one chat in order.
 
 The burst and the figures are load_bench.py's: every citizen's k-th question is queued before
@@ -29,7 +29,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -54,14 +53,10 @@ from tests.scale import Cluster
 
 
 def redis_url() -> str:
-    """The Redis limiter's URL when this version has one and Redis answers, else ""."""
-    ensure = getattr(services, "ensure_redis", None)
-    make_url = getattr(services, "redis_test_url", None)
-    if ensure is None or make_url is None:
+    """The Redis limiter's URL when Redis answers (started if down, as the tests do), else ""."""
+    if asyncio.run(services.ensure_redis()) is not None:
         return ""
-    if asyncio.run(ensure()) is not None:
-        return ""
-    return str(make_url(f"loket-bench-{uuid.uuid4().hex[:8]}"))
+    return services.REDIS_URL
 
 
 async def run_polling(citizens: int, each: int, workdir: Path, limit: float) -> Result:

@@ -261,6 +261,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         clock,
         on_failed=delivery_failed,
         on_outcome=metrics.send_outcome if metrics else None,
+        claim_lease=parse_duration(config.outbox.claim_lease).delta,
         # WhatsApp's limits are its own: its sends do not use Telegram's windows.
         limiters={
             WHATSAPP: make_limiter(

@@ -565,6 +565,20 @@ class InboxConfig(_Section):
     max_attempts: int = Field(5, ge=1, le=50)
 
 
+class OutboxConfig(_Section):
+    # Replicas on PostgreSQL: a row claimed for sending longer ago than this belongs to a
+    # replica that died, and another one settles it (bot/outbox.py). Far longer than a send
+    # takes, its wait for a rate-limit slot included (up to a minute for a group).
+    claim_lease: DurationText = "5m"
+
+    @field_validator("claim_lease")
+    @classmethod
+    def _clock_lease(cls, value: str) -> str:
+        if parse_duration(value).working_days:
+            raise ValueError("use a clock duration here (e.g. 5m), not working days")
+        return value
+
+
 class SurveyConfig(_Section):
     # "single": one 1-4 question after a closed chat; "ikm": the nine elements of the IKM
     # survey (PermenPANRB 14/2017) after a written decision and, with after_chat, a closed chat.
@@ -636,6 +650,7 @@ class Config(BaseSettings):
     logging: LoggingConfig = LoggingConfig()
     retention: RetentionConfig = RetentionConfig()
     inbox: InboxConfig = InboxConfig()
+    outbox: OutboxConfig = OutboxConfig()
     metrics: MetricsConfig = MetricsConfig()
     survey: SurveyConfig = SurveyConfig()
     redis: RedisConfig = RedisConfig()

@@ -70,6 +70,8 @@ class Cluster:
         shared = {"LOKET_DATABASE__URL": db_url, **(env or {})}
         if redis_url:
             shared["LOKET_REDIS__URL"] = redis_url
+            # The share each replica keeps to while Redis is out of reach.
+            shared["LOKET_REDIS__REPLICAS"] = str(size)
         self.replicas = [
             LoketProcess(
                 emu,
