@@ -103,6 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.core.formal.notices import NoticeTextsError
     from bot.logs import setup_logging
     from faq import KnowledgeBaseError
+    from storage.migrate import SchemaAheadError
 
     config = _load(args)
     wa = config.whatsapp
@@ -137,6 +138,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(run(app))
+    except SchemaAheadError as exc:
+        return _fail(str(exc), 1)
     except TelegramUnauthorizedError:
         return _fail("Telegram refused the bot token (401 Unauthorized): check it with BotFather")
     except ListenError as exc:
@@ -160,7 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storage.db import make_engine
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import SchemaAheadError, current_revision, upgrade
 
     config = _load(args)
 
@@ -172,7 +175,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    revision = asyncio.run(go())
+    try:
+        revision = asyncio.run(go())
+    except SchemaAheadError as exc:
+        return _fail(str(exc), 1)
     print(f"database is at revision {revision}")
     return 0
 
@@ -192,7 +198,7 @@ def _check_copy(args: argparse.Namespace) -> str | None:
 def cmd_db_copy(args: argparse.Namespace) -> int:
     """Copy every table of one database into a new, empty one (SQLite to PostgreSQL, or back)."""
     from storage.copy import CopyError, copy_database
-    from storage.migrate import DatabaseMissingError, SchemaBehindError
+    from storage.migrate import DatabaseMissingError, SchemaAheadError, SchemaBehindError
 
     def progress(table: str, rows: int) -> None:
         print(f"{table}: {rows} row(s)")
@@ -203,7 +209,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
         return _fail(f"db copy: --from {exc}", 1)
     except SchemaBehindError as exc:
         return _fail(f"db copy: the --from {exc}: run `loket db upgrade` on it first", 1)
-    except CopyError as exc:
+    except (CopyError, SchemaAheadError) as exc:
         return _fail(f"db copy: {exc}", 1)
     print(f"copied {report.rows} row(s) in {len(report.tables)} table(s)")
     return 0

@@ -84,3 +84,17 @@ def test_the_systemd_unit_of_the_docs_verifies(tmp_path: Path) -> None:
     )
     # verify exits 0 even for an unknown key or a bad value: it says so on stderr.
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
+
+
+def test_the_readme_rehearsal_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
+    nginx = require_nginx()
+    conf = DOC.parent / "deploy" / "nginx-rehearsal.conf"
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", "error.log"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    tested = Nginx(tmp_path, ["127.0.0.1:8101"]).config()
+    failover = re.search(r"proxy_next_upstream [^;]*;", tested)
+    assert failover is not None and failover.group(0) in conf.read_text(encoding="utf-8")
