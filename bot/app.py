@@ -533,7 +533,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-        app.scheduler.shutdown()
+        await app.scheduler.stop()
         # Order matters: stop receiving, finish handling, then flush what handling queued.
         if app.web is not None:
             await app.web.stop()
