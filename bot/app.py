@@ -467,8 +467,9 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
     if app.metrics is not None:
         await app.metrics.start()
     if app.web is not None:
-        await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
+        # The first Bot API call has a short timeout, as deleteWebhook's below.
         await until_reachable(lambda: register_webhook(app))
+        await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
         me = await until_reachable(app.bot.get_me)
         log.info("serving webhooks as @%s", me.username)
         return None
@@ -540,7 +541,7 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-        app.scheduler.shutdown()
+        await app.scheduler.stop()
         # Order matters: stop receiving, finish handling, then flush what handling queued.
         if app.web is not None:
             await app.web.stop()

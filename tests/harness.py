@@ -171,8 +171,15 @@ url = "sqlite+aiosqlite:///{self.db_path}"
 
     def _ready_count(self) -> int:
         if self.webhook:
-            calls = self.emu.calls_to("setWebhook")
-            return sum(1 for call in calls if call.status == 200)
+            # A start in webhook mode ends with setWebhook, setMyCommands, then getMe (replicas
+            # starting together may interleave them): starts that got as far as getMe.
+            registered = met = 0
+            for call in list(self.emu.calls):
+                if call.status == 200 and call.method == "setWebhook":
+                    registered += 1
+                elif call.status == 200 and call.method == "getMe" and registered:
+                    met += 1
+            return min(registered, met)
         return sum(1 for call in self.emu.calls if call.method == "getUpdates")
 
     async def stop(self, timeout: float = 20.0) -> int:  # noqa: ASYNC109 - passed to wait_for

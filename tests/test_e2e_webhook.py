@@ -21,6 +21,7 @@ import pytest_asyncio
 
 from bot.playground.emulator import BotApiEmulator
 from tests.harness import WEBHOOK_SECRET, LoketProcess, start_with_whatsapp
+from tests.test_e2e_reliability import BURST_LIMITS, assert_exactly_once, burst, wait_replies
 from tests.wa_emulator import WhatsAppEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -308,3 +309,30 @@ async def test_a_webhook_telegram_refuses_stops_the_start_with_one_line(tmp_path
         + refusal
     )
     assert "Traceback" not in err.decode() and WEBHOOK_SECRET not in err.decode()
+
+
+async def test_a_burst_by_webhook_with_a_sigkill_is_answered_exactly_once(tmp_path: Path) -> None:
+    """Deliveries in flight together (up to max_connections), the replica SIGKILLed in the
+    middle of the replies: whatever the kill caught (deliveries not yet stored, delivered
+    again; stored updates not yet handled or answered, taken up after the restart), every
+    citizen gets each answer once, in the order asked."""
+    async with BotApiEmulator(webhook_retry_delay=0.1) as emu:
+        emu.set_latency(0.02)  # slow sends widen the window in which the kill lands
+        loket = LoketProcess(emu, tmp_path / "bot", extra_toml=BURST_LIMITS, webhook=True)
+        await loket.start()
+        users = await burst(emu, citizens=20, per_citizen=4)
+        total = 20 * 4
+        await emu.wait_for(lambda _: len(emu.sent) >= total * 0.4, timeout=60)
+        await loket.kill()
+        assert len(emu.sent) < total, "the burst finished before the kill"
+        await loket.start()
+        await wait_replies(emu, users, 4, limit=120)
+        await emu.wait_updates_consumed(timeout=30)
+        assert await loket.stop() == 0  # what it had in hand is finished: the counts are final
+        assert_exactly_once(emu, users, 4)
+        assert loket.query("SELECT status, count(*) FROM inbox GROUP BY status") == [
+            ("done", total)
+        ]
+        statuses = dict(loket.query("SELECT status, count(*) FROM outbox GROUP BY status"))
+        assert statuses == {"sent": total}, statuses
+        assert emu.calls_to("getUpdates") == []
