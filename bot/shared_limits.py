@@ -108,9 +108,10 @@ class SharedSendLimiter(SendLimiter):
         self._member = f"{uuid.uuid4().hex}:"
         self._sent = 0
 
-    def _shared_args(self, chat_id: str) -> tuple[list[str], list[Any]]:
-        chat = self._chat_window(chat_id)
-        windows = [(f"{self.keys}:bot", self.global_window), (f"{self.keys}:chat:{chat_id}", chat)]
+    def _shared_args(self, chat_id: str, per_chat: bool) -> tuple[list[str], list[Any]]:
+        windows = [(f"{self.keys}:bot", self.global_window)]
+        if per_chat:
+            windows.append((f"{self.keys}:chat:{chat_id}", self._chat_window(chat_id)))
         args: list[Any] = []
         for _, window in windows:
             args += [window.limit, round(window.window * 1_000_000)]
@@ -130,7 +131,7 @@ class SharedSendLimiter(SendLimiter):
                     # share holds too until they have left every window.
                     await self._room_in_share(chat_id, monotonic, per_chat)
                 try:
-                    granted = await self._try_shared(chat_id)
+                    granted = await self._try_shared(chat_id, per_chat)
                 except (RedisError, OSError, TimeoutError) as exc:
                     self._redis_down_until = monotonic() + self.retry_redis_after
                     self._trouble.warning(
@@ -163,9 +164,9 @@ class SharedSendLimiter(SendLimiter):
                 return
             await asyncio.sleep(delay)
 
-    async def _try_shared(self, chat_id: str) -> float | None:
+    async def _try_shared(self, chat_id: str, per_chat: bool) -> float | None:
         """The slot's time when the send fits now; else waits until it may and returns None."""
-        keys, args = self._shared_args(chat_id)
+        keys, args = self._shared_args(chat_id, per_chat)
         async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
             fits, value = await self._script(keys=keys, args=args)
         if int(fits):

@@ -97,12 +97,22 @@ async def _redis_answers() -> str | None:
     return None
 
 
+def without_faketime() -> dict[str, str]:
+    """The environment for a server a test starts: without libfaketime (the shifted-date run
+    preloads it), under which redis-server loops in clock_gettime and never answers. The
+    server's clock is its own business: the tests compare its times only with each other."""
+    return {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
+
+
 def _start_redis() -> str:
     """Start a throwaway server the way .ci/run does: no persistence, local addresses only."""
     if shutil.which("redis-server") is None:
         return "redis-server is not installed"
-    for folder in ("/var/lib/redis", "/var/log/redis"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for folder in ("/var/lib/redis", "/var/log/redis"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot make Redis's folders: {exc}"
     proc = subprocess.run(
         [
             "redis-server",
@@ -125,6 +135,7 @@ def _start_redis() -> str:
         capture_output=True,
         text=True,
         timeout=30,
+        env=without_faketime(),
     )
     return proc.stderr.strip() or proc.stdout.strip() or f"redis-server exited {proc.returncode}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -561,3 +562,69 @@ async def _sent_count(app: App, count: int) -> bool:
     async with app.sessionmaker() as session:
         statuses = (await session.exec(select(Outbox.status))).all()
     return sum(status == "sent" for status in statuses) == count
+
+
+async def test_slow_work_between_two_transactions_keeps_the_chat_in_order_across_replicas(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Replica 0 meets an update that needs slow work (/reload builds the FAQ index): its
+    transaction is rolled back and the work runs in a thread, with no lock held. The row stays
+    pending, so the chat's next update cannot overtake it on replica 1; replica 1 may take the
+    slow update itself, and then the next one; replica 0's late attempt finds it done."""
+    group = {"id": core_app.STAFF, "type": "supergroup", "title": "Staf"}
+    started, release = threading.Event(), threading.Event()
+    async with replicas(pg_url, tmp_path) as (first, second):
+        load = first.faq.load
+
+        def slow_load() -> Any:
+            started.set()
+            release.wait(timeout=60)
+            return load()
+
+        first.faq.load = slow_load  # type: ignore[method-assign]
+        updates = [
+            staff_message(1, group, "/reload"),
+            staff_message(2, group, "/antrian"),
+        ]
+        async with first.sessionmaker() as session:
+            rows = [
+                {
+                    "channel": "telegram",
+                    "update_id": str(u["update_id"]),
+                    "chat_key": f"tg:{core_app.STAFF}",
+                    "payload": u,
+                }
+                for u in updates
+            ]
+            await InboxRepo(session).store(rows, MONDAY_10)
+            await session.commit()
+            _, later = (await session.exec(select(Inbox.id).order_by(col(Inbox.id)))).all()
+        assert later is not None
+        await first.inbox.dispatch_once()
+        assert await asyncio.to_thread(started.wait, 30)  # replica 0 builds, outside any lock
+        async with second.sessionmaker() as session:
+            with pytest.raises(ChatBusy):
+                await InboxRepo(session).take(later, MONDAY_10)
+        async with running([second]):
+            await until(lambda: all_done(second))
+        release.set()
+        await asyncio.gather(*first.inbox._tasks)
+        said = [
+            text
+            for text in await core_app.texts_to(second, core_app.STAFF)
+            if "FAQ" in text or "Antrean" in text or "Tiket tanpa petugas" in text
+        ]
+        assert len(said) == 2 and "FAQ" in said[0] and "FAQ" not in said[1]
+
+
+def staff_message(update_id: int, chat: dict[str, Any], text: str) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(MONDAY_10.timestamp()),
+            "chat": chat,
+            "from": {"id": core_app.OFFICER, "is_bot": False, "first_name": "Petugas"},
+            "text": text,
+        },
+    }

@@ -291,6 +291,7 @@ async def test_back_from_an_outage_a_replica_keeps_its_share_until_its_sends_lef
                 *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
                 *("--dir", str(tmp_path)),
                 stdout=asyncio.subprocess.DEVNULL,
+                env=services.without_faketime(),
             )
             await until(lambda: _answers(client), timeout=30)
             await limiter.acquire("42", time.monotonic)  # through Redis, after the share's wait
