@@ -52,6 +52,35 @@ from tests.nginx import nginx_binary
 from tests.scale import Cluster
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far (/proc/stat), all cores."""
+    import os
+
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def busy_note(before: tuple[float, float], after: tuple[float, float]) -> str:
+    """The machine's CPU use during a burst: everything on it, the other sessions included."""
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return f"machine CPU busy {100 * busy / total:.0f}% during the burst" if total else ""
+
+
+async def transactions(db_url: str) -> tuple[int, int]:
+    """(committed, rolled back) transactions of the replicas' database so far."""
+    from tests.scale import pg_rows
+
+    name = db_url.rsplit("/", 1)[1]
+    [(commits, rollbacks)] = await pg_rows(
+        db_url,
+        "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = $1",
+        name,
+    )
+    return int(commits), int(rollbacks)
+
+
 def redis_url() -> str:
     """The Redis limiter's URL when Redis answers (started if down, as the tests do), else ""."""
     if asyncio.run(services.ensure_redis()) is not None:
@@ -66,14 +95,17 @@ async def run_polling(citizens: int, each: int, workdir: Path, limit: float) -> 
         try:
             assert bot.proc is not None
             pid = bot.proc.pid
-            cpu = cpu_seconds(pid)
+            cpu, machine = cpu_seconds(pid), machine_cpu()
             b = await burst(emu, citizens, each)
             await wait_replies(emu, b, limit=limit)
+            busy = busy_note(machine, machine_cpu())
             await asyncio.sleep(SETTLE_SECONDS)  # a doubled reply would show up by now
             usage = (peak_rss_mb(pid), cpu_seconds(pid) - cpu)
         finally:
             await bot.stop()
-        return measure(emu, b, "polling, SQLite", "1 process", usage, answers=True)
+        result = measure(emu, b, "polling, SQLite", "1 process", usage, answers=True)
+        result.notes.append(busy)
+        return result
 
 
 async def run_replicas(
@@ -93,9 +125,21 @@ async def run_replicas(
         try:
             await cluster.start()
             pids = [r.proc.pid for r in cluster.replicas if r.proc is not None]
-            cpu = sum(cpu_seconds(pid) for pid in pids)
+            cpu, machine = sum(cpu_seconds(pid) for pid in pids), machine_cpu()
+            xacts = await transactions(db_url)
             b = await burst(emu, citizens, each)
             await wait_replies(emu, b, limit=limit)
+            busy = busy_note(machine, machine_cpu())
+            # PostgreSQL's statistics lag up to half a second behind (stats collector).
+            await asyncio.sleep(SETTLE_SECONDS)
+            after = await transactions(db_url)
+            # Rolled back: the read-only sessions (the workers' and senders' passes), and the
+            # updates whose chat another replica held (ChatBusy): how much the replicas read
+            # and got in each other's way for the same 1,000 answers.
+            contention = (
+                f"PostgreSQL: {after[0] - xacts[0]} transactions committed, "
+                f"{after[1] - xacts[1]} rolled back (read-only passes, chats held elsewhere)"
+            )
             await asyncio.sleep(SETTLE_SECONDS)
             usage = (
                 max(peak_rss_mb(pid) for pid in pids),
@@ -107,7 +151,9 @@ async def run_replicas(
         await cluster.stop()
         backend = "PostgreSQL + Redis" if redis else "PostgreSQL"
         name = f"{size} replica{'s' if size > 1 else ''}"
-        return measure(emu, b, f"webhook, {backend}, nginx", name, usage, answers=True)
+        result = measure(emu, b, f"webhook, {backend}, nginx", name, usage, answers=True)
+        result.notes += [busy, contention]
+        return result
 
 
 def report(results: list[Result], citizens: int, each: int, seconds: float) -> str:
