@@ -98,3 +98,20 @@ def test_the_readme_rehearsal_nginx_config_passes_nginx_t(tmp_path: Path) -> Non
     tested = Nginx(tmp_path, ["127.0.0.1:8101"]).config()
     failover = re.search(r"proxy_next_upstream [^;]*;", tested)
     assert failover is not None and failover.group(0) in conf.read_text(encoding="utf-8")
+
+
+def test_the_replica_configuration_of_the_docs_loads(tmp_path: Path) -> None:
+    from bot.config import load_config
+
+    text = block("toml", 'mode = "webhook"')
+    path = tmp_path / "bot.toml"
+    path.write_text(text, encoding="utf-8")
+    env = {
+        "LOKET_TELEGRAM__TOKEN": "123456789:AAFakeTokenForTests_abcdefghijklmno",
+        "LOKET_TELEGRAM__WEBHOOK_SECRET": "a" * 64,
+        "LOKET_TELEGRAM__LISTEN": "127.0.0.1:8101",  # what the unit sets per instance
+    }
+    config = load_config(path, env)
+    assert config.telegram.mode == "webhook"
+    assert config.database.url.startswith("postgresql+asyncpg://")
+    assert config.redis.url and config.outbox.claim_lease == "5m"
