@@ -31,8 +31,9 @@ events {{
     worker_connections 1024;
 }}
 http {{
-    # Which replica took each request, and what it answered (the tests read it).
-    log_format upstreams '$request_method $uri $status $upstream_addr $upstream_status';
+    # Which replicas took each request and what they answered, "|" between the fields (the
+    # tests read it; a request passed on lists its replicas as "a, b").
+    log_format upstreams '$request_method|$uri|$status|$upstream_addr|$upstream_status';
     access_log {dir}/access.log upstreams;
     client_body_temp_path {dir}/client_body;
     proxy_temp_path {dir}/proxy;
@@ -176,3 +177,11 @@ class Nginx:
     def access_log(self) -> list[str]:
         path = self.folder / "access.log"
         return path.read_text(errors="replace").splitlines() if path.exists() else []
+
+    def requests(self) -> list[tuple[str, str, int, list[str], list[str]]]:
+        """(method, path, status, replicas tried, their answers) of each request so far."""
+        out = []
+        for line in self.access_log():
+            method, uri, status, upstreams, answers = line.split("|")
+            out.append((method, uri, int(status), upstreams.split(", "), answers.split(", ")))
+        return out
