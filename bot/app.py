@@ -56,9 +56,9 @@ from bot.core.tickets import TicketService
 from bot.inbox import InboxWorker
 from bot.metrics import DatabaseCollector, Metrics, MetricsServer
 from bot.outbox import OutboxSender
-from bot.ratelimit import SendLimiter
 from bot.scheduler import Scheduler
 from bot.setaside import SetAsideNotice, WarnEvery, database_unavailable
+from bot.shared_limits import limiter_factory
 from bot.texts import st
 from bot.web import WebServer
 from handlers import build_routers
@@ -106,6 +106,8 @@ class App:
     # Webhook mode: the HTTP server of this replica (Telegram's webhook, /healthz, and
     # WhatsApp's webhook when it listens on the same address).
     web: WebServer | None = None
+    # Closes the Redis client of the shared send limiter ([redis] url), when there is one.
+    close_redis: Callable[[], Awaitable[None]] | None = None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> App:
@@ -245,10 +247,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             template_language=wa.window_template_language,
             fallback_parameter=config.office.name,
         )
+    # Replicas count their sends together in Redis ([redis] url); one process in memory.
+    make_limiter, close_redis = limiter_factory(config.redis.url, config.redis.replicas)
     sender = OutboxSender(
         sessionmaker,
         channels,
-        SendLimiter(
+        make_limiter(
+            f"telegram:{token.partition(':')[0]}",  # per bot: the bot id, not the secret
             global_per_second=limits.global_per_second,
             private_per_second=limits.private_per_second,
             group_per_minute=limits.group_per_minute,
@@ -258,7 +263,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         on_outcome=metrics.send_outcome if metrics else None,
         # WhatsApp's limits are its own: its sends do not use Telegram's windows.
         limiters={
-            WHATSAPP: SendLimiter(
+            WHATSAPP: make_limiter(
+                f"whatsapp:{wa.phone_number_id}",
                 global_per_second=wa.limits.global_per_second,
                 private_per_second=wa.limits.per_chat_per_second,
                 group_per_minute=60 * wa.limits.per_chat_per_second,
@@ -391,6 +397,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         set_aside,
         metrics_server,
         web_server,
+        close_redis,
     )
 
 
@@ -546,6 +553,8 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
                 task.cancel()
         await app.inbox.stop()
         await app.sender.stop()
+        if app.close_redis is not None:
+            await app.close_redis()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

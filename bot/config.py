@@ -592,6 +592,24 @@ class MetricsConfig(_Section):
         return host.strip("[]"), int(port)
 
 
+class RedisConfig(_Section):
+    """Shared fast state of several replicas: the send limiter all of them count against."""
+
+    # redis://[:password@]host:port/db (or rediss://, unix://); empty: not used (one process,
+    # or replicas that each keep to their share of the limits, see ``replicas``).
+    url: str = ""
+    # How many replicas share the bot: while Redis is unreachable each replica keeps to this
+    # share of the limits (1/replicas of them), so together they still stay within them.
+    replicas: int = Field(2, ge=1, le=64)
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError('use "redis://host:6379/0" (or rediss://, unix://), or "" for none')
+        return value
+
+
 class Config(BaseSettings):
     """The whole configuration: bot.toml, overridden by LOKET_<SECTION>__<KEY> variables."""
 
@@ -620,6 +638,7 @@ class Config(BaseSettings):
     inbox: InboxConfig = InboxConfig()
     metrics: MetricsConfig = MetricsConfig()
     survey: SurveyConfig = SurveyConfig()
+    redis: RedisConfig = RedisConfig()
 
     @property
     def shares_web_server(self) -> bool:

@@ -15,6 +15,25 @@ aside, they are served. So a poison update holds its chat back for a bounded tim
 the pauses, about half a minute with the default 5 tries) and never for good; other chats are
 never held by it. A failure that is the database's (unreachable, locked) is not the update's
 fault and does not count as a try: an outage must not set aside every update it touched.
+
+Several replicas on one PostgreSQL database drain the same inbox; each worker's memory only
+orders its own tasks, so the order across replicas is kept in the database, inside the
+handling transaction (storage.repositories.InboxRepo.take): the transaction holds its chat with
+``pg_try_advisory_xact_lock`` on a 64-bit hash of the chat key, then marks the row done only
+if it is still pending and its chat's oldest pending row. A replica that finds the chat held
+(or an older update still pending) gets ``ChatBusy``: not a failure and not a try, the row
+stays pending and the chat is looked at again after a short pause (BUSY_RETRY_SECONDS).
+
+That lock is the lease. It lives exactly as long as the transaction doing the work: a replica
+killed with SIGKILL, or whose connection is cut, has its transaction rolled back by
+PostgreSQL, its lock released and its row still pending, so the next pass of any replica takes
+it over, and nothing it did is kept. An explicit lease column would need a duration to guess
+(too short doubles slow work, too long delays the takeover) and a write of its own. Slow work
+(bot.core.offload) runs between two transactions of the same update; the lock is not held
+meanwhile, but the row stays pending, so no later update of the chat can pass it (the oldest
+pending row goes first), and whichever replica's transaction marks it done does so once.
+At worst two replicas both do the slow work (a PDF rendered twice), never its effects.
+SQLite is one process: the write lock serializes, and the per-chat order in memory suffices.
 """
 
 from __future__ import annotations
@@ -31,7 +50,7 @@ from bot.core.clock import Clock
 from bot.pump import Pump
 from bot.setaside import WarnEvery, database_unavailable
 from storage.models import Inbox
-from storage.repositories import InboxHead, InboxRepo
+from storage.repositories import ChatBusy, InboxHead, InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +58,9 @@ MAX_ATTEMPTS = 5
 MAX_RETRY_PAUSE_SECONDS = 60.0
 IDLE_POLL_SECONDS = 1.0
 BATCH = 200
+# A chat another replica is handling is looked at again after this pause (real time: the
+# other replica's transaction usually takes milliseconds).
+BUSY_RETRY_SECONDS = 0.05
 
 # handler(row): handles the stored update in a transaction of its own.
 Handler = Callable[[Inbox], Awaitable[None]]
@@ -68,6 +90,8 @@ class InboxWorker(Pump):
         self._slots = asyncio.Semaphore(concurrency)
         self._busy_chats: set[str] = set()
         self._busy_rows: set[int] = set()
+        # chat_key -> loop time after which a chat held by another replica is tried again.
+        self._held_elsewhere: dict[str, float] = {}
 
     async def pass_once(self) -> float:
         return await self.dispatch_once()
@@ -84,6 +108,13 @@ class InboxWorker(Pump):
         wait = IDLE_POLL_SECONDS
         held: set[str] = set()
         chosen: list[InboxHead] = []
+        moment = asyncio.get_running_loop().time()
+        for chat, until in list(self._held_elsewhere.items()):
+            if until <= moment:
+                del self._held_elsewhere[chat]
+            else:
+                held.add(chat)
+                wait = min(wait, until - moment)
         for row in heads:
             if self._stopping:
                 break
@@ -146,6 +177,10 @@ class InboxWorker(Pump):
             if handler is None:
                 raise RuntimeError(f"no handler for channel {row.channel!r}")
             await handler(row)
+        except ChatBusy:
+            # Another replica holds the chat: the row is untouched, and tried again shortly.
+            until = asyncio.get_running_loop().time() + BUSY_RETRY_SECONDS
+            self._held_elsewhere[row.chat_key] = until
         except Exception as exc:
             await self._failed(row, exc)
         else:

@@ -4,6 +4,15 @@ Each row moves pending -> sending -> sent | failed, every move a compare-and-set
 its own, so two senders (or two replicas) never take the same row. A row is claimed before
 its API call: after a crash a row found in "sending" may or may not have reached the user, and
 it is not sent again (a message is never sent twice for one row); it is marked "unknown".
+
+One process (SQLite) settles the rows it left in "sending" when it starts again. Replicas on
+PostgreSQL cannot tell a row another replica is sending right now from one a dead replica left,
+except by age: the claim stamps the row (its ``not_before`` becomes the claim's time), and any
+replica settles the claims older than CLAIM_LEASE, at its start and then every SWEEP_SECONDS.
+The lease is far longer than a send takes (the slot's wait included: at most a minute for a
+group), so a live replica's send is never settled under it. A chat's next row is not claimed
+while one of its rows is "sending" (OutboxRepo.claim), so the chat's order holds across
+replicas, and a dead replica's chat waits for its row to be settled first.
 """
 
 from __future__ import annotations
@@ -39,6 +48,9 @@ MAX_TRANSIENT_ATTEMPTS = 12
 STATUS_WRITE_ATTEMPTS = 5
 IDLE_POLL_SECONDS = 1.0
 BATCH = 100
+# Replicas: a claim older than this belongs to a replica that died (see the module).
+CLAIM_LEASE = timedelta(minutes=5)
+SWEEP_SECONDS = 60.0
 
 # A send's outcome waiting to be written: the row, its new values, the permanent error if any,
 # and the future its send task waits on.
@@ -85,6 +97,9 @@ class OutboxSender(Pump):
         self._recorder: asyncio.Task[None] | None = None
         # A channel down (every send a TransientError) is one warning line a minute.
         self._channel_trouble = WarnEvery(log)
+        # Whether replicas may share the outbox (PostgreSQL); None until recover() looked.
+        self._replicas: bool | None = None
+        self._next_sweep = float("-inf")
 
     async def recover(self) -> dict[str, int]:
         """Settle rows a crash left in "sending": their API call may or may not have landed.
@@ -94,7 +109,12 @@ class OutboxSender(Pump):
         message is never sent twice for one row.
         """
         async with self.sessionmaker() as session:
-            rows = await OutboxRepo(session).in_status("sending")
+            assert session.bind is not None  # the app's sessions are bound to its engine
+            self._replicas = session.bind.dialect.name == "postgresql"
+            # With replicas, only the claims of a replica that died: the others' are in hand.
+            before = self.clock.now() - CLAIM_LEASE if self._replicas else None
+            rows = await OutboxRepo(session).in_status("sending", claimed_before=before)
+        self._next_sweep = self.monotonic() + SWEEP_SECONDS
         counts = {"sent": 0, "pending": 0, "unknown": 0}
         for row in rows:
             assert row.id is not None
@@ -120,7 +140,7 @@ class OutboxSender(Pump):
                 await session.commit()
             counts[str(values["status"])] += 1
         if rows:
-            log.warning("outbox rows caught mid-send at the last stop: %s", counts)
+            log.warning("outbox rows caught mid-send (a stop, or a replica gone): %s", counts)
         return counts
 
     async def _probe_candidates(self, row: Outbox, span: int = 8) -> list[int]:
@@ -136,12 +156,12 @@ class OutboxSender(Pump):
     async def _pace(self, channel: str, chat_id: str, calls: int) -> None:
         limiter = self._limiter(channel)
         for _ in range(calls):
-            # The window frees itself with time; there is no event to wait on.
-            while (delay := limiter.global_wait(self.monotonic())) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(delay)
-            limiter.record(chat_id, self.monotonic())
+            await limiter.acquire(chat_id, self.monotonic, per_chat=False)
 
     async def pass_once(self) -> float:
+        if self._replicas is not False and self.monotonic() >= self._next_sweep:
+            # Replicas (or not yet known): settle what a replica that died left mid-send.
+            await self.recover()
         return await self.drain_once()
 
     async def drain_once(self) -> float:
@@ -204,7 +224,7 @@ class OutboxSender(Pump):
         the rows won, whole."""
         async with self.sessionmaker() as session:
             # In the order they were picked: replies before bulk, then oldest first.
-            won = await OutboxRepo(session).claim([head.id for head in heads])
+            won = await OutboxRepo(session).claim([head.id for head in heads], self.clock.now())
             await session.commit()
         return won
 
@@ -212,8 +232,12 @@ class OutboxSender(Pump):
         assert row.id is not None
         # Recorded as the call starts, not when the batch was claimed: the batch's sends start
         # one after another, and a window must hold the times Telegram will count.
-        self._limiter(row.channel).record(row.chat_id, self.monotonic())
-        self._unrecorded[row.channel] -= 1
+        # With replicas (bot.shared_limits) the slot is taken in the windows they all share,
+        # waiting here when the others filled them since this pass looked.
+        try:
+            await self._limiter(row.channel).acquire(row.chat_id, self.monotonic)
+        finally:
+            self._unrecorded[row.channel] -= 1
         attempts = row.attempts  # the claim counted this try
         values: dict[str, object]
         failed: str | None = None

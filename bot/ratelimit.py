@@ -8,7 +8,9 @@ bucket with a burst does not.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
+from collections.abc import Callable
 
 
 class SlidingWindow:
@@ -103,3 +105,20 @@ class SendLimiter:
     def record(self, chat_id: str, now: float) -> None:
         self.global_window.record(None, now)
         self._chat_window(chat_id).record(chat_id, now)
+
+    async def acquire(
+        self, chat_id: str, monotonic: Callable[[], float], *, per_chat: bool = True
+    ) -> float:
+        """Wait until one more send to ``chat_id`` fits (the chat's window too unless
+        ``per_chat`` is False), record it, and return its time. The sender calls it as each
+        send starts; a shared limiter (bot.shared_limits) counts there across replicas."""
+        while True:
+            now = monotonic()
+            delay = self.global_wait(now)
+            if per_chat:
+                delay = max(delay, self.chat_wait(chat_id, now))
+            if delay <= 0:
+                self.record(chat_id, now)
+                return now
+            # The window frees itself with time; there is no event to wait on.
+            await asyncio.sleep(delay)

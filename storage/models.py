@@ -99,6 +99,8 @@ class Outbox(SQLModel, table=True):
     # citizen's 24-hour window is closed; sent once the citizen writes again)
     status: str = Field(default="pending", max_length=16)
     attempts: int = 0
+    # Pending: not sent before this time. Sending: the time of the claim (bot.outbox: a claim
+    # older than the lease is a dead replica's).
     not_before: datetime = _ts()
     created_at: datetime = _ts()
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -33,6 +33,19 @@ from storage.types import UtcDateTime
 # A live chat in these states takes the citizen's messages (bot.core.tickets uses the same).
 OPEN_TICKET_STATUSES = ("open", "assigned", "waiting")
 
+# Seed of the chat keys' lock hashes: the inbox's own key space for advisory locks.
+CHAT_LOCK_SEED = 0x4C4F4B4554
+
+
+class ChatBusy(Exception):
+    """Another transaction holds this chat, or an older update of it is still pending: the
+    update is left pending and taken at a later pass (not a failure of the update)."""
+
+    def __init__(self, chat_key: str) -> None:
+        super().__init__(f"chat {chat_key!r} is busy")
+        self.chat_key = chat_key
+
+
 # Statements of the per-message path, built once with bound parameters: building a statement
 # costs more CPU than SQLite takes to run it. Values go in as parameters at execution, and
 # SQLAlchemy caches each statement's compiled form. They are Core statements run on the
@@ -100,6 +113,23 @@ _INBOX_TAKE = (
     .where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
     .values(status="done", handled_at=bindparam("now", type_=_INBOX.c.handled_at.type), error=None)
 )
+_INBOX_OLDER = _INBOX.alias("older")
+# The chat's lock key: a 64-bit hash of the chat key (PostgreSQL's own, stable across its
+# versions), namespaced so that no other advisory lock of the app can collide with a chat.
+_INBOX_CHAT_LOCK = select(
+    _INBOX.c.chat_key,
+    func.pg_try_advisory_xact_lock(func.hashtextextended(_INBOX.c.chat_key, CHAT_LOCK_SEED)),
+).where(_INBOX.c.id == bindparam("row_id"), _INBOX.c.status == "pending")
+_INBOX_TAKE_OLDEST = _INBOX_TAKE.where(
+    ~select(_INBOX_OLDER.c.id)
+    .where(
+        _INBOX_OLDER.c.chat_key == _INBOX.c.chat_key,
+        _INBOX_OLDER.c.status == "pending",
+        _INBOX_OLDER.c.id < _INBOX.c.id,
+    )
+    .exists()
+)
+_INBOX_STATUS = select(_INBOX.c.status).where(_INBOX.c.id == bindparam("row_id"))
 # What the sender decides on, without the payloads: most rows it reads wait for their turn.
 _OUTBOX_HEADS = (
     select(_OUTBOX.c.id, _OUTBOX.c.channel, _OUTBOX.c.chat_id, _OUTBOX.c.not_before)
@@ -346,14 +376,34 @@ class InboxRepo:
     async def take(self, row_id: int, now: datetime) -> bool:
         """Mark the row done inside the handling transaction; False if it was taken already.
 
-        On PostgreSQL the UPDATE locks the row, so a second replica waits and then sees it
-        done; on SQLite the write lock serializes the same way.
+        On SQLite (one process) the write lock serializes takers and the worker keeps each
+        chat's order in memory. On PostgreSQL several replicas drain one inbox, so the take
+        first holds the chat: a transaction-scoped advisory lock on the chat key, held until
+        this transaction commits or rolls back, then the row must still be pending and be its
+        chat's oldest pending row. When another replica holds the chat, or an older update of
+        the chat is still pending, ``ChatBusy`` is raised: the row is left as it is, for a
+        later pass (see bot.inbox).
         """
         # Core on the session's connection: the ORM's bulk-update machinery costs more than
         # the statement itself, on every update handled.
         conn = await self.session.connection()
-        result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
-        return bool(result.rowcount)
+        if conn.dialect.name != "postgresql":
+            result = await conn.execute(_INBOX_TAKE, {"row_id": row_id, "now": now})
+            return bool(result.rowcount)
+        found = (await conn.execute(_INBOX_CHAT_LOCK, {"row_id": row_id})).first()
+        if found is None:
+            return False  # done (or set aside) already
+        chat_key, locked = found
+        if not locked:
+            raise ChatBusy(chat_key)
+        # A statement after the lock: it sees what the chat's previous holder committed.
+        result = await conn.execute(_INBOX_TAKE_OLDEST, {"row_id": row_id, "now": now})
+        if result.rowcount:
+            return True
+        status = (await conn.execute(_INBOX_STATUS, {"row_id": row_id})).scalar()
+        if status == "pending":
+            raise ChatBusy(chat_key)  # an older update of this chat goes first
+        return False
 
     async def record_failure(
         self, row_id: int, *, attempts: int, error: str, retry_at: datetime | None
@@ -450,8 +500,14 @@ class OutboxRepo:
         conn = await self.session.connection()
         await conn.execute(_OUTBOX_INSERT, values)
 
-    async def in_status(self, status: str) -> Sequence[Outbox]:
+    async def in_status(
+        self, status: str, *, claimed_before: datetime | None = None
+    ) -> Sequence[Outbox]:
+        """Rows in ``status``; with ``claimed_before``, only "sending" rows claimed before it
+        (their ``not_before`` is the claim's time, see ``claim``)."""
         stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
+        if claimed_before is not None:
+            stmt = stmt.where(col(Outbox.not_before) < claimed_before)
         return (await self.session.exec(stmt)).all()
 
     async def known_message_ids(self, channel: str, chat_id: str, recent: int = 200) -> set[int]:
@@ -485,12 +541,17 @@ class OutboxRepo:
         conn = await self.session.connection()
         return [OutboxHead(*row) for row in await conn.execute(_OUTBOX_HEADS, {"n": limit})]
 
-    async def claim(self, row_ids: Sequence[int]) -> list[Outbox]:
+    async def claim(self, row_ids: Sequence[int], now: datetime | None = None) -> list[Outbox]:
         """pending -> sending for many rows in one statement; the rows this caller won, as
         they are now (``attempts`` already counts this try), in the order of ``row_ids``.
 
         The same compare-and-set as ``transition``, for the whole batch: a send costs one
-        shared UPDATE instead of a transaction of its own.
+        shared UPDATE instead of a transaction of its own. With ``now``, a row's
+        ``not_before`` becomes the time of its claim (a row in "sending" waits for nothing):
+        ``in_status(..., claimed_before=)`` finds the claims of a replica that died.
+
+        On PostgreSQL, where several replicas send, a row is not claimed while another row
+        of its chat is "sending": a chat's messages leave in order whichever replica sends.
         """
         if not row_ids:
             return []
@@ -500,6 +561,20 @@ class OutboxRepo:
             .values(status="sending", attempts=col(Outbox.attempts) + 1)
             .returning(Outbox)
         )
+        if now is not None:
+            stmt = stmt.values(not_before=now)
+        assert self.session.bind is not None
+        if self.session.bind.dialect.name == "postgresql":
+            other = _OUTBOX.alias("in_flight")
+            stmt = stmt.where(
+                ~select(other.c.id)
+                .where(
+                    other.c.channel == col(Outbox.channel),
+                    other.c.chat_id == col(Outbox.chat_id),
+                    other.c.status == "sending",
+                )
+                .exists()
+            )
         # An ORM UPDATE ... RETURNING: the rows come back as Outbox objects as they are now.
         result = await self.session.exec(stmt, execution_options={"synchronize_session": False})
         won = list(result.scalars().all())

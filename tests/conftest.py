@@ -1,4 +1,4 @@
-"""Shared fixtures: databases on both backends."""
+"""Shared fixtures: databases on both backends, a fresh Redis key prefix."""
 
 from __future__ import annotations
 
@@ -68,3 +68,24 @@ def _no_leftover_bots() -> Iterator[None]:
     """A failed end-to-end test must not leave its bot process polling after the run."""
     yield
     harness.kill_leftovers()
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A fresh key prefix on the local Redis (its keys are deleted afterwards)."""
+    problem = await services.ensure_redis()
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is needed in CI: {problem}")
+        pytest.skip(f"Redis tests skipped: {problem}")
+    prefix = f"loket-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(services.REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

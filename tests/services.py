@@ -1,4 +1,5 @@
-"""Local services for the tests: check PostgreSQL is up, start it if not, else say why not."""
+"""Local services for the tests: check PostgreSQL and Redis are up, start them if not, else
+say why not."""
 
 from __future__ import annotations
 
@@ -76,3 +77,78 @@ async def drop_database(name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+REDIS_HOST = os.environ.get("LOKET_TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("LOKET_TEST_REDIS_PORT", "6379"))
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
+async def _redis_answers() -> str | None:
+    from redis.asyncio import Redis
+
+    client = Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+    except Exception as exc:  # any failure means "not usable", the reason is reported
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        await client.aclose()
+    return None
+
+
+def without_faketime() -> dict[str, str]:
+    """The environment for a server a test starts: without libfaketime (the shifted-date run
+    preloads it), under which redis-server loops in clock_gettime and never answers. The
+    server's clock is its own business: the tests compare its times only with each other."""
+    return {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
+
+
+def _start_redis() -> str:
+    """Start a throwaway server the way .ci/run does: no persistence, local addresses only."""
+    if shutil.which("redis-server") is None:
+        return "redis-server is not installed"
+    try:
+        for folder in ("/var/lib/redis", "/var/log/redis"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot make Redis's folders: {exc}"
+    proc = subprocess.run(
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "-::1",
+            "--port",
+            str(REDIS_PORT),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            "/var/lib/redis",
+            "--logfile",
+            "/var/log/redis/ci.log",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=without_faketime(),
+    )
+    return proc.stderr.strip() or proc.stdout.strip() or f"redis-server exited {proc.returncode}"
+
+
+async def ensure_redis() -> str | None:
+    """None when Redis answers PING (starting it if needed), else why it cannot be used."""
+    problem = await _redis_answers()
+    if problem is None:
+        return None
+    started = await asyncio.to_thread(_start_redis)
+    for _ in range(20):
+        if await _redis_answers() is None:
+            return None
+        await asyncio.sleep(0.5)
+    where = f"{REDIS_HOST}:{REDIS_PORT}"
+    return f"Redis at {where} is down ({problem}) and could not be started ({started})"
