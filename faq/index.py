@@ -135,7 +135,7 @@ class Params:
     # own setting, "kota" for a city) is what the message is about; an entry that never
     # mentions it, word or concept, answers another question: its score loses this factor.
     salient_share: float = 0.4
-    salient_penalty: float = 0.3
+    salient_penalty: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +287,9 @@ class FaqIndex:
             | {w for e in self.entries for w in self._content(e.answer)}
         )
         self._vocab_set = frozenset(self._vocab)
+        self._asked_vocab = frozenset(
+            w for e in self.entries for t in (*e.questions, *e.keywords) for w in self._content(t)
+        )
         lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS | frozenset(ENGLISH)
         self._known = self._vocab_set | lexicon
         # Fresh copies, allocated together: rapidfuzz scans them all for every unknown word.
@@ -319,11 +322,18 @@ class FaqIndex:
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
             for e in self.entries
         ]
-        # The words of an acronym the knowledge base uses, read as that acronym.
+        # The words of an acronym the knowledge base uses, read as that acronym, unless the
+        # knowledge base's questions also spell them out ("Peraturan Wali Kota" in one entry,
+        # "Perwal" in another's answer): then the words already say what they mean there.
+        phrased = " ".join(
+            " ".join(self._tokenize(t)) for e in self.entries for t in (*e.questions, *e.keywords)
+        )
         self._spelled: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for acronym, expansion in ACRONYMS.items():
             if acronym in self._vocab_set:
                 spelled = tuple(self._tokenize(expansion))
+                if f" {' '.join(spelled)} " in f" {phrased} ":
+                    continue
                 self._spelled.setdefault(spelled[0], []).append((spelled, acronym))
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
@@ -431,9 +441,15 @@ class FaqIndex:
         thesaurus concepts ("komplain" meets an entry that says "pengaduan").
         """
         own = {k: c for k, c in _word_features_cached(word, True) if k in self._postings}
-        if own:
+        if own and word in self._asked_vocab:
             return own
-        return {k: c for k, c in self._feats(word) if k in self._postings}
+        # A word the knowledge base uses only in its answers (never in how a question is
+        # put) is also read through its concepts: citizens ask in other words than officers
+        # answer ("bayar" in an answer meets "biaya" in a question).
+        concepts = {k: c for k, c in self._feats(word) if k in self._postings}
+        for key, conf in own.items():
+            concepts[key] = max(concepts.get(key, 0.0), conf)
+        return concepts
 
     def _feats_uncached(self, word: str) -> tuple[tuple[str, float], ...]:
         """Features of a word: its own (:func:`_word_features`) and its thesaurus concepts."""
@@ -604,16 +620,24 @@ class FaqIndex:
         is matched too, alone and, when that is not answered, with the sentence before it; the
         best-scoring reading decides (scaled by ``window_factor``; the threshold is the same).
         """
-        whole = self._match(text, info)
-        if whole.outcome in ("greeting", "thanks"):
-            return whole
         parts = [s for s in _SENTENCE.findall(text) if any(ch.isalnum() for ch in s)]
-        if len(parts) < 2 or len(text.split()) < self.params.window_message_words:
-            return whole
-        best = whole
         # The sentences that ask (a question mark or a question word), the last sentence when
         # none asks; one that does not answer alone is read with the sentence before it too.
         asking = [i for i, part in enumerate(parts) if _asks(part)] or [len(parts) - 1]
+        # A body or place named in the story around the question ("data anggaran kelurahan"
+        # told before "berapa lama dijawab?") is context; only the asking sentences say what
+        # the question is about (near misses, Params.salient_penalty).
+        about = (
+            frozenset(w for i in asking for w in self._tokenize(parts[i]))
+            if len(parts) >= 2
+            else None
+        )
+        whole = self._match(text, info, about=about)
+        if whole.outcome in ("greeting", "thanks"):
+            return whole
+        if len(parts) < 2 or len(text.split()) < self.params.window_message_words:
+            return whole
+        best = whole
         seen = {" ".join(parts)}
         for i in asking:
             for k in (0, 1):
@@ -675,7 +699,12 @@ class FaqIndex:
         return out
 
     def _match(
-        self, text: str, info: Explanation | None, exclude: int = -1, candidates: int = 0
+        self,
+        text: str,
+        info: Explanation | None,
+        exclude: int = -1,
+        candidates: int = 0,
+        about: frozenset[str] | None = None,
     ) -> Match:
         words = self._tokenize(text)
         if self._spelled and not self._spelled.keys().isdisjoint(words):
@@ -710,13 +739,13 @@ class FaqIndex:
                     mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
                     # A body, place or document no entry mentions ("baliho"): another topic.
                     refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
-                    if refs:
+                    if refs and (about is None or word in about):
                         salient.append((word, refs, {}))
                 if info is not None:
                     info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
                 continue
             feat_map, top, values, scale = self._word(word)
-            if self._referent_keys and top >= salient_at:
+            if self._referent_keys and top >= salient_at and (about is None or word in about):
                 refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
                 if refs:
                     salient.append((word, refs, values))
@@ -734,9 +763,24 @@ class FaqIndex:
                 info.words.append((word, how, top))
         # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
         # coverage, but no extra weight of the message (its words are already counted).
+        named = {w for w, _refs, _values in salient}
         for start, end, concepts in self.thesaurus.phrase_concepts(words):
             if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
                 continue  # the knowledge base's own words: read as it means them
+            # A referent said in several words ("rumah sakit", "kantor pajak") names what the
+            # message is about as much as a one-word one ("puskesmas") does.
+            refs = [
+                k
+                for c in concepts
+                if (k := "\u2248" + c) in self._referent_keys
+                and self._idf.get(k, self._max_idf) >= salient_at
+            ]
+            if (
+                refs
+                and named.isdisjoint(words[start:end])
+                and (about is None or about.issuperset(words[start:end]))
+            ):
+                salient.append((" ".join(words[start:end]), refs, {}))
             virtual = self._virtual(concepts)
             if virtual is not None:
                 query_words.append(virtual[0])

@@ -84,6 +84,12 @@ _PAIRS: dict[tuple[str, str], str] = {
     ("how", "long"): WHEN,
     ("how", "soon"): WHEN,
     ("how", "much"): COST,
+    # "hari apa (saja) buka", "what time": which day or hour, a moment like "kapan".
+    ("hari", "apa"): WHEN,
+    ("jam", "berapa"): WHEN,
+    ("pukul", "berapa"): WHEN,
+    ("what", "time"): WHEN,
+    ("what", "day"): WHEN,
     ("di", "mana"): WHERE,
     ("ke", "mana"): WHERE,
     ("dari", "mana"): WHERE,

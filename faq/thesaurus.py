@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from faq.kb import KnowledgeBaseError
-from faq.lexicon import STOPWORDS
+from faq.lexicon import ACRONYMS, SLANG, STOPWORDS
 from faq.normalize import tokenize
 
 
@@ -74,6 +74,12 @@ def _is_referents(path: Path) -> bool:
         return False
 
 
+# A thesaurus lists the domain's terms: where one is both a domain acronym and a chat
+# abbreviation ("dpt": the voter list, or "dapat"), it means the acronym. Expanded as chat, it
+# would become a function word and leave its group ("tidak masuk dpt" -> "... dapat").
+_DOMAIN_ACRONYMS = frozenset(ACRONYMS) & frozenset(SLANG)
+
+
 def _read_groups(path: Path) -> list[tuple[str, list[tuple[str, ...]]]]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -84,7 +90,7 @@ def _read_groups(path: Path) -> list[tuple[str, list[tuple[str, ...]]]]:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        terms = [tuple(tokenize(term)) for term in line.split(",")]
+        terms = [tuple(tokenize(term, keep=_DOMAIN_ACRONYMS)) for term in line.split(",")]
         terms = [t for t in terms if t]
         if len(terms) < 2:
             raise ThesaurusError(f"{path}:{number}: a group needs at least two terms")

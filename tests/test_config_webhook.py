@@ -3,12 +3,13 @@ defaults, the secret from the environment, one-line errors naming the key, no se
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_config
-from tests.test_cli import loket
+from tests.test_cli import TOKEN, loket
 
 SECRET = "Rahasia_webhook-2026"
 WEBHOOK = {
@@ -178,3 +179,25 @@ def test_config_check_shows_the_mode_without_the_secret(tmp_path: Path) -> None:
         "loket: config error: telegram.webhook_secret: needed in webhook mode"
     )
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_webhook_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write(
+            tmp_path,
+            f'[telegram]\napi_base = "http://127.0.0.1:9"\n'
+            f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/loket.db"\n',
+        )
+        env = {**WEBHOOK, "LOKET_TELEGRAM__TOKEN": TOKEN}
+        env["LOKET_TELEGRAM__LISTEN"] = f"127.0.0.1:{port}"
+        result = loket("run", "--config", str(config), env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"loket: cannot listen for webhooks on 127.0.0.1:{port} (telegram.listen)"
+    )
+    assert "Traceback" not in result.stderr
+    assert SECRET not in result.stderr + result.stdout

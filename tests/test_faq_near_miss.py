@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from faq import FaqIndex, default_paths, load_knowledge_base
-from faq.thesaurus import Thesaurus
+from faq.thesaurus import Thesaurus, default_thesaurus_paths, load_thesaurus
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,38 @@ def test_the_term_the_entry_never_mentions_is_what_lowers_the_score() -> None:
     text = "kantor kecamatan buka jam berapa"
     assert answered(without, text) == "jam-layanan"  # what happened before the fix
     assert with_referents.match(text).score < without.match(text).score
+
+
+# A question about another public body's service (its hours, address, phone, fees) was
+# answered with the office's own entry: "imigrasi", "samsat", "paspor" were words no entry
+# used, and an unknown word only lowers the share of the message an entry explains.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jam berapa kantor imigrasi buka?",
+        "alamat kantor samsat di mana",
+        "berapa nomor telepon rumah sakit",
+        "alamat kantor pajak dimana",
+        "Where is the tax office?",
+    ],
+)
+def test_a_question_about_another_public_body_is_not_answered_with_the_offices_entry(
+    index: FaqIndex, text: str
+) -> None:
+    assert answered(index, text) is None
+
+
+def test_a_body_named_in_several_words_lowers_the_score_like_a_one_word_one(
+    index: FaqIndex,
+) -> None:
+    # "rumah sakit" is two ordinary words; only the phrase names a hospital.
+    before = FaqIndex(
+        load_knowledge_base(default_paths()),
+        thesaurus=load_thesaurus(
+            p for p in default_thesaurus_paths() if p.name != "15_layanan_lain.txt"
+        ),
+    )
+    text = "berapa nomor telepon rumah sakit"
+    assert answered(before, text) == "kontak-ppid"  # what happened before the fix
+    assert index.match(text).score < before.match(text).score
+    assert answered(index, "berapa nomor telepon ppid") == "kontak-ppid"
