@@ -34,15 +34,16 @@ from bot.channels.telegram import (
 from bot.channels.telegram_webhook import TelegramWebhook
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.channels.whatsapp import WhatsAppClient, WhatsAppMedia, WhatsAppSender, WhatsAppWebhook
-from bot.config import Config
+from bot.config import Config, NetworkOffice
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
 from bot.core.durations import parse_duration
 from bot.core.faq_service import FaqService, FaqWatcher, learned_file
 from bot.core.formal.lookup import RequestLookup
-from bot.core.formal.notices import Office, load_texts
+from bot.core.formal.notices import NoticeTexts, Office, load_texts
 from bot.core.formal.requests import RequestService
+from bot.core.network import Network, NetworkDesk, NetworkStaff, OfficeUnit
 from bot.core.officers import OfficerDirectory
 from bot.core.offload import Offload
 from bot.core.postman import Postman
@@ -61,13 +62,13 @@ from bot.setaside import SetAsideNotice, WarnEvery, database_unavailable
 from bot.shared_limits import limiter_factory
 from bot.texts import st
 from bot.web import WebServer
-from handlers import build_routers
+from handlers import build_routers, staff_groups
 from handlers.commands import set_commands
 from handlers.middlewares import DbSessionMiddleware
 from handlers.whatsapp import whatsapp_handler
 from storage.db import make_app_sessions, make_engine
 from storage.migrate import upgrade
-from storage.models import Outbox
+from storage.models import Outbox, Ticket
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,7 +89,7 @@ class App:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     faq: FaqService
-    desk: Desk
+    desk: Desk | NetworkDesk
     bot: Bot
     dispatcher: Dispatcher
     sender: OutboxSender
@@ -106,6 +107,8 @@ class App:
     # Webhook mode: the HTTP server of this replica (Telegram's webhook, /healthz, and
     # WhatsApp's webhook when it listens on the same address).
     web: WebServer | None = None
+    # The knowledge bases of network offices with entries of their own.
+    office_watchers: tuple[FaqWatcher, ...] = ()
     # Closes the Redis client of the shared send limiter ([redis] url), when there is one.
     close_redis: Callable[[], Awaitable[None]] | None = None
 
@@ -129,81 +132,25 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     # replicas, secret, and nothing more to configure.
     codec = CallbackCodec(hashlib.sha256(token.encode()).digest())
     offload = Offload()  # slow work of use cases, done in a thread outside their transaction
-    staff_chat = config.telegram.staff_group_id
     hours = config.hours
     calendar = hours.calendar()
-    postman = Postman(clock, staff_chat, is_open=calendar.is_open)
     metrics: Metrics | None = None
     metrics_server: MetricsServer | None = None
     if (where := config.metrics.host_port) is not None:
         metrics = Metrics(DatabaseCollector(sessionmaker, clock, calendar))
         metrics_server = MetricsServer(metrics, *where)
-    # Built in the order they need each other, each with all it needs: the officer directory
-    # and the request lookup need no service, SLA needs both, tickets need SLA, requests need
-    # tickets. Nothing is set afterwards to close a cycle.
-    directory = OfficerDirectory(
-        clock=clock,
-        roster=Roster(config.staff.officers, config.staff.shifts, config.hours.timezone),
-    )
     notice_texts = load_texts(config.requests.notice_texts)
-    lookup = RequestLookup(
-        clock=clock,
-        calendar=calendar,
-        prefix=config.requests.prefix,
-        objection_prefix=config.requests.objection_prefix,
-        notice_texts=notice_texts,
-    )
-    sla = SlaService(
-        calendar=calendar,
-        clock=clock,
-        postman=postman,
-        ladder=[(parse_duration(step.after), step.notify) for step in config.sla.escalation],
-        first_response=parse_duration(config.sla.first_response),
-        coordinators=config.staff.coordinators,
-        officers=directory,
-        live_prefix=config.tickets.prefix,
-        deadline_text=lookup.deadline_text,
-        from_next_day=hours.count_from_next_day,
-    )
-    survey = (
-        SurveyService(clock=clock, postman=postman, codec=codec)
-        if config.survey.mode == "ikm"
-        else None
-    )
-    tickets = TicketService(
-        clock=clock,
-        postman=postman,
-        directory=directory,
-        sla=sla,
-        calendar=calendar,
-        codec=codec,
-        officers=config.staff.officers,
-        coordinators=config.staff.coordinators,
-        prefix=config.tickets.prefix,
-        reopen_within=parse_duration(config.tickets.reopen_within).delta,
-        timezone=config.hours.timezone,
-        max_open_per_citizen=config.limits.open_tickets_per_citizen,
-        card_extra=lookup.card_extra,
-        survey=survey,
-        survey_after_chat=config.survey.after_chat,
-    )
-    requests = RequestService(
-        clock=clock,
-        calendar=calendar,
-        postman=postman,
-        tickets=tickets,
-        lookup=lookup,
-        office=Office(
-            name=config.office.name, address=config.office.address, city=config.office.city
-        ),
-        coordinators=config.staff.coordinators,
-        prefix=config.requests.prefix,
-        objection_prefix=config.requests.objection_prefix,
-        from_next_day=hours.count_from_next_day,
-        reminder_days=config.requests.reminder_days,
-        notice_texts=notice_texts,
-        offload=offload,
-    )
+    if config.offices:
+        units = [
+            _build_unit(config, office, clock, codec, offload, faq, notice_texts)
+            for office in config.offices
+        ]
+    else:
+        units = [_build_unit(config, None, clock, codec, offload, faq, notice_texts)]
+    network = Network(units)
+    main = units[0]
+    postman, tickets, sla = main.postman, main.tickets, main.sla
+    staff_chat = main.staff_chat_id
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
@@ -214,11 +161,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         if ticket_id is None:
             return
         async with sessionmaker() as db:
-            await tickets.repost_card(db, ticket_id)
+            ticket = await db.get(Ticket, ticket_id)
+            if ticket is not None:
+                await network.for_ticket(ticket).tickets.repost_card(db, ticket_id)
             await db.commit()
 
     async def delivery_failed(db: AsyncSession, row: Outbox, error: str) -> None:
-        await tickets.delivery_failed(db, row, error)
+        ticket = await db.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+        unit = network.for_ticket(ticket) if ticket is not None else main
+        await unit.tickets.delivery_failed(db, row, error)
 
     wa = config.whatsapp
     wa_client: WhatsAppClient | None = None
@@ -231,7 +182,12 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         wa_media = WhatsAppMedia(wa_client, int(config.limits.max_document_mb * 1024 * 1024))
     channels: dict[str, ChannelSender] = {
         TELEGRAM: TelegramSender(
-            bot, sessionmaker, staff_chat, on_topic_lost=topic_lost, foreign_media=wa_media
+            bot,
+            sessionmaker,
+            staff_chat,
+            on_topic_lost=topic_lost,
+            foreign_media=wa_media,
+            more_staff_chats=[u.staff_chat_id for u in units if u.staff_chat_id is not None],
         )
     }
     if wa_client is not None:
@@ -272,32 +228,41 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             )
         },
     )
-    desk = Desk(
-        faq=faq,
-        clock=clock,
-        postman=postman,
-        tickets=tickets,
-        codec=codec,
-        office_name=config.office.name,
-        default_language=config.office.default_language,
-        max_text_length=config.limits.max_text_length,
-        messages_per_minute=config.limits.messages_per_minute,
-        max_document_bytes=int(config.limits.max_document_mb * 1024 * 1024),
-        document_types=config.limits.document_types,
-        on_commit=sender.notify,
-        requests=requests,
-        on_faq_outcome=metrics.faq if metrics else None,
-    )
-    staff = StaffDesk(
-        tickets=tickets,
-        postman=postman,
-        codec=codec,
-        faq=faq,
-        on_commit=sender.notify,
-        offload=offload,
-        requests=requests,
-        coordinators=config.staff.coordinators,
-    )
+    for unit in units:
+        unit.desk = Desk(
+            faq=unit.faq,
+            clock=clock,
+            postman=unit.postman,
+            tickets=unit.tickets,
+            codec=codec,
+            office_name=unit.name,
+            default_language=config.office.default_language,
+            max_text_length=config.limits.max_text_length,
+            messages_per_minute=config.limits.messages_per_minute,
+            max_document_bytes=int(config.limits.max_document_mb * 1024 * 1024),
+            document_types=config.limits.document_types,
+            on_commit=sender.notify,
+            requests=unit.requests,
+            on_faq_outcome=metrics.faq if metrics else None,
+        )
+        unit.staff = StaffDesk(
+            tickets=unit.tickets,
+            postman=unit.postman,
+            codec=codec,
+            faq=unit.faq,
+            on_commit=sender.notify,
+            offload=offload,
+            requests=unit.requests,
+            coordinators=unit.coordinators,
+        )
+    desk: Desk | NetworkDesk
+    staff: StaffDesk | NetworkStaff
+    if config.offices:
+        desk = NetworkDesk(network)
+        staff = NetworkStaff(network, transfer_deadline=config.requests.transfer_deadline)
+    else:
+        assert main.desk is not None and main.staff is not None
+        desk, staff = main.desk, main.staff
     # No aiogram FSM: forms live in the database (FormState); its middleware would only cost.
     dispatcher = Dispatcher(desk=desk, staff=staff, config=config, disable_fsm=True)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, clock, offload))
@@ -349,35 +314,36 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         if webhook is not None and config.shares_web_server:
             web_server.add(webhook.add_routes, wa.path)
 
-    async def report_reload(error: str, count: int | None) -> None:
-        # A reload after a file edit is announced where the editors are: the staff group.
-        text = st("reload_failed", error=error) if error else st("reload_ok", count=count)
-        async with sessionmaker() as db:
-            await postman.to_staff(db, text)
-            await db.commit()
-        sender.notify()
+    def reload_reporter(to: Postman) -> Callable[[str, int | None], Awaitable[None]]:
+        async def report_reload(error: str, count: int | None) -> None:
+            # A reload after a file edit is announced where the editors are: the staff group.
+            text = st("reload_failed", error=error) if error else st("reload_ok", count=count)
+            async with sessionmaker() as db:
+                await to.to_staff(db, text)
+                await db.commit()
+            sender.notify()
 
-    watcher = FaqWatcher(faq, report_reload, config.faq.watch_interval or 3.0)
-    reminder = config.schedule.rating_reminder_after
-    if tickets.survey_after_chat:
-        reminder = ""  # the survey replaces the single rating that the reminder asks for
-    pushes = Pushes(
-        calendar=calendar,
-        clock=clock,
-        postman=postman,
-        tickets=tickets,
-        sla=sla,
-        rating_reminder_after=parse_duration(reminder).delta if reminder else None,
-    )
+        return report_reload
+
+    interval = config.faq.watch_interval or 3.0
+    watcher = FaqWatcher(faq, reload_reporter(postman), interval)
+    # A network office with its own entries has its own knowledge base (shared files and its
+    # own): it reloads when either changes, and tells its own staff group.
+    office_watchers = [
+        FaqWatcher(unit.faq, reload_reporter(unit.postman), interval)
+        for unit in units
+        if unit.faq is not faq
+    ]
     retention = RetentionService.from_config(config, clock)
     scheduler = Scheduler(
         sessionmaker,
         sla,
-        pushes,
+        main.pushes,
         config.schedule,
         hours.timezone,
         on_commit=sender.notify,
         retention=retention,
+        offices=[(u.sla, u.pushes) for u in units[1:]],
     )
     return App(
         config,
@@ -398,7 +364,141 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         set_aside,
         metrics_server,
         web_server,
+        tuple(office_watchers),
         close_redis,
+    )
+
+
+def _build_unit(
+    config: Config,
+    office: NetworkOffice | None,
+    clock: Clock,
+    codec: CallbackCodec,
+    offload: Offload,
+    shared_faq: FaqService,
+    notice_texts: NoticeTexts,
+) -> OfficeUnit:
+    """One office's services: the configuration's one office (``office`` None), or an office
+    of the network with its own staff group, people, calendar, ladder, knowledge, numbering."""
+    hours = config.hours
+    if office is None:
+        staff_chat, name = config.telegram.staff_group_id, config.office.name
+        officers, coordinators = config.staff.officers, config.staff.coordinators
+        shifts, calendar = config.staff.shifts, hours.calendar()
+        timezone, ladder_config = hours.timezone, config.sla.escalation
+        letterhead = Office(name=name, address=config.office.address, city=config.office.city)
+        faq, tag, office_id = shared_faq, "", None
+    else:
+        staff_chat, name = office.staff_group_id, office.name
+        officers, coordinators = office.officers, office.coordinators
+        shifts, calendar = office.shifts, office.calendar(hours)
+        timezone = office.timezone or hours.timezone
+        ladder_config = config.sla.escalation if office.escalation is None else office.escalation
+        letterhead = Office(
+            name=name,
+            address=office.address or config.office.address,
+            city=office.city or config.office.city,
+        )
+        faq = shared_faq
+        if office.faq_paths:
+            # The office's entries laid over the shared ones (the same id replaces one).
+            faq = FaqService(
+                shared_faq.paths,
+                thesaurus=config.faq.thesaurus,
+                learned=shared_faq.learned_path,
+                overlay=office.faq_paths,
+            )
+        tag, office_id = office.number_prefix, office.id
+    postman = Postman(clock, staff_chat, is_open=calendar.is_open)
+    # Built in the order they need each other, each with all it needs: the officer directory
+    # and the request lookup need no service, SLA needs both, tickets need SLA, requests need
+    # tickets. Nothing is set afterwards to close a cycle.
+    directory = OfficerDirectory(clock=clock, roster=Roster(officers, shifts, timezone))
+    lookup = RequestLookup(
+        clock=clock,
+        calendar=calendar,
+        prefix=config.requests.prefix,
+        objection_prefix=config.requests.objection_prefix,
+        notice_texts=notice_texts,
+    )
+    sla = SlaService(
+        calendar=calendar,
+        clock=clock,
+        postman=postman,
+        ladder=[(parse_duration(step.after), step.notify) for step in ladder_config],
+        first_response=parse_duration(config.sla.first_response),
+        coordinators=coordinators,
+        officers=directory,
+        live_prefix=config.tickets.prefix,
+        deadline_text=lookup.deadline_text,
+        from_next_day=hours.count_from_next_day,
+        office=office_id,
+    )
+    survey = (
+        SurveyService(clock=clock, postman=postman, codec=codec)
+        if config.survey.mode == "ikm"
+        else None
+    )
+    tickets = TicketService(
+        clock=clock,
+        postman=postman,
+        directory=directory,
+        sla=sla,
+        calendar=calendar,
+        codec=codec,
+        officers=officers,
+        coordinators=coordinators,
+        prefix=config.tickets.prefix,
+        reopen_within=parse_duration(config.tickets.reopen_within).delta,
+        timezone=timezone,
+        max_open_per_citizen=config.limits.open_tickets_per_citizen,
+        card_extra=lookup.card_extra,
+        survey=survey,
+        survey_after_chat=config.survey.after_chat,
+        office=office_id,
+        number_tag=tag,
+    )
+    requests = RequestService(
+        clock=clock,
+        calendar=calendar,
+        postman=postman,
+        tickets=tickets,
+        lookup=lookup,
+        office=letterhead,
+        coordinators=coordinators,
+        prefix=config.requests.prefix,
+        objection_prefix=config.requests.objection_prefix,
+        from_next_day=hours.count_from_next_day,
+        reminder_days=config.requests.reminder_days,
+        notice_texts=notice_texts,
+        offload=offload,
+    )
+    reminder = config.schedule.rating_reminder_after
+    if tickets.survey_after_chat:
+        reminder = ""  # the survey replaces the single rating that the reminder asks for
+    pushes = Pushes(
+        calendar=calendar,
+        clock=clock,
+        postman=postman,
+        tickets=tickets,
+        sla=sla,
+        rating_reminder_after=parse_duration(reminder).delta if reminder else None,
+        office=office_id,
+    )
+    return OfficeUnit(
+        id=office_id,
+        name=name,
+        staff_chat_id=staff_chat,
+        calendar=calendar,
+        postman=postman,
+        sla=sla,
+        tickets=tickets,
+        requests=requests,
+        faq=faq,
+        pushes=pushes,
+        coordinators=frozenset(coordinators),
+        places=office.places if office else (),
+        parent=office.parent if office else None,
     )
 
 
@@ -460,6 +560,8 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
     app.scheduler.start()
     if app.config.faq.watch_interval > 0:
         tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
+        for number, watcher in enumerate(app.office_watchers):
+            tasks.append(asyncio.create_task(watcher.run(), name=f"faq-watcher-{number}"))
     if app.whatsapp is not None and not app.config.shares_web_server:
         await app.whatsapp.start(*app.config.whatsapp.host_port)
     if app.web is not None:
@@ -469,7 +571,7 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
     if app.web is not None:
         # The first Bot API call has a short timeout, as deleteWebhook's below.
         await until_reachable(lambda: register_webhook(app))
-        await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
+        await until_reachable(lambda: set_commands(app.bot, *staff_groups(app.config)))
         me = await until_reachable(app.bot.get_me)
         log.info("serving webhooks as @%s", me.username)
         return None
@@ -478,7 +580,7 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
     await until_reachable(
         lambda: app.bot.delete_webhook(drop_pending_updates=False, request_timeout=BOT_API_TIMEOUT)
     )
-    await until_reachable(lambda: set_commands(app.bot, app.config.telegram.staff_group_id))
+    await until_reachable(lambda: set_commands(app.bot, *staff_groups(app.config)))
     poller = TelegramPoller(
         app.bot,
         app.sessionmaker,

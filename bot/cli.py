@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from bot.config import Config
+    from bot.core.calendar import OfficeCalendar
     from storage.migrate import SchemaBehindError
 
 T = TypeVar("T")
@@ -322,14 +323,17 @@ def cmd_register(args: argparse.Namespace) -> int:
         grounds = load_texts(config.requests.notice_texts).grounds("id")
     except NoticeTextsError as exc:
         return _fail(str(exc))
-    calendar = config.hours.calendar()
+    office = _office_of(config, args.office, "register: argument --office")
+    if isinstance(office, int):
+        return office
+    calendar, _ = office
     start = date.fromisoformat(args.date_from) if args.date_from else date.min
     end = date.fromisoformat(args.date_to) if args.date_to else date.max
 
     async def register(session: AsyncSession) -> list[RequestRow] | list[ObjectionRow]:
         if args.kind == "requests":
-            return await request_rows(session, calendar, start, end)
-        return await objection_rows(session, calendar, start, end, grounds)
+            return await request_rows(session, calendar, start, end, args.office)
+        return await objection_rows(session, calendar, start, end, grounds, args.office)
 
     try:
         rows = _read_database(config, register)
@@ -345,6 +349,73 @@ def cmd_register(args: argparse.Namespace) -> int:
     else:
         write_csv(rows, args.kind, sys.stdout)
     return 0
+
+
+def _office_of(
+    config: Config, office_id: str | None, command: str
+) -> tuple[OfficeCalendar, str] | int:
+    """The calendar and name of ``--office`` (the whole network, or the one office, without
+    it); the exit code after a one-line error when no office has that id."""
+    if office_id is None:
+        return config.hours.calendar(), config.office.name
+    for office in config.offices:
+        if office.id == office_id:
+            return office.calendar(config.hours), office.name
+    known = ", ".join(config.office_ids()) or "none: the configuration has no [[offices]]"
+    return _fail(f"{command}: no office {office_id!r} (offices: {known})")
+
+
+def cmd_offices(args: argparse.Namespace) -> int:
+    """The network's offices: list them, or draw an office's deep-link QR code."""
+    config = _load(args)
+    if not config.offices:
+        return _fail("offices: the configuration has no [[offices]] (one office, no network)")
+    if args.offices_command == "list":
+        for office in config.offices:
+            parent = f" (under {office.parent})" if office.parent else ""
+            print(f"{office.id}\t{office.number_prefix}\t{office.name}{parent}")
+        return 0
+    found = _office_of(config, args.id, "offices qr: argument ID")
+    if isinstance(found, int):
+        return found
+    username = args.bot or _bot_username(config)
+    if username is None:
+        return _fail(
+            "offices qr: cannot learn the bot's username from the Bot API; give --bot USERNAME"
+        )
+    from bot.core.network import deep_link, write_qr
+
+    link = deep_link(username, args.id)
+    try:
+        write_qr(link, args.output)
+    except OSError as exc:
+        return _fail(f"offices qr: cannot write --output {args.output}: {exc.strerror or exc}", 1)
+    print(f"{args.output}: {link}")
+    return 0
+
+
+def _bot_username(config: Config) -> str | None:
+    """The bot's @username from getMe (https://core.telegram.org/bots/api#getme)."""
+    if config.telegram.token is None:
+        return None
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.exceptions import TelegramAPIError
+
+    async def ask() -> str | None:
+        assert config.telegram.token is not None
+        session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
+        bot = Bot(token=config.telegram.token.get_secret_value(), session=session)
+        try:
+            me = await bot.get_me(request_timeout=10)
+            return me.username
+        except (TelegramAPIError, OSError, TimeoutError):
+            return None
+        finally:
+            await bot.session.close()
+
+    return asyncio.run(ask())
 
 
 def _check_report(args: argparse.Namespace) -> str | None:
@@ -370,13 +441,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         texts = load_texts(config.requests.notice_texts)
     except NoticeTextsError as exc:
         return _fail(str(exc))
-    calendar = config.hours.calendar()
+    office = _office_of(config, args.office, f"report {args.period_kind}: argument --office")
+    if isinstance(office, int):
+        return office
+    calendar, office_name = office
     period = parse_period(args.period_kind, args.period)
     today = SystemClock().now().astimezone(calendar.tz).date()
     output = args.output or f"laporan-{period.slug}.{args.format}"
 
     async def figures(session: AsyncSession) -> Report:
-        return await build_report(session, calendar, period, today)
+        return await build_report(session, calendar, period, today, args.office)
 
     try:
         report = _read_database(config, figures)
@@ -387,7 +461,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.format == "xlsx":
             write_xlsx(report, pasal_17, pasal_35, output)
         else:
-            pdf = render_pdf(report, pasal_17, pasal_35, config.office.name)
+            pdf = render_pdf(report, pasal_17, pasal_35, office_name)
             Path(output).write_bytes(pdf)
     except OSError as exc:
         return _fail(f"report: cannot write --output {output}: {exc.strerror or exc}", 1)
@@ -515,6 +589,20 @@ def config_warnings(config: Config) -> list[str]:
             "no Telegram bot token (telegram.token or LOKET_TELEGRAM__TOKEN): "
             "`loket run` will refuse to start"
         )
+    if config.offices:
+        # A network: each office has its staff group (required); [staff] is not used.
+        if config.telegram.staff_group_id is not None or config.staff.officers:
+            warnings.append(
+                "telegram.staff_group_id and [staff] are not used with [[offices]]: each "
+                "office has its own staff_group_id, officers and coordinators"
+            )
+        for index, office in enumerate(config.offices):
+            if not office.officers:
+                warnings.append(
+                    f"no officers (offices.{index}.officers): nobody at {office.id} can take "
+                    "or answer a ticket"
+                )
+        return warnings
     if config.telegram.staff_group_id is None:
         warnings.append(
             "no staff group (telegram.staff_group_id): no officer sees what citizens write"
@@ -609,6 +697,9 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=_iso_date)
     reg.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     reg.add_argument("--output", metavar="FILE", help="default: standard output (csv only)")
+    reg.add_argument(
+        "--office", metavar="ID", help="one office of the network (default: all of them)"
+    )
     reg.set_defaults(func=cmd_register, check=_check_register)
     report = sub.add_parser("report", help="the report on the information service (PDF, XLSX)")
     report_sub = report.add_subparsers(dest="period_kind", required=True)
@@ -617,12 +708,25 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("period", metavar=metavar)
         one.add_argument("--format", choices=["pdf", "xlsx"], default="pdf")
         one.add_argument("--output", metavar="FILE", help="default: laporan-PERIOD.FORMAT")
+        one.add_argument(
+            "--office", metavar="ID", help="one office of the network (default: all of them)"
+        )
         one.set_defaults(func=cmd_report, check=_check_report)
     purge = with_config(
         sub.add_parser("purge", help="remove personal data past its [retention] days")
     )
     purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
     purge.set_defaults(func=cmd_purge)
+    offices = sub.add_parser("offices", help="the network's offices: list, deep-link QR codes")
+    offices_sub = offices.add_subparsers(dest="offices_command", required=True)
+    with_config(offices_sub.add_parser("list", help="id, number prefix, name")).set_defaults(
+        func=cmd_offices
+    )
+    qr = with_config(offices_sub.add_parser("qr", help="a PNG QR code of an office's deep link"))
+    qr.add_argument("id", metavar="ID", help="the office's id")
+    qr.add_argument("--output", metavar="FILE.png", required=True)
+    qr.add_argument("--bot", metavar="USERNAME", help="the bot's username (default: getMe)")
+    qr.set_defaults(func=cmd_offices)
     cfg = sub.add_parser("config", help="configuration tasks")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     with_config(cfg_sub.add_parser("check", help="validate the configuration")).set_defaults(

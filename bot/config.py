@@ -313,6 +313,16 @@ class WhatsAppConfig(_Section):
         return host.strip("[]"), int(port)
 
 
+def _check_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
+    return value
+
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -393,13 +403,7 @@ class HoursConfig(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
-        return value
+        return _check_zone(value)
 
     def calendar(self) -> OfficeCalendar:
         """The office calendar these settings describe."""
@@ -508,6 +512,10 @@ class RequestsConfig(_Section):
     reminder_days: tuple[int, ...] = (5, 8)
     # The office's own wording of the written notices (a TOML file laid over the defaults).
     notice_texts: Path | None = None
+    # A request moved to another office of the network (/alihkan <office>): "keep" counts the
+    # receiving office's deadline from the original receipt date; "restart" counts it anew
+    # from the transfer, with a written notice that the other office holds the information.
+    transfer_deadline: Literal["keep", "restart"] = "keep"
 
     _split = field_validator("reminder_days", mode="before")(_split_list)
 
@@ -554,6 +562,104 @@ class RetentionConfig(_Section):
     # the request is finished: decided, the objection window and any Komisi Informasi window
     # passed, every objection decided.
     identity_days: int = Field(30, ge=0)
+
+
+_OFFICE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class NetworkOffice(_Section):
+    """One office of a network ([[offices]]): its staff group, people, calendar, knowledge,
+    letterhead and numbering; what it leaves out is the shared configuration's."""
+
+    id: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1)
+    staff_group_id: int
+    officers: tuple[int, ...] = ()
+    coordinators: tuple[int, ...] = ()
+    shifts: tuple[Shift, ...] = ()
+    # Other names citizens type for it ("kab smg", "semarang"), searched with the name and id.
+    places: tuple[str, ...] = ()
+    # The coordinating office (the provincial PPID): its coordinators see this office's work.
+    parent: str | None = None
+    # Overrides of the shared [hours]: opening hours, time zone, and local holidays added to
+    # the shared ones (a regency's anniversary), or dates open although shared ones are closed.
+    timezone: str | None = None
+    hours: WeeklyHours | None = None
+    holidays: tuple[date, ...] = ()
+    open_dates: tuple[date, ...] = ()
+    # Its own escalation ladder (else the shared [sla]).
+    escalation: tuple[Escalation, ...] | None = None
+    # Extra knowledge-base files laid over the shared ones (the same id replaces an entry).
+    faq_paths: tuple[Path, ...] = ()
+    # Letterhead of its written notices.
+    address: str = ""
+    city: str = ""
+    # In its numbers: "KDS" gives PI-KDS-2026-000123, LC-KDS-..., KB-KDS-...
+    number_prefix: str = Field(pattern=r"^[A-Z0-9]{1,6}$")
+
+    _split = field_validator(
+        "officers", "coordinators", "places", "holidays", "open_dates", "faq_paths", mode="before"
+    )(_split_list)
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, value: str) -> str:
+        if not _OFFICE_ID_RE.match(value):
+            raise ValueError(
+                "an office id is short kebab-case: lower-case letters, digits and single "
+                "hyphens (e.g. kab-kudus)"
+            )
+        return value
+
+    @field_validator("staff_group_id")
+    @classmethod
+    def _group_id_negative(cls, value: int) -> int:
+        if value >= 0:
+            raise ValueError("a group id is negative (supergroups look like -100...)")
+        return value
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _missing_days_closed(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**{day: None for day in DAYS}, **value}
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
+
+    def calendar(self, shared: HoursConfig) -> OfficeCalendar:
+        """The shared calendar with this office's overrides."""
+        return OfficeCalendar(
+            timezone=self.timezone or shared.timezone,
+            weekly=(self.hours or shared.weekly).as_mapping(),
+            holidays_country=shared.holidays,
+            closed_dates=(*shared.closed_dates, *self.holidays),
+            open_dates=(*shared.open_dates, *self.open_dates),
+        )
+
+
+def _check_network(offices: tuple[NetworkOffice, ...]) -> tuple[NetworkOffice, ...]:
+    """Ids, staff groups and number prefixes are each one office's; references name offices."""
+    ids = [office.id for office in offices]
+    for key in ("id", "staff_group_id", "number_prefix"):
+        seen: dict[object, int] = {}
+        for index, office in enumerate(offices):
+            value = getattr(office, key)
+            if value in seen:
+                raise ValueError(
+                    f"offices.{index}.{key}: the same as offices.{seen[value]}.{key} "
+                    "(each office needs its own)"
+                )
+            seen[value] = index
+    for index, office in enumerate(offices):
+        if office.parent is not None and office.parent not in ids:
+            raise ValueError(f"offices.{index}.parent: no office with id {office.parent!r}")
+        if office.parent == office.id:
+            raise ValueError(f"offices.{index}.parent: an office cannot coordinate itself")
+    return offices
 
 
 class LoggingConfig(_Section):
@@ -654,6 +760,11 @@ class Config(BaseSettings):
     metrics: MetricsConfig = MetricsConfig()
     survey: SurveyConfig = SurveyConfig()
     redis: RedisConfig = RedisConfig()
+    # A network of offices on one bot; none: the one office described above.
+    offices: Annotated[tuple[NetworkOffice, ...], AfterValidator(_check_network)] = ()
+
+    def office_ids(self) -> tuple[str, ...]:
+        return tuple(office.id for office in self.offices)
 
     @property
     def shares_web_server(self) -> bool:
@@ -730,6 +841,22 @@ class _TomlFile(TomlConfigSettingsSource):
             if isinstance(faq.get("learned"), str) and faq["learned"]:
                 faq["learned"] = self._here(faq["learned"])
             data = {**data, "faq": faq}
+        offices = data.get("offices")
+        if isinstance(offices, list):
+            data = {
+                **data,
+                "offices": [
+                    {
+                        **o,
+                        "faq_paths": [
+                            self._here(p) if isinstance(p, str) else p for p in o["faq_paths"]
+                        ],
+                    }
+                    if isinstance(o, dict) and isinstance(o.get("faq_paths"), list)
+                    else o
+                    for o in offices
+                ],
+            }
         requests = data.get("requests")
         if isinstance(requests, dict) and isinstance(requests.get("notice_texts"), str):
             texts = self._here(requests["notice_texts"])
@@ -764,6 +891,8 @@ def _format_error(err: ValidationError, origins: Mapping[str, str]) -> str:
         message = "unknown key"
     elif message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if message.startswith(f"{key}."):  # a check of a whole list names the item's key itself
+        key, _, message = message.partition(": ")
     # The variable that set this key, the list it is in (staff.officers.0) or a key inside it.
     where = next(
         (

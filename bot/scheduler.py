@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -34,7 +34,10 @@ class Scheduler:
         timezone: str,
         on_commit: Callable[[], None],
         retention: RetentionService | None = None,
+        offices: Sequence[tuple[SlaService, Pushes]] = (),
     ) -> None:
+        # The other offices of a network: their own escalations and opening digests.
+        self.offices = tuple(offices)
         self.sessionmaker = sessionmaker
         self.retention = retention
         self.sla = sla
@@ -97,7 +100,10 @@ class Scheduler:
 
     async def _escalations(self) -> None:
         try:
-            if await self.sla.fire_due(self.sessionmaker):
+            fired = await self.sla.fire_due(self.sessionmaker)
+            for sla, _ in self.offices:
+                fired += await sla.fire_due(self.sessionmaker)
+            if fired:
                 self.on_commit()
         except Exception as exc:  # a failed tick is retried by the next one; the state is in the DB
             if database_unavailable(exc):
@@ -113,6 +119,7 @@ class Scheduler:
         jobs: list[Callable[[AsyncSession], Awaitable[object]]] = []
         if self.options.opening_digest:
             jobs.append(self.pushes.opening_digest)
+            jobs.extend(pushes.opening_digest for _, pushes in self.offices)
         jobs.append(self.pushes.rating_reminders)
         if self.options.faq_weekly_digest:
             jobs.append(self.pushes.faq_weekly)

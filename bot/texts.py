@@ -36,6 +36,82 @@ TEXTS: dict[str, dict[str, str]] = {
             "Questions I cannot answer yet are recorded for our officers."
         ),
     },
+    "office_prompt": {
+        "id": (
+            "Kantor mana yang ingin Anda hubungi? Pilih dari daftar, atau ketik nama "
+            "kabupaten/kota (misalnya <i>kudus</i>):\n{offices}"
+        ),
+        "en": (
+            "Which office would you like to contact? Choose from the list, or type the name "
+            "of the regency or city (e.g. <i>kudus</i>):\n{offices}"
+        ),
+    },
+    "office_prompt_some": {
+        "id": "Kantor mana yang Anda maksud dengan “{typed}”? Pilih salah satu:\n{offices}",
+        "en": "Which office do you mean by “{typed}”? Please choose one:\n{offices}",
+    },
+    "office_chosen": {
+        "id": (
+            "Anda sekarang dilayani oleh <b>{office}</b>. Silakan tulis pertanyaan Anda. "
+            "Ganti kantor kapan saja dengan /kantor."
+        ),
+        "en": (
+            "You are now served by <b>{office}</b>. Please type your question. "
+            "Change the office any time with /kantor."
+        ),
+    },
+    "office_current": {
+        "id": "Saat ini Anda dilayani oleh <b>{office}</b>.",
+        "en": "You are currently served by <b>{office}</b>.",
+    },
+    "office_kept": {
+        "id": (
+            "Kantor tidak diganti: Anda tetap dilayani oleh <b>{office}</b>. Silakan tulis "
+            "pertanyaan Anda lagi, atau /kantor untuk memilih kantor lain."
+        ),
+        "en": (
+            "Office not changed: you are still served by <b>{office}</b>. Please type your "
+            "question again, or /kantor to choose another office."
+        ),
+    },
+    "office_single": {
+        "id": "Layanan ini melayani satu kantor: <b>{office}</b>.",
+        "en": "This service has one office: <b>{office}</b>.",
+    },
+    "transferred": {
+        "id": (
+            "Tiket {number} Anda dialihkan ke <b>{office}</b>, yang kini menanganinya "
+            "dengan nomor <b>{new}</b>. Balasan berikutnya datang dari kantor tersebut."
+        ),
+        "en": (
+            "Your ticket {number} was transferred to <b>{office}</b>, which now handles it "
+            "as <b>{new}</b>. Further replies come from that office."
+        ),
+    },
+    "transferred_keep": {
+        "id": (
+            "Permohonan Anda tetap dihitung sejak diterima pada {received}; "
+            "keputusan tertulis paling lambat {due}."
+        ),
+        "en": (
+            "Your request is still counted from its receipt on {received}; the written "
+            "decision is due by {due}."
+        ),
+    },
+    "transferred_restart": {
+        "id": (
+            "Informasi yang Anda minta dalam permohonan {old} dikuasai oleh <b>{held_by}</b> "
+            "(lihat pemberitahuan tertulis terlampir). Permohonan Anda telah diteruskan ke sana "
+            "dan diregistrasi ulang sebagai <b>{number}</b>, diterima pada {received}; "
+            "keputusan tertulis paling lambat {due} (UU 14/2008 Pasal 22)."
+        ),
+        "en": (
+            "The information you requested in {old} is held by <b>{held_by}</b> (see the "
+            "written notice attached). Your request has been passed on and registered there as "
+            "<b>{number}</b>, received on {received}; the written decision is due by {due} "
+            "(Law 14/2008, Article 22)."
+        ),
+    },
     "faq_answer": {
         "id": "{answer}",
         "en": "{answer}",
@@ -434,6 +510,32 @@ STAFF: dict[str, str] = {
     "duty_off": "⚪ {mention} tidak lagi piket.",
     "duty_usage": "Gunakan /duty on atau /duty off (alias /piket).",
     "duty_not_officer": "Hanya petugas terdaftar di [staff] officers yang dapat piket.",
+    "network_report": "<b>Per kantor</b> (bulan ini):\n{lines}",
+    "network_report_line": (
+        "• <b>{office}</b>: {requests} permohonan ({past} melewati batas waktu), "
+        "{tickets} tiket obrolan, {chats} warga"
+    ),
+    "network_report_refused": (
+        "/laporan all hanya untuk koordinator kantor yang mengoordinasikan kantor lain."
+    ),
+    "network_queue": "Antrean jaringan kantor: {total} tiket/permohonan terbuka.\n{lines}",
+    "network_queue_line": (
+        "• <b>{office}</b>: {open} terbuka, {unassigned} tanpa petugas, "
+        "{requests} permohonan · {numbers}"
+    ),
+    "network_queue_refused": (
+        "/queue all hanya untuk koordinator kantor yang mengoordinasikan kantor lain."
+    ),
+    "transfer_no_network": (
+        "Bot ini melayani satu kantor: tidak ada kantor lain untuk dialihkan. "
+        "Tulis /alihkan saja untuk mengalihkan ke petugas lain."
+    ),
+    "transfer_unknown": "Tidak ada kantor “{word}”. Kantor lain: {offices}",
+    "transfer_not_open": "{number} sudah selesai atau tidak dapat dialihkan ke kantor lain.",
+    "transfer_sent": "{number} dialihkan ke {office} sebagai {new} oleh {by}. Topik ini ditutup.",
+    "transfer_received": "Diterima dari {office}: {number}, kini {new}.",
+    "transfer_history": "Riwayat {number} ({count} pesan):",
+    "transfer_history_empty": "(belum ada pesan)",
     "queue_empty": "Antrean kosong: semua tiket terbuka sudah ada petugasnya.",
     "queue": "Tiket tanpa petugas ({count}):\n{lines}",
     "queue_line": "• <b>{number}</b> · {name} · {opened}",

@@ -14,14 +14,15 @@ from bot.channels.telegram import contact_of, inbound_of
 from bot.core.commands import CITIZEN_COMMANDS, find
 from bot.core.desk import Desk
 from bot.core.dto import Inbound
+from bot.core.network import CitizenDesk
 from handlers.commands import command_filter
 from handlers.filters import Magic
 
-UseCase = Callable[[Desk, AsyncSession, Inbound, str | None], Awaitable[None]]
+UseCase = Callable[[CitizenDesk, AsyncSession, Inbound, str | None], Awaitable[None]]
 
 # What each citizen command of the table (bot.core.commands) does, on every channel.
 USE_CASES: dict[str, UseCase] = {
-    "start": lambda desk, session, event, args: desk.start(session, event),
+    "start": lambda desk, session, event, args: desk.start(session, event, args),
     "petugas": lambda desk, session, event, args: desk.call_officer(session, event),
     "status": lambda desk, session, event, args: desk.status(session, event, args),
     "batal": lambda desk, session, event, args: desk.cancel(session, event),
@@ -29,11 +30,12 @@ USE_CASES: dict[str, UseCase] = {
     "keberatan": lambda desk, session, event, args: desk.objection(session, event, args),
     "kembali": lambda desk, session, event, args: desk.back(session, event),
     "bahasa": lambda desk, session, event, args: desk.language(session, event, args),
+    "kantor": lambda desk, session, event, args: desk.office(session, event, args),
 }
 
 
 async def run_command(
-    desk: Desk, session: AsyncSession, event: Inbound, name: str, args: str | None
+    desk: CitizenDesk, session: AsyncSession, event: Inbound, name: str, args: str | None
 ) -> None:
     """The use case of the citizen command ``name`` (its table name, not an alias)."""
     await USE_CASES[name](desk, session, event, args)

@@ -23,15 +23,16 @@ def command_filter(*, private: bool) -> Command:
     return Command(*(word for spec in COMMANDS if spec.private == private for word in spec.words))
 
 
-async def set_commands(bot: Bot, staff_group_id: int | None) -> None:
+async def set_commands(bot: Bot, *staff_group_ids: int | None) -> None:
     """Register commands per scope so Telegram shows the right menu in each place."""
     # https://core.telegram.org/bots/api#setmycommands — one list per scope and language; the
     # list without a language is the default, Indonesian.
     scopes: list[tuple[bool, BotCommandScopeAllPrivateChats | BotCommandScopeChat]] = [
         (True, BotCommandScopeAllPrivateChats())
     ]
-    if staff_group_id is not None:
-        scopes.append((False, BotCommandScopeChat(chat_id=staff_group_id)))
+    for group in staff_group_ids:
+        if group is not None:
+            scopes.append((False, BotCommandScopeChat(chat_id=group)))
     for private, scope in scopes:
         for lang in LANGUAGES:
             await bot.set_my_commands(

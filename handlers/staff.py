@@ -49,10 +49,12 @@ def _file_id(message: Message) -> str | None:
     return None
 
 
-def build_router(staff_group_id: int) -> Router:
+def build_router(*staff_group_ids: int) -> Router:
+    """The staff groups' router: one group, or each office's of a network."""
     router = Router(name=__name__)
-    router.message.filter(Magic(F.chat.id == staff_group_id, F.from_user, ~F.from_user.is_bot))
-    router.callback_query.filter(Magic(F.message.chat.id == staff_group_id))
+    groups = frozenset(staff_group_ids)
+    router.message.filter(Magic(F.chat.id.in_(groups), F.from_user, ~F.from_user.is_bot))
+    router.callback_query.filter(Magic(F.message.chat.id.in_(groups)))
 
     @router.message(command_filter(private=False))
     async def command(

@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.whatsapp import CHANNEL, delivery_of, inbound_of
 from bot.core.clock import Clock
 from bot.core.commands import find, parse
-from bot.core.desk import Desk
 from bot.core.dto import Inbound
+from bot.core.network import CitizenDesk
 from bot.core.tickets import TicketService
 from handlers.citizen import run_command
 from storage.models import Inbox
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 STATUS_RETRIES = 6
 
 
-async def dispatch(desk: Desk, session: AsyncSession, event: Inbound) -> None:
+async def dispatch(desk: CitizenDesk, session: AsyncSession, event: Inbound) -> None:
     """Route one citizen message to its use case; slash commands work as typed text, in any
     case ("/Status" from a phone keyboard), by the same table as Telegram's router."""
     if event.kind == "button":
@@ -52,7 +52,7 @@ async def dispatch(desk: Desk, session: AsyncSession, event: Inbound) -> None:
 def whatsapp_handler(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    desk: Desk,
+    desk: CitizenDesk,
     tickets: TicketService,
     on_commit: Callable[[], None],
 ) -> Callable[[Inbox], Awaitable[None]]:

@@ -30,6 +30,11 @@ class Citizen(SQLModel, table=True):
     language: str = Field(default="id", max_length=8)
     # Chosen with /bahasa: then it wins over what the app reports (WhatsApp reports nothing).
     language_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The office of a network ([[offices]]) that serves this citizen; None: not chosen yet, or
+    # the one office of a configuration without a network.
+    office: str | None = Field(default=None, max_length=32)
+    # /kantor without a choice: the next typed text names the office (WhatsApp has no list).
+    office_choosing: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = _ts()
     last_seen_at: datetime = _ts()
 
@@ -144,6 +149,7 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_ticket_citizen_status", "citizen_id", "status"),
         sa.Index("ix_ticket_topic", "staff_chat_id", "topic_id"),
+        sa.Index("ix_ticket_office_status", "office", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -171,6 +177,11 @@ class Ticket(SQLModel, table=True):
     # Since when the citizen waits for an answer (None: answered, or closed).
     awaiting_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     delivery_error: str | None = Field(default=None, sa_type=sa.Text)
+    # The network office it belongs to (None without [[offices]]); a ticket moved to another
+    # office (/alihkan) is closed here and continues as a new ticket there, each naming the other.
+    office: str | None = Field(default=None, max_length=32)
+    transferred_from: int | None = None
+    transferred_to: int | None = None
 
 
 class TicketEvent(SQLModel, table=True):

@@ -92,6 +92,8 @@ FIRST_ANSWER = {
     "keberatan": "Tulis nomor permohonan Anda",
     "kembali": "tidak sedang mengisi formulir",
     "bahasa": "Pilih bahasa",
+    # Without [[offices]] there is one office to choose: the citizen is told so.
+    "kantor": "melayani satu kantor",
 }
 CITIZEN_WORDS = [(spec.name, word) for spec in CITIZEN_COMMANDS for word in spec.words]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Protocol, cast
 
 from aiogram import Bot, Dispatcher
@@ -221,7 +221,12 @@ class TelegramSender:
         staff_chat_id: int | None,
         on_topic_lost: Callable[[int | None], Awaitable[None]] | None = None,
         foreign_media: ForeignMedia | None = None,
+        more_staff_chats: Collection[int] = (),
     ) -> None:
+        # A network's offices each have a staff group: a ticket's rows go to the topic in its.
+        self.staff_chats = frozenset(
+            str(c) for c in (staff_chat_id, *more_staff_chats) if c is not None
+        )
         self.bot = bot
         self.foreign_media = foreign_media
         self.sessionmaker = sessionmaker
@@ -265,9 +270,8 @@ class TelegramSender:
 
     async def send(self, row: Outbox) -> str:
         try:
-            if row.ticket_id is not None and self.staff_chat_id is not None:
-                if row.chat_id == str(self.staff_chat_id):
-                    return await self._send_staff(row)
+            if row.ticket_id is not None and row.chat_id in self.staff_chats:
+                return await self._send_staff(row)
             return await self._deliver(row, int(row.chat_id), row.thread_id, None)
         except TelegramRetryAfter as exc:
             raise RetryLater(float(exc.retry_after), "429 Too Many Requests") from None
@@ -375,10 +379,12 @@ class TelegramSender:
 
     async def _send_staff(self, row: Outbox) -> str:
         """A ticket's message in the staff group, in the ticket's topic (made on first use)."""
-        assert self.staff_chat_id is not None and row.ticket_id is not None
+        assert row.ticket_id is not None
         ticket, citizen_name = await self._ticket(row.ticket_id)
-        chat = self.staff_chat_id
-        thread = await self._ensure_topic(ticket, citizen_name)
+        chat = int(row.chat_id)
+        thread = await self._ensure_topic(ticket, citizen_name, chat)
+        if row.payload.get("link_ticket") is not None:
+            row.payload = {**row.payload, "text": await self._with_link(row)}
         new_card = bool(row.payload.get("card")) or row.method == "edit_card"
         # Without topics, a ticket's messages answer its card so officers see which is which.
         reply_to = None if thread or new_card else ticket.card_message_id
@@ -411,16 +417,35 @@ class TelegramSender:
             raise
         if new_card:
             await self._update_ticket(ticket.id, card_message_id=int(message_id))
+        if row.payload.get("close_topic") and thread is not None:
+            try:
+                await self.bot.close_forum_topic(chat_id=chat, message_thread_id=thread)
+            except TelegramBadRequest as exc:  # closed by hand already: nothing to do
+                log.info("topic of %s not closed: %s", ticket.number, exc.message)
         return message_id
 
-    async def _ensure_topic(self, ticket: Ticket, citizen_name: str) -> int | None:
+    async def _with_link(self, row: Outbox) -> str:
+        """The text with a link to another ticket's topic (a transfer's new one), once the
+        sender has made that topic; waited for a few tries, then sent without."""
+        linked, _ = await self._ticket(int(row.payload["link_ticket"]))
+        text = str(row.payload["text"])
+        place = linked.topic_id or linked.card_message_id
+        if not place:
+            if row.attempts < 5:
+                raise TransientError("the linked topic is not made yet")
+            return text
+        # https://core.telegram.org/api/links#message-links: t.me/c/<channel id>/<message id>
+        # (a topic's id is the id of the message that opened it).
+        channel = str(linked.staff_chat_id).removeprefix("-100")
+        return f'{text}\n<a href="https://t.me/c/{channel}/{place}">{linked.number}</a>'
+
+    async def _ensure_topic(self, ticket: Ticket, citizen_name: str, chat: int) -> int | None:
         """The ticket's forum topic, made now if needed; None when the group has no topics."""
-        assert self.staff_chat_id is not None
         if ticket.topic_id is not None:
             return ticket.topic_id or None  # 0 marks "this group is not a forum"
         name = f"{ticket.number} · {citizen_name}"[:128]  # Telegram's limit for topic names
         try:
-            topic = await self.bot.create_forum_topic(chat_id=self.staff_chat_id, name=name)
+            topic = await self.bot.create_forum_topic(chat_id=chat, name=name)
         except TelegramBadRequest as exc:
             if "not a forum" not in exc.message and "TOPICS_DISABLED" not in exc.message.upper():
                 raise

@@ -122,6 +122,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Ganti bahasa: /bahasa id atau /bahasa en",
         "Change language: /bahasa en or /bahasa id",
     ),
+    CommandSpec(
+        "kantor",
+        (),
+        Who.CITIZEN,
+        Where.PRIVATE,
+        "Pilih atau ganti kantor yang melayani Anda",
+        "Choose or change the office that serves you",
+    ),
     # Officers, in the staff group.
     CommandSpec(
         "note",
@@ -160,8 +168,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("antrian",),
         Who.OFFICER,
         Where.STAFF_GROUP,
-        "Tiket tanpa petugas",
-        "Tickets without an officer",
+        "Tiket tanpa petugas (/queue all: seluruh jaringan kantor)",
+        "Tickets without an officer (/queue all: the whole network of offices)",
+    ),
+    CommandSpec(
+        "alihkan",
+        (),
+        Who.OFFICER,
+        Where.TICKET_TOPIC,
+        "Alihkan tiket ke petugas lain, atau /alihkan <id kantor> ke kantor lain",
+        "Pass the ticket to another officer, or /alihkan <office id> to another office",
     ),
     CommandSpec(
         "reload",
@@ -176,8 +192,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (),
         Who.COORDINATOR,
         Where.STAFF_GROUP,
-        "Laporan bulan ini: angka dan grafik (atasan PPID)",
-        "This month's report: figures and a chart (PPID superior)",
+        "Laporan bulan ini: angka dan grafik (atasan PPID; /laporan all: seluruh jaringan)",
+        "This month's report: figures and a chart (PPID superior; /laporan all: the network)",
     ),
     # Officers, in an information request's topic: its written decision.
     CommandSpec(

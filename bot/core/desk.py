@@ -123,11 +123,34 @@ class Desk:
 
     # -- use cases -----------------------------------------------------------------------
 
-    async def start(self, session: AsyncSession, event: Inbound) -> None:
+    async def start(self, session: AsyncSession, event: Inbound, args: str | None = None) -> None:
+        # ``args``: a deep link's payload; one office has no use for it (a network's front does).
         citizen, lang, _, known = await self._receive(session, event)
         if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
-            name = event.contact.name or ("Sobat" if lang == "id" else "there")
-            await self._say(session, citizen, t("start", lang, name=name, office=self.office_name))
+            await self.greet(session, citizen, lang, event)
+        await self._commit(session)
+
+    async def greet(
+        self, session: AsyncSession, citizen: Citizen, lang: str, event: Inbound
+    ) -> None:
+        """The /start greeting, naming this desk's office."""
+        name = event.contact.name or ("Sobat" if lang == "id" else "there")
+        await self._say(session, citizen, t("start", lang, name=name, office=self.office_name))
+
+    async def office(self, session: AsyncSession, event: Inbound, args: str | None) -> None:
+        """/kantor without a network of offices: this bot serves one office."""
+        citizen, lang, _, known = await self._receive(session, event)
+        if citizen is not None and not await self._in_form(session, known, citizen, lang, event):
+            await self._say(session, citizen, t("office_single", lang, office=self.office_name))
+        await self._commit(session)
+
+    async def receive(self, session: AsyncSession, event: Inbound) -> tuple[Citizen | None, str]:
+        """Store an inbound message for another front (a network's): the citizen (None when
+        flood control holds the reply) and the reply language."""
+        citizen, lang, _, _ = await self._receive(session, event)
+        return citizen, lang
+
+    async def commit(self, session: AsyncSession) -> None:
         await self._commit(session)
 
     async def ask(self, session: AsyncSession, event: Inbound) -> None:

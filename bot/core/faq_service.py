@@ -46,7 +46,10 @@ class FaqService:
         paths: Sequence[Path],
         thesaurus: Sequence[Path] = (),
         learned: Path | None = None,
+        overlay: Sequence[Path] = (),
     ) -> None:
+        # A network office's own entries, laid over the shared ones (the same id replaces).
+        self.overlay: tuple[Path, ...] = tuple(overlay)
         # Configured paths replace the packaged default knowledge base; the office's concept
         # groups are added to the packaged thesaurus; phrasings officers taught (accepted with
         # `loket faq learned --accept`) are loaded after the knowledge base.
@@ -66,13 +69,20 @@ class FaqService:
     def watched(self) -> tuple[Path, ...]:
         """Every file whose change reloads the FAQ: knowledge base, thesaurus, learned."""
         learned = (self.learned_path,) if self.learned_path is not None else ()
-        return (*self.paths, *self.thesaurus_paths, *learned)
+        return (*self.paths, *self.overlay, *self.thesaurus_paths, *learned)
 
     def _load_thesaurus(self) -> Thesaurus:
         return load_thesaurus([*default_thesaurus_paths(), *self.thesaurus_paths])
 
     def _load_kb(self) -> KnowledgeBase:
         kb = load_knowledge_base(self.paths)
+        if self.overlay:
+            own = load_knowledge_base(self.overlay)
+            mine = {entry.id: entry for entry in own.entries}
+            kept = tuple(mine.pop(e.id, e) for e in kb.entries)
+            kb = KnowledgeBase(
+                entries=kept + tuple(mine.values()), sources=kb.sources + own.sources
+            )
         if self.learned_path is None:
             return kb
         return with_learned(kb, load_learned(self.learned_path))

@@ -297,9 +297,14 @@ class Postman:
         silent: bool = False,
         urgent: bool = False,
         priority_bulk: bool = False,
+        link_ticket: int | None = None,
+        close_topic: bool = False,
     ) -> None:
         """A message in the staff group: in the ticket's topic when a ticket is given (the
-        sender finds or makes the topic at send time), else in ``thread_id``."""
+        sender finds or makes the topic at send time), else in ``thread_id``.
+
+        ``link_ticket``: a link to that ticket's topic is added at send time (its topic may not
+        exist yet); ``close_topic``: the topic is closed once the message is in it."""
         if self.staff_chat_id is None:
             return
         payload: dict[str, Any] = {
@@ -311,6 +316,10 @@ class Postman:
             payload["buttons"] = _buttons(buttons)
         if card:
             payload["card"] = True
+        if link_ticket is not None:
+            payload["link_ticket"] = link_ticket
+        if close_topic:
+            payload["close_topic"] = True
         method = "edit_card" if edit_card else "text"
         priority = PRIORITY_CARD if card else PRIORITY_BULK if priority_bulk else PRIORITY_REPLY
         await self._staff_row(session, method, payload, ticket, thread_id, priority)
@@ -333,9 +342,14 @@ class Postman:
         thread_id: int | None,
         priority: int,
     ) -> None:
+        # A network office's ticket: its messages go to its office's staff group, even when
+        # another office's service writes them (a citizen who changed office meanwhile).
+        chat_id = self.staff_chat_id
+        if ticket is not None and ticket.office is not None and ticket.staff_chat_id:
+            chat_id = ticket.staff_chat_id
         await OutboxRepo(session).write(
             channel=STAFF_CHANNEL,
-            chat_id=str(self.staff_chat_id),
+            chat_id=str(chat_id),
             thread_id=thread_id,
             method=method,
             payload=payload,

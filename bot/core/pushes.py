@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,7 +41,10 @@ class Pushes:
         tickets: TicketService,
         sla: SlaService,
         rating_reminder_after: timedelta | None,
+        office: str | None = None,
     ) -> None:
+        # A network office's digest counts its own tickets only (None: all of them).
+        self.office = office
         self.calendar = calendar
         self.clock = clock
         self.postman = postman
@@ -66,9 +70,12 @@ class Pushes:
         if self.postman.staff_chat_id is None or self._opened_today(now) is None:
             return False
         local_day = now.astimezone(self.calendar.tz).date()
-        if not await claim_job(session, "opening-digest", local_day.isoformat(), now):
+        key = local_day.isoformat() + (f":{self.office}" if self.office else "")
+        if not await claim_job(session, "opening-digest", key, now):
             return False
-        open_filter = col(Ticket.status).in_(OPEN_STATUSES)
+        open_filter = col(Ticket.status).in_(OPEN_STATUSES) & (
+            (col(Ticket.office) == self.office) if self.office is not None else sa.true()
+        )
         count = (await session.exec(select(func.count()).where(open_filter))).one()
         unassigned = (
             await session.exec(
@@ -93,8 +100,13 @@ class Pushes:
         )
         due_today = (
             await session.exec(
-                select(func.count()).where(
-                    SlaStep.status == "pending", col(SlaStep.due_at) < day_end
+                select(func.count())
+                .select_from(SlaStep)
+                .join(Ticket, col(Ticket.id) == col(SlaStep.ticket_id))
+                .where(
+                    SlaStep.status == "pending",
+                    col(SlaStep.due_at) < day_end,
+                    *((col(Ticket.office) == self.office,) if self.office else ()),
                 )
             )
         ).one()

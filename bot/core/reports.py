@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,6 +38,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.calendar import MONTH_NAMES, OfficeCalendar
 from bot.core.ikm import ELEMENTS, Ikm, compute
 from storage.models import (
+    Citizen,
     InfoRequest,
     Message,
     Objection,
@@ -182,16 +183,24 @@ def _count(values: Iterable[str]) -> dict[str, int]:
 
 
 async def build_report(
-    session: AsyncSession, calendar: OfficeCalendar, period: Period, today: date
+    session: AsyncSession,
+    calendar: OfficeCalendar,
+    period: Period,
+    today: date,
+    office: str | None = None,
 ) -> Report:
-    """Every figure of ``period``, read in ``session`` (which it does not change)."""
+    """Every figure of ``period``, read in ``session`` (which it does not change); of one
+    office of a network when ``office`` is given, else of the whole (network or office)."""
     report = Report(period=period, today=today)
     lo, hi = _bounds(calendar, period)
+    mine = (col(Ticket.office) == office,) if office is not None else ()
 
     stmt = (
         select(InfoRequest, Ticket)
         .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
-        .where(InfoRequest.received_on >= period.start, InfoRequest.received_on <= period.end)
+        .where(
+            InfoRequest.received_on >= period.start, InfoRequest.received_on <= period.end, *mine
+        )
         .order_by(col(InfoRequest.id))
     )
     outcomes: Counter[str] = Counter({key: 0 for key in OUTCOMES})
@@ -201,8 +210,13 @@ async def build_report(
     requesters: list[str] = []
     grounds: list[str] = []
     for request, ticket in (await session.exec(stmt)).all():
+        if request.decision == "transferred" and office is None:
+            continue  # the network counts it once, at the office it was moved to
         report.requests += 1
-        outcomes[request.decision or "pending"] += 1
+        # Moved to another office of the network: for this office, information it does not
+        # hold, passed on to the office that does.
+        outcome = "not_held" if request.decision == "transferred" else request.decision
+        outcomes[outcome or "pending"] += 1
         if request.decision == "rejected" and request.exemption:
             grounds.append(request.exemption)
         if request.extended_to is not None:
@@ -230,8 +244,10 @@ async def build_report(
         report.per_week.append((monday, weeks[monday]))
         monday += timedelta(days=7)
 
-    objection_stmt = select(Objection).where(
-        Objection.received_on >= period.start, Objection.received_on <= period.end
+    objection_stmt = (
+        select(Objection)
+        .join(Ticket, col(Ticket.id) == col(Objection.ticket_id))
+        .where(Objection.received_on >= period.start, Objection.received_on <= period.end, *mine)
     )
     objection_outcomes: Counter[str] = Counter({key: 0 for key in OBJECTION_OUTCOMES})
     objection_grounds: list[str] = []
@@ -241,16 +257,23 @@ async def build_report(
         objection_outcomes[objection.decision or "pending"] += 1
     report.objections_by_ground = dict(sorted(Counter(objection_grounds).items()))
     report.objection_outcomes = dict(objection_outcomes)
-    commission_stmt = select(func.count()).where(
-        col(Objection.commission_on) >= period.start, col(Objection.commission_on) <= period.end
+    commission_stmt = (
+        select(func.count())
+        .select_from(Objection)
+        .join(Ticket, col(Ticket.id) == col(Objection.ticket_id))
+        .where(
+            col(Objection.commission_on) >= period.start,
+            col(Objection.commission_on) <= period.end,
+            *mine,
+        )
     )
     report.commission_cases = (await session.exec(commission_stmt)).one()
 
-    await _live_chat(session, calendar, report, lo, hi)
+    await _live_chat(session, calendar, report, lo, hi, office)
     survey = await session.exec(
-        select(SurveyAnswer).where(
-            col(SurveyAnswer.created_at) >= lo, col(SurveyAnswer.created_at) < hi
-        )
+        select(SurveyAnswer)
+        .join(Ticket, col(Ticket.id) == col(SurveyAnswer.ticket_id))
+        .where(col(SurveyAnswer.created_at) >= lo, col(SurveyAnswer.created_at) < hi, *mine)
     )
     responses: dict[int, dict[str, int]] = {}
     for answer in survey.all():
@@ -260,9 +283,18 @@ async def build_report(
 
 
 async def _live_chat(
-    session: AsyncSession, calendar: OfficeCalendar, report: Report, lo: datetime, hi: datetime
+    session: AsyncSession,
+    calendar: OfficeCalendar,
+    report: Report,
+    lo: datetime,
+    hi: datetime,
+    office: str | None = None,
 ) -> None:
-    in_period = (col(Message.created_at) >= lo, col(Message.created_at) < hi)
+    # One office of a network: the citizens it serves now, and its own tickets.
+    in_period: tuple[Any, ...] = (col(Message.created_at) >= lo, col(Message.created_at) < hi)
+    served = select(Citizen.id).where(Citizen.office == office)
+    if office is not None:
+        in_period = (*in_period, col(Message.citizen_id).in_(served))
     writers = set(
         (
             await session.exec(
@@ -286,7 +318,10 @@ async def _live_chat(
     tickets = (
         await session.exec(
             select(Ticket).where(
-                Ticket.kind == "LC", col(Ticket.created_at) >= lo, col(Ticket.created_at) < hi
+                Ticket.kind == "LC",
+                col(Ticket.created_at) >= lo,
+                col(Ticket.created_at) < hi,
+                *((col(Ticket.office) == office,) if office is not None else ()),
             )
         )
     ).all()
@@ -309,17 +344,21 @@ async def _live_chat(
     fired = await session.exec(
         select(func.count())
         .select_from(SlaStep)
+        .join(Ticket, col(Ticket.id) == col(SlaStep.ticket_id))
         .where(
             SlaStep.status == "fired",
             col(SlaStep.fired_at) >= lo,
             col(SlaStep.fired_at) < hi,
+            *((col(Ticket.office) == office,) if office is not None else ()),
         )
     )
     report.sla_steps_fired = int(fired.one())
     questions = (
         await session.exec(
             select(UnansweredQuestion).where(
-                col(UnansweredQuestion.created_at) >= lo, col(UnansweredQuestion.created_at) < hi
+                col(UnansweredQuestion.created_at) >= lo,
+                col(UnansweredQuestion.created_at) < hi,
+                *((col(UnansweredQuestion.citizen_id).in_(served),) if office is not None else ()),
             )
         )
     ).all()

@@ -66,7 +66,10 @@ class SlaService:
         live_prefix: str,
         deadline_text: DeadlineText | None = None,
         from_next_day: bool = True,
+        office: str | None = None,
     ) -> None:
+        # A network office's service fires its own tickets' steps only (None: all of them).
+        self.office = office
         self.from_next_day = from_next_day
         self.calendar = calendar
         self.clock = clock
@@ -135,6 +138,10 @@ class SlaService:
                 .order_by(col(SlaStep.due_at))
                 .limit(100)
             )
+            if self.office is not None:
+                stmt = stmt.join(Ticket, col(Ticket.id) == col(SlaStep.ticket_id)).where(
+                    Ticket.office == self.office
+                )
             due_ids = list((await session.exec(stmt)).all())
         fired = 0
         for step_id in due_ids:

@@ -50,6 +50,12 @@ class StaffDesk:
         await session.commit()
         self.on_commit()
 
+    async def commit(self, session: AsyncSession) -> None:
+        await self._commit(session)
+
+    async def ticket_for(self, session: AsyncSession, ev: StaffEvent) -> Ticket | None:
+        return await self._ticket_for(session, ev)
+
     async def _ticket_for(self, session: AsyncSession, ev: StaffEvent) -> Ticket | None:
         """The ticket a message belongs to: its forum topic, else the bot message it replies to."""
         if ev.thread_id is not None:
@@ -109,6 +115,16 @@ class StaffDesk:
                 await self._reply(session, ev, st("close_by_decision", number=ticket.number))
             elif not await self.tickets.close_by_officer(session, ticket, ev.user_id):
                 await self._reply(session, ev, st("already_closed", number=ticket.number))
+        elif name == "alihkan":
+            # Without an office: the card's "Alihkan" button (another officer); with one, a
+            # network's front moves the ticket to that office, and one office has none.
+            ticket = await self._ticket_for(session, ev)
+            if ticket is None:
+                await self._reply(session, ev, st("no_ticket"))
+            elif args.strip():
+                await self._reply(session, ev, st("transfer_no_network"))
+            else:
+                await self.tickets.reassign_prompt(session, ticket)
         elif name == "duty":
             await self._duty(session, ev, args)
         elif name == "queue":
@@ -147,7 +163,9 @@ class StaffDesk:
         """This month's figures as text, and one chart drawn outside the transaction."""
         calendar = self.tickets.calendar
         today = self.tickets.clock.now().astimezone(calendar.tz).date()
-        report = await build_report(session, calendar, month_of(today), today)
+        report = await build_report(
+            session, calendar, month_of(today), today, office=self.tickets.office
+        )
         png = self.offload.result(("laporan", *chart_key(report)), lambda: chart_month(report))
         await self._reply(session, ev, summary_html(report))
         await self.postman.file_to_staff(

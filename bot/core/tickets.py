@@ -55,7 +55,13 @@ class TicketService:
         card_extra: CardExtra | None = None,
         survey: SurveyService | None = None,
         survey_after_chat: bool = False,
+        office: str | None = None,
+        number_tag: str = "",
     ) -> None:
+        # The network office these tickets belong to (None: the one office, no network) and
+        # the tag in their numbers ("KDS": LC-KDS-2026-000123), counted per office.
+        self.office = office
+        self.number_tag = number_tag
         self.clock = clock
         self.postman = postman
         self.directory = directory
@@ -163,8 +169,10 @@ class TicketService:
         """
         assert citizen.id is not None
         now = self.clock.now()
-        number = await next_number(session, prefix, now.astimezone(self.zone).year)
+        series = f"{prefix}-{self.number_tag}" if self.number_tag else prefix
+        number = await next_number(session, series, now.astimezone(self.zone).year)
         ticket = Ticket(
+            office=self.office,
             number=number,
             kind=prefix,
             citizen_id=citizen.id,
@@ -529,6 +537,8 @@ class TicketService:
             .order_by(col(Ticket.id))
             .limit(50)
         )
+        if self.office is not None:
+            stmt = stmt.where(Ticket.office == self.office)
         return (await session.exec(stmt)).all()
 
     async def officer_display(self, session: AsyncSession, officer_id: int) -> Markup:
@@ -559,6 +569,23 @@ class TicketService:
         await self.refresh_card(session, ticket)
         if self.survey is not None:
             await self.survey.offer(session, await self.citizen_of(session, ticket), ticket)
+
+    async def close_transferred(
+        self, session: AsyncSession, ticket: Ticket, officer_id: int, office: str, new: Ticket
+    ) -> None:
+        """The ticket went to another office of the network (as ``new``): closed here, its
+        topic closed with a link to the new one."""
+        await self._close(session, ticket, f"officer:{officer_id}", "transferred")
+        await self._event(session, ticket, f"officer:{officer_id}", "transferred", new.number)
+        by_name = await self.officer_name(session, officer_id)
+        await self.postman.to_staff(
+            session,
+            st("transfer_sent", number=ticket.number, office=office, new=new.number, by=by_name),
+            ticket=ticket,
+            link_ticket=new.id,
+            close_topic=True,
+        )
+        await self.refresh_card(session, ticket)
 
     async def log_event(
         self, session: AsyncSession, ticket: Ticket, actor: str, kind: str, detail: str
@@ -592,6 +619,8 @@ class TicketService:
             .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.assignee_id).in_(duty))
             .group_by(col(Ticket.assignee_id))
         )
+        if self.office is not None:
+            stmt = stmt.where(Ticket.office == self.office)
         load = dict((await session.exec(stmt)).all())
         return min(duty, key=lambda officer: (load.get(officer, 0), officer))
 

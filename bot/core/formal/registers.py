@@ -134,20 +134,29 @@ Row = RequestRow | ObjectionRow
 
 
 async def request_rows(
-    session: AsyncSession, calendar: OfficeCalendar, start: date, end: date
+    session: AsyncSession,
+    calendar: OfficeCalendar,
+    start: date,
+    end: date,
+    office: str | None = None,
 ) -> list[RequestRow]:
-    """The register of requests received from ``start`` to ``end`` (both included)."""
+    """The register of requests received from ``start`` to ``end`` (both included); of one
+    office of a network when ``office`` is given, else of all."""
     stmt = (
         select(InfoRequest, Ticket)
         .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
         .where(InfoRequest.received_on >= start, InfoRequest.received_on <= end)
         .order_by(col(InfoRequest.id))
     )
+    if office is not None:
+        stmt = stmt.where(Ticket.office == office)
     rows = []
     for r, tk in (await session.exec(stmt)).all():
         reason = r.decision_note
         if r.exemption:
             reason = f"Pasal 17 huruf {r.exemption}: {r.decision_note}"
+        elif r.decision == "transferred":
+            reason = f"dialihkan ke {r.holder} ({r.decision_note})"
         elif r.holder:
             reason = f"dikuasai oleh {r.holder}"
         extension = ""
@@ -181,6 +190,7 @@ async def objection_rows(
     start: date,
     end: date,
     grounds: Mapping[str, str] = PASAL_35,
+    office: str | None = None,
 ) -> list[ObjectionRow]:
     """The register of objections received from ``start`` to ``end`` (both included);
     ``grounds`` are the office's words for the Pasal 35 letters."""
@@ -191,6 +201,8 @@ async def objection_rows(
         .where(Objection.received_on >= start, Objection.received_on <= end)
         .order_by(col(Objection.id))
     )
+    if office is not None:
+        stmt = stmt.where(Ticket.office == office)
     rows = []
     for o, tk, r in (await session.exec(stmt)).all():
         origin = await session.get(Ticket, r.ticket_id)

@@ -72,6 +72,8 @@ DECISION_WORDS = {
     "rejected": "ditolak",
     "not_held": "tidak dikuasai",
     "extended": "diperpanjang",
+    # Moved to another office of the network (/alihkan <office>): its holder names that office.
+    "transferred": "dialihkan",
 }
 
 
@@ -347,6 +349,40 @@ class RequestService:
             ticket=ticket,
         )
         return None
+
+    async def held_elsewhere_notice(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        request: InfoRequest,
+        officer_id: int,
+        holder: str,
+    ) -> None:
+        """The written notice (PDF, this office's letterhead) that the information is not held
+        here but by ``holder`` (UU 14/2008 Pasal 22(7)): sent when a request moved to another
+        office of the network starts anew there. Rendered outside the transaction
+        (bot.core.offload): call it before the use case writes anything."""
+        citizen = await self.tickets.citizen_of(session, ticket)
+        today = self.today()
+        decision = Decision(
+            kind="not_held",
+            decided=today,
+            officer_name=await self.tickets.officer_name(session, officer_id),
+            holder=holder,
+            objection_deadline=self.add_days(today, OBJECTION_WINDOW_DAYS),
+        )
+        notice = (self.office, self._info(ticket, request), decision, citizen.language)
+        pdf, summary = self.offload.result(
+            notice, lambda: render_request_notice(*notice, texts=self.notice_texts)
+        )
+        await self.postman.document_to_citizen(
+            session,
+            citizen,
+            pdf,
+            filename=f"{ticket.number}-not_held.pdf",
+            caption=summary,
+            ticket=ticket,
+        )
 
     def _info(self, ticket: Ticket, request: InfoRequest) -> RequestInfo:
         return RequestInfo(
