@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from bot.playground.emulator import BotApiEmulator, FakeUser, SentMessage
 from storage.copy import table_counts
 from storage.db import make_engine
-from storage.migrate import upgrade
+from storage.migrate import alembic_config, upgrade
 from tests.conftest import fresh_postgres
 from tests.harness import RAISED_LIMITS, REPO, LoketProcess
 
@@ -180,8 +181,9 @@ async def test_copy_refuses_a_source_behind_the_migrations(tmp_path: Path) -> No
     target = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
     result = await run_loket("db", "copy", "--from", old_url, "--to", target)
     assert result.returncode == 1
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert result.stderr.strip().splitlines() == [
-        "loket: db copy: the --from database schema is at 0008, this version needs 0009: "
+        f"loket: db copy: the --from database schema is at 0008, this version needs {head}: "
         "run `loket db upgrade` on it first"
     ]
     assert not (tmp_path / "new.db").exists()
