@@ -108,7 +108,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args)
     wa = config.whatsapp
     # The verify token is not secret enough to blank out of every log line (it may be a word).
-    secrets = [config.telegram.token, wa.access_token, wa.app_secret]
+    secrets = [
+        config.telegram.token,
+        config.telegram.webhook_secret,
+        wa.access_token,
+        wa.app_secret,
+    ]
     setup_logging(
         config.logging.level, secrets=[s.get_secret_value() for s in secrets if s is not None]
     )
@@ -142,6 +147,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ClientDecodeError:
         return _fail(f"{api_base} answers, but not as a Telegram Bot API: check telegram.api_base")
     except TelegramAPIError as exc:
+        if exc.method.__api_method__ == "setWebhook":
+            return _fail(
+                f"Telegram refused the webhook (telegram.webhook_url, telegram.webhook_secret): "
+                f"{hidden(exc.message)}"
+            )
         return _fail(
             f"the Bot API at {api_base} answered {exc.method.__api_method__} with "
             f"{hidden(exc.message)!r}: check telegram.api_base"
@@ -577,9 +587,16 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     token = "set" if config.telegram.token else "NOT SET"
     wa = config.whatsapp
     whatsapp = f"on, webhook {wa.listen}{wa.path}" if wa.enabled else "off"
+    tg = config.telegram
+    # The secret is "set" or not, never shown.
+    mode = (
+        f"webhook {tg.webhook_url} (listen {tg.listen}{tg.webhook_path}, secret set)"
+        if tg.mode == "webhook"
+        else "polling"
+    )
     print(
-        f"config ok: token {token}, database {config.database.url.split('://')[0]}, "
-        f"whatsapp {whatsapp}"
+        f"config ok: token {token}, telegram {mode}, "
+        f"database {config.database.url.split('://')[0]}, whatsapp {whatsapp}"
     )
     return _check_schema(config)
 
@@ -624,7 +641,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return p
 
-    with_config(sub.add_parser("run", help="run the bot (long polling)")).set_defaults(func=cmd_run)
+    with_config(
+        sub.add_parser("run", help="run the bot (long polling, or webhooks: [telegram] mode)")
+    ).set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     with_config(db_sub.add_parser("upgrade", help="apply migrations")).set_defaults(
