@@ -104,11 +104,11 @@ class App:
     set_aside: SetAsideNotice | None = None
     # /metrics when [metrics] listen is set.
     metrics: MetricsServer | None = None
+    # The knowledge bases of network offices with entries of their own.
+    office_watchers: tuple[FaqWatcher, ...] = ()
     # Webhook mode: the HTTP server of this replica (Telegram's webhook, /healthz, and
     # WhatsApp's webhook when it listens on the same address).
     web: WebServer | None = None
-    # The knowledge bases of network offices with entries of their own.
-    office_watchers: tuple[FaqWatcher, ...] = ()
     # Closes the Redis client of the shared send limiter ([redis] url), when there is one.
     close_redis: Callable[[], Awaitable[None]] | None = None
 
@@ -363,8 +363,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         parsed_updates,
         set_aside,
         metrics_server,
-        web_server,
         tuple(office_watchers),
+        web_server,
         close_redis,
     )
 
