@@ -31,6 +31,7 @@ from bot.channels.telegram import (
     download,
     update_handler,
 )
+from bot.channels.telegram_webhook import TelegramWebhook
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.channels.whatsapp import WhatsAppClient, WhatsAppMedia, WhatsAppSender, WhatsAppWebhook
 from bot.config import Config, NetworkOffice
@@ -61,6 +62,7 @@ from bot.scheduler import Scheduler
 from bot.setaside import SetAsideNotice, WarnEvery, database_unavailable
 from bot.shared_limits import limiter_factory
 from bot.texts import st
+from bot.web import WebServer
 from handlers import build_routers, staff_groups
 from handlers.commands import set_commands
 from handlers.middlewares import DbSessionMiddleware
@@ -97,7 +99,7 @@ class App:
     scheduler: Scheduler
     whatsapp: WhatsAppWebhook | None = None
     whatsapp_client: WhatsAppClient | None = None
-    # The poller's parsed updates, handed to the inbox worker's Telegram handler.
+    # Updates the poller or the webhook parsed, handed to the inbox worker's Telegram handler.
     parsed_updates: ParsedUpdates | None = None
     # Tells the staff group when updates were set aside (poller, webhook and worker share it).
     set_aside: SetAsideNotice | None = None
@@ -105,6 +107,9 @@ class App:
     metrics: MetricsServer | None = None
     # The knowledge bases of network offices with entries of their own.
     office_watchers: tuple[FaqWatcher, ...] = ()
+    # Webhook mode: the HTTP server of this replica (Telegram's webhook, /healthz, and
+    # WhatsApp's webhook when it listens on the same address).
+    web: WebServer | None = None
     # Closes the Redis client of the shared send limiter ([redis] url), when there is one.
     close_redis: Callable[[], Awaitable[None]] | None = None
 
@@ -215,6 +220,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         clock,
         on_failed=delivery_failed,
         on_outcome=metrics.send_outcome if metrics else None,
+        claim_lease=parse_duration(config.outbox.claim_lease).delta,
         # WhatsApp's limits are its own: its sends do not use Telegram's windows.
         limiters={
             WHATSAPP: make_limiter(
@@ -294,6 +300,25 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             on_set_aside=set_aside,
         )
 
+    web_server = None
+    if config.telegram.mode == "webhook":
+        tg = config.telegram
+        assert tg.webhook_secret is not None  # the config checks webhook mode is complete
+        web_server = WebServer(*tg.host_port, engine, key="telegram.listen")
+        telegram_webhook = TelegramWebhook(
+            bot,
+            sessionmaker,
+            secret=tg.webhook_secret.get_secret_value(),
+            path=tg.webhook_path,
+            clock=clock,
+            on_stored=inbox.notify,
+            parsed=parsed_updates,
+            on_set_aside=set_aside,
+        )
+        web_server.add(telegram_webhook.add_routes, tg.webhook_path)
+        if webhook is not None and config.shares_web_server:
+            web_server.add(webhook.add_routes, wa.path)
+
     def reload_reporter(to: Postman) -> Callable[[str, int | None], Awaitable[None]]:
         async def report_reload(error: str, count: int | None) -> None:
             # A reload after a file edit is announced where the editors are: the staff group.
@@ -344,6 +369,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         set_aside,
         metrics_server,
         tuple(office_watchers),
+        web_server,
         close_redis,
     )
 
@@ -529,9 +555,10 @@ async def until_database(call: Callable[[], Awaitable[T]]) -> T:
         return result
 
 
-async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None]:
-    """Migrate, start the sender, the inbox worker, the scheduler and the webhook server, reach
-    the Bot API and start polling; the started tasks go into ``tasks``; the poller's task."""
+async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None] | None:
+    """Migrate, start the sender, the inbox worker, the scheduler and the webhook servers,
+    reach the Bot API and start polling or register the webhook; the started tasks go into
+    ``tasks``; the poller's task (None in webhook mode)."""
     await until_database(lambda: upgrade(app.engine))
     await app.sender.recover()
     tasks.append(asyncio.create_task(app.sender.run(), name="outbox-sender"))
@@ -543,10 +570,19 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
         tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
         for number, watcher in enumerate(app.office_watchers):
             tasks.append(asyncio.create_task(watcher.run(), name=f"faq-watcher-{number}"))
-    if app.whatsapp is not None:
+    if app.whatsapp is not None and not app.config.shares_web_server:
         await app.whatsapp.start(*app.config.whatsapp.host_port)
+    if app.web is not None:
+        await app.web.start()  # before setWebhook: Telegram delivers at once
     if app.metrics is not None:
         await app.metrics.start()
+    if app.web is not None:
+        # The first Bot API call has a short timeout, as deleteWebhook's below.
+        await until_reachable(lambda: register_webhook(app))
+        await until_reachable(lambda: set_commands(app.bot, *staff_groups(app.config)))
+        me = await until_reachable(app.bot.get_me)
+        log.info("serving webhooks as @%s", me.username)
+        return None
     # The first Bot API call: a server that accepts and never answers is reported within
     # seconds (one warning line, then a line a minute) instead of a silent minute.
     await until_reachable(
@@ -570,6 +606,22 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
     return polling
 
 
+async def register_webhook(app: App) -> bool:
+    """setWebhook with this replica's settings. Every replica calls it at start: the same
+    URL, secret and update types, so a second call changes nothing; pending updates are kept.
+    No replica ever calls deleteWebhook on stop: the others still serve."""
+    tg = app.config.telegram
+    assert tg.webhook_secret is not None
+    return await app.bot.set_webhook(
+        url=tg.webhook_url,
+        secret_token=tg.webhook_secret.get_secret_value(),
+        allowed_updates=app.dispatcher.resolve_used_update_types(),
+        max_connections=tg.webhook_max_connections,
+        drop_pending_updates=False,
+        request_timeout=BOT_API_TIMEOUT,
+    )
+
+
 async def run(app: App, *, handle_signals: bool = True) -> None:
     """Migrate, start sender, inbox worker and poller; run until SIGINT/SIGTERM; stop cleanly."""
     stop = asyncio.Event()
@@ -589,8 +641,9 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
             log.info("stop requested during start-up")
             return
         polling = starting.result()
-        done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if polling in done:
+        waited = {stopper} if polling is None else {polling, stopper}
+        done, _ = await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+        if polling is not None and polling in done:
             polling.result()  # a poller that ended on its own crashed: surface the error
         log.info("stop requested; finishing the updates in hand")
     finally:
@@ -598,8 +651,10 @@ async def run(app: App, *, handle_signals: bool = True) -> None:
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-        app.scheduler.shutdown()
+        await app.scheduler.stop()
         # Order matters: stop receiving, finish handling, then flush what handling queued.
+        if app.web is not None:
+            await app.web.stop()
         if app.whatsapp is not None:
             await app.whatsapp.stop()
         if app.metrics is not None:

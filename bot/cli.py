@@ -105,11 +105,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.core.formal.notices import NoticeTextsError
     from bot.logs import setup_logging
     from faq import KnowledgeBaseError
+    from storage.migrate import SchemaAheadError
 
     config = _load(args)
     wa = config.whatsapp
     # The verify token is not secret enough to blank out of every log line (it may be a word).
-    secrets = [config.telegram.token, wa.access_token, wa.app_secret]
+    secrets = [
+        config.telegram.token,
+        config.telegram.webhook_secret,
+        wa.access_token,
+        wa.app_secret,
+    ]
     setup_logging(
         config.logging.level, secrets=[s.get_secret_value() for s in secrets if s is not None]
     )
@@ -136,6 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(run(app))
+    except SchemaAheadError as exc:
+        return _fail(str(exc), 1)
     except TelegramUnauthorizedError:
         return _fail("Telegram refused the bot token (401 Unauthorized): check it with BotFather")
     except ListenError as exc:
@@ -145,6 +153,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ClientDecodeError:
         return _fail(f"{api_base} answers, but not as a Telegram Bot API: check telegram.api_base")
     except TelegramAPIError as exc:
+        if exc.method.__api_method__ == "setWebhook":
+            return _fail(
+                f"Telegram refused the webhook (telegram.webhook_url, telegram.webhook_secret): "
+                f"{hidden(exc.message)}"
+            )
         return _fail(
             f"the Bot API at {api_base} answered {exc.method.__api_method__} with "
             f"{hidden(exc.message)!r}: check telegram.api_base"
@@ -154,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storage.db import make_engine
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import SchemaAheadError, current_revision, upgrade
 
     config = _load(args)
 
@@ -166,8 +179,43 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    revision = asyncio.run(go())
+    try:
+        revision = asyncio.run(go())
+    except SchemaAheadError as exc:
+        return _fail(str(exc), 1)
     print(f"database is at revision {revision}")
+    return 0
+
+
+def _check_copy(args: argparse.Namespace) -> str | None:
+    """Both URLs must name a Loket database before anything connects."""
+    from storage.copy import CopyError, check_url
+
+    try:
+        check_url(args.source, "--from")
+        check_url(args.target, "--to")
+    except CopyError as exc:
+        return f"db copy: {exc}"
+    return None
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    """Copy every table of one database into a new, empty one (SQLite to PostgreSQL, or back)."""
+    from storage.copy import CopyError, copy_database
+    from storage.migrate import DatabaseMissingError, SchemaAheadError, SchemaBehindError
+
+    def progress(table: str, rows: int) -> None:
+        print(f"{table}: {rows} row(s)")
+
+    try:
+        report = asyncio.run(copy_database(args.source, args.target, progress=progress))
+    except DatabaseMissingError as exc:
+        return _fail(f"db copy: --from {exc}", 1)
+    except SchemaBehindError as exc:
+        return _fail(f"db copy: the --from {exc}: run `loket db upgrade` on it first", 1)
+    except (CopyError, SchemaAheadError) as exc:
+        return _fail(f"db copy: {exc}", 1)
+    print(f"copied {report.rows} row(s) in {len(report.tables)} table(s)")
     return 0
 
 
@@ -586,9 +634,16 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     token = "set" if config.telegram.token else "NOT SET"
     wa = config.whatsapp
     whatsapp = f"on, webhook {wa.listen}{wa.path}" if wa.enabled else "off"
+    tg = config.telegram
+    # The secret is "set" or not, never shown.
+    mode = (
+        f"webhook {tg.webhook_url} (listen {tg.listen}{tg.webhook_path}, secret set)"
+        if tg.mode == "webhook"
+        else "polling"
+    )
     print(
-        f"config ok: token {token}, database {config.database.url.split('://')[0]}, "
-        f"whatsapp {whatsapp}"
+        f"config ok: token {token}, telegram {mode}, "
+        f"database {config.database.url.split('://')[0]}, whatsapp {whatsapp}"
     )
     return _check_schema(config)
 
@@ -633,12 +688,18 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return p
 
-    with_config(sub.add_parser("run", help="run the bot (long polling)")).set_defaults(func=cmd_run)
+    with_config(
+        sub.add_parser("run", help="run the bot (long polling, or webhooks: [telegram] mode)")
+    ).set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     with_config(db_sub.add_parser("upgrade", help="apply migrations")).set_defaults(
         func=cmd_db_upgrade
     )
+    copy = db_sub.add_parser("copy", help="copy a database into a new, empty one")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL")
+    copy.set_defaults(func=cmd_db_copy, check=_check_copy)
     reg = with_config(sub.add_parser("register", help="export the registers (UU 14/2008)"))
     reg.add_argument("kind", choices=["requests", "objections"])
     reg.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_iso_date)

@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -42,6 +43,8 @@ ENV_PREFIX = "LOKET_"
 CONFIG_ENV = "LOKET_CONFIG"
 DEFAULT_API_BASE = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///loket.db"
+# The load balancers' health check on the webhook server (webhook mode).
+HEALTH_PATH = "/healthz"
 # A bot token is "<bot id>:<secret>", see https://core.telegram.org/bots/api#authorizing-your-bot
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{6,}$")
 
@@ -84,12 +87,119 @@ class TelegramLimits(_Section):
     group_per_minute: float = Field(20.0, gt=0)
 
 
+def _check_host_port(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if value and (not sep or not host or not port.isdigit() or not 0 < int(port) < 65536):
+        raise ValueError('use "host:port", e.g. "0.0.0.0:8080"')
+    return value
+
+
+def _split_host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _check_url_path(value: str) -> str:
+    if not value.startswith("/") or any(ch.isspace() for ch in value):
+        raise ValueError('a URL path such as "/telegram"')
+    return value
+
+
+# Loopback hosts: the only ones a plain-http webhook URL may name (tests, a local emulator).
+_LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[::1\])$", re.IGNORECASE)
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a webhook URL, or None. Telegram delivers webhooks over HTTPS
+    only (https://core.telegram.org/bots/api#setwebhook); plain http is accepted for loopback
+    addresses alone, where the local Bot API emulator delivers in tests."""
+    match = re.match(r"^(https?)://([^/?#\s]+)(/[^\s]*)?$", url)
+    if match is None:
+        return "must be an https:// URL such as https://loket.example.go.id/telegram"
+    scheme, authority = match.group(1), match.group(2)
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):  # an IPv6 address: [::1]:8443
+        host = host.partition("]")[0] + "]"
+    else:
+        host = host.partition(":")[0]
+    if scheme == "http" and not _LOOPBACK.match(host):
+        return "Telegram delivers webhooks over HTTPS only: use an https:// URL"
+    return None
+
+
+# The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token: 1-256 characters
+# A-Z, a-z, 0-9, _ and - (https://core.telegram.org/bots/api#setwebhook).
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
 class TelegramConfig(_Section):
     token: SecretStr | None = None
     api_base: str = DEFAULT_API_BASE
     staff_group_id: int | None = None
     polling_timeout: int = Field(25, ge=1, le=50)
+    # "polling": one process long-polls getUpdates. "webhook": Telegram pushes updates to
+    # webhook_url; every replica behind the load balancer serves them (Telegram allows only
+    # one getUpdates consumer per bot, so replicas need webhooks).
+    mode: Literal["polling", "webhook"] = "polling"
+    # The public URL registered with setWebhook (the load balancer's, ending in webhook_path).
+    webhook_url: str = Field("", validate_default=True)
+    # Sent to setWebhook as secret_token and checked on every delivery; normally from
+    # LOKET_TELEGRAM__WEBHOOK_SECRET, never logged.
+    webhook_secret: SecretStr | None = Field(None, validate_default=True)
+    # "host:port" this replica's HTTP server binds in webhook mode.
+    listen: str = Field("", validate_default=True)
+    webhook_path: str = "/telegram"
+    # Deliveries Telegram keeps in flight at once to the webhook (1-100).
+    webhook_max_connections: int = Field(40, ge=1, le=100)
     limits: TelegramLimits = TelegramLimits()
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str, info: ValidationInfo) -> str:
+        if value and (problem := webhook_url_problem(value)) is not None:
+            raise ValueError(problem)
+        if not value and info.data.get("mode") == "webhook":
+            raise ValueError("needed in webhook mode (the public https:// URL of webhook_path)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET_RE.match(value.get_secret_value()):
+            # Never include the value.
+            raise ValueError("use 1-256 characters A-Z, a-z, 0-9, _ and -")
+        if value is None and info.data.get("mode") == "webhook":
+            raise ValueError(
+                "needed in webhook mode: set LOKET_TELEGRAM__WEBHOOK_SECRET "
+                "(1-256 characters A-Z, a-z, 0-9, _ and -)"
+            )
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str, info: ValidationInfo) -> str:
+        _check_host_port(value)
+        if not value and info.data.get("mode") == "webhook":
+            raise ValueError('needed in webhook mode: "host:port" to serve webhooks on')
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        _check_url_path(value)
+        if value == HEALTH_PATH:
+            raise ValueError(f"{HEALTH_PATH} is the health check's path")
+        return value
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        """Where the webhook server binds (webhook mode only)."""
+        return _split_host_port(self.listen)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -569,6 +679,20 @@ class InboxConfig(_Section):
     max_attempts: int = Field(5, ge=1, le=50)
 
 
+class OutboxConfig(_Section):
+    # Replicas on PostgreSQL: a row claimed for sending longer ago than this belongs to a
+    # replica that died, and another one settles it (bot/outbox.py). Far longer than a send
+    # takes, its wait for a rate-limit slot included (up to a minute for a group).
+    claim_lease: DurationText = "5m"
+
+    @field_validator("claim_lease")
+    @classmethod
+    def _clock_lease(cls, value: str) -> str:
+        if parse_duration(value).working_days:
+            raise ValueError("use a clock duration here (e.g. 5m), not working days")
+        return value
+
+
 class SurveyConfig(_Section):
     # "single": one 1-4 question after a closed chat; "ikm": the nine elements of the IKM
     # survey (PermenPANRB 14/2017) after a written decision and, with after_chat, a closed chat.
@@ -641,6 +765,7 @@ class Config(BaseSettings):
     logging: LoggingConfig = LoggingConfig()
     retention: RetentionConfig = RetentionConfig()
     inbox: InboxConfig = InboxConfig()
+    outbox: OutboxConfig = OutboxConfig()
     metrics: MetricsConfig = MetricsConfig()
     survey: SurveyConfig = SurveyConfig()
     redis: RedisConfig = RedisConfig()
@@ -649,6 +774,21 @@ class Config(BaseSettings):
 
     def office_ids(self) -> tuple[str, ...]:
         return tuple(office.id for office in self.offices)
+
+    @property
+    def shares_web_server(self) -> bool:
+        """The WhatsApp webhook is served by the Telegram webhook server (the same listen)."""
+        tg, wa = self.telegram, self.whatsapp
+        return tg.mode == "webhook" and wa.enabled and wa.listen == tg.listen
+
+    @model_validator(mode="after")
+    def _distinct_paths(self) -> Config:
+        if self.shares_web_server and self.whatsapp.path == self.telegram.webhook_path:
+            raise ValueError(
+                "whatsapp.path: the same as telegram.webhook_path on the one server both "
+                "listen on (whatsapp.listen = telegram.listen): give them different paths"
+            )
+        return self
 
 
 def _toml_literal(raw: str) -> Any:
@@ -778,7 +918,8 @@ def _format_error(err: ValidationError, origins: Mapping[str, str]) -> str:
     suffix = f" (from {where})" if where else ""
     more = len(err.errors()) - 1
     tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
-    return f"{key}: {message}{suffix}{tail}"
+    # A check across sections has no key of its own: its message names the keys.
+    return f"{key}: {message}{suffix}{tail}" if key else f"{message}{tail}"
 
 
 def resolve_config_path(

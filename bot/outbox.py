@@ -8,7 +8,8 @@ it is not sent again (a message is never sent twice for one row); it is marked "
 One process (SQLite) settles the rows it left in "sending" when it starts again. Replicas on
 PostgreSQL cannot tell a row another replica is sending right now from one a dead replica left,
 except by age: the claim stamps the row (its ``not_before`` becomes the claim's time), and any
-replica settles the claims older than CLAIM_LEASE, at its start and then every SWEEP_SECONDS.
+replica settles the claims older than the lease (CLAIM_LEASE, ``[outbox] claim_lease``), at
+its start and then every SWEEP_SECONDS (or a fifth of a shorter lease).
 The lease is far longer than a send takes (the slot's wait included: at most a minute for a
 group), so a live replica's send is never settled under it. A chat's next row is not claimed
 while one of its rows is "sending" (OutboxRepo.claim), so the chat's order holds across
@@ -75,8 +76,13 @@ class OutboxSender(Pump):
         limiters: Mapping[str, SendLimiter] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         on_outcome: Callable[[str, str], None] | None = None,
+        claim_lease: timedelta = CLAIM_LEASE,
     ) -> None:
         self.on_failed = on_failed
+        # ``[outbox] claim_lease``; swept for at least five times a lease, so a dead replica's
+        # chat waits about a lease, not a lease plus a whole sweep period.
+        self.claim_lease = claim_lease
+        self.sweep_seconds = min(SWEEP_SECONDS, claim_lease.total_seconds() / 5)
         # Told (channel, "sent" | "rate_limited" | "retry") after each send (the metrics).
         self.on_outcome = on_outcome or (lambda channel, outcome: None)
         super().__init__()
@@ -112,9 +118,9 @@ class OutboxSender(Pump):
             assert session.bind is not None  # the app's sessions are bound to its engine
             self._replicas = session.bind.dialect.name == "postgresql"
             # With replicas, only the claims of a replica that died: the others' are in hand.
-            before = self.clock.now() - CLAIM_LEASE if self._replicas else None
+            before = self.clock.now() - self.claim_lease if self._replicas else None
             rows = await OutboxRepo(session).in_status("sending", claimed_before=before)
-        self._next_sweep = self.monotonic() + SWEEP_SECONDS
+        self._next_sweep = self.monotonic() + self.sweep_seconds
         counts = {"sent": 0, "pending": 0, "unknown": 0}
         for row in rows:
             assert row.id is not None

@@ -3,8 +3,10 @@ through the core, so a restart (or a second replica) changes nothing about what 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -43,6 +45,7 @@ class Scheduler:
         self.options = options
         self.on_commit = on_commit
         self._trouble = WarnEvery(log)  # the database away: a line a minute, not one a tick
+        self._ticks: set[asyncio.Task[object]] = set()  # ticks running now
         self.scheduler = AsyncIOScheduler(timezone=timezone)
         # max_instances=1 + coalesce: a slow tick is never run twice at once nor replayed.
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
@@ -64,7 +67,38 @@ class Scheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    @property
+    def ticks_running(self) -> int:
+        return sum(1 for task in self._ticks if not task.done())
+
+    async def stop(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a bound on the wait
+        """No new ticks; a tick in hand (one short transaction) may finish first. Shut down
+        mid-tick, APScheduler cancels the tick and logs the cancellation as the job's crash;
+        one that takes longer than ``timeout`` (the database away) is cancelled all the same."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        running = [task for task in self._ticks if not task.done()]
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+        self.shutdown()
+
+    @contextlib.contextmanager
+    def _tick(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._ticks.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._ticks.discard(task)
+
     async def escalations(self) -> None:
+        with self._tick():
+            await self._escalations()
+
+    async def _escalations(self) -> None:
         try:
             fired = await self.sla.fire_due(self.sessionmaker)
             for sla, _ in self.offices:
@@ -78,6 +112,10 @@ class Scheduler:
                 log.exception("escalation tick failed")
 
     async def push_tick(self) -> None:
+        with self._tick():
+            await self._push_tick()
+
+    async def _push_tick(self) -> None:
         jobs: list[Callable[[AsyncSession], Awaitable[object]]] = []
         if self.options.opening_digest:
             jobs.append(self.pushes.opening_digest)

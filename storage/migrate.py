@@ -24,8 +24,23 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
     return cfg
 
 
+class SchemaAheadError(Exception):
+    """The database was migrated by a newer version of Loket than this one (a replica of the
+    old version started after a rolling upgrade's migration): it cannot run on that schema."""
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
-    command.upgrade(alembic_config(connection), revision)
+    config = alembic_config(connection)
+    script = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(connection).get_current_heads()
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = [rev for rev in current if rev not in known]
+    if unknown:
+        raise SchemaAheadError(
+            f"database schema is at {', '.join(unknown)}, newer than this version "
+            f"(its migrations end at {', '.join(script.get_heads())}): run the newer version"
+        )
+    command.upgrade(config, revision)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

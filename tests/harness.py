@@ -52,6 +52,9 @@ keywords = ["lapor", "pelanggaran", "politik uang"]
 """
 
 
+# The webhook secret of processes in webhook mode (given by environment, as in production).
+WEBHOOK_SECRET = "uji-Rahasia_webhook-0123456789"
+
 _LIVE: set[asyncio.subprocess.Process] = set()
 
 
@@ -68,7 +71,13 @@ atexit.register(kill_leftovers)
 
 
 class LoketProcess:
-    """A `python -m bot run` subprocess configured through a bot.toml and environment."""
+    """A `python -m bot run` subprocess configured through a bot.toml and environment.
+
+    ``webhook=True`` runs it in webhook mode: it listens on a loopback port of its own
+    (``listen_port``, a free one unless given) and registers ``webhook_url`` (its own address
+    unless given, e.g. a load balancer's) with the emulator, the secret coming from
+    LOKET_TELEGRAM__WEBHOOK_SECRET (``webhook_secret``; empty: not set).
+    """
 
     def __init__(
         self,
@@ -78,6 +87,10 @@ class LoketProcess:
         faq_text: str | None = SAMPLE_FAQ,
         extra_toml: str = "",
         env: dict[str, str] | None = None,
+        webhook: bool = False,
+        webhook_secret: str = WEBHOOK_SECRET,
+        webhook_url: str | None = None,
+        listen_port: int | None = None,
     ) -> None:
         self.emu = emu
         self.workdir = workdir
@@ -89,6 +102,16 @@ class LoketProcess:
             (workdir / "kb").mkdir(exist_ok=True)
             (workdir / "kb" / "faq.toml").write_text(faq_text, encoding="utf-8")
             faq_line = '[faq]\npaths = ["kb"]\n'
+        self.webhook = webhook
+        self.listen_port = listen_port or (free_port() if webhook else 0)
+        self.listen_url = f"http://127.0.0.1:{self.listen_port}"
+        self.webhook_url = webhook_url or f"{self.listen_url}/telegram"
+        webhook_lines = (
+            f'mode = "webhook"\nwebhook_url = "{self.webhook_url}"\n'
+            f'listen = "127.0.0.1:{self.listen_port}"\n'
+            if webhook
+            else ""
+        )
         self.config_path = workdir / "bot.toml"
         self.config_path.write_text(
             f"""
@@ -97,6 +120,7 @@ name = "PPID Bawaslu Provinsi Uji"
 [telegram]
 api_base = "{emu.api_base}"
 polling_timeout = 1
+{webhook_lines}
 [database]
 url = "sqlite+aiosqlite:///{self.db_path}"
 {faq_line}
@@ -105,26 +129,30 @@ url = "sqlite+aiosqlite:///{self.db_path}"
             encoding="utf-8",
         )
         self.env = env or {}
+        self.webhook_secret = webhook_secret
+        if webhook and webhook_secret:
+            self.env = {"LOKET_TELEGRAM__WEBHOOK_SECRET": webhook_secret, **self.env}
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def start(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a polling deadline
+    def environment(self) -> dict[str, str]:
+        """The process's environment: this one's without LOKET_ variables, plus its own."""
         base = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
-        env = {
+        return {
             **base,
             "PYTHONPATH": str(REPO),
             "LOKET_TELEGRAM__TOKEN": self.emu.token,
             **self.env,
         }
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bot", "run", "--config", str(self.config_path)]
+
+    async def start(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a polling deadline
         log = self.log_path.open("ab")
-        polls_before = self._poll_count()
+        ready_before = self._ready_count()
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(self.config_path),
-            env=env,
+            *self.command(),
+            env=self.environment(),
             cwd=self.workdir,
             stdout=log,
             stderr=log,
@@ -132,15 +160,26 @@ url = "sqlite+aiosqlite:///{self.db_path}"
         log.close()
         _LIVE.add(self.proc)
         deadline = time.monotonic() + timeout
-        # Ready once it long-polls: migrations ran and the dispatcher is listening.
-        while self._poll_count() <= polls_before:
+        # Ready once it long-polls, or has registered its webhook (its server listens by
+        # then): migrations ran and the dispatcher is listening.
+        while self._ready_count() <= ready_before:
             if self.proc.returncode is not None:
                 raise AssertionError(f"loket exited {self.proc.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"loket did not start polling:\n{self.log()}")
+                raise AssertionError(f"loket did not start receiving updates:\n{self.log()}")
             await asyncio.sleep(0.05)
 
-    def _poll_count(self) -> int:
+    def _ready_count(self) -> int:
+        if self.webhook:
+            # A start in webhook mode ends with setWebhook, setMyCommands, then getMe (replicas
+            # starting together may interleave them): starts that got as far as getMe.
+            registered = met = 0
+            for call in list(self.emu.calls):
+                if call.status == 200 and call.method == "setWebhook":
+                    registered += 1
+                elif call.status == 200 and call.method == "getMe" and registered:
+                    met += 1
+            return min(registered, met)
         return sum(1 for call in self.emu.calls if call.method == "getUpdates")
 
     async def stop(self, timeout: float = 20.0) -> int:  # noqa: ASYNC109 - passed to wait_for
@@ -198,13 +237,17 @@ async def start_with_whatsapp(
     staff_group_id: int,
     officers: list[int],
     template: str = "",
+    webhook: bool = False,
 ) -> LoketProcess:
     """A started `loket run` serving Telegram and WhatsApp (secrets from the environment, as in
-    production), with the WhatsApp emulator's webhooks pointed at it."""
+    production), with the WhatsApp emulator's webhooks pointed at it. ``webhook``: Telegram in
+    webhook mode, both webhooks served by one server on one port."""
     port = free_port()
     loket = LoketProcess(
         tg,
         workdir,
+        webhook=webhook,
+        listen_port=port if webhook else None,
         extra_toml=RAISED_LIMITS
         + f"""
 [staff]

@@ -8,7 +8,7 @@ import html
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -637,3 +637,138 @@ async def test_outages_502_and_hanging_switch_at_runtime(emu: BotApiEmulator, bo
     assert emu.calls[-1].method == "getMe" and emu.calls[-1].status == 200
     with pytest.raises(ValueError, match="unknown outage"):
         emu.set_outage("500")
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not true after {timeout}s"
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://loket.example.go.id/telegram", True),
+        ("http://127.0.0.1:9/telegram", True),
+        ("http://127.8.0.1:9/telegram", True),
+        ("http://localhost:9/telegram", True),
+        ("http://[::1]:9/telegram", True),
+        ("http://loket.example.go.id/telegram", False),
+        ("http://10.0.0.5:8080/telegram", False),
+        ("http://127.0.0.1.example.com/telegram", False),
+        ("ftp://127.0.0.1/telegram", False),
+    ],
+)
+async def test_webhook_urls_are_https_or_plain_http_to_loopback(
+    emu: BotApiEmulator, bot: Bot, url: str, allowed: bool
+) -> None:
+    if allowed:
+        assert await bot.set_webhook(url)
+        assert (await bot.get_webhook_info()).url == url
+        await bot.delete_webhook()
+    else:
+        with pytest.raises(TelegramBadRequest, match="An HTTPS URL must be provided"):
+            await bot.set_webhook(url)
+        assert (await bot.get_webhook_info()).url == ""
+
+
+@contextlib.asynccontextmanager
+async def holding_receiver(
+    port: int = 0, fail_once: frozenset[str] = frozenset()
+) -> AsyncIterator[tuple[str, asyncio.Event, list[str], list[str], list[int]]]:
+    """A webhook endpoint that holds every delivery until ``gate`` is set; yields its URL, the
+    gate, the texts as they arrived, the texts in flight and the peak number in flight.
+    A text in ``fail_once`` is answered 500 the first time."""
+    gate = asyncio.Event()
+    arrived: list[str] = []
+    in_flight: list[str] = []
+    peak = [0]
+    failed: set[str] = set()
+
+    async def handle(request: web.Request) -> web.Response:
+        text = (await request.json())["message"]["text"]
+        arrived.append(text)
+        in_flight.append(text)
+        peak[0] = max(peak[0], len(in_flight))
+        try:
+            await gate.wait()
+        finally:
+            in_flight.remove(text)
+        if text in fail_once and text not in failed:
+            failed.add(text)
+            return web.Response(status=500)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{bound}/hook", gate, arrived, in_flight, peak
+    finally:
+        await runner.cleanup()
+
+
+async def test_webhook_deliveries_run_in_parallel_up_to_max_connections_one_chat_in_order(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    users = [emu.user(f"Warga {n}") for n in range(4)]
+    for user in users:
+        for word in ("satu", "dua"):
+            await emu.send_text(user, f"{user.first_name} {word}")
+    async with holding_receiver() as (url, gate, arrived, in_flight, peak):
+        await bot.set_webhook(url, max_connections=3)
+        await until(lambda: len(in_flight) == 3)
+        # Three chats' first updates in flight at once, in update order; no second update of
+        # a chat before its first is answered.
+        assert in_flight == ["Warga 0 satu", "Warga 1 satu", "Warga 2 satu"]
+        gate.set()
+        await emu.wait_updates_consumed(timeout=5)
+    assert peak == [3]
+    for user in users:
+        mine = [text for text in arrived if text.startswith(f"{user.first_name} ")]
+        assert mine == [f"{user.first_name} satu", f"{user.first_name} dua"]
+
+
+async def test_a_failed_webhook_delivery_holds_its_chat_back_and_not_the_others(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    emu.webhook_retry_delay = 0.05
+    ani, budi = emu.user("Ani"), emu.user("Budi")
+    for text in ("ani 1", "ani 2"):
+        await emu.send_text(ani, text)
+    await emu.send_text(budi, "budi 1")
+    async with holding_receiver(fail_once=frozenset({"ani 1"})) as (url, gate, arrived, _, _):
+        gate.set()
+        await bot.set_webhook(url, max_connections=5)
+        await emu.wait_updates_consumed(timeout=5)
+    # "ani 1" was refused, delivered again, and only then "ani 2"; Budi did not wait.
+    assert [text for text in arrived if text.startswith("ani")] == ["ani 1", "ani 1", "ani 2"]
+    assert arrived.index("budi 1") < arrived.index("ani 2")
+    statuses = [status for _, status in emu.webhook_attempts]
+    assert sorted(statuses, key=str) == [200, 200, 200, 500]
+
+
+async def test_a_webhook_that_cannot_be_reached_gets_the_update_once_it_listens(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    emu.webhook_retry_delay = 0.05
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ani = emu.user("Ani")
+    await emu.send_text(ani, "halo")
+    await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+    await until(lambda: len(emu.webhook_attempts) >= 2)
+    assert {status for _, status in emu.webhook_attempts} == {None}  # nobody listened
+    info = await bot.get_webhook_info()
+    assert info.pending_update_count == 1 and "Connection failed" in (info.last_error_message or "")
+    async with holding_receiver(port) as (_, gate, arrived, _, _):
+        gate.set()
+        await emu.wait_updates_consumed(timeout=5)
+    assert arrived == ["halo"]
+    assert emu.webhook_attempts[-1][1] == 200

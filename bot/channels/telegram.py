@@ -583,11 +583,7 @@ class TelegramPoller:
                 continue
             updates, poison = self.validate(items)
             try:
-                async with self.sessionmaker() as session:
-                    now = self.clock.now()
-                    await InboxRepo(session).store([inbox_row(u) for u in updates], now)
-                    await InboxRepo(session).set_aside(poison, now)
-                    await session.commit()
+                await store_received(self.sessionmaker, self.clock, updates, poison)
             except Exception as exc:
                 # Not stored, so not acknowledged: Telegram hands the batch out again.
                 trouble.warning(
@@ -607,17 +603,38 @@ class TelegramPoller:
                     await self.on_set_aside()
 
     def validate(self, items: list[Any]) -> tuple[list[Update], list[dict[str, Any]]]:
-        """Each raw update on its own: the ones aiogram reads, and inbox rows of the others."""
-        updates: list[Update] = []
-        poison: list[dict[str, Any]] = []
-        for item in items:
-            try:
-                updates.append(Update.model_validate(item, context={"bot": self.bot}))
-            except ValidationError as exc:
-                poison.append(poison_row(item, validation_error(exc, "an aiogram Update")))
-            except Exception as exc:  # whatever else reading it raises: set aside too
-                poison.append(poison_row(item, f"{type(exc).__name__}: {exc}"[:2000]))
-        return updates, poison
+        return validate_updates(self.bot, items)
+
+
+async def store_received(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    updates: list[Update],
+    poison: list[dict[str, Any]],
+) -> None:
+    """Received updates into the inbox in one transaction, committed when this returns:
+    the ones that parse as pending (a redelivered update id stores nothing new), the others
+    set aside. Polled and pushed updates are stored the same way."""
+    async with sessionmaker() as session:
+        now = clock.now()
+        await InboxRepo(session).store([inbox_row(u) for u in updates], now)
+        await InboxRepo(session).set_aside(poison, now)
+        await session.commit()
+
+
+def validate_updates(bot: Bot, items: list[Any]) -> tuple[list[Update], list[dict[str, Any]]]:
+    """Each raw update on its own: the ones aiogram reads, and inbox rows of the others
+    (polled or pushed to the webhook alike)."""
+    updates: list[Update] = []
+    poison: list[dict[str, Any]] = []
+    for item in items:
+        try:
+            updates.append(Update.model_validate(item, context={"bot": bot}))
+        except ValidationError as exc:
+            poison.append(poison_row(item, validation_error(exc, "an aiogram Update")))
+        except Exception as exc:  # whatever else reading it raises: set aside too
+            poison.append(poison_row(item, f"{type(exc).__name__}: {exc}"[:2000]))
+    return updates, poison
 
 
 def _update_id(item: Any) -> int | None:

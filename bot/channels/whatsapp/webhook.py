@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+# The largest webhook body read (aiohttp answers 413 beyond it).
+MAX_BODY = 2 * 1024 * 1024
 
 
 def signature_ok(body: bytes, header: str | None, app_secret: bytes) -> bool:
@@ -210,10 +212,14 @@ class WhatsAppWebhook:
         self._runner: web.AppRunner | None = None
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=2 * 1024 * 1024)
+        app = web.Application(client_max_size=MAX_BODY)
+        self.add_routes(app)
+        return app
+
+    def add_routes(self, app: web.Application) -> None:
+        """The webhook's routes, on a server of its own or one shared with Telegram's."""
         app.router.add_get(self.path, self.verify)
         app.router.add_post(self.path, self.receive)
-        return app
 
     async def start(self, host: str, port: int) -> None:
         self._runner = web.AppRunner(self.application(), access_log=None, shutdown_timeout=2.0)

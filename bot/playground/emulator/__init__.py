@@ -21,6 +21,10 @@ Behaviour worth knowing when writing tests:
   (editMessageReplyMarkup) only change the stored message (see ``get_message``).
 * ``wait_for_message`` returns each message at most once per chat: the oldest not yet
   returned that matches the filters; messages it passes over stay available.
+* ``setWebhook`` takes HTTPS URLs, as Telegram does, and also plain http to a loopback
+  address (127.0.0.0/8, ::1, localhost), so tests can serve webhooks without TLS. Delivery
+  is Telegram's: up to ``max_connections`` in flight, one chat's updates one after another,
+  an update kept and delivered again until answered 2xx; ``webhook_attempts`` records each.
 * HTML is parsed strictly: a bare ``&`` is rejected (Telegram keeps it literally), to
   catch missing ``html.escape``; pass ``strict_html=False`` to relax.
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import itertools
 import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -47,6 +49,45 @@ _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
 )
+
+
+def webhook_url_allowed(url: str) -> bool:
+    """Telegram takes HTTPS webhook URLs only. The emulator also takes plain http to a
+    loopback address (127.0.0.0/8, ::1, localhost): tests serve webhooks there without TLS."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http":
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def webhook_queue(update: dict[str, Any]) -> Any:
+    """The queue an update waits in for webhook delivery: its chat (or its sender's, for
+    events without a chat); an update with neither has a queue of its own."""
+    for key, event in update.items():
+        if key == "update_id" or not isinstance(event, dict):
+            continue
+        message = event.get("message")
+        for holder in (event, message if isinstance(message, dict) else {}):
+            chat = holder.get("chat")
+            if isinstance(chat, dict) and "id" in chat:
+                return ("chat", chat["id"])
+        sender = event.get("from") or event.get("user")
+        if isinstance(sender, dict) and "id" in sender:
+            return ("chat", sender["id"])
+    return ("update", update.get("update_id"))
 
 
 class BotApiMethods(EmulatorState):
@@ -95,7 +136,7 @@ class BotApiMethods(EmulatorState):
         url = p.get("url") or ""
         if not url:
             return self._m_delete_webhook(p, _)
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        if not isinstance(url, str) or not webhook_url_allowed(url):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         secret = p.get("secret_token")
         if secret is not None and not (isinstance(secret, str) and _SECRET_TOKEN.match(secret)):
@@ -148,48 +189,86 @@ class BotApiMethods(EmulatorState):
                 await task
 
     async def _webhook_loop(self) -> None:
-        """Push updates one at a time (keeps order); an update is dropped only after 2xx."""
+        """Push pending updates as Telegram does: up to ``max_connections`` deliveries in
+        flight at once, the updates of one chat strictly one after another in update order
+        (Telegram's Bot API server queues webhook updates per chat), each kept until a 2xx
+        answer and delivered again otherwise."""
         if self._webhook_session is None:
             self._webhook_session = aiohttp.ClientSession()
         session = self._webhook_session
-        while (hook := self._webhook) is not None:
-            if not self._updates:
+        in_flight: dict[int, asyncio.Task[None]] = {}
+
+        def landed(update_id: int) -> Callable[[asyncio.Task[None]], None]:
+            def done(_: asyncio.Task[None]) -> None:
+                in_flight.pop(update_id, None)
+                self._webhook_wakeup.set()  # its chat may go on, its connection is free
+
+            return done
+
+        try:
+            while (hook := self._webhook) is not None:
                 self._webhook_wakeup.clear()
+                held: set[Any] = set()  # chats with an earlier update still pending
+                for update in list(self._updates):
+                    chat = webhook_queue(update)
+                    if chat in held:
+                        continue
+                    held.add(chat)
+                    update_id = update["update_id"]
+                    if update_id in in_flight:
+                        continue
+                    if len(in_flight) >= hook.max_connections:
+                        break
+                    task = asyncio.get_running_loop().create_task(
+                        self._deliver_webhook(session, hook, update)
+                    )
+                    in_flight[update_id] = task
+                    task.add_done_callback(landed(update_id))
                 await self._webhook_wakeup.wait()
-                continue
-            update = self._updates[0]
-            headers = {"Content-Type": "application/json"}
-            if hook.secret_token:
-                headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
-            inline: tuple[str, dict[str, Any], dict[str, Upload]] | None = None
-            try:
-                async with session.post(
-                    hook.url,
-                    data=json.dumps(update, ensure_ascii=False).encode(),
-                    headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
-                ) as response:
-                    status, reason = response.status, response.reason
-                    if 200 <= status < 300:
-                        inline = await self._read_webhook_reply(response)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                message = (
-                    "Read timeout expired"
-                    if isinstance(exc, TimeoutError)
-                    else f"Connection failed: {type(exc).__name__}"
-                )
-                self._webhook_failed(hook, message)
-                await asyncio.sleep(self.webhook_retry_delay)
-                continue
-            if not 200 <= status < 300:
-                self._webhook_failed(hook, f"Wrong response from the webhook: {status} {reason}")
-                await asyncio.sleep(self.webhook_retry_delay)
-                continue
-            if self._updates and self._updates[0] is update:
-                self._updates.popleft()
+        finally:
+            for task in in_flight.values():
+                task.cancel()
+            await asyncio.gather(*in_flight.values(), return_exceptions=True)
+
+    async def _deliver_webhook(
+        self, session: aiohttp.ClientSession, hook: Webhook, update: dict[str, Any]
+    ) -> None:
+        """One delivery of one update; after a failure it waits ``webhook_retry_delay`` (the
+        update's chat waits with it) before the loop may deliver it again."""
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        inline: tuple[str, dict[str, Any], dict[str, Upload]] | None = None
+        status: int | None = None
+        try:
+            async with session.post(
+                hook.url,
+                data=json.dumps(update, ensure_ascii=False).encode(),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+            ) as response:
+                status, reason = response.status, response.reason
+                if 200 <= status < 300:
+                    inline = await self._read_webhook_reply(response)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            message = (
+                "Read timeout expired"
+                if isinstance(exc, TimeoutError)
+                else f"Connection failed: {type(exc).__name__}"
+            )
+        else:
+            message = f"Wrong response from the webhook: {status} {reason}"
+        self.webhook_attempts.append((update["update_id"], status))
+        if status is None or not 200 <= status < 300:
+            self._webhook_failed(self._webhook or hook, message)
             self._notify()
-            if inline is not None:
-                await self._invoke(*inline)
+            await asyncio.sleep(self.webhook_retry_delay)
+            return
+        with contextlib.suppress(ValueError):  # gone already (deleteWebhook dropped it)
+            self._updates.remove(update)
+        self._notify()
+        if inline is not None:
+            await self._invoke(*inline)
 
     @staticmethod
     def _webhook_failed(hook: Webhook, message: str) -> None:

@@ -317,6 +317,9 @@ class EmulatorState(ChangeWaiter[SentMessage]):
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_wakeup = asyncio.Event()
         self._webhook_session: aiohttp.ClientSession | None = None
+        # Every webhook delivery tried: (update id, HTTP status; None when the connection
+        # failed or timed out), in the order they ended.
+        self.webhook_attempts: list[tuple[int, int | None]] = []
         self._closing = False
 
     # ------------------------------------------------------ waiting helpers
