@@ -71,6 +71,9 @@ async def file_request(emu: BotApiEmulator, citizen: FakeUser, information: str)
         information,
     ):
         ask = await answer(emu, citizen, text)
+    if any(b.get("callback_data") == "rf:dip:go" for b in ask.buttons):
+        # The information map offered a published item first: file the request anyway.
+        ask = await press(emu, citizen, ask, "rf:dip:go")
     ask = await answer(emu, citizen, "Bahan kajian pemantauan pemilu")
     ask = await press(emu, citizen, ask, "rf:obtain:salinan_softcopy")
     summary = await press(emu, citizen, ask, "rf:receive:langsung")
