@@ -286,6 +286,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         max_attempts=config.inbox.max_attempts,
         on_set_aside=set_aside,
         on_handled=metrics.handled if metrics else None,
+        spread=engine.dialect.name == "postgresql",
     )
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None

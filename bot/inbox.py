@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
@@ -77,8 +78,14 @@ class InboxWorker(Pump):
         max_attempts: int = MAX_ATTEMPTS,
         on_set_aside: Callable[[], Awaitable[None]] | None = None,
         on_handled: Callable[[str], None] | None = None,
+        spread: bool = False,
     ) -> None:
         super().__init__()
+        # With replicas (PostgreSQL), each starts the chats of a pass in its own random order:
+        # replicas reading the same heads in id order would start the same chats together,
+        # and all but one would lose each chat to the others (ChatBusy) in lockstep. One
+        # process keeps the oldest-first order.
+        self.spread = spread
         # Told the channel of each update handled (the metrics count them).
         self.on_handled = on_handled
         self.max_attempts = max_attempts
@@ -143,6 +150,9 @@ class InboxWorker(Pump):
                 raise
             found = {row.id for row in rows}
             self._release([head for head in chosen if head.id not in found])
+            if self.spread:
+                # One row per chat in a pass (its oldest), so the order within a chat holds.
+                random.shuffle(rows)
             for full in rows:
                 await self._start(full)
         if len(heads) == BATCH:
