@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.dip import DipIndex, default_dip_paths, load_dip
+from bot.core.dip.items import DEFAULT_HOLDER
 from bot.core.dip.search import dip_serves_better
 from faq import FaqIndex, default_paths, load_knowledge_base
 
@@ -43,7 +44,7 @@ def main() -> int:
     rows = [json.loads(line) for line in args.queries.read_text("utf-8").splitlines() if line]
 
     started = time.perf_counter()
-    dip = DipIndex(load_dip(default_dip_paths()))
+    dip = DipIndex(load_dip(default_dip_paths()), holder=DEFAULT_HOLDER)
     build_ms = (time.perf_counter() - started) * 1000
     faq = FaqIndex(load_knowledge_base(default_paths()))
 

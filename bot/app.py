@@ -142,7 +142,12 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         metrics_server = MetricsServer(metrics, *where)
     notice_texts = load_texts(config.requests.notice_texts)
     # The information map (one for the whole bot), read with the FAQ's thesaurus.
-    dip = DipService(config.dip.paths, thesaurus=faq.thesaurus, notice_texts=notice_texts)
+    dip = DipService(
+        config.dip.paths,
+        thesaurus=faq.thesaurus,
+        notice_texts=notice_texts,
+        holder=config.office.name,
+    )
     if config.offices:
         units = [
             _build_unit(config, office, clock, codec, offload, faq, notice_texts, dip)

@@ -240,9 +240,14 @@ class FaqIndex:
         kb: KnowledgeBase,
         params: Params | None = None,
         thesaurus: Thesaurus | None = None,
+        own: str = "",
     ) -> None:
         self.kb = kb
         self.params = params or Params()
+        # The name of the office this knowledge answers for ("PPID Bawaslu Provinsi"): a
+        # message that names the office itself names no other body, whether or not an entry
+        # repeats the name, so its words are never a near miss's referent.
+        self._own = frozenset(tokenize(own))
         self.thesaurus = default_thesaurus() if thesaurus is None else thesaurus
         self._feats = lru_cache(maxsize=65536)(self._feats_uncached)
         self._referent_keys = frozenset("\u2248" + c for c in self.thesaurus.referents)
@@ -739,13 +744,18 @@ class FaqIndex:
                     mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
                     # A body, place or document no entry mentions ("baliho"): another topic.
                     refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
-                    if refs and (about is None or word in about):
+                    if refs and (about is None or word in about) and word not in self._own:
                         salient.append((word, refs, {}))
                 if info is not None:
                     info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
                 continue
             feat_map, top, values, scale = self._word(word)
-            if self._referent_keys and top >= salient_at and (about is None or word in about):
+            if (
+                self._referent_keys
+                and top >= salient_at
+                and (about is None or word in about)
+                and word not in self._own
+            ):
                 refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
                 if refs:
                     salient.append((word, refs, values))
@@ -777,6 +787,7 @@ class FaqIndex:
             ]
             if (
                 refs
+                and not self._own.issuperset(words[start:end])
                 and named.isdisjoint(words[start:end])
                 and (about is None or about.issuperset(words[start:end]))
             ):

@@ -225,3 +225,25 @@ def test_lint_warns_of_an_exemption_whose_date_has_passed(
     # An event is never "past" by date.
     event = write(tmp_path, GOOD.replace("until = 2029-02-14", 'until = "putusan inkracht"'))
     assert not any("passed" in p.message for p in lint_paths([event], date(2099, 1, 1)).problems)
+
+
+def test_a_question_naming_the_office_itself_still_finds_the_item() -> None:
+    # "bawaslu" named the office publishing the map, yet the engine's near-miss rule read it
+    # as another body that no item mentions, and every item lost the question.
+    from bot.core.dip.items import DEFAULT_HOLDER
+
+    dip = load_dip(default_dip_paths())
+    question = "notulen rapat pleno bawaslu"
+    assert DipIndex(dip).search(question) == []  # no holder: the rule that broke it
+    hits = DipIndex(dip, holder=DEFAULT_HOLDER).search(question)
+    assert [h.item.id for h in hits][:1] == ["notulen-rapat-pleno"]
+    # Another body named stays a near miss.
+    assert DipIndex(dip, holder=DEFAULT_HOLDER).search("notulen rapat pleno kpu") == []
+
+
+def test_dip_search_reads_the_packaged_map_as_the_example_offices() -> None:
+    out = run_loket(["search", "--json"], "notulen rapat pleno bawaslu\n")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["items"][0]["id"] == "notulen-rapat-pleno"
+    out = run_loket(["search", "--json", "--office", ""], "notulen rapat pleno bawaslu\n")
+    assert json.loads(out.stdout)["items"] == []

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.clock import SystemClock
-from bot.core.dip.items import DipError, default_dip_paths, load_dip
+from bot.core.dip.items import DEFAULT_HOLDER, DipError, default_dip_paths, load_dip
 from bot.core.dip.lint import lint_paths
 from bot.core.dip.search import DipIndex, Hit
 from faq import KnowledgeBaseError
@@ -41,7 +41,9 @@ def _cmd_lint(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _cmd_search(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    index = DipIndex(load_dip(_paths(args.dip)))
+    # The office publishing the map: the example office's for the packaged map.
+    holder = args.office if args.office is not None else ("" if args.dip else DEFAULT_HOLDER)
+    index = DipIndex(load_dip(_paths(args.dip)), holder=holder)
     for raw in stdin:
         query = raw.rstrip("\n")
         hits = index.search(query) if query.strip() else []
@@ -71,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="find items for questions read one per line")
     search.add_argument("--dip", action="extend", nargs="+", metavar="PATH", help=dip_help)
     search.add_argument("--json", action="store_true", help="one JSON object per line")
+    search.add_argument(
+        "--office",
+        metavar="NAME",
+        help="the office publishing the map, as [office] name (default: the example office's)",
+    )
     return parser
 
 

@@ -75,6 +75,10 @@ class Dip:
         return None
 
 
+# The office that publishes the packaged example map (bot.toml's [office] name).
+DEFAULT_HOLDER = "PPID Bawaslu Provinsi"
+
+
 def default_dip_paths() -> list[Path]:
     """The DIP files shipped with the package (the fictitious office's), sorted by name."""
     folder = resources.files("bot.core.dip") / "data"

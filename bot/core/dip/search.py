@@ -38,11 +38,14 @@ def as_entry(item: Item) -> Entry:
 class DipIndex:
     """The information map and its index, built once (slow: build it off the event loop)."""
 
-    def __init__(self, dip: Dip, thesaurus: Thesaurus | None = None) -> None:
+    def __init__(self, dip: Dip, thesaurus: Thesaurus | None = None, holder: str = "") -> None:
         self.dip = dip
         self._by_id = {item.id: item for item in dip.items}
         kb = KnowledgeBase(entries=tuple(as_entry(i) for i in dip.items), sources=dip.sources)
-        self.index = FaqIndex(kb, thesaurus=thesaurus)
+        # ``holder``: the office publishing the map. Its items rarely repeat its name, and a
+        # question naming it ("notulen rapat pleno bawaslu") names no other body: without it,
+        # the engine's near-miss rule counted "bawaslu" against every item.
+        self.index = FaqIndex(kb, thesaurus=thesaurus, own=holder)
 
     @property
     def answer_at(self) -> float:

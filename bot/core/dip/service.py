@@ -48,11 +48,13 @@ class DipService:
         *,
         thesaurus: Thesaurus | None = None,
         notice_texts: NoticeTexts = DEFAULT_TEXTS,
+        holder: str = "",
     ) -> None:
         # Configured paths replace the packaged example map of the fictitious office.
         self.paths: tuple[Path, ...] = tuple(paths) or tuple(default_dip_paths())
         self.thesaurus = thesaurus
-        self.index = DipIndex(load_dip(self.paths), thesaurus=thesaurus)
+        self.holder = holder  # the office that publishes the map ([office] name)
+        self.index = DipIndex(load_dip(self.paths), thesaurus=thesaurus, holder=holder)
         self.notice_texts = notice_texts
         log.info("DIP loaded: %d items from %d file(s)", len(self.index.dip.items), len(self.paths))
 
@@ -60,7 +62,9 @@ class DipService:
         """Read the files again and build their index, changing nothing in service: the slow
         part of /reload, for a worker thread. ``thesaurus``: the FAQ's, when it was just read
         again too. Raises DipError."""
-        return DipIndex(load_dip(self.paths), thesaurus=thesaurus or self.thesaurus)
+        return DipIndex(
+            load_dip(self.paths), thesaurus=thesaurus or self.thesaurus, holder=self.holder
+        )
 
     def install(self, index: DipIndex) -> int:
         """Put what ``load`` built in service (on the event loop); the number of items."""
