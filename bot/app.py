@@ -252,7 +252,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             on_commit=sender.notify,
             requests=unit.requests,
             on_faq_outcome=metrics.faq if metrics else None,
-            dip=dip,
+            dip=unit.dip,
         )
         unit.staff = StaffDesk(
             tickets=unit.tickets,
@@ -263,7 +263,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
             offload=offload,
             requests=unit.requests,
             coordinators=unit.coordinators,
-            dip=dip,
+            dip=unit.dip,
         )
     desk: Desk | NetworkDesk
     staff: StaffDesk | NetworkStaff
@@ -420,6 +420,15 @@ def _build_unit(
                 learned=shared_faq.learned_path,
                 overlay=office.faq_paths,
             )
+        if office.dip_paths and dip is not None:
+            # Its own items over the shared map, searched as published by this office.
+            dip = DipService(
+                dip.paths,
+                thesaurus=faq.thesaurus,
+                notice_texts=notice_texts,
+                holder=office.name,
+                overlay=office.dip_paths,
+            )
         tag, office_id = office.number_prefix, office.id
     postman = Postman(clock, staff_chat, is_open=calendar.is_open)
     # Built in the order they need each other, each with all it needs: the officer directory
@@ -509,6 +518,7 @@ def _build_unit(
         tickets=tickets,
         requests=requests,
         faq=faq,
+        dip=dip,
         pushes=pushes,
         coordinators=frozenset(coordinators),
         places=office.places if office else (),

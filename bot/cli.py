@@ -629,6 +629,13 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         load_dip(config.dip.paths or default_dip_paths())
     except DipError as exc:
         return _fail(f"information map (DIP): {exc}")
+    for office in config.offices:
+        # An office's own items are read as the bot reads them: over the shared map.
+        try:
+            if office.dip_paths:
+                load_dip(office.dip_paths)
+        except DipError as exc:
+            return _fail(f"information map (DIP) of office {office.id}: {exc}")
     for warning in config_warnings(config):
         _fail(f"warning: {warning}")
     token = "set" if config.telegram.token else "NOT SET"

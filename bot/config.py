@@ -599,6 +599,9 @@ class NetworkOffice(_Section):
     escalation: tuple[Escalation, ...] | None = None
     # Extra knowledge-base files laid over the shared ones (the same id replaces an entry).
     faq_paths: tuple[Path, ...] = ()
+    # Its own information-map files laid over the shared [dip] map (the same id replaces an
+    # item: the office holds it elsewhere or exempts it), published under its own name.
+    dip_paths: tuple[Path, ...] = ()
     # Letterhead of its written notices.
     address: str = ""
     city: str = ""
@@ -606,7 +609,14 @@ class NetworkOffice(_Section):
     number_prefix: str = Field(pattern=r"^[A-Z0-9]{1,6}$")
 
     _split = field_validator(
-        "officers", "coordinators", "places", "holidays", "open_dates", "faq_paths", mode="before"
+        "officers",
+        "coordinators",
+        "places",
+        "holidays",
+        "open_dates",
+        "faq_paths",
+        "dip_paths",
+        mode="before",
     )(_split_list)
 
     @field_validator("id")
@@ -856,25 +866,22 @@ class _TomlFile(TomlConfigSettingsSource):
             data = {**data, "dip": {**dip, "paths": paths}}
         offices = data.get("offices")
         if isinstance(offices, list):
-            data = {
-                **data,
-                "offices": [
-                    {
-                        **o,
-                        "faq_paths": [
-                            self._here(p) if isinstance(p, str) else p for p in o["faq_paths"]
-                        ],
-                    }
-                    if isinstance(o, dict) and isinstance(o.get("faq_paths"), list)
-                    else o
-                    for o in offices
-                ],
-            }
+            data = {**data, "offices": [self._office_here(o) for o in offices]}
         requests = data.get("requests")
         if isinstance(requests, dict) and isinstance(requests.get("notice_texts"), str):
             texts = self._here(requests["notice_texts"])
             data = {**data, "requests": {**requests, "notice_texts": texts}}
         return data
+
+    def _office_here(self, office: Any) -> Any:
+        """An [[offices]] table with its knowledge-base and map paths relative to this file."""
+        if not isinstance(office, dict):
+            return office
+        for key in ("faq_paths", "dip_paths"):
+            if isinstance(office.get(key), list):
+                paths = [self._here(p) if isinstance(p, str) else p for p in office[key]]
+                office = {**office, key: paths}
+        return office
 
     def _here(self, path: str) -> str:
         return str(path if Path(path).is_absolute() else self.base_dir / path)

@@ -39,6 +39,30 @@ answer = "PPID Kudus buka Senin-Kamis pukul 07.30-15.30 WIB."
 keywords = ["jam", "buka", "layanan"]
 """
 
+KUDUS_FINANCE_URL = "https://ppid.kuduskab.example/dip/laporan-keuangan-2025.pdf"
+SHARED_FINANCE_URL = "https://ppid.bawaslu-nusakenanga.example/dip/laporan-keuangan-2025.pdf"
+# Kudus's own information map: an item replacing a shared one (same id) and one of its own.
+KUDUS_DIP = f"""
+[[item]]
+id = "laporan-keuangan"
+title = "Laporan Keuangan Pemerintah Kabupaten Kudus 2025 (audited)"
+category = "berkala"
+summary = "Neraca, laporan realisasi anggaran dan catatan atas laporan keuangan daerah."
+keywords = ["laporan keuangan", "neraca"]
+where = "{KUDUS_FINANCE_URL}"
+format = "PDF"
+year = 2025
+
+[[item]]
+id = "amdal-pasar-kliwon"
+title = "Dokumen AMDAL revitalisasi Pasar Kliwon Kudus"
+category = "setiap_saat"
+summary = "Analisis mengenai dampak lingkungan pembangunan kembali Pasar Kliwon."
+keywords = ["amdal", "pasar kliwon", "dampak lingkungan"]
+where = "Meja layanan PPID Kabupaten Kudus"
+format = "cetak"
+"""
+
 
 @dataclass
 class Net:
@@ -131,6 +155,7 @@ async def net(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Net]:
         workdir = tmp_path_factory.mktemp("offices")
         (workdir / "kb-kudus").mkdir()
         (workdir / "kb-kudus" / "faq.toml").write_text(KUDUS_FAQ, encoding="utf-8")
+        (workdir / "dip-kudus.toml").write_text(KUDUS_DIP, encoding="utf-8")
         toml = (
             RAISED_LIMITS
             + f"""
@@ -152,6 +177,7 @@ parent = "jateng"
 number_prefix = "KDS"
 holidays = [{kudus_holiday()}]
 faq_paths = ["kb-kudus"]
+dip_paths = ["dip-kudus.toml"]
 city = "Kudus"
 
 [[offices]]
@@ -531,3 +557,83 @@ async def test_offices_qr_draws_the_deep_link(net: Net) -> None:
             for y in range(size)
         ]
     assert read == [[bool(v) for v in row] for row in expected.matrix]
+
+
+async def test_an_office_map_item_reaches_only_that_offices_citizens(net: Net) -> None:
+    kudus, semarang = net.emu.user("Rudi"), net.emu.user("Sinta")
+    await net.choose(kudus, "kab-kudus")
+    await net.choose(semarang, "kab-semarang")
+    own = await net.answer(kudus, "minta dokumen amdal pasar kliwon")
+    assert "Dokumen AMDAL revitalisasi Pasar Kliwon Kudus" in (own.text or "")
+    assert "Meja layanan PPID Kabupaten Kudus" in (own.text or "")
+    # The item Kudus holds differently replaces the shared one for its citizens only.
+    replaced = await net.answer(kudus, "minta laporan keuangan kabupaten kudus tahun 2025")
+    assert KUDUS_FINANCE_URL in (replaced.text or "") and SHARED_FINANCE_URL not in (
+        replaced.text or ""
+    )
+    shared = await net.answer(semarang, "minta laporan keuangan bawaslu tahun 2025")
+    assert SHARED_FINANCE_URL in (shared.text or "") and KUDUS_FINANCE_URL not in (
+        shared.text or ""
+    )
+    # Semarang's map has no such item: its citizen is handed to an officer instead.
+    other = await net.answer(semarang, "minta dokumen amdal pasar kliwon")
+    assert "Pasar Kliwon Kudus" not in (other.text or "") and "LC-SMG-" in (other.text or "")
+    rows = net.loket.query(
+        "SELECT c.external_id, m.faq_entry_id FROM message m JOIN citizen c"
+        " ON c.id = m.citizen_id WHERE m.direction = 'out' AND m.faq_entry_id LIKE 'dip:%'"
+        " AND c.external_id IN (?, ?)",
+        str(kudus.id),
+        str(semarang.id),
+    )
+    assert Counter(rows) == Counter(
+        [
+            (str(kudus.id), "dip:amdal-pasar-kliwon"),
+            (str(kudus.id), "dip:laporan-keuangan"),
+            (str(semarang.id), "dip:laporan-keuangan"),
+        ]
+    )
+
+
+async def test_an_office_request_card_and_dip_command_use_its_map(net: Net) -> None:
+    citizen = net.emu.user("Tomo")
+    await net.choose(citizen, "kab-kudus")
+    number = await net.file_request(citizen, "Saya minta dokumen AMDAL Pasar Kliwon")
+    card = await net.card("kab-kudus", number)
+    text = str(net.emu.get_message(net.groups["kab-kudus"], card.message_id).get("text", ""))
+    assert "Daftar Informasi Publik" in text and "amdal-pasar-kliwon" in text
+    kudus, semarang = net.groups["kab-kudus"], net.groups["kab-semarang"]
+    await net.emu.send_text(net.officers["kab-kudus"], "/dip amdal pasar kliwon", chat=kudus)
+    found = await net.emu.wait_for(
+        lambda m: m.chat_id == kudus.id and "“amdal pasar kliwon”" in (m.text or "")
+    )
+    assert "amdal-pasar-kliwon" in (found.text or "")
+    await net.emu.send_text(net.officers["kab-semarang"], "/dip amdal pasar kliwon", chat=semarang)
+    theirs = await net.emu.wait_for(
+        lambda m: m.chat_id == semarang.id and "“amdal pasar kliwon”" in (m.text or "")
+    )
+    assert "amdal-pasar-kliwon" not in (theirs.text or "")
+
+
+async def test_a_broken_office_map_is_named_on_reload_and_the_old_one_kept(net: Net) -> None:
+    path = net.loket.config_path.parent / "dip-kudus.toml"
+    kudus = net.groups["kab-kudus"]
+    path.write_text(KUDUS_DIP + '\n[[item]]\nid = "amdal-pasar-kliwon"\n', encoding="utf-8")
+    try:
+        await net.emu.send_text(net.officers["kab-kudus"], "/reload", chat=kudus)
+        failed = await net.emu.wait_for(
+            lambda m: m.chat_id == kudus.id and "Daftar Informasi Publik tidak" in (m.text or "")
+        )
+        assert "dip-kudus.toml" in (failed.text or "") and "\n" not in (failed.text or "")
+        citizen = net.emu.user("Umi")
+        await net.choose(citizen, "kab-kudus")
+        still = await net.answer(citizen, "minta dokumen amdal pasar kliwon")
+        assert "Dokumen AMDAL revitalisasi Pasar Kliwon Kudus" in (still.text or "")
+    finally:
+        path.write_text(KUDUS_DIP, encoding="utf-8")
+    await net.emu.send_text(net.officers["kab-kudus"], "/reload", chat=kudus)
+    await net.emu.wait_for(
+        lambda m: (
+            m.chat_id == kudus.id
+            and "Daftar Informasi Publik dimuat ulang: 64 item" in (m.text or "")
+        )
+    )

@@ -26,6 +26,7 @@ number_prefix = "KDS"
 parent = "jateng"
 holidays = [2026-09-23]
 faq_paths = ["faq-kudus"]
+dip_paths = ["dip-kudus.toml", "/srv/dip/kudus-extra.toml"]
 
 [[offices]]
 id = "kab-semarang"
@@ -62,6 +63,9 @@ def test_a_network_loads_with_paths_relative_to_the_file(tmp_path: Path) -> None
     offices = config.offices  # type: ignore[attr-defined]
     assert [o.id for o in offices] == ["jateng", "kab-kudus", "kab-semarang", "kota-semarang"]
     assert offices[1].faq_paths == (tmp_path / "faq-kudus",)
+    # Its own map files, like its knowledge base: relative to the file, absolute as written.
+    assert offices[1].dip_paths == (tmp_path / "dip-kudus.toml", Path("/srv/dip/kudus-extra.toml"))
+    assert offices[2].dip_paths == ()
 
 
 def test_no_offices_is_the_one_office_of_today(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.calendar import OfficeCalendar
 from bot.core.commands import CommandSpec
 from bot.core.desk import Desk
+from bot.core.dip.service import DipService
 from bot.core.dto import Button, Inbound, StaffEvent
 from bot.core.faq_service import FaqService
 from bot.core.formal.requests import DECIDE_DAYS, RequestService
@@ -120,6 +121,8 @@ class OfficeUnit:
     tickets: TicketService
     requests: RequestService
     faq: FaqService
+    # Its information map: the shared one, or the office's own items laid over it.
+    dip: DipService | None
     pushes: Pushes
     coordinators: frozenset[int]
     places: tuple[str, ...] = ()

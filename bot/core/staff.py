@@ -204,7 +204,7 @@ class StaffDesk:
 
         key: tuple[object, ...] = ("reload", fingerprint(self.faq.watched))
         if dip is not None:
-            key += (fingerprint(dip.paths),)
+            key += (fingerprint(dip.watched),)
         faq_loaded, dip_loaded = self.offload.result(key, load)
         if isinstance(faq_loaded, Exception):
             await self._reply(session, ev, st("reload_failed", error=str(faq_loaded)))

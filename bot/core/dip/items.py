@@ -229,3 +229,12 @@ def load_dip(paths: Sequence[Path | str]) -> Dip:
             seen[item.id] = where
             items.append(item)
     return Dip(items=tuple(items), sources=tuple(files))
+
+
+def overlay_dip(shared: Dip, own: Dip) -> Dip:
+    """A network office's map: its own items laid over the shared ones. An own item with a
+    shared item's id takes that item's place (the office holds it differently); the others
+    follow the shared ones, in their files' order."""
+    mine = {item.id: item for item in own.items}
+    kept = tuple(mine.pop(item.id, item) for item in shared.items)
+    return Dip(items=kept + tuple(mine.values()), sources=shared.sources + own.sources)

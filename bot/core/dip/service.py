@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.dip.items import Item, default_dip_paths, load_dip
+from bot.core.dip.items import Dip, Item, default_dip_paths, load_dip, overlay_dip
 from bot.core.dip.search import DipIndex, Hit
 from bot.core.formal.notices import DEFAULT_TEXTS, NoticeTexts
 from bot.texts import Markup, st, t
@@ -49,22 +49,36 @@ class DipService:
         thesaurus: Thesaurus | None = None,
         notice_texts: NoticeTexts = DEFAULT_TEXTS,
         holder: str = "",
+        overlay: Sequence[Path] = (),
     ) -> None:
         # Configured paths replace the packaged example map of the fictitious office.
         self.paths: tuple[Path, ...] = tuple(paths) or tuple(default_dip_paths())
+        # A network office's own items, laid over the shared map (the same id replaces).
+        self.overlay: tuple[Path, ...] = tuple(overlay)
         self.thesaurus = thesaurus
-        self.holder = holder  # the office that publishes the map ([office] name)
-        self.index = DipIndex(load_dip(self.paths), thesaurus=thesaurus, holder=holder)
+        self.holder = holder  # the office that publishes the map ([office] or its own name)
+        self.index = DipIndex(self._load_dip(), thesaurus=thesaurus, holder=holder)
         self.notice_texts = notice_texts
-        log.info("DIP loaded: %d items from %d file(s)", len(self.index.dip.items), len(self.paths))
+        log.info(
+            "DIP loaded: %d items from %d file(s)",
+            len(self.index.dip.items),
+            len(self.index.dip.sources),
+        )
+
+    @property
+    def watched(self) -> tuple[Path, ...]:
+        """Every file or folder the map is read from: the shared ones and the office's own."""
+        return (*self.paths, *self.overlay)
+
+    def _load_dip(self) -> Dip:
+        dip = load_dip(self.paths)
+        return overlay_dip(dip, load_dip(self.overlay)) if self.overlay else dip
 
     def load(self, thesaurus: Thesaurus | None = None) -> DipIndex:
         """Read the files again and build their index, changing nothing in service: the slow
         part of /reload, for a worker thread. ``thesaurus``: the FAQ's, when it was just read
         again too. Raises DipError."""
-        return DipIndex(
-            load_dip(self.paths), thesaurus=thesaurus or self.thesaurus, holder=self.holder
-        )
+        return DipIndex(self._load_dip(), thesaurus=thesaurus or self.thesaurus, holder=self.holder)
 
     def install(self, index: DipIndex) -> int:
         """Put what ``load`` built in service (on the event loop); the number of items."""
