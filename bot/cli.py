@@ -630,7 +630,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     except DipError as exc:
         return _fail(f"information map (DIP): {exc}")
     for office in config.offices:
-        # An office's own items are read as the bot reads them: over the shared map.
+        # An office's own files alone: laid over the shared map, the same id only replaces.
         try:
             if office.dip_paths:
                 load_dip(office.dip_paths)
