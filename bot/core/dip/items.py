@@ -21,6 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from faq.kb import KnowledgeBaseError
+from faq.kb import expand_paths as faq_expand_paths
+
 Category = Literal["berkala", "serta_merta", "setiap_saat", "dikecualikan"]
 CATEGORIES: tuple[Category, ...] = ("berkala", "serta_merta", "setiap_saat", "dikecualikan")
 PUBLISHED: frozenset[str] = frozenset({"berkala", "serta_merta", "setiap_saat"})
@@ -86,20 +89,12 @@ def default_dip_paths() -> list[Path]:
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given, folders replaced by their ``*.toml`` files (sorted); duplicates dropped."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(path.glob("*.toml"))
-            if not found:
-                raise DipError(f"{path}: folder holds no *.toml files")
-        elif path.is_file():
-            found = [path]
-        else:
-            raise DipError(f"{path}: no such file or folder")
-        out.extend(f for f in found if f not in out)
-    return out
+    """Files as given, folders replaced by their ``*.toml`` files (sorted); duplicates dropped:
+    the knowledge base's rule, with the map's error."""
+    try:
+        return faq_expand_paths(paths)
+    except KnowledgeBaseError as exc:
+        raise DipError(str(exc)) from None
 
 
 def _text(raw: dict[str, Any], key: str, where: str) -> str:
