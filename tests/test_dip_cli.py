@@ -247,3 +247,17 @@ def test_dip_search_reads_the_packaged_map_as_the_example_offices() -> None:
     assert json.loads(out.stdout)["items"][0]["id"] == "notulen-rapat-pleno"
     out = run_loket(["search", "--json", "--office", ""], "notulen rapat pleno bawaslu\n")
     assert json.loads(out.stdout)["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["lint", "--today", "2026-13-01"], "'2026-13-01' is not a date (use YYYY-MM-DD)"),
+        (["bogus"], "invalid choice: 'bogus'"),
+    ],
+)
+def test_a_bad_dip_argument_is_one_line_without_the_usage_block(args: list[str], said: str) -> None:
+    out = run_loket(args, "")
+    assert out.returncode == 2
+    assert said in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr

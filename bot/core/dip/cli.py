@@ -11,8 +11,10 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
+from bot.config import HoursConfig
 from bot.core.clock import SystemClock
 from bot.core.dip.items import DEFAULT_HOLDER, DipError, default_dip_paths, load_dip
 from bot.core.dip.lint import lint_paths
@@ -30,8 +32,11 @@ def hits_to_json(query: str, hits: Sequence[Hit]) -> dict[str, object]:
 
 
 def _cmd_lint(args: argparse.Namespace, stdout: TextIO) -> int:
-    # Today's date on this machine, read here at the edge: exemptions whose date has passed.
-    report = lint_paths(_paths(args.paths), today=args.today or SystemClock().now().date())
+    # Today's date, read here at the edge, in the offices' default time zone ([hours]
+    # timezone; this command reads no configuration): a UTC date lags Jakarta's until 07:00.
+    zone = ZoneInfo(HoursConfig.model_fields["timezone"].default)
+    today = args.today or SystemClock().now().astimezone(zone).date()
+    report = lint_paths(_paths(args.paths), today=today)
     for problem in report.problems:
         stdout.write(f"{problem.level}: {problem.message}\n")
     stdout.write(
@@ -56,8 +61,23 @@ def _cmd_search(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return 0
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """One line on stderr for a bad argument (no usage block), as the rest of ``loket``."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: {message}\n")
+        sys.exit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="loket dip", description="information map (Daftar Informasi Publik) tools"
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="*", metavar="PATH", help=dip_help)
     lint.add_argument(
         "--today",
-        type=date.fromisoformat,
+        type=_date,
         metavar="YYYY-MM-DD",
         help="the date exemptions are checked against (default: today)",
     )
