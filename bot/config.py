@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -689,6 +689,10 @@ class InboxConfig(_Section):
     max_attempts: int = Field(5, ge=1, le=50)
 
 
+# A send may wait up to a group's 60 s rate-limit window, plus the send itself.
+MIN_CLAIM_LEASE = timedelta(minutes=2)
+
+
 class OutboxConfig(_Section):
     # Replicas on PostgreSQL: a row claimed for sending longer ago than this belongs to a
     # replica that died, and another one settles it (bot/outbox.py). Far longer than a send
@@ -698,8 +702,12 @@ class OutboxConfig(_Section):
     @field_validator("claim_lease")
     @classmethod
     def _clock_lease(cls, value: str) -> str:
-        if parse_duration(value).working_days:
+        duration = parse_duration(value)
+        if duration.working_days:
             raise ValueError("use a clock duration here (e.g. 5m), not working days")
+        # Shorter, another replica would settle sends still waiting for a group's slot.
+        if duration.delta < MIN_CLAIM_LEASE:
+            raise ValueError("at least 2m: a send may wait a minute for a group's rate limit")
         return value
 
 

@@ -142,8 +142,12 @@ class OutboxSender(Pump):
             else:
                 values = {"status": "unknown", "error": "stopped during the send; fate unknown"}
             async with self.sessionmaker() as session:
-                await OutboxRepo(session).transition(row.id, "sending", **values)
+                # On the claim as read too: another replica may have settled this row and
+                # a sender claimed it again meanwhile (a live claim, not ours to settle).
+                won = await OutboxRepo(session).settle_stale(row.id, row.not_before, **values)
                 await session.commit()
+            if not won:
+                continue
             counts[str(values["status"])] += 1
         if rows:
             log.warning("outbox rows caught mid-send (a stop, or a replica gone): %s", counts)

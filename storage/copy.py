@@ -111,9 +111,13 @@ async def _reaching(which: str, url: str) -> AsyncIterator[None]:
     try:
         yield
     except (SQLAlchemyError, OSError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        first = reason[0] if reason else type(exc).__name__
-        raise CopyError(f"cannot open the {which} database {_hidden(url)}: {first}") from None
+        raise CopyError(f"cannot open the {which} database {_hidden(url)}: {_first(exc)}") from None
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of a database error, without SQLAlchemy's statement dump."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return reason[0] if reason else type(exc).__name__
 
 
 async def _refuse_filled(engine: AsyncEngine) -> None:
@@ -174,7 +178,12 @@ async def copy_database(
                             "copy into a new, empty database"
                         )
                 for table in tables:
-                    report.tables[table.name] = await _copy_table(src, dst, table, batch)
+                    try:
+                        report.tables[table.name] = await _copy_table(src, dst, table, batch)
+                    except SQLAlchemyError as exc:
+                        # E.g. a value too long for PostgreSQL's VARCHAR(n) that SQLite kept:
+                        # one line; leaving the block rolls the whole copy back.
+                        raise CopyError(f"copying {table.name} failed: {_first(exc)}") from None
                     if progress is not None:
                         progress(table.name, report.tables[table.name])
                 if target.dialect.name == "postgresql":

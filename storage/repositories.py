@@ -600,6 +600,22 @@ class OutboxRepo:
         result = await self.session.exec(stmt)
         return bool(result.rowcount)
 
+    async def settle_stale(self, row_id: int, claimed_at: datetime, **values: Any) -> bool:
+        """``transition`` from "sending" that also compares the claim's stamp (``not_before``)
+        as read: a replica settling a stale claim must not touch the row once another one
+        settled it and a sender claimed it afresh (that claim is alive)."""
+        stmt = (
+            update(Outbox)
+            .where(
+                col(Outbox.id) == row_id,
+                col(Outbox.status) == "sending",
+                col(Outbox.not_before) == claimed_at,
+            )
+            .values(**values)
+        )
+        result = await self.session.exec(stmt)
+        return bool(result.rowcount)
+
     async def has_held(self, channel: str, chat_id: str) -> bool:
         stmt = (
             select(Outbox.id)

@@ -276,3 +276,16 @@ def test_secrets_from_the_environment_never_in_errors() -> None:
     message = str(info.value)
     assert message.startswith("whatsapp: enabled, but phone_number_id, verify_token not set")
     assert not any(value in message for value in secrets.values())
+
+
+@pytest.mark.parametrize("lease", ["0s", "10s", "119s"])
+def test_a_claim_lease_shorter_than_a_group_send_can_wait_is_refused(
+    tmp_path: Path, lease: str
+) -> None:
+    # Under the lease another replica would settle a send still waiting for a group's slot.
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, f'[outbox]\nclaim_lease = "{lease}"\n'), environ={})
+    assert str(info.value).startswith("outbox.claim_lease"), str(info.value)
+    assert "\n" not in str(info.value)
+    config = load_config(write(tmp_path, '[outbox]\nclaim_lease = "2m"\n'), environ={})
+    assert config.outbox.claim_lease == "2m"

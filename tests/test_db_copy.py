@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from alembic.script import ScriptDirectory
 
 from bot.playground.emulator import BotApiEmulator, FakeUser, SentMessage
 from storage.copy import table_counts
-from storage.db import make_engine
+from storage.db import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, upgrade
+from storage.models import Citizen
 from tests.conftest import fresh_postgres
 from tests.harness import RAISED_LIMITS, REPO, LoketProcess
 
@@ -247,3 +249,38 @@ async def test_copy_errors_are_one_line(
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [error.format(**values)]
     assert result.stdout == ""
+
+
+async def test_a_value_too_long_for_postgresql_is_one_line_and_copies_nothing(
+    tmp_path: Path,
+) -> None:
+    # SQLite keeps a value longer than its VARCHAR(n); PostgreSQL refuses it mid-copy.
+    source_url = f"sqlite+aiosqlite:///{tmp_path / 'src.db'}"
+    engine = make_engine(source_url)
+    await upgrade(engine)
+    at = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
+    async with make_sessionmaker(engine)() as session:
+        session.add(
+            Citizen(
+                channel="telegram",
+                external_id="7",
+                language="x" * 40,
+                created_at=at,
+                last_seen_at=at,
+            )
+        )
+        await session.commit()
+    await engine.dispose()
+    async with fresh_postgres() as pg_url:
+        result = await run_loket("db", "copy", "--from", source_url, "--to", pg_url)
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("loket: db copy: copying citizen failed: "), lines
+        assert "value too long" in lines[0], lines
+        # One transaction: the tables copied before it are not left behind either.
+        target = make_engine(pg_url)
+        try:
+            assert set((await table_counts(target)).values()) == {0}
+        finally:
+            await target.dispose()

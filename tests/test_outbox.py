@@ -20,9 +20,12 @@ from sqlmodel import select
 
 from bot.channels.base import PermanentError, RetryLater, TransientError
 from bot.core.clock import FrozenClock
-from bot.outbox import OutboxSender, backoff_seconds
+from bot.outbox import CLAIM_LEASE, OutboxSender, backoff_seconds
 from bot.ratelimit import SendLimiter, SlidingWindow
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
 from storage.models import Outbox
+from storage.repositories import OutboxRepo
 
 T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 
@@ -260,6 +263,52 @@ async def test_rows_caught_mid_send_are_settled_never_doubled(
     sent_texts = [s[1] for s in channel.sent]
     assert sent_texts == (["in flight", "waiting"] if resent else ["waiting"])
     assert (await statuses(sessions))["in flight"][0] == status
+
+
+async def test_a_late_sweep_never_settles_a_row_reset_and_claimed_again_meanwhile(
+    db_url: str,
+) -> None:
+    """Two replicas sweep the same stale claim: A settles it (not delivered: back to pending)
+    and a sender claims it afresh while B still probes; B's write must find the new claim."""
+    engine = make_engine(db_url)
+    await upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    try:
+        await queue(sessions, ("1", "stale"))
+        async with sessions() as session:
+            (stale,) = (await session.exec(select(Outbox))).all()
+            stale.status = "sending"  # claimed at T0 by a replica that died
+            await session.commit()
+        late = T0 + CLAIM_LEASE + timedelta(seconds=1)
+        fresh_claim = late + timedelta(seconds=1)
+        channel_a = ScriptedChannel()
+        channel_a.probes["stale"] = None  # not delivered: A puts it back to pending
+        sweeper_a = OutboxSender(sessions, {"telegram": channel_a}, limiter(), FrozenClock(late))
+
+        class Interleaved(ScriptedChannel):
+            async def probe(self, *args: Any) -> str | bool | None:
+                # While B probes: A settles the row, and a sender claims it again.
+                assert await sweeper_a.recover() == {"sent": 0, "pending": 1, "unknown": 0}
+                async with sessions() as session:
+                    [claimed] = await OutboxRepo(session).claim([stale_id], now=fresh_claim)
+                    await session.commit()
+                assert claimed.status == "sending"
+                return None  # B too finds it not delivered, and would reset it
+
+        stale_id = stale.id
+        assert stale_id is not None
+        sweeper_b = OutboxSender(
+            sessions, {"telegram": Interleaved()}, limiter(), FrozenClock(late)
+        )
+        assert await sweeper_b.recover() == {"sent": 0, "pending": 0, "unknown": 0}
+        # The live claim is untouched: still "sending", stamped by its own claim, sent by
+        # nobody else (a reset would let a second sender send it again).
+        after = await row(sessions, "stale")
+        assert after.status == "sending"
+        assert after.not_before.replace(tzinfo=UTC) == fresh_claim
+        assert after.attempts == 1
+    finally:
+        await engine.dispose()
 
 
 async def test_default_limits_hold_under_a_burst(sessions) -> None:
