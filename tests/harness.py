@@ -147,7 +147,10 @@ url = "sqlite+aiosqlite:///{self.db_path}"
     def command(self) -> list[str]:
         return [sys.executable, "-m", "bot", "run", "--config", str(self.config_path)]
 
-    async def start(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a polling deadline
+    async def start(self, timeout: float = 90.0) -> None:  # noqa: ASYNC109 - a polling deadline
+        # A deadline, not a speed check: on a loaded 2-core machine a start (imports, the FAQ
+        # and map indexes, migrations) was seen to take over 30 s, and a module's fixture that
+        # gives up fails every test of the module.
         log = self.log_path.open("ab")
         ready_before = self._ready_count()
         self.proc = await asyncio.create_subprocess_exec(
