@@ -233,3 +233,29 @@ async def test_alihkan_without_an_office_is_the_cards_alihkan_button(single: App
     texts = await core_app.texts_to(single, core_app.STAFF)
     assert any("tidak ada kantor lain" in text for text in texts)
     assert [t.number for t in await core_app.tickets(single)] == [ticket.number]
+
+
+async def test_a_ticket_from_before_the_network_still_escalates_and_queues(keep: App) -> None:
+    """Rows from before [[offices]] have office NULL; Network.for_ticket routes them to the
+    first office, so the first office's services must fire their steps and queue them."""
+    await choose(keep, "kab-kudus", who="603")
+    async with keep.sessionmaker() as session:
+        await keep.desk.call_officer(session, inbound("/petugas", kind="command", who="603"))
+    (ticket,) = await core_app.tickets(keep)
+    async with keep.sessionmaker() as session:
+        row = await session.get(Ticket, ticket.id)
+        assert row is not None
+        row.office = None  # as a ticket created before the network was configured
+        await session.commit()
+    # Kudus's own ladder (1 h: duty) applies; Semarang's (15 min) must not fire it.
+    clock(keep).advance(timedelta(minutes=70))
+    await keep.scheduler.escalations()
+    await keep.scheduler.escalations()
+    fired = await core_app.rows(keep, SlaStep, col(SlaStep.status) == "fired")
+    assert [step.ticket_id for step in fired] == [ticket.id]
+    staff = keep.dispatcher["staff"]
+    assert isinstance(staff, NetworkStaff)
+    kudus, semarang = staff.network.units
+    async with keep.sessionmaker() as session:
+        assert [t.id for t, _ in await kudus.tickets.queue(session)] == [ticket.id]
+        assert await semarang.tickets.queue(session) == []
