@@ -259,3 +259,39 @@ async def test_a_ticket_from_before_the_network_still_escalates_and_queues(keep:
     async with keep.sessionmaker() as session:
         assert [t.id for t, _ in await kudus.tickets.queue(session)] == [ticket.id]
         assert await semarang.tickets.queue(session) == []
+
+
+async def extend(app: App, ticket: Ticket, to: date) -> None:
+    """The old office's extension, as /perpanjang records it on the request."""
+    (found,) = await core_app.rows(app, InfoRequest, col(InfoRequest.ticket_id) == ticket.id)
+    async with app.sessionmaker() as session:
+        request = await session.get(InfoRequest, found.id)
+        assert request is not None
+        request.extended_to, request.extension_reason = to, "dokumen tersebar di tiga bidang"
+        await session.commit()
+
+
+async def test_a_restarted_transfer_drops_the_old_offices_extension(restart: App) -> None:
+    """The effective due date is extended_to or due_on: a copied extension would bind the
+    receiving office to the old office's date instead of its own ten working days."""
+    await choose(restart, "kab-kudus")
+    ticket = await file_request(restart)
+    await extend(restart, ticket, date(2026, 12, 23))
+    clock(restart).advance(timedelta(days=3))  # Thursday 3 December
+    await transfer(restart, ticket, "kab-semarang")
+    _, (_, new) = await requests(restart)
+    assert (new.received_on, new.due_on) == (date(2026, 12, 3), date(2026, 12, 17))
+    assert (new.extended_to, new.extension_reason) == (None, None)
+
+
+async def test_a_kept_transfer_tells_the_citizen_the_extended_date(keep: App) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await extend(keep, ticket, date(2026, 12, 23))
+    clock(keep).advance(timedelta(days=3))
+    await transfer(keep, ticket, "kab-semarang")
+    _, (_, new) = await requests(keep)
+    assert new.extended_to == date(2026, 12, 23)
+    texts = await core_app.texts_to(keep, core_app.CITIZEN)
+    (kept,) = [text for text in texts if "tetap dihitung sejak" in text]
+    assert "23 Desember 2026" in kept and "14 Desember 2026" not in kept, kept
