@@ -19,7 +19,7 @@ from bot.core.commands import find
 from bot.core.dto import StaffEvent
 from bot.core.formal.request_form import DIP_GO, FIELD_STEPS, Step
 from bot.core.network import NetworkStaff
-from storage.models import FormState, InfoRequest, Notice, Outbox, SlaStep, Ticket
+from storage.models import FormState, InfoRequest, Message, Notice, Outbox, SlaStep, Ticket
 from tests import core_app
 from tests.core_app import clock, inbound
 from tests.test_request_form import ENTITY
@@ -98,7 +98,9 @@ async def file_request(app: App) -> Ticket:
     return ticket
 
 
-async def transfer(app: App, ticket: Ticket, to: str) -> None:
+async def transfer(
+    app: App, ticket: Ticket, to: str, chat: int = KUDUS, officer: int = KUS
+) -> None:
     """/alihkan <office> in the ticket's topic (its topic id set as the sender would)."""
     staff = app.dispatcher["staff"]
     assert isinstance(staff, NetworkStaff)
@@ -109,7 +111,7 @@ async def transfer(app: App, ticket: Ticket, to: str) -> None:
         assert row is not None
         row.topic_id = 77
         await session.commit()
-    event = StaffEvent(chat_id=KUDUS, message_id=9, user_id=KUS, user_name="Kus", thread_id=77)
+    event = StaffEvent(chat_id=chat, message_id=9, user_id=officer, user_name="Kus", thread_id=77)
 
     async def attempt() -> None:
         # One transaction per attempt: a notice's PDF is rendered between attempts.
@@ -295,3 +297,34 @@ async def test_a_kept_transfer_tells_the_citizen_the_extended_date(keep: App) ->
     texts = await core_app.texts_to(keep, core_app.CITIZEN)
     (kept,) = [text for text in texts if "tetap dihitung sejak" in text]
     assert "23 Desember 2026" in kept and "14 Desember 2026" not in kept, kept
+
+
+async def test_a_second_transfer_keeps_the_first_offices_history(keep: App) -> None:
+    """A→B→C: the topic at C shows the citizen's messages from A, not only from B."""
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    async with keep.sessionmaker() as session:
+        # The citizen's message in A's topic, as the desk records one.
+        session.add(
+            Message(
+                citizen_id=ticket.citizen_id,
+                channel="telegram",
+                direction="in",
+                text="Mohon juga data per kecamatan",
+                ticket_id=ticket.id,
+                created_at=clock(keep).now(),
+            )
+        )
+        await session.commit()
+    await transfer(keep, ticket, "kab-semarang")
+    _, (_, second) = await requests(keep)
+    async with keep.sessionmaker() as session:
+        middle = await session.get(Ticket, second.ticket_id)
+        assert middle is not None
+    await transfer(keep, middle, "kab-kudus", chat=SEMARANG, officer=SRI)
+    numbers = [number for number, _ in await requests(keep)]
+    assert len(numbers) == 3, numbers
+    (third,) = await core_app.rows(keep, Ticket, col(Ticket.transferred_from) == middle.id)
+    said = await core_app.rows(keep, Outbox, col(Outbox.ticket_id) == third.id)
+    text = " ".join(r.payload.get("text", "") for r in said)
+    assert "Mohon juga data per kecamatan" in text, text

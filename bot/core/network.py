@@ -646,7 +646,14 @@ class NetworkStaff:
         dst: OfficeUnit,
         request: InfoRequest | None,
     ) -> None:
-        stmt = select(Message).where(Message.ticket_id == old.id).order_by(col(Message.id))
+        # The whole chain (A→B→C): the messages of every ticket this one came from.
+        chain = [old.id]
+        earlier = old.transferred_from
+        while earlier is not None and earlier not in chain:
+            chain.append(earlier)
+            before = await session.get(Ticket, earlier)
+            earlier = before.transferred_from if before is not None else None
+        stmt = select(Message).where(col(Message.ticket_id).in_(chain)).order_by(col(Message.id))
         messages = (await session.exec(stmt)).all()
         zone = dst.calendar.tz
         lines = []
