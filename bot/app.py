@@ -430,6 +430,9 @@ def _build_unit(
                 overlay=office.dip_paths,
             )
         tag, office_id = office.number_prefix, office.id
+    # Network.for_ticket routes tickets from before the network (office NULL) to the first
+    # office, so its services must take them too.
+    unrouted = office is not None and office is config.offices[0]
     postman = Postman(clock, staff_chat, is_open=calendar.is_open)
     # Built in the order they need each other, each with all it needs: the officer directory
     # and the request lookup need no service, SLA needs both, tickets need SLA, requests need
@@ -455,6 +458,7 @@ def _build_unit(
         deadline_text=lookup.deadline_text,
         from_next_day=hours.count_from_next_day,
         office=office_id,
+        takes_unrouted=unrouted,
     )
     survey = (
         SurveyService(clock=clock, postman=postman, codec=codec)
@@ -479,6 +483,7 @@ def _build_unit(
         survey_after_chat=config.survey.after_chat,
         office=office_id,
         number_tag=tag,
+        takes_unrouted=unrouted,
     )
     requests = RequestService(
         clock=clock,
@@ -507,6 +512,7 @@ def _build_unit(
         sla=sla,
         rating_reminder_after=parse_duration(reminder).delta if reminder else None,
         office=office_id,
+        takes_unrouted=unrouted,
     )
     return OfficeUnit(
         id=office_id,

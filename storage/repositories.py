@@ -149,6 +149,16 @@ _OUTBOX_SENT = (
 )
 
 
+def office_clause(office: str | None, takes_unrouted: bool = False) -> Any:
+    """Which tickets an office's service works on: all (no network), its own, and, for the
+    network's first office, also those from before the network (office NULL), which
+    ``Network.for_ticket`` routes to it, so their escalations and queue are not lost."""
+    if office is None:
+        return sa.true()
+    own = col(Ticket.office) == office
+    return or_(own, col(Ticket.office).is_(None)) if takes_unrouted else own
+
+
 def _insert(session: AsyncSession) -> Any:
     """The dialect's INSERT, for ON CONFLICT clauses (both backends have them)."""
     assert session.bind is not None  # the app's sessions are bound to its engine

@@ -19,7 +19,7 @@ from bot.core.commands import find
 from bot.core.dto import StaffEvent
 from bot.core.formal.request_form import DIP_GO, FIELD_STEPS, Step
 from bot.core.network import NetworkStaff
-from storage.models import FormState, InfoRequest, Notice, Outbox, SlaStep, Ticket
+from storage.models import FormState, InfoRequest, Message, Notice, Outbox, SlaStep, Ticket
 from tests import core_app
 from tests.core_app import clock, inbound
 from tests.test_request_form import ENTITY
@@ -98,7 +98,9 @@ async def file_request(app: App) -> Ticket:
     return ticket
 
 
-async def transfer(app: App, ticket: Ticket, to: str) -> None:
+async def transfer(
+    app: App, ticket: Ticket, to: str, chat: int = KUDUS, officer: int = KUS
+) -> None:
     """/alihkan <office> in the ticket's topic (its topic id set as the sender would)."""
     staff = app.dispatcher["staff"]
     assert isinstance(staff, NetworkStaff)
@@ -109,7 +111,7 @@ async def transfer(app: App, ticket: Ticket, to: str) -> None:
         assert row is not None
         row.topic_id = 77
         await session.commit()
-    event = StaffEvent(chat_id=KUDUS, message_id=9, user_id=KUS, user_name="Kus", thread_id=77)
+    event = StaffEvent(chat_id=chat, message_id=9, user_id=officer, user_name="Kus", thread_id=77)
 
     async def attempt() -> None:
         # One transaction per attempt: a notice's PDF is rendered between attempts.
@@ -233,3 +235,96 @@ async def test_alihkan_without_an_office_is_the_cards_alihkan_button(single: App
     texts = await core_app.texts_to(single, core_app.STAFF)
     assert any("tidak ada kantor lain" in text for text in texts)
     assert [t.number for t in await core_app.tickets(single)] == [ticket.number]
+
+
+async def test_a_ticket_from_before_the_network_still_escalates_and_queues(keep: App) -> None:
+    """Rows from before [[offices]] have office NULL; Network.for_ticket routes them to the
+    first office, so the first office's services must fire their steps and queue them."""
+    await choose(keep, "kab-kudus", who="603")
+    async with keep.sessionmaker() as session:
+        await keep.desk.call_officer(session, inbound("/petugas", kind="command", who="603"))
+    (ticket,) = await core_app.tickets(keep)
+    async with keep.sessionmaker() as session:
+        row = await session.get(Ticket, ticket.id)
+        assert row is not None
+        row.office = None  # as a ticket created before the network was configured
+        await session.commit()
+    # Kudus's own ladder (1 h: duty) applies; Semarang's (15 min) must not fire it.
+    clock(keep).advance(timedelta(minutes=70))
+    await keep.scheduler.escalations()
+    await keep.scheduler.escalations()
+    fired = await core_app.rows(keep, SlaStep, col(SlaStep.status) == "fired")
+    assert [step.ticket_id for step in fired] == [ticket.id]
+    staff = keep.dispatcher["staff"]
+    assert isinstance(staff, NetworkStaff)
+    kudus, semarang = staff.network.units
+    async with keep.sessionmaker() as session:
+        assert [t.id for t, _ in await kudus.tickets.queue(session)] == [ticket.id]
+        assert await semarang.tickets.queue(session) == []
+
+
+async def extend(app: App, ticket: Ticket, to: date) -> None:
+    """The old office's extension, as /perpanjang records it on the request."""
+    (found,) = await core_app.rows(app, InfoRequest, col(InfoRequest.ticket_id) == ticket.id)
+    async with app.sessionmaker() as session:
+        request = await session.get(InfoRequest, found.id)
+        assert request is not None
+        request.extended_to, request.extension_reason = to, "dokumen tersebar di tiga bidang"
+        await session.commit()
+
+
+async def test_a_restarted_transfer_drops_the_old_offices_extension(restart: App) -> None:
+    """The effective due date is extended_to or due_on: a copied extension would bind the
+    receiving office to the old office's date instead of its own ten working days."""
+    await choose(restart, "kab-kudus")
+    ticket = await file_request(restart)
+    await extend(restart, ticket, date(2026, 12, 23))
+    clock(restart).advance(timedelta(days=3))  # Thursday 3 December
+    await transfer(restart, ticket, "kab-semarang")
+    _, (_, new) = await requests(restart)
+    assert (new.received_on, new.due_on) == (date(2026, 12, 3), date(2026, 12, 17))
+    assert (new.extended_to, new.extension_reason) == (None, None)
+
+
+async def test_a_kept_transfer_tells_the_citizen_the_extended_date(keep: App) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await extend(keep, ticket, date(2026, 12, 23))
+    clock(keep).advance(timedelta(days=3))
+    await transfer(keep, ticket, "kab-semarang")
+    _, (_, new) = await requests(keep)
+    assert new.extended_to == date(2026, 12, 23)
+    texts = await core_app.texts_to(keep, core_app.CITIZEN)
+    (kept,) = [text for text in texts if "tetap dihitung sejak" in text]
+    assert "23 Desember 2026" in kept and "14 Desember 2026" not in kept, kept
+
+
+async def test_a_second_transfer_keeps_the_first_offices_history(keep: App) -> None:
+    """A→B→C: the topic at C shows the citizen's messages from A, not only from B."""
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    async with keep.sessionmaker() as session:
+        # The citizen's message in A's topic, as the desk records one.
+        session.add(
+            Message(
+                citizen_id=ticket.citizen_id,
+                channel="telegram",
+                direction="in",
+                text="Mohon juga data per kecamatan",
+                ticket_id=ticket.id,
+                created_at=clock(keep).now(),
+            )
+        )
+        await session.commit()
+    await transfer(keep, ticket, "kab-semarang")
+    _, (_, second) = await requests(keep)
+    async with keep.sessionmaker() as session:
+        middle = await session.get(Ticket, second.ticket_id)
+        assert middle is not None
+    await transfer(keep, middle, "kab-kudus", chat=SEMARANG, officer=SRI)
+    numbers = [number for number, _ in await requests(keep)]
+    assert len(numbers) == 3, numbers
+    (third,) = await core_app.rows(keep, Ticket, col(Ticket.transferred_from) == middle.id)
+    said = await core_app.rows(keep, Outbox, col(Outbox.ticket_id) == third.id)
+    text = " ".join(r.payload.get("text", "") for r in said)
+    assert "Mohon juga data per kecamatan" in text, text

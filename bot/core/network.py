@@ -570,7 +570,11 @@ class NetworkStaff:
         async def copy_request(new: Ticket) -> None:
             if request is None or new.id is None:
                 return
-            data = request.model_dump(exclude={"id", "ticket_id", "received_on", "due_on"})
+            fields = {"id", "ticket_id", "received_on", "due_on"}
+            if restart:
+                # The receiving office's own ten days: the old office's extension is not its.
+                fields |= {"extended_to", "extension_reason"}
+            data = request.model_dump(exclude=fields)
             session.add(InfoRequest(**data, ticket_id=new.id, received_on=received, due_on=due))
             await session.flush()
 
@@ -615,6 +619,9 @@ class NetworkStaff:
         )
         if formal:
             key = "transferred_restart" if restart else "transferred_keep"
+            # Kept: the date that binds, an extension's if the old office extended it.
+            kept = request.extended_to if request is not None and not restart else None
+            shown_due = kept or due
             await dst.postman.to_citizen(
                 session,
                 citizen,
@@ -626,7 +633,7 @@ class NetworkStaff:
                     office=dst.name,
                     held_by=dst.name,
                     received=dst.requests.fmt(received, lang),
-                    due=dst.requests.fmt(due, lang),
+                    due=dst.requests.fmt(shown_due, lang),
                 ),
                 ticket=new,
             )
@@ -639,7 +646,14 @@ class NetworkStaff:
         dst: OfficeUnit,
         request: InfoRequest | None,
     ) -> None:
-        stmt = select(Message).where(Message.ticket_id == old.id).order_by(col(Message.id))
+        # The whole chain (A→B→C): the messages of every ticket this one came from.
+        chain = [old.id]
+        earlier = old.transferred_from
+        while earlier is not None and earlier not in chain:
+            chain.append(earlier)
+            before = await session.get(Ticket, earlier)
+            earlier = before.transferred_from if before is not None else None
+        stmt = select(Message).where(col(Message.ticket_id).in_(chain)).order_by(col(Message.id))
         messages = (await session.exec(stmt)).all()
         zone = dst.calendar.tz
         lines = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +21,7 @@ from bot.core.tickets import OPEN_STATUSES, TicketService
 from bot.texts import Markup, st, t
 from faq import group_similar
 from storage.models import Citizen, SlaStep, Ticket, UnansweredQuestion
-from storage.repositories import claim_job
+from storage.repositories import claim_job, office_clause
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +41,12 @@ class Pushes:
         sla: SlaService,
         rating_reminder_after: timedelta | None,
         office: str | None = None,
+        takes_unrouted: bool = False,
     ) -> None:
-        # A network office's digest counts its own tickets only (None: all of them).
+        # A network office's digest counts its own tickets only (None: all of them); the
+        # first office's also those from before the network (office NULL).
         self.office = office
+        self.takes_unrouted = takes_unrouted
         self.calendar = calendar
         self.clock = clock
         self.postman = postman
@@ -74,7 +76,7 @@ class Pushes:
         if not await claim_job(session, "opening-digest", key, now):
             return False
         open_filter = col(Ticket.status).in_(OPEN_STATUSES) & (
-            (col(Ticket.office) == self.office) if self.office is not None else sa.true()
+            office_clause(self.office, self.takes_unrouted)
         )
         count = (await session.exec(select(func.count()).where(open_filter))).one()
         unassigned = (
@@ -106,7 +108,7 @@ class Pushes:
                 .where(
                     SlaStep.status == "pending",
                     col(SlaStep.due_at) < day_end,
-                    *((col(Ticket.office) == self.office,) if self.office else ()),
+                    office_clause(self.office or None, self.takes_unrouted),
                 )
             )
         ).one()

@@ -27,6 +27,7 @@ from bot.core.officers import OfficerDirectory
 from bot.core.postman import Postman
 from bot.texts import Markup, st
 from storage.models import Citizen, SlaStep, Ticket
+from storage.repositories import office_clause
 
 if TYPE_CHECKING:  # tickets imports this module
     pass
@@ -67,9 +68,12 @@ class SlaService:
         deadline_text: DeadlineText | None = None,
         from_next_day: bool = True,
         office: str | None = None,
+        takes_unrouted: bool = False,
     ) -> None:
-        # A network office's service fires its own tickets' steps only (None: all of them).
+        # A network office's service fires its own tickets' steps only (None: all of them);
+        # the first office's also those from before the network (office NULL).
         self.office = office
+        self.takes_unrouted = takes_unrouted
         self.from_next_day = from_next_day
         self.calendar = calendar
         self.clock = clock
@@ -140,7 +144,7 @@ class SlaService:
             )
             if self.office is not None:
                 stmt = stmt.join(Ticket, col(Ticket.id) == col(SlaStep.ticket_id)).where(
-                    Ticket.office == self.office
+                    office_clause(self.office, self.takes_unrouted)
                 )
             due_ids = list((await session.exec(stmt)).all())
         fired = 0

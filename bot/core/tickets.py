@@ -27,7 +27,7 @@ from bot.core.survey import SurveyService
 from bot.texts import Markup, mention, st, t
 from storage.models import Citizen, Officer, Outbox, Ticket, TicketEvent
 from storage.repositories import OPEN_TICKET_STATUSES as OPEN_STATUSES
-from storage.repositories import next_number
+from storage.repositories import next_number, office_clause
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,13 @@ class TicketService:
         survey_after_chat: bool = False,
         office: str | None = None,
         number_tag: str = "",
+        takes_unrouted: bool = False,
     ) -> None:
         # The network office these tickets belong to (None: the one office, no network) and
         # the tag in their numbers ("KDS": LC-KDS-2026-000123), counted per office.
         self.office = office
+        # The network's first office also works on tickets from before the network (NULL).
+        self.takes_unrouted = takes_unrouted
         self.number_tag = number_tag
         self.clock = clock
         self.postman = postman
@@ -538,7 +541,7 @@ class TicketService:
             .limit(50)
         )
         if self.office is not None:
-            stmt = stmt.where(Ticket.office == self.office)
+            stmt = stmt.where(office_clause(self.office, self.takes_unrouted))
         return (await session.exec(stmt)).all()
 
     async def officer_display(self, session: AsyncSession, officer_id: int) -> Markup:
@@ -620,7 +623,7 @@ class TicketService:
             .group_by(col(Ticket.assignee_id))
         )
         if self.office is not None:
-            stmt = stmt.where(Ticket.office == self.office)
+            stmt = stmt.where(office_clause(self.office, self.takes_unrouted))
         load = dict((await session.exec(stmt)).all())
         return min(duty, key=lambda officer: (load.get(officer, 0), officer))
 
