@@ -354,18 +354,7 @@ class RequestService:
             new_due=new_due,
             objection_deadline=objection_deadline,
         )
-        notice = (self.office, self._info(ticket, request), decision, citizen.language)
-        pdf, summary = self.offload.result(
-            notice, lambda: render_request_notice(*notice, texts=self.notice_texts)
-        )
-        await self.postman.document_to_citizen(
-            session,
-            citizen,
-            pdf,
-            filename=f"{ticket.number}-{kind}.pdf",
-            caption=summary,
-            ticket=ticket,
-        )
+        await self._send_notice(session, ticket, request, citizen, decision)
         if kind == "extended":
             assert new_due is not None
             request.extended_to = new_due
@@ -437,6 +426,18 @@ class RequestService:
             holder=holder,
             objection_deadline=self.add_days(today, OBJECTION_WINDOW_DAYS),
         )
+        await self._send_notice(session, ticket, request, citizen, decision)
+
+    async def _send_notice(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        request: InfoRequest,
+        citizen: Citizen,
+        decision: Decision,
+    ) -> None:
+        """The written notice of ``decision`` (a PDF rendered in a worker thread, see
+        bot.core.offload) sent to the citizen with its summary as the caption."""
         notice = (self.office, self._info(ticket, request), decision, citizen.language)
         pdf, summary = self.offload.result(
             notice, lambda: render_request_notice(*notice, texts=self.notice_texts)
@@ -445,7 +446,7 @@ class RequestService:
             session,
             citizen,
             pdf,
-            filename=f"{ticket.number}-not_held.pdf",
+            filename=f"{ticket.number}-{decision.kind}.pdf",
             caption=summary,
             ticket=ticket,
         )
