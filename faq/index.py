@@ -69,6 +69,8 @@ from faq.lexicon import (
     THANKS_CORE,
     THANKS_WORDS,
     WEAK_WORDS,
+    english_base,
+    english_gloss,
 )
 from faq.normalize import tokenize
 from faq.stem import candidate_roots
@@ -182,9 +184,7 @@ def _word_features_cached(word: str, gloss_ok: bool) -> tuple[tuple[str, float],
         concept = SYNONYMS.get(form)
         if concept is not None:
             feats["~" + concept] = max(feats.get("~" + concept, 0.0), _CONF_CONCEPT)
-    gloss = ENGLISH.get(word) if gloss_ok else None
-    if gloss is None and gloss_ok and word.endswith("s") and len(word) > 4:
-        gloss = ENGLISH.get(word[:-1])  # English plural of a listed word
+    gloss = english_gloss(word) if gloss_ok else None
     if gloss is not None:
         for part in gloss.split():
             if part in STOPWORDS or part == word:
@@ -295,8 +295,9 @@ class FaqIndex:
         self._asked_vocab = frozenset(
             w for e in self.entries for t in (*e.questions, *e.keywords) for w in self._content(t)
         )
-        lexicon = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS | frozenset(ENGLISH)
-        self._known = self._vocab_set | lexicon
+        # Words that carry no topic: a message's word among them is skipped, not unknown.
+        self._empty = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS
+        self._known = self._vocab_set | self._empty | frozenset(ENGLISH)
         # Fresh copies, allocated together: rapidfuzz scans them all for every unknown word.
         self._fuzzy_choices = "\n".join(sorted(self._known)).split("\n")
         for idx, entry in enumerate(self.entries):
@@ -363,7 +364,15 @@ class FaqIndex:
         much the entries of this knowledge base overlap instead of being one number for all.
         """
         p = self.params
-        pairs = [(i, q) for i, e in enumerate(self.entries) for q in e.questions]
+        # An English question is a translation of its entry's Indonesian ones: left out, it
+        # is the same near miss again, read through the glossary's weaker confidences, so it
+        # says how far the glossary reaches, not how much the entries overlap.
+        pairs = [
+            (i, q)
+            for i, e in enumerate(self.entries)
+            for q in e.questions
+            if self._lang_hint(self._tokenize(q)) != "en"
+        ]
         if len(self.entries) < 8 or len(pairs) < 20:
             return p.fallback_answer_at
         step = max(1, len(pairs) // p.calibration_samples)
@@ -438,7 +447,7 @@ class FaqIndex:
                 got += weight * min(best, 1.0)
         return got / question.total
 
-    def _known_features(self, word: str) -> dict[str, float]:
+    def _known_features(self, word: str, english: bool = False) -> dict[str, float]:
         """Features of a message word found in the index.
 
         A word the knowledge base uses means what the knowledge base means by it: it meets
@@ -446,6 +455,15 @@ class FaqIndex:
         thesaurus concepts ("komplain" meets an entry that says "pengaduan").
         """
         own = {k: c for k, c in _word_features_cached(word, True) if k in self._postings}
+        if english and own and english_base(word) is not None:
+            # In an English message an English word means its gloss: "request" is
+            # "permohonan", as common here as the Indonesian word, even when one English
+            # question makes the string rare. (In an Indonesian message "online" or "email"
+            # is a loanword the knowledge base uses as it is.)
+            spelled = {k for k, _ in _word_features_cached(word, False) if k[0] != "~"}
+            meaning = {k: c for k, c in own.items() if k not in spelled}
+            if meaning:
+                own = meaning
         if own and word in self._asked_vocab:
             return own
         # A word the knowledge base uses only in its answers (never in how a question is
@@ -462,9 +480,13 @@ class FaqIndex:
         concepts = set(self.thesaurus.concepts(word))
         for root in candidate_roots(word):
             concepts |= self.thesaurus.concepts(root)
-        gloss = ENGLISH.get(word)
-        if gloss is not None and " " not in gloss:
-            concepts |= self.thesaurus.concepts(gloss)
+        base = english_base(word)
+        if base is not None:
+            # "complaints" belongs where the thesaurus lists "complaint", and its gloss's.
+            concepts |= self.thesaurus.concepts(base)
+            gloss = ENGLISH[base]
+            if " " not in gloss:
+                concepts |= self.thesaurus.concepts(gloss)
         if concepts:
             conf = _CONF_THESAURUS
             if word in WEAK_WORDS or word in GENERIC_WORDS:
@@ -536,6 +558,14 @@ class FaqIndex:
             return None
         return parts
 
+    def _empty_word(self, word: str) -> bool:
+        """Whether a word names no topic: a function word, a greeting, a generic word, or
+        an English word whose gloss is only such words."""
+        if word in self._empty:
+            return True
+        gloss = english_gloss(word)
+        return gloss is not None and all(part in self._empty for part in gloss.split())
+
     def _correct(self, word: str) -> str | None:
         """The known word ``word`` is most plausibly a misspelling of, if any.
 
@@ -551,15 +581,17 @@ class FaqIndex:
                 return candidate
         return None
 
-    def _word_uncached(self, word: str) -> tuple[dict[str, float], float, dict[int, float], float]:
+    def _word_uncached(
+        self, word: str, english: bool = False
+    ) -> tuple[dict[str, float], float, dict[int, float], float]:
         """For a known query word: features, weight, evidence per entry, and its scale.
 
         The evidence of a corrected typo is the evidence of the word it was corrected to,
         shared (not copied) and scaled down by ``scale``.
         """
-        feats, how = self._lookup(word)
+        feats, how = self._lookup(word, english)
         if how.startswith("typo:"):
-            fm, top, values, scale = self._word(how[5:])
+            fm, top, values, scale = self._word(how[5:], english)
             return (
                 {k: c * _CONF_TYPO for k, c in fm.items()},
                 top * _CONF_TYPO,
@@ -577,9 +609,11 @@ class FaqIndex:
                     values[idx] = value
         return dict(feats), top, values, 1.0
 
-    def _lookup_uncached(self, word: str) -> tuple[tuple[tuple[str, float], ...], str]:
+    def _lookup_uncached(
+        self, word: str, english: bool = False
+    ) -> tuple[tuple[tuple[str, float], ...], str]:
         """Features of a query word that the index knows, and how they were found."""
-        feats = self._known_features(word)
+        feats = self._known_features(word, english)
         if feats:
             concept_only = all(key.startswith("\u2248") for key in feats)
             return tuple(feats.items()), "concept" if concept_only else "known"
@@ -589,27 +623,30 @@ class FaqIndex:
             for part in expansion.split():
                 if part in STOPWORDS:
                     continue
-                for key, conf in self._known_features(part).items():
+                for key, conf in self._known_features(part, english).items():
                     merged[key] = max(merged.get(key, 0.0), conf * _CONF_GLOSS)
             if merged:
                 return tuple(merged.items()), "acronym:" + expansion
         if word.isdigit() or len(word) < 4 or word in self._known:
-            return (), "stop" if word in self._known else "unknown"
+            # An English word the glossary knows but this knowledge base cannot use is topic
+            # it does not cover ("passport": paspor), unless its gloss is itself a word that
+            # names no topic ("need": perlu).
+            return (), "stop" if self._empty_word(word) else "unknown"
         parts = self._split(word) if len(word) >= 6 else None
         if parts:
             merged = {}
             for part in parts:
                 if part in STOPWORDS:
                     continue
-                for key, conf in self._known_features(part).items():
+                for key, conf in self._known_features(part, english).items():
                     merged[key] = max(merged.get(key, 0.0), conf * 0.95)
             return tuple(merged.items()), "split:" + "+".join(parts)
         fixed = self._correct(word)
         if fixed is None:
             return (), "unknown"
-        found = {k: c * _CONF_TYPO for k, c in self._known_features(fixed).items()}
+        found = {k: c * _CONF_TYPO for k, c in self._known_features(fixed, english).items()}
         if not found:
-            return (), "stop~" + fixed
+            return (), ("stop~" if self._empty_word(fixed) else "unknown~") + fixed
         return tuple(found.items()), "typo:" + fixed
 
     # ---- public API ------------------------------------------------------------------
@@ -685,7 +722,7 @@ class FaqIndex:
     def _lang_hint(self, words: list[str]) -> Literal["en", "id"] | None:
         if not words:
             return None
-        english = sum(1 for w in words if w in _ENGLISH_ONLY or w in ENGLISH)
+        english = sum(1 for w in words if w in _ENGLISH_ONLY or english_base(w) is not None)
         return "en" if english * 2 > len(words) else "id"
 
     def _contract(self, words: list[str]) -> list[str]:
@@ -716,6 +753,7 @@ class FaqIndex:
             words = self._contract(words)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
+        english = lang == "en"
         if chit is not None:
             return Match(chit, None, 0.0, (), lang)
         p = self.params
@@ -736,9 +774,9 @@ class FaqIndex:
                 word = "keluarga"  # "ibu saya" is a relative, not the officer addressed
             if word in STOPWORDS:
                 continue
-            feats, how = self._lookup(word)
+            feats, how = self._lookup(word, english)
             if not feats:
-                if how == "unknown" and len(word) > 1:
+                if how.startswith("unknown") and len(word) > 1:
                     # Each further unknown word adds less: long messages carry narrative.
                     unknown_seen += 1
                     mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
@@ -747,9 +785,10 @@ class FaqIndex:
                     if refs and (about is None or word in about) and word not in self._own:
                         salient.append((word, refs, {}))
                 if info is not None:
-                    info.words.append((word, how, self._unknown if how == "unknown" else 0.0))
+                    unknown = how.startswith("unknown")
+                    info.words.append((word, how, self._unknown if unknown else 0.0))
                 continue
-            feat_map, top, values, scale = self._word(word)
+            feat_map, top, values, scale = self._word(word, english)
             if (
                 self._referent_keys
                 and top >= salient_at
@@ -921,9 +960,7 @@ class FaqIndex:
             return how[5:]
         if how.startswith("split:"):
             return " ".join(p for p in how[6:].split("+") if p not in STOPWORDS)
-        gloss = ENGLISH.get(word)
-        if gloss is None and word.endswith("s") and len(word) > 4:
-            gloss = ENGLISH.get(word[:-1])
+        gloss = english_gloss(word)
         if gloss is None:
             return word
         return " ".join(part for part in gloss.split() if part not in STOPWORDS) or word
