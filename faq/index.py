@@ -222,6 +222,14 @@ def _plausible_typo(typed: str, known: str) -> bool:
     return n >= 8 and Levenshtein.distance(typed, known) <= 1 + (n >= 11)
 
 
+_VOWELS = frozenset("aeiou")
+
+
+def _skeleton(word: str) -> str:
+    """First letter and the consonants after it, as a vowel-less abbreviation writes them."""
+    return word[0] + "".join(ch for ch in word[1:] if ch not in _VOWELS)
+
+
 def _asks(sentence: str) -> bool:
     """Whether a sentence is a question (a question mark or a question word in it)."""
     return "?" in sentence or not QUESTION_WORDS.isdisjoint(_LETTERS.findall(sentence.lower()))
@@ -298,6 +306,20 @@ class FaqIndex:
         # Words that carry no topic: a message's word among them is skipped, not unknown.
         self._empty = STOPWORDS | GREETING_WORDS | THANKS_WORDS | GENERIC_WORDS
         self._known = self._vocab_set | self._empty | frozenset(ENGLISH)
+        # Consonant skeletons of the words a vowel-less chat abbreviation may stand for;
+        # None where two words share one ("kt": kita, kota), which then stays unknown.
+        # The knowledge base's own words first; the thesaurus's words (read through their
+        # concepts) only for a skeleton none of those has.
+        claimed: dict[str, str | None] = {}
+        for pool in (self._vocab_set | self._empty, self.thesaurus.words.keys()):
+            skeletons: dict[str, str | None] = {}
+            for known_word in pool:
+                if len(known_word) >= 4 and known_word.isalpha():
+                    key = _skeleton(known_word)
+                    if len(key) >= 3 and key not in claimed:
+                        skeletons[key] = None if key in skeletons else known_word
+            claimed.update(skeletons)
+        self._skeletons = {k: w for k, w in claimed.items() if w is not None}
         # Fresh copies, allocated together: rapidfuzz scans them all for every unknown word.
         self._fuzzy_choices = "\n".join(sorted(self._known)).split("\n")
         for idx, entry in enumerate(self.entries):
@@ -558,6 +580,17 @@ class FaqIndex:
             return None
         return parts
 
+    def _unabbreviate(self, word: str) -> str | None:
+        """The known word that ``word`` writes by its consonants, if only one does.
+
+        Chat Indonesian drops vowels ("syrt" syarat, "jdwl" jadwal, "prmhnn" permohonan,
+        "pngambln" pengambilan): a word with few vowels (at most one in four letters) is read
+        as the one known word with the same first letter and the same consonants in order.
+        """
+        if len(word) < 3 or sum(ch in _VOWELS for ch in word) * 4 > len(word):
+            return None
+        return self._skeletons.get(_skeleton(word))
+
     def _empty_word(self, word: str) -> bool:
         """Whether a word names no topic: a function word, a greeting, a generic word, or
         an English word whose gloss is only such words."""
@@ -627,6 +660,10 @@ class FaqIndex:
                     merged[key] = max(merged.get(key, 0.0), conf * _CONF_GLOSS)
             if merged:
                 return tuple(merged.items()), "acronym:" + expansion
+        if len(word) == 3 and word not in self._known:
+            short = self._unabbreviate(word)  # "wkt" waktu, "tgl" tanggal
+            if short is not None:
+                return self._read_as(short, english)
         if word.isdigit() or len(word) < 4 or word in self._known:
             # An English word the glossary knows but this knowledge base cannot use is topic
             # it does not cover ("passport": paspor), unless its gloss is itself a word that
@@ -641,9 +678,13 @@ class FaqIndex:
                 for key, conf in self._known_features(part, english).items():
                     merged[key] = max(merged.get(key, 0.0), conf * 0.95)
             return tuple(merged.items()), "split:" + "+".join(parts)
-        fixed = self._correct(word)
+        fixed = self._correct(word) or self._unabbreviate(word)
         if fixed is None:
             return (), "unknown"
+        return self._read_as(fixed, english)
+
+    def _read_as(self, fixed: str, english: bool) -> tuple[tuple[tuple[str, float], ...], str]:
+        """A misspelt or abbreviated word read as the known word ``fixed``, less sure."""
         found = {k: c * _CONF_TYPO for k, c in self._known_features(fixed, english).items()}
         if not found:
             return (), ("stop~" if self._empty_word(fixed) else "unknown~") + fixed
