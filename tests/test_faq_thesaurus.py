@@ -10,7 +10,7 @@ from bot.config import load_config
 from bot.core.faq_service import FaqService
 from faq import FaqIndex, KnowledgeBaseError
 from faq.kb import Entry, KnowledgeBase
-from faq.thesaurus import Thesaurus, default_thesaurus, load_thesaurus
+from faq.thesaurus import Thesaurus, default_thesaurus, default_thesaurus_paths, load_thesaurus
 
 KB = KnowledgeBase(
     entries=(
@@ -68,8 +68,6 @@ def test_an_office_adds_its_own_groups(tmp_path: Path) -> None:
     office = tmp_path / "office.txt"
     office.write_text("# regional word for the service desk\nmeja layanan, loket, kaunter\n")
     assert FaqIndex(KB).match("kaunter ppid di mana").outcome == "abstain"
-    from faq.thesaurus import default_thesaurus_paths
-
     thesaurus = load_thesaurus([*default_thesaurus_paths(), office])
     match = FaqIndex(KB, thesaurus=thesaurus).match("kaunter ppid di mana")
     assert match.outcome == "answer" and match.entry is not None and match.entry.id == "meja"
@@ -110,3 +108,37 @@ def test_dpt_in_the_thesaurus_is_the_voter_list_not_the_chat_spelling_of_dapat()
     phrases = [p for p, _ in thesaurus.phrases.get("tidak", ())]
     assert ("tidak", "masuk", "dpt") in phrases
     assert ("tidak", "masuk", "dapat") not in phrases
+
+
+def _concepts(thesaurus: Thesaurus, term: str) -> frozenset[str]:
+    words = term.split()
+    if len(words) == 1:
+        return thesaurus.concepts(term)
+    return frozenset().union(*(c for _, _, c in thesaurus.phrase_concepts(words)))
+
+
+def test_everyday_words_of_any_office_share_a_concept_and_ambiguous_ones_do_not() -> None:
+    thesaurus = default_thesaurus()
+
+    def share(a: str, b: str) -> bool:
+        return bool(_concepts(thesaurus, a) & _concepts(thesaurus, b))
+
+    # Formal, chat, regional and English words of one meaning.
+    assert share("ketinggalan", "lupa bawa") and share("kuitansi", "bukti pembayaran")
+    assert share("dititipkan", "titip") and share("tumbas", "beli") and share("suwek", "robek")
+    assert share("screenshot", "tangkapan layar") and share("japri", "direct message")
+    assert share("bayar berapa", "biaya") and share("uangnya berapa", "biaya")
+    # "uang" alone may be campaign money, not a fee; English "issue" is mostly a problem, not
+    # a document being issued: the cost and issuing groups leave them out.
+    assert _concepts(thesaurus, "uang") and not share("uang", "biaya")
+    assert _concepts(thesaurus, "issue") and not share("issue", "diterbitkan")
+
+
+def test_a_chat_cost_question_meets_the_fee_entry_and_campaign_money_does_not() -> None:
+    without = load_thesaurus(
+        p for p in default_thesaurus_paths() if not p.name.startswith(("16_", "17_"))
+    )
+    assert FaqIndex(KB, thesaurus=without).match("bayar berapa?").outcome == "abstain"
+    match = FaqIndex(KB).match("bayar berapa?")
+    assert match.outcome == "answer" and match.entry is not None and match.entry.id == "biaya"
+    assert FaqIndex(KB).match("uang kampanye berapa").outcome == "abstain"
