@@ -67,10 +67,13 @@ def test_a_word_the_knowledge_base_lacks_is_read_through_its_concept() -> None:
 def test_an_office_adds_its_own_groups(tmp_path: Path) -> None:
     office = tmp_path / "office.txt"
     office.write_text("# regional word for the service desk\nmeja layanan, loket, kaunter\n")
-    assert FaqIndex(KB).match("kaunter ppid di mana").outcome == "abstain"
+    before, info = FaqIndex(KB).explain("kaunter ppid di mana")
+    assert ("kaunter", "unknown") in {(w, how) for w, how, _ in info.words}
     thesaurus = load_thesaurus([*default_thesaurus_paths(), office])
-    match = FaqIndex(KB, thesaurus=thesaurus).match("kaunter ppid di mana")
+    match, info = FaqIndex(KB, thesaurus=thesaurus).explain("kaunter ppid di mana")
+    assert ("kaunter", "concept") in {(w, how) for w, how, _ in info.words}
     assert match.outcome == "answer" and match.entry is not None and match.entry.id == "meja"
+    assert match.score > before.score + 10
 
 
 def test_a_bad_thesaurus_file_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
