@@ -285,15 +285,12 @@ async def build_report(
         )
     )
     report.commission_cases = (await session.exec(commission_stmt)).one()
-    # One office of a network: the deflections of the citizens it serves.
-    served = (
-        (col(DipDeflection.citizen_id).in_(select(Citizen.id).where(Citizen.office == office)),)
-        if office is not None
-        else ()
-    )
+    # One office of a network: the deflections made in its map, wherever their citizens are now
+    # (as its tickets: by the office recorded, not by the citizen's office today).
+    here = (col(DipDeflection.office) == office,) if office is not None else ()
     deflections = await session.exec(
         select(DipDeflection.category).where(
-            col(DipDeflection.created_at) >= lo, col(DipDeflection.created_at) < hi, *served
+            col(DipDeflection.created_at) >= lo, col(DipDeflection.created_at) < hi, *here
         )
     )
     by_category = Counter(deflections.all())
