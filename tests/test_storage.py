@@ -20,8 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Citizen, FormState, Message, Outbox, Ticket
-from storage.types import UtcDateTime
 from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
+from storage.types import UtcDateTime
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
