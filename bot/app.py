@@ -345,7 +345,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
 
         return report_reload
 
-    watcher = FileWatcher(_watched(config, units, announce), config.faq.watch_interval or 3.0)
+    watched = _watched(config, units, (faq, dip), announce)
+    watcher = FileWatcher(watched, config.faq.watch_interval or 3.0)
     retention = RetentionService.from_config(config, clock)
     scheduler = Scheduler(
         sessionmaker,
@@ -383,52 +384,50 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
 def _watched(
     config: Config,
     units: list[OfficeUnit],
+    shared: tuple[FaqService, DipService],
     announce: Callable[[Postman], Callable[[Reloaded], Awaitable[None]]],
 ) -> list[Watched[Any]]:
-    """Every knowledge base and information map in service, each once, told to the staff group
-    of the first office that uses it (the shared ones: the first office's). The knowledge bases
-    come first: a map is indexed with its office's thesaurus, read just before."""
-    faqs: list[Watched[Any]] = []
-    maps: list[Watched[Any]] = []
-    seen: set[int] = set()
+    """Every knowledge base and information map in service: the shared ones, told to the first
+    office's staff group, and a network office's own (its files over the shared ones), told to
+    its own. The knowledge bases come first: a map is indexed with its office's thesaurus, read
+    just before."""
+    faq, dip = shared
+    main = units[0].postman
+    faqs: list[Watched[Any]] = [
+        Watched("faq", faq.watched, faq.load, faq.install, (KnowledgeBaseError,), announce(main))
+    ]
+    maps: list[Watched[Any]] = [_map_watched(config, dip, faq, announce(main), None)]
     for unit in units:
-        faq, dip = unit.faq, unit.dip
-        office = None if unit is units[0] else unit.id  # None: the shared files' notice
-        if id(faq) not in seen:
-            seen.add(id(faq))
+        if unit.faq is not faq:
             faqs.append(
                 Watched(
                     "faq",
-                    faq.watched,
-                    faq.load,
-                    faq.install,
+                    unit.faq.watched,
+                    unit.faq.load,
+                    unit.faq.install,
                     (KnowledgeBaseError,),
                     announce(unit.postman),
-                    office,
+                    unit.id,
                 )
             )
-        if dip is not None and id(dip) not in seen:
-            seen.add(id(dip))
-            maps.append(
-                Watched(
-                    "dip",
-                    # A thesaurus edit changes how the map reads questions too.
-                    (*dip.watched, *config.faq.thesaurus),
-                    _map_reader(dip, faq),
-                    dip.install,
-                    (DipError,),
-                    announce(unit.postman),
-                    office,
-                )
-            )
+        if unit.dip is not None and unit.dip is not dip:
+            maps.append(_map_watched(config, unit.dip, unit.faq, announce(unit.postman), unit.id))
     return [*faqs, *maps]
 
 
-def _map_reader(dip: DipService, faq: FaqService) -> Callable[[], DipIndex]:
+def _map_watched(
+    config: Config,
+    dip: DipService,
+    faq: FaqService,
+    report: Callable[[Reloaded], Awaitable[None]],
+    office: str | None,
+) -> Watched[DipIndex]:
     def read() -> DipIndex:
         return dip.load(faq.thesaurus)  # the office's thesaurus as in service now
 
-    return read
+    # A thesaurus edit changes how the map reads questions too.
+    files = (*dip.watched, *config.faq.thesaurus)
+    return Watched("dip", files, read, dip.install, (DipError,), report, office)
 
 
 def _build_unit(
