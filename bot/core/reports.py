@@ -15,7 +15,10 @@ loop. Definitions, so that a reader of the report can recount every figure:
   when it was extended), or when it has no notice and its due date is before ``today``;
 - a request deflected by the information map (DIP) is a request form left for a published item
   the form offered (the citizen took the item instead of filing); it belongs to the period by
-  the local date it was taken, and to the category the item had then;
+  the local date it was taken, to the category the item had then, and to the office of the
+  network whose map it was (wherever the citizen went later; rows from before offices were
+  recorded, and from a citizen without an office then, count only in the network's total, as
+  tickets without an office do);
 - chats are the citizens who wrote in the period; one is "answered by the FAQ without an
   officer" when it got an FAQ answer (or an item of the information map, handed over in the
   chat) in the period and no live-chat ticket was opened for it;
