@@ -16,9 +16,9 @@ loop. Definitions, so that a reader of the report can recount every figure:
 - a request deflected by the information map (DIP) is a request form left for a published item
   the form offered (the citizen took the item instead of filing); it belongs to the period by
   the local date it was taken, to the category the item had then, and to the office of the
-  network whose map it was (wherever the citizen went later; rows from before offices were
-  recorded, and from a citizen without an office then, count only in the network's total, as
-  tickets without an office do);
+  network whose map it was, wherever the citizen went later (one taken before that was
+  recorded belongs to the citizen's office at the upgrade; one without an office counts only
+  in the total, as a ticket without an office does);
 - chats are the citizens who wrote in the period; one is "answered by the FAQ without an
   officer" when it got an FAQ answer (or an item of the information map, handed over in the
   chat) in the period and no live-chat ticket was opened for it;
