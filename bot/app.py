@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -38,9 +38,10 @@ from bot.config import Config, NetworkOffice
 from bot.core.callbacks import CallbackCodec
 from bot.core.clock import Clock, SystemClock
 from bot.core.desk import Desk
+from bot.core.dip import DipError, DipIndex
 from bot.core.dip.service import DipService
 from bot.core.durations import parse_duration
-from bot.core.faq_service import FaqService, FaqWatcher, learned_file
+from bot.core.faq_service import FaqService, learned_file
 from bot.core.formal.lookup import RequestLookup
 from bot.core.formal.notices import NoticeTexts, Office, load_texts
 from bot.core.formal.requests import RequestService
@@ -55,6 +56,7 @@ from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
 from bot.core.survey import SurveyService
 from bot.core.tickets import TicketService
+from bot.core.watcher import FileWatcher, Reloaded, Watched, notice_job
 from bot.inbox import InboxWorker
 from bot.metrics import DatabaseCollector, Metrics, MetricsServer
 from bot.outbox import OutboxSender
@@ -63,6 +65,7 @@ from bot.setaside import SetAsideNotice, WarnEvery, database_unavailable
 from bot.shared_limits import limiter_factory
 from bot.texts import st
 from bot.web import WebServer
+from faq import KnowledgeBaseError
 from handlers import build_routers, staff_groups
 from handlers.commands import set_commands
 from handlers.middlewares import DbSessionMiddleware
@@ -70,6 +73,7 @@ from handlers.whatsapp import whatsapp_handler
 from storage.db import make_app_sessions, make_engine
 from storage.migrate import upgrade
 from storage.models import Outbox, Ticket
+from storage.repositories import claim_version
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,7 +99,8 @@ class App:
     dispatcher: Dispatcher
     sender: OutboxSender
     inbox: InboxWorker
-    watcher: FaqWatcher
+    # Reloads the knowledge bases and the information maps when their files change.
+    watcher: FileWatcher
     scheduler: Scheduler
     whatsapp: WhatsAppWebhook | None = None
     whatsapp_client: WhatsAppClient | None = None
@@ -105,8 +110,6 @@ class App:
     set_aside: SetAsideNotice | None = None
     # /metrics when [metrics] listen is set.
     metrics: MetricsServer | None = None
-    # The knowledge bases of network offices with entries of their own.
-    office_watchers: tuple[FaqWatcher, ...] = ()
     # Webhook mode: the HTTP server of this replica (Telegram's webhook, /healthz, and
     # WhatsApp's webhook when it listens on the same address).
     web: WebServer | None = None
@@ -325,26 +328,25 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         if webhook is not None and config.shares_web_server:
             web_server.add(webhook.add_routes, wa.path)
 
-    def reload_reporter(to: Postman) -> Callable[[str, int | None], Awaitable[None]]:
-        async def report_reload(error: str, count: int | None) -> None:
+    def announce(to: Postman) -> Callable[[Reloaded], Awaitable[None]]:
+        async def report_reload(done: Reloaded) -> None:
             # A reload after a file edit is announced where the editors are: the staff group.
-            text = st("reload_failed", error=error) if error else st("reload_ok", count=count)
+            # Every replica reloads; the first to claim what it read tells, once.
+            prefix = "dip_" if done.what == "dip" else ""
+            if done.error:
+                text = st(f"{prefix}reload_failed", error=done.error)
+            else:
+                text = st(f"{prefix}reload_ok", count=done.count)
             async with sessionmaker() as db:
-                await to.to_staff(db, text)
+                if await claim_version(db, notice_job(done), done.digest, clock.now()):
+                    await to.to_staff(db, text)
                 await db.commit()
             sender.notify()
 
         return report_reload
 
-    interval = config.faq.watch_interval or 3.0
-    watcher = FaqWatcher(faq, reload_reporter(postman), interval)
-    # A network office with its own entries has its own knowledge base (shared files and its
-    # own): it reloads when either changes, and tells its own staff group.
-    office_watchers = [
-        FaqWatcher(unit.faq, reload_reporter(unit.postman), interval)
-        for unit in units
-        if unit.faq is not faq
-    ]
+    watched = _watched(config, units, (faq, dip), announce)
+    watcher = FileWatcher(watched, config.faq.watch_interval or 3.0)
     retention = RetentionService.from_config(config, clock)
     scheduler = Scheduler(
         sessionmaker,
@@ -374,10 +376,58 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         parsed_updates,
         set_aside,
         metrics_server,
-        tuple(office_watchers),
         web_server,
         close_redis,
     )
+
+
+def _watched(
+    config: Config,
+    units: list[OfficeUnit],
+    shared: tuple[FaqService, DipService],
+    announce: Callable[[Postman], Callable[[Reloaded], Awaitable[None]]],
+) -> list[Watched[Any]]:
+    """Every knowledge base and information map in service: the shared ones, told to the first
+    office's staff group, and a network office's own (its files over the shared ones), told to
+    its own. The knowledge bases come first: a map is indexed with its office's thesaurus, read
+    just before."""
+    faq, dip = shared
+    main = units[0].postman
+    faqs: list[Watched[Any]] = [
+        Watched("faq", faq.watched, faq.load, faq.install, (KnowledgeBaseError,), announce(main))
+    ]
+    maps: list[Watched[Any]] = [_map_watched(config, dip, faq, announce(main), None)]
+    for unit in units:
+        if unit.faq is not faq:
+            faqs.append(
+                Watched(
+                    "faq",
+                    unit.faq.watched,
+                    unit.faq.load,
+                    unit.faq.install,
+                    (KnowledgeBaseError,),
+                    announce(unit.postman),
+                    unit.id,
+                )
+            )
+        if unit.dip is not None and unit.dip is not dip:
+            maps.append(_map_watched(config, unit.dip, unit.faq, announce(unit.postman), unit.id))
+    return [*faqs, *maps]
+
+
+def _map_watched(
+    config: Config,
+    dip: DipService,
+    faq: FaqService,
+    report: Callable[[Reloaded], Awaitable[None]],
+    office: str | None,
+) -> Watched[DipIndex]:
+    def read() -> DipIndex:
+        return dip.load(faq.thesaurus)  # the office's thesaurus as in service now
+
+    # A thesaurus edit changes how the map reads questions too.
+    files = (*dip.watched, *config.faq.thesaurus)
+    return Watched("dip", files, read, dip.install, (DipError,), report, office)
 
 
 def _build_unit(
@@ -589,9 +639,7 @@ async def _start(app: App, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None
         task.add_done_callback(_report_crash)
     app.scheduler.start()
     if app.config.faq.watch_interval > 0:
-        tasks.append(asyncio.create_task(app.watcher.run(), name="faq-watcher"))
-        for number, watcher in enumerate(app.office_watchers):
-            tasks.append(asyncio.create_task(watcher.run(), name=f"faq-watcher-{number}"))
+        tasks.append(asyncio.create_task(app.watcher.run(), name="file-watcher"))
     if app.whatsapp is not None and not app.config.shares_web_server:
         await app.whatsapp.start(*app.config.whatsapp.host_port)
     if app.web is not None:

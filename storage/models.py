@@ -354,4 +354,8 @@ class DipDeflection(SQLModel, table=True):
     # The item's category when it was taken: the map may be edited later.
     category: str = Field(max_length=32)
     channel: str = Field(max_length=16)
+    # The network office whose map it was, when it happened (NULL: no network; or, for rows
+    # from before this column, a citizen without an office): a citizen who moves later does
+    # not take it along.
+    office: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts(index=True)

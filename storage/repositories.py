@@ -190,6 +190,20 @@ async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) ->
     return bool(result.rowcount)
 
 
+async def claim_version(session: AsyncSession, job: str, key: str, now: datetime) -> bool:
+    """True once per version ``key`` (a digest of files) of ``job``: the first replica to
+    claim a version sends its notice. Claimed, it drops the job's other versions, so going
+    back to one of them later is a new change again."""
+    if not await claim_job(session, job, key, now):
+        return False
+    await session.exec(
+        sa.delete(JobRun)
+        .where(col(JobRun.job) == job, col(JobRun.key) != key)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
 # last_seen_at is kept to this resolution: a citizen writing several messages a minute does
 # not cost an UPDATE of the citizen row for each of them.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)

@@ -5,8 +5,10 @@ still registered, the request card's DIP matches, and /dip in the staff group.""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import pytest
@@ -311,3 +313,80 @@ async def test_an_office_map_is_reloaded_with_reload_and_a_broken_one_is_kept_ou
             assert "Papan pengumuman kantor" in (still.text or "")
         finally:
             assert await loket.stop() == 0, loket.log()
+
+
+async def test_an_edited_map_is_in_service_without_reload_and_a_broken_one_is_reported_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The map's file saved on disk is read again by the running bot (no /reload, no restart);
+    a broken save keeps the old map and is reported once, in one line, naming the file."""
+    async with BotApiEmulator() as emu:
+        officer = emu.user("Ani Petugas")
+        group = emu.group("Staf PPID", is_forum=True, members=[officer])
+        workdir = tmp_path_factory.mktemp("dip-watch")
+        (workdir / "dip").mkdir()
+        office_map = workdir / "dip" / "kantor.toml"
+        office_map.write_text(OFFICE_MAP, encoding="utf-8")
+        loket = LoketProcess(
+            emu,
+            workdir,
+            extra_toml=RAISED_LIMITS
+            + f'[staff]\nofficers = [{officer.id}]\n[dip]\npaths = ["dip"]\n',
+            env={
+                "LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id),
+                "LOKET_FAQ__WATCH_INTERVAL": "0.3",
+            },
+        )
+        await loket.start()
+
+        def notices(words: str) -> list[SentMessage]:
+            return [m for m in emu.messages_to(group.id) if words in (m.text or "")]
+
+        try:
+            citizen = emu.user("Yudi")
+            first = await world_answer(emu, citizen, "jadwal piket posko pengawasan")
+            assert "Papan pengumuman" not in (first.text or "") and "LC-" in (first.text or "")
+            office_map.write_text(OFFICE_MAP + NEW_ITEM, encoding="utf-8")
+            await emu.wait_for(
+                lambda m: (
+                    m.chat_id == group.id
+                    and "Daftar Informasi Publik dimuat ulang: 2 item" in (m.text or "")
+                )
+            )
+            asker = emu.user("Zaki")
+            found = await world_answer(emu, asker, "jadwal piket posko pengawasan")
+            assert "Papan pengumuman kantor" in (found.text or "")
+            office_map.write_text(OFFICE_MAP + NEW_ITEM + "\n[[item]]\nid = ", encoding="utf-8")
+            failed = await emu.wait_for(
+                lambda m: (
+                    m.chat_id == group.id
+                    and "Daftar Informasi Publik tidak dimuat ulang" in (m.text or "")
+                )
+            )
+            assert "kantor.toml" in (failed.text or "") and "\n" not in (failed.text or "")
+            later = emu.user("Ayu")
+            still = await world_answer(emu, later, "jadwal piket posko pengawasan")
+            assert "Papan pengumuman kantor" in (still.text or "")
+            # Fixed by going back to the good version: announced again (an earlier version is
+            # a change too); by then the broken file had been reported once.
+            office_map.write_text(OFFICE_MAP + NEW_ITEM, encoding="utf-8")
+            await until(lambda: len(notices("Daftar Informasi Publik dimuat ulang: 2 item")) == 2)
+            assert len(notices("Daftar Informasi Publik tidak dimuat ulang")) == 1
+            # The old map stayed in service while the file was broken: nothing was lost.
+            again = await world_answer(emu, emu.user("Budi"), "jadwal piket posko pengawasan")
+            assert "Papan pengumuman kantor" in (again.text or "")
+        finally:
+            assert await loket.stop() == 0, loket.log()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait for ``condition`` with a deadline (never sleep-then-assert)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def world_answer(emu: BotApiEmulator, citizen: FakeUser, text: str) -> SentMessage:
+    await emu.send_text(citizen, text)
+    return await emu.wait_for_message(citizen.id)

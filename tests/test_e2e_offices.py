@@ -14,12 +14,13 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
 import segno
+from openpyxl import load_workbook
 from PIL import Image
 
 from bot.config import HoursConfig, load_config
@@ -189,7 +190,10 @@ parent = "jateng"
 number_prefix = "SMG"
 """
         )
-        loket = LoketProcess(emu, workdir, extra_toml=toml)
+        # Files saved on disk are looked at often: the tests wait for their reload notices.
+        loket = LoketProcess(
+            emu, workdir, extra_toml=toml, env={"LOKET_FAQ__WATCH_INTERVAL": "0.3"}
+        )
         await loket.start()
         for office, officer in officers.items():
             await emu.send_text(officer, "/duty on", chat=groups[office])
@@ -645,3 +649,137 @@ async def test_a_broken_office_map_is_named_on_reload_and_the_old_one_kept(net: 
             and "Daftar Informasi Publik dimuat ulang: 64 item" in (m.text or "")
         )
     )
+
+
+WIB = ZoneInfo("Asia/Jakarta")
+NEW_KUDUS_ITEM = """
+[[item]]
+id = "jadwal-festival-dandangan"
+title = "Jadwal dan denah Festival Dandangan Kudus"
+category = "berkala"
+summary = "Tanggal, jam dan denah lapak Festival Dandangan menjelang Ramadan."
+keywords = ["dandangan", "festival dandangan", "denah lapak"]
+where = "https://ppid.kuduskab.example/dip/dandangan.pdf"
+format = "PDF"
+"""
+
+
+async def test_an_office_map_saved_on_disk_is_in_service_for_its_office_without_reload(
+    net: Net,
+) -> None:
+    path = net.loket.config_path.parent / "dip-kudus.toml"
+    kudus = net.groups["kab-kudus"]
+    path.write_text(KUDUS_DIP + NEW_KUDUS_ITEM, encoding="utf-8")
+    try:
+        # Told in the office's own group, with its map's count (the shared items and its own).
+        await net.emu.wait_for(
+            lambda m: (
+                m.chat_id == kudus.id
+                and "Daftar Informasi Publik dimuat ulang: 65 item" in (m.text or "")
+            )
+        )
+        citizen, other = net.emu.user("Dewi"), net.emu.user("Eko")
+        await net.choose(citizen, "kab-kudus")
+        await net.choose(other, "kab-semarang")
+        found = await net.answer(citizen, "minta jadwal festival dandangan")
+        assert "Festival Dandangan Kudus" in (found.text or ""), found.text
+        elsewhere = await net.answer(other, "minta jadwal festival dandangan")
+        assert "Festival Dandangan Kudus" not in (elsewhere.text or "")
+    finally:
+        before = len(
+            [
+                m
+                for m in net.emu.messages_to(kudus.id)
+                if "Daftar Informasi Publik dimuat ulang: 64 item" in (m.text or "")
+            ]
+        )
+        path.write_text(KUDUS_DIP, encoding="utf-8")
+        await until(
+            lambda: (
+                len(
+                    [
+                        m
+                        for m in net.emu.messages_to(kudus.id)
+                        if "Daftar Informasi Publik dimuat ulang: 64 item" in (m.text or "")
+                    ]
+                )
+                > before
+            )
+        )
+
+
+async def test_a_deflection_stays_with_the_office_it_happened_in_after_the_citizen_moves(
+    net: Net,
+) -> None:
+    """A Kudus citizen takes an item of Kudus's map instead of filing, then moves to Semarang
+    (/kantor): Kudus's report still counts it, Semarang's does not."""
+    emu = net.emu
+    citizen = emu.user("Wati")
+    await net.choose(citizen, "kab-kudus")
+    await emu.send_text(citizen, "/permohonan")
+    ask = await emu.wait_for_message(citizen.id)
+    ask = await net.press(citizen, ask, "rf:type:perorangan")
+    for text in (
+        "Wati Wijaya",
+        NIK,
+        "lewati",
+        "Jl. Merdeka No. 10",
+        "Wiraswasta",
+        "0812-3456-7890",
+        "-",
+        "Saya minta dokumen AMDAL Pasar Kliwon",
+    ):
+        ask = await net.answer(citizen, text)
+    assert "Dokumen AMDAL revitalisasi Pasar Kliwon Kudus" in (ask.text or ""), ask.text
+    taken = await net.press(citizen, ask, "rf:dip:0")
+    assert "Permohonan tidak diajukan" in (taken.text or "")
+    await emu.send_text(citizen, "/kantor kab semarang")
+    await until(lambda: office_of(net, citizen) == "kab-semarang")
+    rows = net.loket.query(
+        "SELECT d.office FROM dip_deflection d JOIN citizen c ON c.id = d.citizen_id"
+        " WHERE c.external_id = ?",
+        str(citizen.id),
+    )
+    assert rows == [("kab-kudus",)]
+
+    (at,) = net.loket.query(
+        "SELECT d.created_at FROM dip_deflection d JOIN citizen c ON c.id = d.citizen_id"
+        " WHERE c.external_id = ?",
+        str(citizen.id),
+    )[0]
+    month = datetime.fromisoformat(str(at)).replace(tzinfo=UTC).astimezone(WIB).strftime("%Y-%m")
+
+    def deflected(office: str) -> int:
+        """The month's report of ``office`` (`loket report`), as the spreadsheet says."""
+        out = net.loket.workdir / f"laporan-{month}-{office}.xlsx"
+        result = loket_cli(
+            net,
+            "report",
+            "month",
+            month,
+            "--format",
+            "xlsx",
+            "--output",
+            str(out),
+            "--office",
+            office,
+        )
+        assert result.returncode == 0, result.stderr
+        rows = load_workbook(out).worksheets[0].iter_rows(values_only=True)
+        (count,) = [r[1] for r in rows if r[0] == "Permohonan dialihkan ke Daftar Informasi Publik"]
+        return int(count)
+
+    def recorded(office: str) -> int:
+        """The deflections made in ``office``'s map in that month (its local days)."""
+        return sum(
+            datetime.fromisoformat(str(at)).replace(tzinfo=UTC).astimezone(WIB).strftime("%Y-%m")
+            == month
+            for (at,) in net.loket.query(
+                "SELECT created_at FROM dip_deflection WHERE office = ?", office
+            )
+        )
+
+    kudus = await asyncio.to_thread(deflected, "kab-kudus")
+    assert kudus == recorded("kab-kudus") and kudus >= 1
+    semarang = await asyncio.to_thread(deflected, "kab-semarang")
+    assert semarang == recorded("kab-semarang")

@@ -634,3 +634,77 @@ def staff_message(update_id: int, chat: dict[str, Any], text: str) -> dict[str, 
             "text": text,
         },
     }
+
+
+# -- files edited under running replicas --------------------------------------------------------
+
+MAP = """
+[[item]]
+id = "laporan-tahunan"
+title = "Laporan tahunan kantor"
+category = "berkala"
+summary = "Kegiatan dan capaian kantor selama setahun."
+keywords = ["laporan tahunan"]
+where = "https://kantor.example/laporan-tahunan.pdf"
+format = "PDF"
+"""
+DUTY_ITEM = """
+[[item]]
+id = "jadwal-piket-pengawasan"
+title = "Jadwal piket posko pengawasan"
+category = "setiap_saat"
+summary = "Siapa berjaga di posko pengawasan setiap hari."
+keywords = ["jadwal piket", "posko"]
+where = "Papan pengumuman kantor"
+format = "cetak"
+"""
+
+
+async def test_two_replicas_reload_an_edited_map_and_the_notice_is_posted_once(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Both replicas read the edited map (their citizens get the new item, no /reload), and
+    the staff group is told once: the first replica to claim the files' contents posts; the
+    same for a broken save (both keep the old map) and for going back to an earlier version."""
+    shared = tmp_path / "dip.toml"
+    shared.write_text(MAP, encoding="utf-8")
+    async with replicas(pg_url, tmp_path, extra=EXTRA + f'[dip]\npaths = ["{shared}"]\n') as apps:
+
+        async def both_look() -> list[int]:
+            # At the same moment, as two replicas polling the same files would.
+            return list(await asyncio.gather(*(app.watcher.check() for app in apps)))
+
+        async def notices(words: str) -> int:
+            return sum(words in text for text in await core_app.texts_to(apps[0], core_app.STAFF))
+
+        async def handed_over(app: App, who: str) -> bool:
+            async with app.sessionmaker() as session:
+                await app.desk.ask(
+                    session, core_app.inbound("jadwal piket posko pengawasan", who=who)
+                )
+            said = await core_app.texts_to(app, who)
+            return any("Papan pengumuman kantor" in text for text in said)
+
+        assert await both_look() == [0, 0]
+        assert not await handed_over(apps[0], "7001")
+        shared.write_text(MAP + DUTY_ITEM, encoding="utf-8")
+        assert await both_look() == [1, 1]  # each replica reloaded for itself
+        assert await handed_over(apps[0], "7002") and await handed_over(apps[1], "7003")
+        assert await notices("Daftar Informasi Publik dimuat ulang: 2 item") == 1
+
+        shared.write_text(MAP + DUTY_ITEM + "\n[[item]]\nid = ", encoding="utf-8")
+        assert await both_look() == [1, 1]
+        assert await notices("Daftar Informasi Publik tidak dimuat ulang") == 1
+        assert await handed_over(apps[0], "7004") and await handed_over(apps[1], "7005")
+
+        shared.write_text(MAP + DUTY_ITEM, encoding="utf-8")  # the good version again
+        assert await both_look() == [1, 1]
+        assert await notices("Daftar Informasi Publik dimuat ulang: 2 item") == 2
+        assert await notices("Daftar Informasi Publik") == 3
+
+        # The knowledge base too: each replica has its own copy of the same file.
+        for n in range(2):
+            kb = tmp_path / f"replica{n}" / "kb" / "faq.toml"
+            kb.write_text(kb.read_text(encoding="utf-8") + "\n# disunting\n", encoding="utf-8")
+        assert await both_look() == [1, 1]
+        assert await notices("Basis pengetahuan FAQ dimuat ulang") == 1

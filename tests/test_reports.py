@@ -829,3 +829,60 @@ async def test_the_month_summary_counts_requests_deflected_by_the_dip(
     text = summary_html(report)
     assert "<b>Dialihkan ke Daftar Informasi Publik:</b> 1 (berkala 0, serta merta 1, " in text
     assert "tersedia setiap saat 0)" in text
+
+
+async def test_an_office_counts_the_deflections_made_in_its_map_not_its_citizens_today(
+    db_url: str,
+) -> None:
+    """A citizen who took an item of Kudus's map and moved to Semarang afterwards (/kantor):
+    the deflection stays Kudus's; rows without an office only count in the whole."""
+    engine = make_engine(db_url)
+    await upgrade(engine)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            at = wib(2026, 12, 2)
+            moved = Citizen(
+                channel="telegram",
+                external_id="moved",
+                office="kab-semarang",
+                created_at=at,
+                last_seen_at=at,
+            )
+            stayed = Citizen(
+                channel="telegram",
+                external_id="stayed",
+                office="kab-kudus",
+                created_at=at,
+                last_seen_at=at,
+            )
+            session.add_all([moved, stayed])
+            await session.flush()
+            assert moved.id is not None and stayed.id is not None
+            taken = [
+                (moved.id, "kab-kudus", "berkala"),  # before the move
+                (moved.id, "kab-semarang", "setiap_saat"),  # after it
+                (stayed.id, "kab-kudus", "serta_merta"),
+                (stayed.id, None, "berkala"),  # from before offices were recorded
+            ]
+            for citizen_id, office, category in taken:
+                session.add(
+                    DipDeflection(
+                        citizen_id=citizen_id,
+                        item_id=f"item-{category}",
+                        category=category,
+                        channel="telegram",
+                        office=office,
+                        created_at=at,
+                    )
+                )
+            await session.commit()
+        month = parse_period("month", "2026-12")
+        async with make_sessionmaker(engine)() as session:
+            kudus = await build_report(session, CALENDAR, month, TODAY, office="kab-kudus")
+            semarang = await build_report(session, CALENDAR, month, TODAY, office="kab-semarang")
+            whole = await build_report(session, CALENDAR, month, TODAY)
+    finally:
+        await engine.dispose()
+    assert (kudus.deflected, semarang.deflected, whole.deflected) == (2, 1, 4)
+    assert kudus.deflected_by_category == {"berkala": 1, "serta_merta": 1, "setiap_saat": 0}
+    assert semarang.deflected_by_category == {"berkala": 0, "serta_merta": 0, "setiap_saat": 1}

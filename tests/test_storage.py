@@ -13,7 +13,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import delete, text
+from sqlalchemy import bindparam, delete, text
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Citizen, FormState, Message, Outbox, Ticket
 from storage.repositories import CitizenRepo, InboxRepo, MessageRepo, OutboxRepo
+from storage.types import UtcDateTime
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -59,6 +60,40 @@ async def test_migrations_match_the_models(engine) -> None:
 
     async with engine.connect() as conn:
         assert await conn.run_sync(diff) == []
+
+
+async def test_deflections_from_before_0012_take_their_citizens_office(db_url: str) -> None:
+    """The office a deflection happened in was not recorded before 0012: the migration fills
+    in the citizen's office then (the best that is known), NULL for a citizen without one."""
+    engine = make_engine(db_url)
+    try:
+        await upgrade(engine, "0011_offices")
+        at = bindparam("at", type_=UtcDateTime())
+        async with engine.begin() as conn:
+            for number, office in ((1, "kab-kudus"), (2, None)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO citizen (id, channel, external_id, name, language,"
+                        " language_chosen, office, office_choosing, created_at, last_seen_at)"
+                        " VALUES (:id, 'telegram', :ext, '', 'id', false, :office, false, :at, :at)"
+                    ).bindparams(at),
+                    {"id": number, "ext": str(number), "at": NOW, "office": office},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO dip_deflection (citizen_id, item_id, category, channel,"
+                        " created_at) VALUES (:id, 'laporan-keuangan', 'berkala', 'telegram', :at)"
+                    ).bindparams(at),
+                    {"id": number, "at": NOW},
+                )
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT citizen_id, office FROM dip_deflection ORDER BY citizen_id")
+            )
+            assert [tuple(row) for row in rows] == [(1, "kab-kudus"), (2, None)]
+    finally:
+        await engine.dispose()
 
 
 async def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:

@@ -1,18 +1,17 @@
-"""Holds the knowledge base in service; a reload swaps it only when the new files are valid."""
+"""Holds the knowledge base in service; a reload swaps it only when the new files are valid
+(bot.core.watcher reloads it when its files change)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from faq import (
     Entry,
     FaqIndex,
     KnowledgeBase,
-    KnowledgeBaseError,
     Match,
     default_paths,
     load_knowledge_base,
@@ -140,16 +139,21 @@ class FaqService:
         return self._by_button.get(data)
 
 
-def fingerprint(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
-    """What the knowledge base files look like on disk: names, sizes and modification times."""
+def watched_files(paths: Sequence[Path]) -> list[Path]:
+    """The files ``paths`` stand for: a folder's ``*.toml`` and ``*.txt`` files, by name."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files.extend(sorted([*path.glob("*.toml"), *path.glob("*.txt")]))
         else:
             files.append(path)
+    return files
+
+
+def fingerprint(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What the knowledge base files look like on disk: names, sizes and modification times."""
     result = []
-    for file in files:
+    for file in watched_files(paths):
         try:
             stat = file.stat()
         except OSError:
@@ -159,46 +163,15 @@ def fingerprint(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple(result)
 
 
-class FaqWatcher:
-    """Reloads the knowledge base when its files change, without a restart.
-
-    Polling the files' stat every few seconds is enough for hand-edited files and works the
-    same on every platform and network share. A broken file is reported (file and line) and
-    the old knowledge base stays in service.
-    """
-
-    def __init__(
-        self,
-        faq: FaqService,
-        report: Callable[[str, int | None], Awaitable[None]],
-        interval: float = 3.0,
-    ) -> None:
-        self.faq = faq
-        self.report = report  # (error or "", entry count or None)
-        self.interval = interval
-        self._seen = fingerprint(faq.watched)
-
-    async def check(self) -> bool:
-        """Reload if the files changed since the last look; True when something changed."""
-        now = fingerprint(self.faq.watched)
-        if now == self._seen:
-            return False
-        self._seen = now
+def content_digest(paths: Sequence[Path]) -> str:
+    """A SHA-256 of the files' names and contents (64 hex digits): the same on every replica
+    that reads the same files, wherever its copy is and whatever its modification times."""
+    digest = hashlib.sha256()
+    for file in watched_files(paths):
+        digest.update(file.name.encode() + b"\0")
         try:
-            # Built in a worker thread: matching goes on with the old index meanwhile.
-            count = self.faq.install(await asyncio.to_thread(self.faq.load))
-        except KnowledgeBaseError as exc:
-            log.warning("FAQ not reloaded, keeping the old one: %s", exc)
-            await self.report(str(exc), None)
-        else:
-            log.info("FAQ reloaded after a file change: %d entries", count)
-            await self.report("", count)
-        return True
-
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.check()
-            except Exception:  # the watcher must outlive a surprise; the old KB stays in service
-                log.exception("FAQ watcher failed")
+            digest.update(file.read_bytes())
+        except OSError:
+            digest.update(b"\0gone")
+        digest.update(b"\0")
+    return digest.hexdigest()

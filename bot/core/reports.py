@@ -15,7 +15,10 @@ loop. Definitions, so that a reader of the report can recount every figure:
   when it was extended), or when it has no notice and its due date is before ``today``;
 - a request deflected by the information map (DIP) is a request form left for a published item
   the form offered (the citizen took the item instead of filing); it belongs to the period by
-  the local date it was taken, and to the category the item had then;
+  the local date it was taken, to the category the item had then, and to the office of the
+  network whose map it was, wherever the citizen went later (one taken before that was
+  recorded belongs to the citizen's office at the upgrade; one without an office counts only
+  in the total, as a ticket without an office does);
 - chats are the citizens who wrote in the period; one is "answered by the FAQ without an
   officer" when it got an FAQ answer (or an item of the information map, handed over in the
   chat) in the period and no live-chat ticket was opened for it;
@@ -285,15 +288,12 @@ async def build_report(
         )
     )
     report.commission_cases = (await session.exec(commission_stmt)).one()
-    # One office of a network: the deflections of the citizens it serves.
-    served = (
-        (col(DipDeflection.citizen_id).in_(select(Citizen.id).where(Citizen.office == office)),)
-        if office is not None
-        else ()
-    )
+    # One office of a network: the deflections made in its map, wherever their citizens are now
+    # (as its tickets: by the office recorded, not by the citizen's office today).
+    here = (col(DipDeflection.office) == office,) if office is not None else ()
     deflections = await session.exec(
         select(DipDeflection.category).where(
-            col(DipDeflection.created_at) >= lo, col(DipDeflection.created_at) < hi, *served
+            col(DipDeflection.created_at) >= lo, col(DipDeflection.created_at) < hi, *here
         )
     )
     by_category = Counter(deflections.all())

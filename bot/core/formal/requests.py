@@ -243,6 +243,7 @@ class RequestService:
                 item_id=item.id,
                 category=item.category,
                 channel=citizen.channel,
+                office=self.tickets.office,  # where it happened, whatever the citizen does later
                 created_at=self.clock.now(),
             )
         )
