@@ -157,7 +157,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         units = [_build_unit(config, None, clock, codec, offload, faq, notice_texts, dip)]
     network = Network(units)
     main = units[0]
-    postman, tickets, sla = main.postman, main.tickets, main.sla
+    tickets, sla = main.tickets, main.sla
     staff_chat = main.staff_chat_id
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
@@ -283,7 +283,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
         handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
-    set_aside = SetAsideNotice(sessionmaker, postman, clock, sender.notify)
+    # Set-aside updates are the operators' business (`loket inbox retry` on the server): the
+    # coordinating office hears of them, not whichever office is listed first.
+    hub = network.for_notice(None)
+    set_aside = SetAsideNotice(sessionmaker, hub.postman, clock, sender.notify)
     inbox = InboxWorker(
         sessionmaker,
         handlers,
@@ -337,7 +340,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         return report_reload
 
     interval = config.faq.watch_interval or 3.0
-    watcher = FaqWatcher(faq, reload_reporter(postman), interval)
+    # The shared files concern every office: their editors are the coordinating office's.
+    watcher = FaqWatcher(faq, reload_reporter(hub.postman), interval)
     # A network office with its own entries has its own knowledge base (shared files and its
     # own): it reloads when either changes, and tells its own staff group.
     office_watchers = [

@@ -30,7 +30,7 @@ from bot.core.desk import Desk
 from bot.core.dip.service import DipService
 from bot.core.dto import Button, Inbound, StaffEvent
 from bot.core.faq_service import FaqService
-from bot.core.formal.requests import DECIDE_DAYS, RequestService
+from bot.core.formal.requests import DECIDE_DAYS, RequestService, handled_now
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
 from bot.core.reports import build_report, month_of, summary_html
@@ -38,7 +38,7 @@ from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
 from bot.core.tickets import OPEN_STATUSES, TicketService
 from bot.texts import Markup, st, t
-from storage.models import Citizen, InfoRequest, Message, Ticket
+from storage.models import Citizen, InfoRequest, Message, Objection, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,21 @@ class Network:
 
     def for_ticket(self, ticket: Ticket) -> OfficeUnit:
         return self.by_id.get(ticket.office or "", self.units[0])
+
+    @functools.cached_property
+    def coordinating(self) -> OfficeUnit:
+        """The office that coordinates the network (the one whose coordinators see the most
+        offices with /queue all): the one whose family is largest, an office without parent
+        before one with, else the first listed. The only office of a bot without a network."""
+        return max(self.units, key=lambda u: (len(self.family(u)), u.parent is None))
+
+    def for_notice(self, office: str | None) -> OfficeUnit:
+        """The office whose staff group hears a notice: the office it concerns, or, for a
+        notice about the whole network (``office`` None: the shared FAQ reloaded, updates set
+        aside), the coordinating office."""
+        if office is None:
+            return self.coordinating
+        return self.by_id.get(office, self.coordinating)
 
     def family(self, unit: OfficeUnit) -> list[OfficeUnit]:
         """The office and every office it coordinates, directly or through others."""
@@ -390,14 +405,18 @@ class NetworkDesk:
 
     async def objection(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
         """/keberatan <PI number>: heard by the office that holds that request (its coordinator
-        decides), whichever office serves the citizen now."""
+        decides), whichever office serves the citizen now; by the office it was transferred
+        to, if it was."""
         desk = await self._routed(session, event)
         if desk is None:
             return
         if number and number.strip():
-            stmt = select(Ticket.office).where(Ticket.number == number.strip().upper())
-            office = (await session.exec(stmt)).first()
-            holder = self.network.by_id.get(office or "")
+            stmt = select(Ticket).where(Ticket.number == number.strip().upper())
+            ticket = (await session.exec(stmt)).first()
+            if ticket is not None:
+                # A transferred request: the office that handles it now.
+                ticket = await handled_now(session, ticket)
+            holder = self.network.by_id.get(ticket.office or "") if ticket is not None else None
             if holder is not None and holder.desk is not None:
                 desk = holder.desk
         await desk.objection(session, event, number)
@@ -546,6 +565,9 @@ class NetworkStaff:
             offices = ", ".join(u.id or "" for u in self.network.units if u is not src)
             await say(session, st("transfer_unknown", word=word, offices=offices), ticket=ticket)
             return
+        if ticket.kind == src.requests.objection_prefix and ticket.status != "closed":
+            await self._objection_stays(session, src, ticket)
+            return
         if ticket.status == "closed" or ticket.kind not in (
             src.tickets.prefix,
             src.requests.prefix,
@@ -637,6 +659,46 @@ class NetworkStaff:
                 ),
                 ticket=new,
             )
+
+    async def _objection_stays(
+        self, session: AsyncSession, src: OfficeUnit, ticket: Ticket
+    ) -> None:
+        """An objection is not moved: the law has it decided by the superior of the PPID of
+        the body that handled the request (UU 14/2008 Pasal 35(1), 36), whatever office holds
+        the information. The officer is told why, and what to do instead."""
+        found = (
+            await session.exec(
+                select(Objection, InfoRequest, Ticket)
+                .join(InfoRequest, col(InfoRequest.id) == col(Objection.request_id))
+                .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
+                .where(Objection.ticket_id == ticket.id)
+            )
+        ).first()
+        if found is None:
+            await src.postman.to_staff(
+                session, st("transfer_not_open", number=ticket.number), ticket=ticket
+            )
+            return
+        objection, _, origin = found
+        now = await handled_now(session, origin)
+        moved = ""
+        if now is not origin:
+            holder = self.network.by_id.get(now.office or "")
+            moved = st(
+                "transfer_objection_now",
+                request=origin.number,
+                office=holder.name if holder is not None else now.office or "",
+                new=now.number,
+            )
+        text = st(
+            "transfer_objection",
+            number=ticket.number,
+            request=origin.number,
+            office=src.name,
+            due=src.requests.fmt(objection.due_on),
+            now=Markup(moved),
+        )
+        await src.postman.to_staff(session, text, ticket=ticket)
 
     async def _copy_history(
         self,
