@@ -25,6 +25,7 @@ from storage.models import (
     InfoRequest,
     Message,
     Notice,
+    Objection,
     Outbox,
     SlaStep,
     Ticket,
@@ -480,3 +481,96 @@ async def test_a_rating_after_the_reminder_is_told_to_the_tickets_office(hub: Ap
     assert [(r.chat_id, r.payload["text"]) for r in rated] == [
         (str(SEMARANG), f"⭐ Penilaian warga untuk {ticket.number}: 1/4.")
     ]
+
+
+def units(app: App) -> NetworkStaff:
+    staff = app.dispatcher["staff"]
+    assert isinstance(staff, NetworkStaff)
+    return staff
+
+
+async def reject(app: App, office: str, ticket: Ticket, officer: int) -> None:
+    """The office's written rejection of the request (/tolak in its topic)."""
+    unit = units(app).network.by_id[office]
+
+    async def attempt() -> str | None:
+        async with app.sessionmaker() as session:
+            row = await session.get(Ticket, ticket.id)
+            assert row is not None
+            problem = await unit.requests.decide(
+                session, row, officer, "tolak", "h Mengungkap data pribadi"
+            )
+            await session.commit()
+        return problem
+
+    assert await unit.requests.offload.call(attempt) is None
+
+
+async def object_to(app: App, number: str) -> Ticket:
+    """The citizen's /keberatan <number>, a ground, an explanation: the objection's ticket."""
+    async with app.sessionmaker() as session:
+        await app.desk.objection(session, inbound(f"/keberatan {number}", kind="command"), number)
+    async with app.sessionmaker() as session:
+        await app.desk.button(session, inbound("", kind="callback"), "kb:ground:a")
+    async with app.sessionmaker() as session:
+        await app.desk.ask(session, inbound("Data itu bukan data pribadi, mohon ditinjau ulang."))
+    (kb,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "KB")
+    return kb
+
+
+async def test_an_objection_to_a_transferred_request_goes_to_the_office_holding_it(
+    keep: App,
+) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await transfer(keep, ticket, "kab-semarang")
+    (new,) = await core_app.rows(keep, Ticket, col(Ticket.transferred_from) == ticket.id)
+    await reject(keep, "kab-semarang", new, SRI)
+    # The citizen objects with the number first given: heard by Semarang, against its number.
+    kb = await object_to(keep, ticket.number)
+    assert (kb.number, kb.office, kb.staff_chat_id) == (
+        "KB-SMG-2026-000001",
+        "kab-semarang",
+        SEMARANG,
+    )
+    (objection,) = await core_app.rows(keep, Objection)
+    (request,) = await core_app.rows(keep, InfoRequest, col(InfoRequest.ticket_id) == new.id)
+    assert objection.request_id == request.id
+    said = await core_app.texts_to(keep, core_app.CITIZEN)
+    assert any(
+        f"{ticket.number} telah dialihkan ke <b>PPID Kabupaten Semarang</b>" in text
+        and new.number in text
+        for text in said
+    ), said
+
+
+async def test_an_objection_stays_with_the_office_after_the_citizen_changed_office(
+    keep: App,
+) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await reject(keep, "kab-kudus", ticket, KUS)
+    await choose(keep, "kab-semarang")  # the citizen moved on to another office meanwhile
+    kb = await object_to(keep, ticket.number)
+    assert (kb.number, kb.staff_chat_id) == ("KB-KDS-2026-000001", KUDUS)
+
+
+async def test_alihkan_in_an_objections_topic_explains_why_it_stays(keep: App) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await reject(keep, "kab-kudus", ticket, KUS)
+    kb = await object_to(keep, ticket.number)
+    await transfer(keep, kb, "kab-semarang")
+    # Nothing moved: the objection is Kudus's, still open, and no ticket was made elsewhere.
+    assert [(t.number, t.status) for t in await core_app.tickets(keep)] == [
+        (ticket.number, "closed"),
+        (kb.number, "open"),
+    ]
+    said = await core_app.texts_to(keep, KUDUS)
+    (answer,) = [text for text in said if "tidak dapat dialihkan" in text]
+    assert kb.number in answer and ticket.number in answer and "Pasal 35" in answer, answer
+    # Its own deadline: 30 working days from Monday 30 November 2026, without 24-25 December,
+    # 1 January and Isra Mi'raj on 5 January.
+    (objection,) = await core_app.rows(keep, Objection)
+    assert objection.due_on == date(2027, 1, 15)
+    assert "15 Januari 2027" in answer

@@ -38,7 +38,7 @@ from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
 from bot.core.tickets import OPEN_STATUSES, TicketService
 from bot.texts import Markup, st, t
-from storage.models import Citizen, InfoRequest, Message, Objection, Ticket
+from storage.models import Citizen, FormState, InfoRequest, Message, Objection, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -243,14 +243,27 @@ class NetworkDesk:
         self.lobby = lobby
 
     async def _unit(self, session: AsyncSession, event: Inbound) -> OfficeUnit | None:
-        stmt = select(Citizen.office, Citizen.office_choosing).where(
-            Citizen.channel == event.contact.channel,
-            Citizen.external_id == event.contact.external_id,
+        stmt = (
+            select(Citizen.office, Citizen.office_choosing, FormState.kind, FormState.data)
+            .outerjoin(FormState, col(FormState.citizen_id) == col(Citizen.id))
+            .where(
+                Citizen.channel == event.contact.channel,
+                Citizen.external_id == event.contact.external_id,
+            )
         )
         row = (await session.exec(stmt)).first()
         if row is None or row[1] or row[0] is None:
             return None
-        return self.network.by_id.get(row[0])
+        office, _, form, data = row
+        if (
+            form == "objection"
+            and isinstance(data, dict)
+            and data.get("office") in self.network.by_id
+        ):
+            # An objection being filed belongs to the office holding the request, whichever
+            # office serves the citizen now (/kantor since, or another office's request).
+            office = data["office"]
+        return self.network.by_id.get(office)
 
     async def _desk(self, session: AsyncSession, event: Inbound) -> Desk | None:
         unit = await self._unit(session, event)
