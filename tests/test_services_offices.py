@@ -574,3 +574,23 @@ async def test_alihkan_in_an_objections_topic_explains_why_it_stays(keep: App) -
     (objection,) = await core_app.rows(keep, Objection)
     assert objection.due_on == date(2027, 1, 15)
     assert "15 Januari 2027" in answer
+
+
+async def test_an_objection_filed_before_its_request_moved_stays_and_says_where_it_went(
+    keep: App,
+) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    # Kudus let the deadline (Monday 14 December) pass: the citizen objects (no response).
+    clock(keep).set(datetime(2026, 12, 15, 3, 0, tzinfo=UTC))
+    kb = await object_to(keep, ticket.number)
+    assert kb.number == "KB-KDS-2026-000001"
+    # Only then does Kudus pass the request on; the objection about its silence stays.
+    await transfer(keep, ticket, "kab-semarang")
+    (new,) = await core_app.rows(keep, Ticket, col(Ticket.transferred_from) == ticket.id)
+    await transfer(keep, kb, "kab-semarang")
+    said = await core_app.texts_to(keep, KUDUS)
+    (answer,) = [text for text in said if "tidak dapat dialihkan" in text]
+    assert f"kini ditangani PPID Kabupaten Semarang sebagai {new.number}" in answer, answer
+    kept = await core_app.rows(keep, Ticket, col(Ticket.kind) == "KB")
+    assert [(t.number, t.office, t.status) for t in kept] == [(kb.number, "kab-kudus", "open")]
