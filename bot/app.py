@@ -160,7 +160,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
         units = [_build_unit(config, None, clock, codec, offload, faq, notice_texts, dip)]
     network = Network(units)
     main = units[0]
-    postman, tickets, sla = main.postman, main.tickets, main.sla
+    tickets, sla = main.tickets, main.sla
     staff_chat = main.staff_chat_id
 
     session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
@@ -286,7 +286,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
     if wa_client is not None:
         assert wa.app_secret is not None and wa.verify_token is not None
         handlers[WHATSAPP] = whatsapp_handler(sessionmaker, clock, desk, tickets, sender.notify)
-    set_aside = SetAsideNotice(sessionmaker, postman, clock, sender.notify)
+    # Set-aside updates are the operators' business (`loket inbox retry` on the server): the
+    # coordinating office hears of them, not whichever office is listed first.
+    hub = network.for_notice(None)
+    set_aside = SetAsideNotice(sessionmaker, hub.postman, clock, sender.notify)
     inbox = InboxWorker(
         sessionmaker,
         handlers,
@@ -345,7 +348,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> App:
 
         return report_reload
 
-    watched = _watched(config, units, (faq, dip), announce)
+    watched = _watched(config, units, (faq, dip), hub.postman, announce)
     watcher = FileWatcher(watched, config.faq.watch_interval or 3.0)
     retention = RetentionService.from_config(config, clock)
     scheduler = Scheduler(
@@ -385,14 +388,15 @@ def _watched(
     config: Config,
     units: list[OfficeUnit],
     shared: tuple[FaqService, DipService],
+    hub: Postman,
     announce: Callable[[Postman], Callable[[Reloaded], Awaitable[None]]],
 ) -> list[Watched[Any]]:
-    """Every knowledge base and information map in service: the shared ones, told to the first
-    office's staff group, and a network office's own (its files over the shared ones), told to
-    its own. The knowledge bases come first: a map is indexed with its office's thesaurus, read
-    just before."""
+    """Every knowledge base and information map in service: the shared ones, told to the
+    coordinating office's staff group (``hub``: they concern every office), and a network
+    office's own (its files over the shared ones), told to its own. The knowledge bases come
+    first: a map is indexed with its office's thesaurus, read just before."""
     faq, dip = shared
-    main = units[0].postman
+    main = hub
     faqs: list[Watched[Any]] = [
         Watched("faq", faq.watched, faq.load, faq.install, (KnowledgeBaseError,), announce(main))
     ]

@@ -36,7 +36,7 @@ class Scheduler:
         retention: RetentionService | None = None,
         offices: Sequence[tuple[SlaService, Pushes]] = (),
     ) -> None:
-        # The other offices of a network: their own escalations and opening digests.
+        # The other offices of a network: their own escalations, opening and weekly digests.
         self.offices = tuple(offices)
         self.sessionmaker = sessionmaker
         self.retention = retention
@@ -122,7 +122,9 @@ class Scheduler:
             jobs.extend(pushes.opening_digest for _, pushes in self.offices)
         jobs.append(self.pushes.rating_reminders)
         if self.options.faq_weekly_digest:
+            # Each office's editors get its own citizens' questions.
             jobs.append(self.pushes.faq_weekly)
+            jobs.extend(pushes.faq_weekly for _, pushes in self.offices)
         if self.retention is not None:
             jobs.append(self.retention.daily)  # claimed once per office day
         for job in jobs:

@@ -268,6 +268,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Keberatan atas {number} sudah diajukan ({objection}).",
         "en": "An objection to {number} has already been filed ({objection}).",
     },
+    "objection_follows_transfer": {
+        "id": (
+            "Permohonan {old} telah dialihkan ke <b>{office}</b> dan kini ditangani dengan nomor "
+            "<b>{number}</b>: keberatan Anda diajukan atas {number} kepada atasan PPID kantor "
+            "tersebut."
+        ),
+        "en": (
+            "Request {old} was transferred to <b>{office}</b>, which now handles it as "
+            "<b>{number}</b>: your objection concerns {number} and goes to that office's PPID "
+            "superior."
+        ),
+    },
     "objection_ground": {
         "id": "Apa alasan keberatan Anda atas {number}? (UU 14/2008 Pasal 35 ayat 1)",
         "en": "What are the grounds of your objection to {number}? (Law 14/2008 art. 35(1))",
@@ -589,6 +601,14 @@ STAFF: dict[str, str] = {
     ),
     "transfer_unknown": "Tidak ada kantor “{word}”. Kantor lain: {offices}",
     "transfer_not_open": "{number} sudah selesai atau tidak dapat dialihkan ke kantor lain.",
+    "transfer_objection": (
+        "⚖️ Keberatan {number} tidak dapat dialihkan ke kantor lain: menurut UU 14/2008 "
+        "Pasal 35–36 keberatan diputus oleh atasan PPID badan publik yang menangani "
+        "permohonannya ({request}), yaitu {office}, paling lambat {due}. Bila informasinya "
+        "dikuasai kantor lain, sebutkan kantor itu dalam tanggapan (/putusan_keberatan); "
+        "pemohon dapat mengajukan permohonan ke sana.{now}"
+    ),
+    "transfer_objection_now": " Permohonan {request} kini ditangani {office} sebagai {new}.",
     "transfer_sent": "{number} dialihkan ke {office} sebagai {new} oleh {by}. Topik ini ditutup.",
     "transfer_received": "Diterima dari {office}: {number}, kini {new}.",
     "transfer_history": "Riwayat {number} ({count} pesan):",

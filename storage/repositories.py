@@ -159,6 +159,13 @@ def office_clause(office: str | None, takes_unrouted: bool = False) -> Any:
     return or_(own, col(Ticket.office).is_(None)) if takes_unrouted else own
 
 
+def citizen_office_clause(office: str, takes_unrouted: bool = False) -> Any:
+    """The same for citizens (their questions): the office's own, and for the network's first
+    office also those without one (from before the network)."""
+    own = col(Citizen.office) == office
+    return or_(own, col(Citizen.office).is_(None)) if takes_unrouted else own
+
+
 def _insert(session: AsyncSession) -> Any:
     """The dialect's INSERT, for ON CONFLICT clauses (both backends have them)."""
     assert session.bind is not None  # the app's sessions are bound to its engine

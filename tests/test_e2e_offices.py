@@ -783,3 +783,61 @@ async def test_a_deflection_stays_with_the_office_it_happened_in_after_the_citiz
     assert kudus == recorded("kab-kudus") and kudus >= 1
     semarang = await asyncio.to_thread(deflected, "kab-semarang")
     assert semarang == recorded("kab-semarang")
+
+
+# Last of the module: it moves a request, which the register test above would count.
+async def test_an_objection_follows_its_transferred_request_and_stays_there(net: Net) -> None:
+    emu = net.emu
+    citizen = emu.user("Rahmat")
+    await net.choose(citizen, "kab-kudus")
+    number = await net.file_request(citizen, "Daftar hadir rapat pleno Kabupaten Semarang 2025")
+    card = await net.card("kab-kudus", number)
+    await emu.send_text(
+        net.officers["kab-kudus"],
+        "/alihkan kab-semarang",
+        chat=net.groups["kab-kudus"],
+        thread_id=card.thread_id,
+    )
+    told = await emu.wait_for_message(citizen.id, contains="dialihkan")
+    found = re.search(r"PI-SMG-\d{4}-\d{6}", told.text or "")
+    assert found, told.text
+    new = found.group(0)
+    # Semarang, which holds it now, rejects it in writing.
+    new_card = await net.card("kab-semarang", new)
+    await emu.send_text(
+        net.officers["kab-semarang"],
+        "/tolak h Memuat data pribadi peserta rapat",
+        chat=net.groups["kab-semarang"],
+        thread_id=new_card.thread_id,
+    )
+    await emu.wait_for(lambda m: m.chat_id == citizen.id and m.kind == "document")
+    # The citizen objects with the number Kudus gave: told where it is heard, and against which.
+    await emu.send_text(citizen, f"/keberatan {number}")
+    ask = await emu.wait_for_message(citizen.id, contains="alasan keberatan")
+    assert f"{number} telah dialihkan ke <b>PPID Kabupaten Semarang</b>" in (ask.html or ""), (
+        ask.html
+    )
+    assert f"keberatan Anda atas {new}" in (ask.text or ""), ask.text
+    await emu.press_button(citizen, ask, "kb:ground:a")
+    await emu.wait_for_message(citizen.id, contains="Jelaskan")
+    await emu.send_text(citizen, "Daftar hadir rapat pleno bukan informasi yang dikecualikan.")
+    done = await emu.wait_for_message(citizen.id, contains="terdaftar")
+    kb = re.search(r"KB-SMG-\d{4}-\d{6}", done.text or "")
+    assert kb and new in (done.text or ""), done.text
+    kb_card = await net.card("kab-semarang", kb.group(0))
+    # Moving the objection to another office: refused with the law's reason, nothing moved.
+    await emu.send_text(
+        net.officers["kab-semarang"],
+        "/alihkan kab-kudus",
+        chat=net.groups["kab-semarang"],
+        thread_id=kb_card.thread_id,
+    )
+    answer = await net.in_topic("kab-semarang", kb_card.thread_id, "tidak dapat dialihkan")
+    assert "Pasal 35" in (answer.text or "") and new in (answer.text or ""), answer.text
+    rows = net.loket.query(
+        "SELECT number, office, status FROM ticket WHERE kind = 'KB' AND citizen_id ="
+        " (SELECT id FROM citizen WHERE external_id = ?)",
+        str(citizen.id),
+    )
+    assert rows == [(kb.group(0), "kab-semarang", "assigned")], rows  # to Sri, on duty
+    assert not [m for m in emu.messages_to(net.groups["kab-kudus"]) if "KB-" in (m.text or "")]

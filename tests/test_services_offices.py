@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,18 @@ from bot.core.commands import find
 from bot.core.dto import StaffEvent
 from bot.core.formal.request_form import DIP_GO, FIELD_STEPS, Step
 from bot.core.network import NetworkStaff
-from storage.models import FormState, InfoRequest, Message, Notice, Outbox, SlaStep, Ticket
+from storage.models import (
+    FormState,
+    Inbox,
+    InfoRequest,
+    Message,
+    Notice,
+    Objection,
+    Outbox,
+    SlaStep,
+    Ticket,
+    UnansweredQuestion,
+)
 from tests import core_app
 from tests.core_app import clock, inbound
 from tests.test_request_form import ENTITY
@@ -328,3 +339,258 @@ async def test_a_second_transfer_keeps_the_first_offices_history(keep: App) -> N
     said = await core_app.rows(keep, Outbox, col(Outbox.ticket_id) == third.id)
     text = " ".join(r.payload.get("text", "") for r in said)
     assert "Mohon juga data per kecamatan" in text, text
+
+
+JATENG = -1001
+GOVERNOR = 300
+
+# The coordinating office listed last: notices about the whole network must find it, not the
+# first office.
+HUB = f"""
+[[offices]]
+id = "kab-kudus"
+name = "PPID Kabupaten Kudus"
+staff_group_id = {KUDUS}
+officers = [{KUS}]
+parent = "jateng"
+number_prefix = "KDS"
+
+[[offices]]
+id = "kab-semarang"
+name = "PPID Kabupaten Semarang"
+staff_group_id = {SEMARANG}
+officers = [{SRI}]
+parent = "jateng"
+number_prefix = "SMG"
+
+[[offices]]
+id = "jateng"
+name = "PPID Provinsi Jawa Tengah"
+staff_group_id = {JATENG}
+coordinators = [{GOVERNOR}]
+number_prefix = "JTG"
+"""
+
+
+@pytest.fixture
+async def hub(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for app in core_app.build(db_url, tmp_path, HUB):
+        yield app
+
+
+async def test_the_weekly_faq_digest_is_split_per_office(hub: App) -> None:
+    # Last Thursday, each office's citizens asked what the FAQ does not know.
+    clock(hub).set(datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
+    asked = {
+        "701": ("kab-kudus", "Kapan jadwal rekapitulasi suara di Kecamatan Jati Kudus?"),
+        "702": ("kab-semarang", "Siapa saja anggota panwaslu Kecamatan Ungaran Barat?"),
+    }
+    for who, (office, question) in asked.items():
+        await choose(hub, office, who=who)
+        async with hub.sessionmaker() as session:
+            await hub.desk.ask(session, inbound(question, who=who))
+    # A question from before the network (no citizen office) stays with the first office.
+    async with hub.sessionmaker() as session:
+        session.add(
+            UnansweredQuestion(
+                text="Lowongan magang pengawas pemilu tahun depan?",
+                created_at=datetime(2026, 11, 26, 4, 0, tzinfo=UTC),
+            )
+        )
+        await session.commit()
+    assert len(await core_app.rows(hub, UnansweredQuestion)) == 3
+    # Monday 08:30 WIB, each office's opening: one digest per office, once.
+    clock(hub).set(datetime(2026, 11, 30, 1, 30, tzinfo=UTC))
+    await hub.scheduler.push_tick()
+    await hub.scheduler.push_tick()
+
+    def digests(texts: list[str]) -> list[str]:
+        return [text for text in texts if "belum terjawab FAQ" in text or "lolos dari FAQ" in text]
+
+    (kudus,) = digests(await core_app.texts_to(hub, KUDUS))
+    (semarang,) = digests(await core_app.texts_to(hub, SEMARANG))
+    (jateng,) = digests(await core_app.texts_to(hub, JATENG))
+    assert "Jati Kudus" in kudus and "magang" in kudus and "Ungaran" not in kudus, kudus
+    assert "Ungaran Barat" in semarang and "Kudus" not in semarang, semarang
+    assert "tidak ada pertanyaan" in jateng, jateng
+
+
+async def test_network_notices_go_to_the_coordinating_office(hub: App) -> None:
+    staff = hub.dispatcher["staff"]
+    assert isinstance(staff, NetworkStaff)
+    # The shared FAQ broken by an edit: said in the coordinators' group, not the first office's.
+    faq_file = Path(hub.config.faq.paths[0]) / "faq.toml"
+    faq_file.write_text("[[entry]]\nid = \n", encoding="utf-8")
+    assert await hub.watcher.check()
+    jateng = await core_app.texts_to(hub, JATENG)
+    assert any("FAQ tidak dimuat ulang" in text for text in jateng), jateng
+    # Updates set aside: the operators' notice, in the same group.
+    async with hub.sessionmaker() as session:
+        now = hub.clock.now()
+        session.add(
+            Inbox(
+                channel="telegram",
+                update_id="9",
+                status="failed",
+                error="does not validate",
+                not_before=now,
+                received_at=now,
+            )
+        )
+        await session.commit()
+    assert hub.set_aside is not None
+    await hub.set_aside()
+    jateng = await core_app.texts_to(hub, JATENG)
+    assert any("disisihkan" in text for text in jateng), jateng
+    for group in (KUDUS, SEMARANG):
+        said = await core_app.texts_to(hub, group)
+        assert not any("FAQ tidak dimuat" in t or "disisihkan" in t for t in said), said
+    # The one place that says so, for whatever else concerns the whole network.
+    assert staff.network.for_notice(None).id == "jateng"
+    assert staff.network.for_notice("kab-semarang").id == "kab-semarang"
+
+
+async def test_a_rating_after_the_reminder_is_told_to_the_tickets_office(hub: App) -> None:
+    await choose(hub, "kab-semarang", who="703")
+    async with hub.sessionmaker() as session:
+        await hub.desk.call_officer(session, inbound("/petugas", kind="command", who="703"))
+    (ticket,) = await core_app.tickets(hub)
+    staff = hub.dispatcher["staff"]
+    assert isinstance(staff, NetworkStaff)
+    async with hub.sessionmaker() as session:
+        fresh = await session.get(Ticket, ticket.id)
+        assert fresh is not None
+        await staff.network.by_id["kab-semarang"].tickets.close_by_officer(session, fresh, SRI)
+        await session.commit()
+    clock(hub).advance(timedelta(days=1, minutes=1))
+    await hub.scheduler.push_tick()
+    reminders = [
+        r
+        for r in await core_app.rows(hub, Outbox, col(Outbox.chat_id) == "703")
+        if "menilai layanan" in r.payload.get("text", "")
+    ]
+    assert len(reminders) == 1, reminders
+    lowest = reminders[0].payload["buttons"][-1][0]["data"]
+    async with hub.sessionmaker() as session:
+        await hub.desk.button(session, inbound("", kind="callback", who="703"), lowest)
+    rated = [
+        r
+        for r in await core_app.rows(hub, Outbox, col(Outbox.ticket_id) == ticket.id)
+        if "Penilaian warga" in r.payload.get("text", "")
+    ]
+    assert [(r.chat_id, r.payload["text"]) for r in rated] == [
+        (str(SEMARANG), f"⭐ Penilaian warga untuk {ticket.number}: 1/4.")
+    ]
+
+
+def units(app: App) -> NetworkStaff:
+    staff = app.dispatcher["staff"]
+    assert isinstance(staff, NetworkStaff)
+    return staff
+
+
+async def reject(app: App, office: str, ticket: Ticket, officer: int) -> None:
+    """The office's written rejection of the request (/tolak in its topic)."""
+    unit = units(app).network.by_id[office]
+
+    async def attempt() -> str | None:
+        async with app.sessionmaker() as session:
+            row = await session.get(Ticket, ticket.id)
+            assert row is not None
+            problem = await unit.requests.decide(
+                session, row, officer, "tolak", "h Mengungkap data pribadi"
+            )
+            await session.commit()
+        return problem
+
+    assert await unit.requests.offload.call(attempt) is None
+
+
+async def object_to(app: App, number: str) -> Ticket:
+    """The citizen's /keberatan <number>, a ground, an explanation: the objection's ticket."""
+    async with app.sessionmaker() as session:
+        await app.desk.objection(session, inbound(f"/keberatan {number}", kind="command"), number)
+    async with app.sessionmaker() as session:
+        await app.desk.button(session, inbound("", kind="callback"), "kb:ground:a")
+    async with app.sessionmaker() as session:
+        await app.desk.ask(session, inbound("Data itu bukan data pribadi, mohon ditinjau ulang."))
+    (kb,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "KB")
+    return kb
+
+
+async def test_an_objection_to_a_transferred_request_goes_to_the_office_holding_it(
+    keep: App,
+) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await transfer(keep, ticket, "kab-semarang")
+    (new,) = await core_app.rows(keep, Ticket, col(Ticket.transferred_from) == ticket.id)
+    await reject(keep, "kab-semarang", new, SRI)
+    # The citizen objects with the number first given: heard by Semarang, against its number.
+    kb = await object_to(keep, ticket.number)
+    assert (kb.number, kb.office, kb.staff_chat_id) == (
+        "KB-SMG-2026-000001",
+        "kab-semarang",
+        SEMARANG,
+    )
+    (objection,) = await core_app.rows(keep, Objection)
+    (request,) = await core_app.rows(keep, InfoRequest, col(InfoRequest.ticket_id) == new.id)
+    assert objection.request_id == request.id
+    said = await core_app.texts_to(keep, core_app.CITIZEN)
+    assert any(
+        f"{ticket.number} telah dialihkan ke <b>PPID Kabupaten Semarang</b>" in text
+        and new.number in text
+        for text in said
+    ), said
+
+
+async def test_an_objection_stays_with_the_office_after_the_citizen_changed_office(
+    keep: App,
+) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await reject(keep, "kab-kudus", ticket, KUS)
+    await choose(keep, "kab-semarang")  # the citizen moved on to another office meanwhile
+    kb = await object_to(keep, ticket.number)
+    assert (kb.number, kb.staff_chat_id) == ("KB-KDS-2026-000001", KUDUS)
+
+
+async def test_alihkan_in_an_objections_topic_explains_why_it_stays(keep: App) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    await reject(keep, "kab-kudus", ticket, KUS)
+    kb = await object_to(keep, ticket.number)
+    await transfer(keep, kb, "kab-semarang")
+    # Nothing moved: the objection is Kudus's, still open, and no ticket was made elsewhere.
+    assert [(t.number, t.status) for t in await core_app.tickets(keep)] == [
+        (ticket.number, "closed"),
+        (kb.number, "open"),
+    ]
+    said = await core_app.texts_to(keep, KUDUS)
+    (answer,) = [text for text in said if "tidak dapat dialihkan" in text]
+    assert kb.number in answer and ticket.number in answer and "Pasal 35" in answer, answer
+    # Its own deadline: 30 working days from Monday 30 November 2026, without 24-25 December,
+    # 1 January and Isra Mi'raj on 5 January.
+    (objection,) = await core_app.rows(keep, Objection)
+    assert objection.due_on == date(2027, 1, 15)
+    assert "15 Januari 2027" in answer
+
+
+async def test_an_objection_filed_before_its_request_moved_stays_and_says_where_it_went(
+    keep: App,
+) -> None:
+    await choose(keep, "kab-kudus")
+    ticket = await file_request(keep)
+    # Kudus let the deadline (Monday 14 December) pass: the citizen objects (no response).
+    clock(keep).set(datetime(2026, 12, 15, 3, 0, tzinfo=UTC))
+    kb = await object_to(keep, ticket.number)
+    assert kb.number == "KB-KDS-2026-000001"
+    # Only then does Kudus pass the request on; the objection about its silence stays.
+    await transfer(keep, ticket, "kab-semarang")
+    (new,) = await core_app.rows(keep, Ticket, col(Ticket.transferred_from) == ticket.id)
+    await transfer(keep, kb, "kab-semarang")
+    said = await core_app.texts_to(keep, KUDUS)
+    (answer,) = [text for text in said if "tidak dapat dialihkan" in text]
+    assert f"kini ditangani PPID Kabupaten Semarang sebagai {new.number}" in answer, answer
+    kept = await core_app.rows(keep, Ticket, col(Ticket.kind) == "KB")
+    assert [(t.number, t.office, t.status) for t in kept] == [(kb.number, "kab-kudus", "open")]

@@ -30,7 +30,7 @@ from bot.core.desk import Desk
 from bot.core.dip.service import DipService
 from bot.core.dto import Button, Inbound, StaffEvent
 from bot.core.faq_service import FaqService
-from bot.core.formal.requests import DECIDE_DAYS, RequestService
+from bot.core.formal.requests import DECIDE_DAYS, RequestService, handled_now
 from bot.core.postman import Postman
 from bot.core.pushes import Pushes
 from bot.core.reports import build_report, month_of, summary_html
@@ -38,7 +38,7 @@ from bot.core.sla import SlaService
 from bot.core.staff import StaffDesk
 from bot.core.tickets import OPEN_STATUSES, TicketService
 from bot.texts import Markup, st, t
-from storage.models import Citizen, InfoRequest, Message, Ticket
+from storage.models import Citizen, FormState, InfoRequest, Message, Objection, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +208,21 @@ class Network:
     def for_ticket(self, ticket: Ticket) -> OfficeUnit:
         return self.by_id.get(ticket.office or "", self.units[0])
 
+    @functools.cached_property
+    def coordinating(self) -> OfficeUnit:
+        """The office that coordinates the network (the one whose coordinators see the most
+        offices with /queue all): the one whose family is largest, an office without parent
+        before one with, else the first listed. The only office of a bot without a network."""
+        return max(self.units, key=lambda u: (len(self.family(u)), u.parent is None))
+
+    def for_notice(self, office: str | None) -> OfficeUnit:
+        """The office whose staff group hears a notice: the office it concerns, or, for a
+        notice about the whole network (``office`` None: the shared FAQ reloaded, updates set
+        aside), the coordinating office."""
+        if office is None:
+            return self.coordinating
+        return self.by_id.get(office, self.coordinating)
+
     def family(self, unit: OfficeUnit) -> list[OfficeUnit]:
         """The office and every office it coordinates, directly or through others."""
         out = [unit]
@@ -228,14 +243,27 @@ class NetworkDesk:
         self.lobby = lobby
 
     async def _unit(self, session: AsyncSession, event: Inbound) -> OfficeUnit | None:
-        stmt = select(Citizen.office, Citizen.office_choosing).where(
-            Citizen.channel == event.contact.channel,
-            Citizen.external_id == event.contact.external_id,
+        stmt = (
+            select(Citizen.office, Citizen.office_choosing, FormState.kind, FormState.data)
+            .outerjoin(FormState, col(FormState.citizen_id) == col(Citizen.id))
+            .where(
+                Citizen.channel == event.contact.channel,
+                Citizen.external_id == event.contact.external_id,
+            )
         )
         row = (await session.exec(stmt)).first()
         if row is None or row[1] or row[0] is None:
             return None
-        return self.network.by_id.get(row[0])
+        office, _, form, data = row
+        if (
+            form == "objection"
+            and isinstance(data, dict)
+            and data.get("office") in self.network.by_id
+        ):
+            # An objection being filed belongs to the office holding the request, whichever
+            # office serves the citizen now (/kantor since, or another office's request).
+            office = data["office"]
+        return self.network.by_id.get(office)
 
     async def _desk(self, session: AsyncSession, event: Inbound) -> Desk | None:
         unit = await self._unit(session, event)
@@ -390,14 +418,18 @@ class NetworkDesk:
 
     async def objection(self, session: AsyncSession, event: Inbound, number: str | None) -> None:
         """/keberatan <PI number>: heard by the office that holds that request (its coordinator
-        decides), whichever office serves the citizen now."""
+        decides), whichever office serves the citizen now; by the office it was transferred
+        to, if it was."""
         desk = await self._routed(session, event)
         if desk is None:
             return
         if number and number.strip():
-            stmt = select(Ticket.office).where(Ticket.number == number.strip().upper())
-            office = (await session.exec(stmt)).first()
-            holder = self.network.by_id.get(office or "")
+            stmt = select(Ticket).where(Ticket.number == number.strip().upper())
+            ticket = (await session.exec(stmt)).first()
+            if ticket is not None:
+                # A transferred request: the office that handles it now.
+                ticket = await handled_now(session, ticket)
+            holder = self.network.by_id.get(ticket.office or "") if ticket is not None else None
             if holder is not None and holder.desk is not None:
                 desk = holder.desk
         await desk.objection(session, event, number)
@@ -546,6 +578,9 @@ class NetworkStaff:
             offices = ", ".join(u.id or "" for u in self.network.units if u is not src)
             await say(session, st("transfer_unknown", word=word, offices=offices), ticket=ticket)
             return
+        if ticket.kind == src.requests.objection_prefix and ticket.status != "closed":
+            await self._objection_stays(session, src, ticket)
+            return
         if ticket.status == "closed" or ticket.kind not in (
             src.tickets.prefix,
             src.requests.prefix,
@@ -637,6 +672,46 @@ class NetworkStaff:
                 ),
                 ticket=new,
             )
+
+    async def _objection_stays(
+        self, session: AsyncSession, src: OfficeUnit, ticket: Ticket
+    ) -> None:
+        """An objection is not moved: the law has it decided by the superior of the PPID of
+        the body that handled the request (UU 14/2008 Pasal 35(1), 36), whatever office holds
+        the information. The officer is told why, and what to do instead."""
+        found = (
+            await session.exec(
+                select(Objection, InfoRequest, Ticket)
+                .join(InfoRequest, col(InfoRequest.id) == col(Objection.request_id))
+                .join(Ticket, col(Ticket.id) == col(InfoRequest.ticket_id))
+                .where(Objection.ticket_id == ticket.id)
+            )
+        ).first()
+        if found is None:
+            await src.postman.to_staff(
+                session, st("transfer_not_open", number=ticket.number), ticket=ticket
+            )
+            return
+        objection, _, origin = found
+        now = await handled_now(session, origin)
+        moved = ""
+        if now is not origin:
+            holder = self.network.by_id.get(now.office or "")
+            moved = st(
+                "transfer_objection_now",
+                request=origin.number,
+                office=holder.name if holder is not None else now.office or "",
+                new=now.number,
+            )
+        text = st(
+            "transfer_objection",
+            number=ticket.number,
+            request=origin.number,
+            office=src.name,
+            due=src.requests.fmt(objection.due_on),
+            now=Markup(moved),
+        )
+        await src.postman.to_staff(session, text, ticket=ticket)
 
     async def _copy_history(
         self,

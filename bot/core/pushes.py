@@ -21,7 +21,7 @@ from bot.core.tickets import OPEN_STATUSES, TicketService
 from bot.texts import Markup, st, t
 from faq import group_similar
 from storage.models import Citizen, SlaStep, Ticket, UnansweredQuestion
-from storage.repositories import claim_job, office_clause
+from storage.repositories import citizen_office_clause, claim_job, office_clause
 
 log = logging.getLogger(__name__)
 
@@ -173,14 +173,18 @@ class Pushes:
         if local.weekday() != 0:  # Monday's opening
             return False
         year, week, _ = local.isocalendar()
-        if not await claim_job(session, "faq-weekly", f"{year}-W{week:02d}", now):
+        key = f"{year}-W{week:02d}" + (f":{self.office}" if self.office else "")
+        if not await claim_job(session, "faq-weekly", key, now):
             return False
         since = now - timedelta(days=7)
-        texts = (
-            await session.exec(
-                select(UnansweredQuestion.text).where(col(UnansweredQuestion.created_at) >= since)
-            )
-        ).all()
+        stmt = select(UnansweredQuestion.text).where(col(UnansweredQuestion.created_at) >= since)
+        if self.office is not None:
+            # A network office's editors get its citizens' questions; the first office's also
+            # those of citizens from before the network (or erased since: no office).
+            stmt = stmt.outerjoin(
+                Citizen, col(Citizen.id) == col(UnansweredQuestion.citizen_id)
+            ).where(citizen_office_clause(self.office, self.takes_unrouted))
+        texts = (await session.exec(stmt)).all()
         if not texts:
             await self.postman.to_staff(session, st("faq_weekly_none"), priority_bulk=True)
             return True

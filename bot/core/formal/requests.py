@@ -91,6 +91,19 @@ DECISION_WORDS = {
 }
 
 
+async def handled_now(session: AsyncSession, ticket: Ticket) -> Ticket:
+    """The ticket that carries a request now: the last of its transfers between offices
+    (A→B→C gives C's), else the ticket itself."""
+    seen = {ticket.id}
+    while ticket.transferred_to is not None and ticket.transferred_to not in seen:
+        later = await session.get(Ticket, ticket.transferred_to)
+        if later is None:
+            break
+        seen.add(later.id)
+        ticket = later
+    return ticket
+
+
 class RequestService:
     def __init__(
         self,
@@ -493,7 +506,25 @@ class RequestService:
                 session, citizen, t("objection_not_found", lang, number=wanted)
             )
             return
-        _, request = found
+        ticket, request = found
+        transferred = ""
+        holder = await handled_now(session, ticket)
+        office = holder.office
+        if holder is not ticket:
+            # Moved to another office: the objection is to the body that handles it now
+            # (Pasal 35(1): its PPID's superior), against the request as registered there.
+            moved = (
+                await session.exec(select(InfoRequest).where(InfoRequest.ticket_id == holder.id))
+            ).first()
+            if moved is not None:
+                transferred = t(
+                    "objection_follows_transfer",
+                    lang,
+                    old=wanted,
+                    number=holder.number,
+                    office=self.office.name,
+                )
+                wanted, request = holder.number, moved
         existing = (
             await session.exec(
                 select(Objection, Ticket)
@@ -534,14 +565,22 @@ class RequestService:
             FormState(
                 citizen_id=citizen.id,
                 kind="objection",
-                data={"request_id": request.id, "number": wanted, "step": "ground", "lang": lang},
+                # The office that hears it: the form's next steps go to it (a network routes
+                # a citizen's messages by it while the form is open).
+                data={
+                    "request_id": request.id,
+                    "number": wanted,
+                    "step": "ground",
+                    "lang": lang,
+                    "office": office,
+                },
                 updated_at=self.clock.now(),
             )
         )
-        await self._ask_ground(session, citizen, lang, wanted)
+        await self._ask_ground(session, citizen, lang, wanted, transferred)
 
     async def _ask_ground(
-        self, session: AsyncSession, citizen: Citizen, lang: str, number: str
+        self, session: AsyncSession, citizen: Citizen, lang: str, number: str, before: str = ""
     ) -> None:
         grounds = [
             (Button(f"{letter}. {text}"[:60], f"kb:ground:{letter}"),)
@@ -549,8 +588,9 @@ class RequestService:
         ]
         cancel = (Button("Batal" if lang == "id" else "Cancel", "kb:cancel"),)
         buttons = (*grounds, cancel)
+        text = t("objection_ground", lang, number=number)
         await self.postman.to_citizen(
-            session, citizen, t("objection_ground", lang, number=number), buttons=buttons
+            session, citizen, f"{before}\n\n{text}" if before else text, buttons=buttons
         )
 
     async def _objection_step(
