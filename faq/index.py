@@ -111,10 +111,7 @@ _ENGLISH_ONLY = frozenset(
 class Params:
     """Tunable constants of the matcher (all relative: shares of the 0-100 scale or of IDF)."""
 
-    # An unknown word weighs this share of the rarest word's IDF. Not all of it: a chat
-    # message names its circumstances (the shop, the road, the house) as often as another
-    # topic, and another body or document is recognised by name (the referents below).
-    unknown_weight: float = 0.7
+    unknown_weight: float = 1.0  # an unknown word weighs this share of the rarest word's IDF
     w_explained: float = 1.0
     w_covered: float = 0.5
     w_fuzzy: float = 0.5
