@@ -320,8 +320,14 @@ class FaqIndex:
                         skeletons[key] = None if key in skeletons else known_word
             claimed.update(skeletons)
         self._skeletons = {k: w for k, w in claimed.items() if w is not None}
-        # Fresh copies, allocated together: rapidfuzz scans them all for every unknown word.
-        self._fuzzy_choices = "\n".join(sorted(self._known)).split("\n")
+        # Typo candidates by first letter and length: a plausible typo (_plausible_typo) is at
+        # most two letters shorter and a third longer than its word, and a short one keeps
+        # the first letter, so only those few lists are scanned for an unknown word.
+        self._fuzzy_choices: dict[tuple[str, int], list[str]] = {}
+        for known_word in sorted(self._known):
+            if known_word:
+                for key in ((known_word[0], len(known_word)), ("", len(known_word))):
+                    self._fuzzy_choices.setdefault(key, []).append(known_word)
         for idx, entry in enumerate(self.entries):
             ids = []
             # A one-word keyword feeds the evidence but is no phrasing: it would "cover" any
@@ -606,9 +612,14 @@ class FaqIndex:
         ("infromasi"); a different letter in the same place usually makes another real word
         ("hujan" / "human"), so that is only accepted in long words.
         """
-        hits = process.extract(
-            word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=75.0, limit=8
-        )
+        n = len(word)
+        letter = word[0] if n < 8 else ""  # "": any first letter
+        choices = [
+            known
+            for m in range(max(1, n - 2), n + n // 3 + 2)
+            for known in self._fuzzy_choices.get((letter, m), ())
+        ]
+        hits = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=75.0, limit=8)
         for candidate, _score, _ in hits:
             if _plausible_typo(word, candidate):
                 return candidate
