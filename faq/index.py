@@ -326,8 +326,8 @@ class FaqIndex:
         self._fuzzy_choices: dict[tuple[str, int], list[str]] = {}
         for known_word in sorted(self._known):
             if known_word:
-                for key in ((known_word[0], len(known_word)), ("", len(known_word))):
-                    self._fuzzy_choices.setdefault(key, []).append(known_word)
+                for bucket in ((known_word[0], len(known_word)), ("", len(known_word))):
+                    self._fuzzy_choices.setdefault(bucket, []).append(known_word)
         for idx, entry in enumerate(self.entries):
             ids = []
             # A one-word keyword feeds the evidence but is no phrasing: it would "cover" any
