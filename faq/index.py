@@ -595,6 +595,8 @@ class FaqIndex:
         """
         if len(word) < 3 or sum(ch in _VOWELS for ch in word) * 4 > len(word):
             return None
+        if word in self.thesaurus.words or word in ACRONYMS:
+            return None  # a word of its own ("pln", "skck"), not a shorthand of another
         return self._skeletons.get(_skeleton(word))
 
     def _empty_word(self, word: str) -> bool:

@@ -997,7 +997,6 @@ ENGLISH: dict[str, str] = {
     "lunch": "istirahat",
     "place": "tempat",
     "venue": "tempat",
-    "map": "peta",
     "direction": "arah",
     "near": "dekat",
     "nearest": "dekat",

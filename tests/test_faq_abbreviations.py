@@ -52,3 +52,18 @@ def test_a_word_with_its_vowels_is_not_an_abbreviation(index: FaqIndex) -> None:
     _match, info = index.explain("gorengan apa")
     hows = {w: how for w, how, _weight in info.words}
     assert not hows["gorengan"].startswith("typo:")
+
+
+def test_an_acronym_the_thesaurus_knows_is_not_read_as_another_word() -> None:
+    # "pln" (the electricity company) has no vowel and "pelan" has its consonants, but it is a
+    # name of its own: it stays a body no entry mentions, never a shorthand of another word.
+    kb = KnowledgeBase(
+        entries=(
+            Entry("lambat", "x", ("Mengapa layanan terasa pelan?",), "Maaf."),
+            Entry("alamat", "x", ("Di mana alamat kantor?",), "Di sini."),
+        ),
+        sources=(),
+    )
+    _match, info = FaqIndex(kb).explain("pln kantornya dimana")
+    hows = {w: how for w, how, _weight in info.words}
+    assert hows["pln"] == "unknown"
