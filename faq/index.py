@@ -53,6 +53,8 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from faq.frequency import load as load_frequencies
+from faq.frequency import unknown_share
 from faq.intent import intents
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
@@ -252,6 +254,7 @@ class FaqIndex:
     ) -> None:
         self.kb = kb
         self.params = params or Params()
+        load_frequencies()
         # The name of the office this knowledge answers for ("PPID Bawaslu Provinsi"): a
         # message that names the office itself names no other body, whether or not an entry
         # repeats the name, so its words are never a near miss's referent.
@@ -833,7 +836,9 @@ class FaqIndex:
                 if how.startswith("unknown") and len(word) > 1:
                     # Each further unknown word adds less: long messages carry narrative.
                     unknown_seen += 1
-                    mass += self._unknown / unknown_seen * (0.5 if word.isdigit() else 1.0)
+                    # An everyday word is the circumstances more often than the topic.
+                    share = 0.5 if word.isdigit() else unknown_share(word, lang or "id")
+                    mass += self._unknown / unknown_seen * share
                     # A body, place or document no entry mentions ("baliho"): another topic.
                     refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
                     if refs and (about is None or word in about) and word not in self._own:

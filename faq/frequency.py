@@ -1,0 +1,41 @@
+"""How common a word is in the language at large (wordfreq's Zipf scale, its "small" lists:
+the 30,000-odd commonest words, about 3 MB), for unknown words.
+
+The knowledge base tells how specific each of its own words is; a word it does not know has no
+such figure and was counted as the most specific word there is. The language itself tells more:
+a word met once in a million words ("kelontong", "baliho", "paspor") names a particular thing,
+and is as likely the topic of a question as any; a word met once in a thousand ("rumah",
+"berasal", "depan") is the ordinary furniture of a sentence, the circumstances around a
+question more often than its topic. An unknown word's weight is scaled accordingly.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from wordfreq import zipf_frequency
+
+# Zipf 4.5 is about 30 times in a million words: at or below it a word is specific enough to
+# be the topic; at Zipf 6 (once in a thousand) a word is everyday vocabulary.
+SPECIFIC_ZIPF = 4.5
+EVERYDAY_ZIPF = 6.0
+EVERYDAY_SHARE = 0.5  # share of an unknown word's weight left to the most everyday words
+
+
+@lru_cache(maxsize=65536)
+def unknown_share(word: str, lang: Literal["id", "en"] = "id") -> float:
+    """Share (EVERYDAY_SHARE to 1) of the full unknown-word weight that ``word`` carries."""
+    zipf = zipf_frequency(word, lang, wordlist="small")
+    if zipf <= SPECIFIC_ZIPF:
+        return 1.0
+    if zipf >= EVERYDAY_ZIPF:
+        return EVERYDAY_SHARE
+    span = (zipf - SPECIFIC_ZIPF) / (EVERYDAY_ZIPF - SPECIFIC_ZIPF)
+    return 1.0 - span * (1.0 - EVERYDAY_SHARE)
+
+
+def load() -> None:
+    """Read both word lists now (a few milliseconds), not on some citizen's first message."""
+    for lang in ("id", "en"):
+        zipf_frequency("informasi", lang, wordlist="small")
