@@ -861,7 +861,7 @@ class FaqIndex:
                 # Read through the thesaurus only: the knowledge base does not use the word,
                 # so it weighs like an unknown word; its concepts only add evidence.
                 unknown_seen += 1
-                mass += max(top, self._unknown / unknown_seen)
+                mass += max(top, self._unknown / unknown_seen * unknown_share(word, lang or "id"))
             else:
                 mass += top
             query_words.append(feat_map)
