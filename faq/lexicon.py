@@ -71,6 +71,23 @@ SLANG: dict[str, str] = {
     # negation and yes/no
     "gak": "tidak",
     "ga": "tidak",
+    "nggk": "tidak",
+    "gx": "tidak",
+    "jgn": "jangan",
+    "jngn": "jangan",
+    "gpp": "tidak apa apa",
+    "gapapa": "tidak apa apa",
+    "tau": "tahu",
+    "smw": "semua",
+    "smua": "semua",
+    "ampe": "sampai",
+    "nyampe": "sampai",
+    "nungguin": "menunggu",
+    "temen": "teman",
+    "tmn": "teman",
+    # Jakarta words for one's parents
+    "nyokap": "ibu",
+    "bokap": "ayah",
     "gk": "tidak",
     "g": "tidak",
     "nggak": "tidak",
@@ -361,7 +378,7 @@ SLANG: dict[str, str] = {
 STOPWORDS: frozenset[str] = frozenset(
     """
     saya kami kita kamu anda dia beliau mereka ia engkau
-    kak bang pak bu ibu bapak mas mbak gan sis om tante dik adik bro sob
+    kak bang pak bu ibu bapak mas mbak gan sis om tante dik adik bro sob gaes guys
     yang di ke dari pada untuk dengan dan atau serta tapi tetapi namun karena sebab jika kalau
     apabila bila agar supaya sehingga maka oleh dalam atas bagi sama antara tentang terhadap
     seperti sebagai hingga sampai sejak selama secara per via lewat melalui
@@ -432,7 +449,7 @@ GREETING_WORDS: frozenset[str] = frozenset(
     halo hallo helo hello hai hay hi hey hei hy pagi siang sore malam selamat assalamualaikum
     assalamu alaikum salam waalaikumsalam wassalamualaikum salamualaikum shalom om swastiastu
     namo buddhaya permisi punten misi tes test testing cek p ping good morning afternoon evening
-    day admin kak bang pak bu ibu mas mbak gan sis bro sob semua
+    day admin kak bang pak bu ibu mas mbak gan sis bro sob semua gaes guys
     """.split()
 )
 THANKS_WORDS: frozenset[str] = frozenset(

@@ -129,3 +129,16 @@ def test_candidate_roots(word: str, root: str) -> None:
 
     assert root in candidate_roots(word)
     assert word not in candidate_roots(word)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("jgn lama2 ya", ["jangan", "lama", "ya"]),
+        ("gx tau caranya", ["tidak", "tahu", "caranya"]),
+        ("nungguin smw dokumen", ["menunggu", "semua", "dokumen"]),
+        ("nyokap sy", ["ibu", "saya"]),
+    ],
+)
+def test_more_chat_spellings_are_read_as_their_words(text: str, words: list[str]) -> None:
+    assert tokenize(text) == words
