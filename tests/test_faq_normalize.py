@@ -141,4 +141,6 @@ def test_candidate_roots(word: str, root: str) -> None:
     ],
 )
 def test_more_chat_spellings_are_read_as_their_words(text: str, words: list[str]) -> None:
+    from faq.normalize import tokenize
+
     assert tokenize(text) == words
