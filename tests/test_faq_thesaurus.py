@@ -191,6 +191,7 @@ def _without_sectors() -> Thesaurus:
         ("pju mati lapor ke mana", "pju-mati"),
         ("street lights out, where do I report it?", "pju-mati"),
         ("syarat bikin surat miskin apa aja", "sktm"),
+        ("poverty certificate requirements", "sktm"),
         ("my house is flooded, where can I get help", "banjir"),
     ],
 )
@@ -202,6 +203,19 @@ def test_a_citizen_s_sector_word_meets_the_entry_written_in_the_office_s_word(
     assert match.outcome == "answer" and match.entry is not None and match.entry.id == entry_id
     # The sector groups are what carries it: without them the same message scores clearly less.
     assert match.score > before.score + 5
+
+
+def test_a_phrase_inside_a_longer_one_keeps_its_own_concept() -> None:
+    thesaurus = default_thesaurus()
+    found = thesaurus.phrase_concepts("surat keterangan tidak mampu".split())
+    concepts = frozenset().union(*(c for _, _, c in found))
+    # A poverty certificate (18_) and, still, a "surat keterangan" (10_, a referent): an
+    # entry that says it is not a near miss for a message that asks for a certificate.
+    assert any(c.startswith("18_") for c in concepts)
+    assert concepts & thesaurus.concepts("certificate")
+    # A shorter phrase of the same group adds nothing twice.
+    nested = thesaurus.phrase_concepts("akta kelahiran anak".split())
+    assert len(nested) == 1
 
 
 def test_a_word_that_means_different_things_in_two_sectors_is_grouped_only_in_phrases() -> None:
