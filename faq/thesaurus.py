@@ -47,16 +47,23 @@ class Thesaurus:
         return self.words.get(word, frozenset())
 
     def phrase_concepts(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
-        """Phrases found in a word sequence: (start, end, concepts), longest first at a place."""
+        """Phrases found in a word sequence: (start, end, concepts), longest first at a place.
+
+        A shorter phrase at the same place counts too when it names another concept: "surat
+        keterangan tidak mampu" is a poverty certificate and still a "surat keterangan", as a
+        word inside a phrase keeps its own concepts. Its concepts already named there are left
+        out, so one meaning is not read twice.
+        """
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
             return found
         for pos, word in enumerate(words):
+            named: frozenset[str] = frozenset()
             for phrase, concepts in self.phrases.get(word, ()):
                 end = pos + len(phrase)
-                if tuple(words[pos:end]) == phrase:
-                    found.append((pos, end, concepts))
-                    break
+                if tuple(words[pos:end]) == phrase and not concepts <= named:
+                    found.append((pos, end, concepts - named))
+                    named |= concepts
         return found
 
 

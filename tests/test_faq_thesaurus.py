@@ -145,3 +145,97 @@ def test_a_chat_cost_question_meets_the_fee_entry_and_campaign_money_does_not() 
     match = FaqIndex(KB).match("bayar berapa?")
     assert match.outcome == "answer" and match.entry is not None and match.entry.id == "biaya"
     assert FaqIndex(KB).match("uang kampanye berapa").outcome == "abstain"
+
+
+SECTOR_KB = KnowledgeBase(
+    entries=(
+        Entry(
+            "ijazah-hilang",
+            "pendidikan",
+            ("Bagaimana cara mengurus ijazah yang hilang?",),
+            "Ajukan surat keterangan pengganti ijazah ke dinas pendidikan.",
+        ),
+        Entry(
+            "pju-mati",
+            "pekerjaan umum",
+            ("Ke mana melapor lampu penerangan jalan umum yang mati?",),
+            "Laporkan lokasi tiangnya ke dinas perhubungan.",
+        ),
+        Entry(
+            "sktm",
+            "sosial",
+            ("Apa syarat surat keterangan tidak mampu?",),
+            "Pengantar RT/RW, KTP dan KK.",
+        ),
+        Entry(
+            "banjir",
+            "bencana",
+            ("Rumah saya kebanjiran, ke mana minta pertolongan?",),
+            "Hubungi pusat pengendalian operasi BPBD.",
+        ),
+    ),
+    sources=(),
+)
+
+
+def _without_sectors() -> Thesaurus:
+    return load_thesaurus(
+        p for p in default_thesaurus_paths() if not p.name.startswith(("18_", "19_"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        ("sttb saya hilang, gimana ngurusnya?", "ijazah-hilang"),
+        ("pju mati lapor ke mana", "pju-mati"),
+        ("street lights out, where do I report it?", "pju-mati"),
+        ("syarat bikin surat miskin apa aja", "sktm"),
+        ("poverty certificate requirements", "sktm"),
+        ("my house is flooded, where can I get help", "banjir"),
+    ],
+)
+def test_a_citizen_s_sector_word_meets_the_entry_written_in_the_office_s_word(
+    message: str, entry_id: str
+) -> None:
+    before = FaqIndex(SECTOR_KB, thesaurus=_without_sectors()).match(message)
+    match = FaqIndex(SECTOR_KB).match(message)
+    assert match.outcome == "answer" and match.entry is not None and match.entry.id == entry_id
+    # The sector groups are what carries it: without them the same message scores clearly less.
+    assert match.score > before.score + 5
+
+
+def test_a_phrase_inside_a_longer_one_keeps_its_own_concept() -> None:
+    thesaurus = default_thesaurus()
+    found = thesaurus.phrase_concepts("surat keterangan tidak mampu".split())
+    concepts = frozenset().union(*(c for _, _, c in found))
+    # A poverty certificate (18_) and, still, a "surat keterangan" (10_, a referent): an
+    # entry that says it is not a near miss for a message that asks for a certificate.
+    assert any(c.startswith("18_") for c in concepts)
+    assert concepts & thesaurus.concepts("certificate")
+    # A shorter phrase of the same group adds nothing twice.
+    nested = thesaurus.phrase_concepts("akta kelahiran anak".split())
+    assert len(nested) == 1
+
+
+def test_a_word_that_means_different_things_in_two_sectors_is_grouped_only_in_phrases() -> None:
+    thesaurus = default_thesaurus()
+
+    def sector_concepts(term: str) -> frozenset[str]:
+        return frozenset(c for c in _concepts(thesaurus, term) if c.startswith(("18_", "19_")))
+
+    def share(a: str, b: str) -> bool:
+        return bool(_concepts(thesaurus, a) & _concepts(thesaurus, b))
+
+    # "kartu", "surat", "izin", "bantuan", "pajak", "paket" alone name no sector's document.
+    for bare in ("kartu", "surat", "izin", "bantuan", "pajak", "paket", "kia", "tpa", "pkl"):
+        assert not sector_concepts(bare), bare
+    # "KIA" is a child's identity card and the mother-and-child health book: each phrase
+    # meets its own words, never the other's.
+    assert share("kartu identitas anak", "child identity card")
+    assert share("buku kia", "buku pink")
+    assert not share("buku kia", "kartu identitas anak")
+    # "TPS" alone is the polling station; "TPS sampah" is the waste depot.
+    assert share("tps sampah", "depo sampah") and not share("tps", "depo sampah")
+    # "PKL" is a student's field work here, not street vendors.
+    assert share("pedagang kaki lima", "street vendor") and not share("pkl", "pedagang kaki lima")
