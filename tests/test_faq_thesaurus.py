@@ -192,7 +192,8 @@ def _without_sectors() -> Thesaurus:
         ("street lights out, where do I report it?", "pju-mati"),
         ("syarat bikin surat miskin apa aja", "sktm"),
         ("poverty certificate requirements", "sktm"),
-        ("my house is flooded, where can I get help", "banjir"),
+        ("my home was inundated, where can I get help", "banjir"),
+        ("rumah kena air bah, minta tolong ke mana", "banjir"),
     ],
 )
 def test_a_citizen_s_sector_word_meets_the_entry_written_in_the_office_s_word(
