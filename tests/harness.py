@@ -28,6 +28,16 @@ private_per_second = 100
 group_per_minute = 10000
 """
 
+# WhatsApp's pacing (one message a second to a citizen) lifted likewise: a form filled on
+# WhatsApp otherwise waits a second for each question. The limiter's pacing is tested with a
+# clock the test moves (tests/test_outbox.py), and the WhatsApp end-to-end tests that set
+# up their own [whatsapp] table (offices, survey) keep the defaults.
+RAISED_WHATSAPP_LIMITS = """
+[whatsapp.limits]
+global_per_second = 1000
+per_chat_per_second = 100
+"""
+
 SAMPLE_FAQ = """
 [[entry]]
 id = "jam-layanan"
@@ -261,7 +271,8 @@ api_base = "{wa.api_base}"
 phone_number_id = "{wa.phone_number_id}"
 listen = "127.0.0.1:{port}"
 window_template = "{template}"
-""",
+"""
+        + RAISED_WHATSAPP_LIMITS,
         env={
             "LOKET_TELEGRAM__STAFF_GROUP_ID": str(staff_group_id),
             "LOKET_WHATSAPP__ACCESS_TOKEN": wa.access_token,
