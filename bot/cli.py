@@ -92,6 +92,8 @@ def _behind(exc: SchemaBehindError) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # The configuration first: its errors are one line without waiting for aiogram's import.
+    config = _load(args)
     from aiogram.exceptions import (
         ClientDecodeError,
         TelegramAPIError,
@@ -107,7 +109,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from faq import KnowledgeBaseError
     from storage.migrate import SchemaAheadError
 
-    config = _load(args)
     wa = config.whatsapp
     # The verify token is not secret enough to blank out of every log line (it may be a word).
     secrets = [
