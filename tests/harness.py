@@ -28,6 +28,16 @@ private_per_second = 100
 group_per_minute = 10000
 """
 
+# WhatsApp's pacing (one message a second to a citizen) lifted likewise: a form filled on
+# WhatsApp otherwise waits a second for each question. The limiter's pacing is tested with a
+# clock the test moves (tests/test_outbox.py), and tests/test_e2e_offices_whatsapp.py keeps
+# the defaults end to end.
+RAISED_WHATSAPP_LIMITS = """
+[whatsapp.limits]
+global_per_second = 1000
+per_chat_per_second = 100
+"""
+
 SAMPLE_FAQ = """
 [[entry]]
 id = "jam-layanan"
@@ -241,10 +251,12 @@ async def start_with_whatsapp(
     officers: list[int],
     template: str = "",
     webhook: bool = False,
+    env: dict[str, str] | None = None,
 ) -> LoketProcess:
     """A started `loket run` serving Telegram and WhatsApp (secrets from the environment, as in
     production), with the WhatsApp emulator's webhooks pointed at it. ``webhook``: Telegram in
-    webhook mode, both webhooks served by one server on one port."""
+    webhook mode, both webhooks served by one server on one port; ``env``: more of its
+    environment."""
     port = free_port()
     loket = LoketProcess(
         tg,
@@ -261,12 +273,14 @@ api_base = "{wa.api_base}"
 phone_number_id = "{wa.phone_number_id}"
 listen = "127.0.0.1:{port}"
 window_template = "{template}"
-""",
+"""
+        + RAISED_WHATSAPP_LIMITS,
         env={
             "LOKET_TELEGRAM__STAFF_GROUP_ID": str(staff_group_id),
             "LOKET_WHATSAPP__ACCESS_TOKEN": wa.access_token,
             "LOKET_WHATSAPP__APP_SECRET": wa.app_secret,
             "LOKET_WHATSAPP__VERIFY_TOKEN": wa.verify_token,
+            **(env or {}),
         },
     )
     await loket.start()

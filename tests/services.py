@@ -58,12 +58,14 @@ async def ensure_postgres() -> str | None:
     return f"PostgreSQL at {where} is down ({problem}) and could not be started ({started})"
 
 
-async def create_database(name: str) -> str:
+async def create_database(name: str, template: str | None = None) -> str:
+    """A new database ``name``: empty, or a copy of the database ``template``."""
     import asyncpg
 
     conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_ADMIN_DB)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
     finally:
         await conn.close()
     return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"

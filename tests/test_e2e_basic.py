@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from bot.playground.emulator import BotApiEmulator
-from tests.harness import LoketProcess
+from tests.harness import RAISED_LIMITS, LoketProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -24,7 +24,9 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 async def loket(
     emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[LoketProcess]:
-    process = LoketProcess(emu, tmp_path_factory.mktemp("loket"))
+    # Telegram's pacing lifted (these tests are about behaviour; a burst under the default
+    # limits is tests/test_e2e_reliability.py's): a citizen's third reply need not wait 2 s.
+    process = LoketProcess(emu, tmp_path_factory.mktemp("loket"), extra_toml=RAISED_LIMITS)
     await process.start()
     yield process
     code = await process.stop()

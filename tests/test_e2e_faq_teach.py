@@ -72,7 +72,14 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
         ani = tg.user("Ani Petugas")
         group = tg.group("Staf PPID", is_forum=True, members=[ani])
         loket = await start_with_whatsapp(
-            tg, wa, tmp_path_factory.mktemp("teach"), staff_group_id=group.id, officers=[ani.id]
+            tg,
+            wa,
+            tmp_path_factory.mktemp("teach"),
+            staff_group_id=group.id,
+            officers=[ani.id],
+            # The learned file is watched like the FAQ files: a short interval, as in
+            # tests/test_e2e_faq_reload.py, so the reload is seen without a 3 s wait.
+            env={"LOKET_FAQ__WATCH_INTERVAL": "0.3"},
         )
         s = Setup(tg, wa, loket, group, ani)
         yield s

@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from bot.core.ikm import ELEMENT_KEYS, ELEMENTS
 from bot.playground.emulator import BotApiEmulator, FakeChat, FakeUser
-from tests.harness import RAISED_LIMITS, LoketProcess, free_port
+from tests.harness import RAISED_LIMITS, RAISED_WHATSAPP_LIMITS, LoketProcess, free_port
 from tests.wa_emulator import WhatsAppEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -75,7 +75,8 @@ enabled = true
 api_base = "{wa.api_base}"
 phone_number_id = "{wa.phone_number_id}"
 listen = "127.0.0.1:{port}"
-""",
+"""
+            + RAISED_WHATSAPP_LIMITS,
             env={
                 "LOKET_TELEGRAM__STAFF_GROUP_ID": str(group.id),
                 "LOKET_WHATSAPP__ACCESS_TOKEN": wa.access_token,

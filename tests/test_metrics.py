@@ -154,8 +154,8 @@ async def test_metrics_of_a_running_bot(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-async def collector(db_url: str) -> AsyncIterator[DatabaseCollector]:
-    engine = make_engine(db_url)
+async def collector(migrated_db_url: str) -> AsyncIterator[DatabaseCollector]:
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     clock = FrozenClock(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))  # Monday 10:00 WIB
     yield DatabaseCollector(make_sessionmaker(engine), clock, HoursConfig().calendar())

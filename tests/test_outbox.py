@@ -266,11 +266,11 @@ async def test_rows_caught_mid_send_are_settled_never_doubled(
 
 
 async def test_a_late_sweep_never_settles_a_row_reset_and_claimed_again_meanwhile(
-    db_url: str,
+    migrated_db_url: str,
 ) -> None:
     """Two replicas sweep the same stale claim: A settles it (not delivered: back to pending)
     and a sender claims it afresh while B still probes; B's write must find the new claim."""
-    engine = make_engine(db_url)
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
     try:

@@ -445,8 +445,8 @@ async def seed(session: AsyncSession) -> None:
 
 
 @pytest.fixture
-async def seeded(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(db_url)
+async def seeded(migrated_db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
     async with sessions() as session:

@@ -145,8 +145,8 @@ async def seed_payloads(sessions: async_sessionmaker[AsyncSession]) -> int:
         return notice.id
 
 
-async def test_payloads_go_exactly_after_their_days_and_the_rows_stay(db_url: str) -> None:
-    engine = make_engine(db_url)
+async def test_payloads_go_exactly_after_their_days_and_the_rows_stay(migrated_db_url: str) -> None:
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
     try:

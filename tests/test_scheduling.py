@@ -39,7 +39,7 @@ OFFICER, BOSS = 111, 222
 FRIDAY_1550 = datetime(2026, 11, 27, 8, 50, tzinfo=UTC)
 
 
-def make_app(db_url: str, clock: FrozenClock, tmp_path: Path) -> App:
+def make_app(migrated_db_url: str, clock: FrozenClock, tmp_path: Path) -> App:
     config_file = tmp_path / "bot.toml"
     config_file.write_text(
         f"""
@@ -51,7 +51,7 @@ staff_group_id = {STAFF}
 officers = [{OFFICER}]
 coordinators = [{BOSS}]
 [database]
-url = "{db_url}"
+url = "{migrated_db_url}"
 [sla]
 first_response = "15m"
 [[sla.escalation]]
@@ -85,9 +85,9 @@ async def outbox(app: App) -> list[Outbox]:
 
 
 @pytest.fixture
-async def app(db_url: str, tmp_path: Path):
+async def app(migrated_db_url: str, tmp_path: Path):
     clock = FrozenClock(FRIDAY_1550)
-    application = make_app(db_url, clock, tmp_path)
+    application = make_app(migrated_db_url, clock, tmp_path)
     await upgrade(application.engine)
     yield application
     await application.bot.session.close()
@@ -113,10 +113,12 @@ async def test_business_time_carries_the_clock_over_the_weekend(app: App) -> Non
     assert not rows[0].payload["silent"]
 
 
-async def test_two_replicas_firing_at_once_fire_each_step_once(app: App, db_url: str) -> None:
+async def test_two_replicas_firing_at_once_fire_each_step_once(
+    app: App, migrated_db_url: str
+) -> None:
     await open_ticket(app)
     app.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
-    other_engine = make_engine(db_url)  # a second replica: its own engine and pool
+    other_engine = make_engine(migrated_db_url)  # a second replica: its own engine and pool
     try:
         other = make_sessionmaker(other_engine)
         counts = await asyncio.gather(

@@ -21,8 +21,8 @@ FLOOD_NOTICE = t("flood", "id")
 
 
 @pytest.fixture
-async def app(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
-    async for built in core_app.build(db_url, tmp_path):
+async def app(migrated_db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for built in core_app.build(migrated_db_url, tmp_path):
         yield built
 
 
@@ -210,8 +210,12 @@ async def test_below_the_open_tickets_limit_a_ticket_opens_and_closed_ones_do_no
     assert len(live) == 1 and live[0].status in ("open", "assigned")
 
 
-async def test_the_open_tickets_limit_is_configuration(db_url: str, tmp_path: Path) -> None:
-    async for app in core_app.build(db_url, tmp_path, "[limits]\nopen_tickets_per_citizen = 1\n"):
+async def test_the_open_tickets_limit_is_configuration(
+    migrated_db_url: str, tmp_path: Path
+) -> None:
+    async for app in core_app.build(
+        migrated_db_url, tmp_path, "[limits]\nopen_tickets_per_citizen = 1\n"
+    ):
         await open_requests(app, 1)
         await call_officer(app)
         assert (await texts_to(app, CITIZEN))[-1] == t("ticket_limit", "id", count=1)

@@ -64,20 +64,20 @@ number_prefix = "SMG"
 """
 
 
-async def built(db_url: str, tmp_path: Path, transfer: str = "keep") -> AsyncIterator[App]:
-    async for app in core_app.build(db_url, tmp_path, network(transfer)):
+async def built(migrated_db_url: str, tmp_path: Path, transfer: str = "keep") -> AsyncIterator[App]:
+    async for app in core_app.build(migrated_db_url, tmp_path, network(transfer)):
         yield app
 
 
 @pytest.fixture
-async def keep(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
-    async for app in built(db_url, tmp_path, "keep"):
+async def keep(migrated_db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for app in built(migrated_db_url, tmp_path, "keep"):
         yield app
 
 
 @pytest.fixture
-async def restart(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
-    async for app in built(db_url, tmp_path, "restart"):
+async def restart(migrated_db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for app in built(migrated_db_url, tmp_path, "restart"):
         yield app
 
 
@@ -210,8 +210,8 @@ async def test_each_office_escalates_on_its_own_ladder(keep: App) -> None:
 
 
 @pytest.fixture
-async def single(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
-    async for app in core_app.build(db_url, tmp_path):
+async def single(migrated_db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for app in core_app.build(migrated_db_url, tmp_path):
         yield app
 
 

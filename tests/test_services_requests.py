@@ -22,8 +22,8 @@ from tests.test_request_form import ENTITY
 
 
 @pytest.fixture
-async def app(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
-    async for built in core_app.build(db_url, tmp_path):
+async def app(migrated_db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for built in core_app.build(migrated_db_url, tmp_path):
         yield built
 
 

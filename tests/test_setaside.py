@@ -118,8 +118,8 @@ async def test_a_handler_that_always_raises_is_set_aside_after_max_attempts(tmp_
         await engine.dispose()
 
 
-async def test_the_notice_is_claimed_at_most_once_an_hour(db_url: str) -> None:
-    engine = make_engine(db_url)
+async def test_the_notice_is_claimed_at_most_once_an_hour(migrated_db_url: str) -> None:
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
     try:
@@ -227,9 +227,9 @@ def test_an_update_that_does_not_validate_keeps_its_id_and_chat(
     assert (row["update_id"], row["chat_key"], row["payload"]) == (update_id, chat_key, item)
 
 
-async def test_set_aside_rows_are_listed_shown_and_handed_back(db_url: str) -> None:
+async def test_set_aside_rows_are_listed_shown_and_handed_back(migrated_db_url: str) -> None:
     """The repository side of `loket inbox failed/show/retry`, on both backends."""
-    engine = make_engine(db_url)
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
     item = {"update_id": 7, "message": {"chat": {"id": 42}, "poll": {"id": "1"}}}

@@ -25,8 +25,8 @@ IKM = '[survey]\nmode = "ikm"\nafter_chat = true\n'
 
 
 @pytest.fixture
-async def app(db_url: str, tmp_path: Path) -> AsyncIterator[App]:
-    async for built in core_app.build(db_url, tmp_path, extra_toml=IKM):
+async def app(migrated_db_url: str, tmp_path: Path) -> AsyncIterator[App]:
+    async for built in core_app.build(migrated_db_url, tmp_path, extra_toml=IKM):
         yield built
 
 
@@ -137,8 +137,8 @@ async def test_the_survey_follows_a_requests_written_decision(app: App) -> None:
     assert {a.ticket_id for a in await core_app.rows(app, SurveyAnswer)} == {decided.id}
 
 
-async def test_single_mode_keeps_the_one_rating(db_url: str, tmp_path: Path) -> None:
-    async for app in core_app.build(db_url, tmp_path):
+async def test_single_mode_keeps_the_one_rating(migrated_db_url: str, tmp_path: Path) -> None:
+    async for app in core_app.build(migrated_db_url, tmp_path):
         ticket = await call_officer(app)
         assert ticket.id is not None
         await close(app, ticket.id)

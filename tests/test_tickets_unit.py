@@ -15,8 +15,10 @@ from storage.migrate import upgrade
 from storage.repositories import next_number
 
 
-async def test_numbers_are_sequential_per_prefix_and_year_and_survive_restarts(db_url: str) -> None:
-    engine = make_engine(db_url)
+async def test_numbers_are_sequential_per_prefix_and_year_and_survive_restarts(
+    migrated_db_url: str,
+) -> None:
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
     async with sessions() as s:
@@ -26,7 +28,7 @@ async def test_numbers_are_sequential_per_prefix_and_year_and_survive_restarts(d
         assert await next_number(s, "LC", 2027) == "LC-2027-000001"
         await s.commit()
     await engine.dispose()
-    engine = make_engine(db_url)  # a "restart": a new engine on the same database
+    engine = make_engine(migrated_db_url)  # a "restart": a new engine on the same database
     async with make_sessionmaker(engine)() as s:
         assert await next_number(s, "LC", 2026) == "LC-2026-000003"
         await s.rollback()  # a number of a rolled-back ticket was never issued...
@@ -36,8 +38,8 @@ async def test_numbers_are_sequential_per_prefix_and_year_and_survive_restarts(d
     await engine.dispose()
 
 
-async def test_concurrent_openings_never_share_a_number(db_url: str) -> None:
-    engine = make_engine(db_url)
+async def test_concurrent_openings_never_share_a_number(migrated_db_url: str) -> None:
+    engine = make_engine(migrated_db_url)
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
 
