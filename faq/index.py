@@ -838,14 +838,15 @@ class FaqIndex:
                     unknown_seen += 1
                     # An everyday word is the circumstances more often than the topic.
                     share = 0.5 if word.isdigit() else unknown_share(word, lang or "id")
-                    mass += self._unknown / unknown_seen * share
+                    weight = self._unknown / unknown_seen * share
+                    mass += weight
                     # A body, place or document no entry mentions ("baliho"): another topic.
                     refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
                     if refs and (about is None or word in about) and word not in self._own:
                         salient.append((word, refs, {}))
                 if info is not None:
-                    unknown = how.startswith("unknown")
-                    info.words.append((word, how, self._unknown if unknown else 0.0))
+                    unknown = how.startswith("unknown") and len(word) > 1
+                    info.words.append((word, how, weight if unknown else 0.0))
                 continue
             feat_map, top, values, scale = self._word(word, english)
             if (

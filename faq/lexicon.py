@@ -2078,6 +2078,7 @@ ACRONYMS: dict[str, str] = {
     "uu": "undang undang",
     "kip": "keterbukaan informasi publik",
     "lhkpn": "laporan harta kekayaan penyelenggara negara",
+    "bpk": "badan pemeriksa keuangan",  # its audit reports (LHP BPK) are public information
     "lpse": "layanan pengadaan secara elektronik",
     "dukcapil": "kependudukan pencatatan sipil",
     "disdukcapil": "dinas kependudukan pencatatan sipil",

@@ -200,7 +200,9 @@ async def claim_job(session: AsyncSession, job: str, key: str, now: datetime) ->
 async def claim_version(session: AsyncSession, job: str, key: str, now: datetime) -> bool:
     """True once per version ``key`` (a digest of files) of ``job``: the first replica to
     claim a version sends its notice. Claimed, it drops the job's other versions, so going
-    back to one of them later is a new change again."""
+    back to one of them later is a new change again. Known limit: two saves within one poll
+    interval, one replica still on the first, may announce the first after the second (the
+    files in service are right; only the notice is late and may repeat)."""
     if not await claim_job(session, job, key, now):
         return False
     await session.exec(

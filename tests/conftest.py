@@ -19,14 +19,20 @@ from storage.migrate import upgrade
 from tests import harness, services
 
 
-@contextlib.asynccontextmanager
-async def fresh_postgres(template: str | None = None) -> AsyncIterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards: empty, or a copy of ``template``."""
+async def require_postgres() -> None:
+    """Return when PostgreSQL answers (started if needed); else skip the test with the reason,
+    or fail it in CI, where PostgreSQL must be there."""
     problem = await services.ensure_postgres()
     if problem is not None:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is needed in CI: {problem}")
         pytest.skip(f"PostgreSQL tests skipped: {problem}")
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres(template: str | None = None) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards: empty, or a copy of ``template``."""
+    await require_postgres()
     name = f"loket_test_{uuid.uuid4().hex[:12]}"
     url = await services.create_database(name, template=template)
     try:
@@ -62,12 +68,16 @@ class MigratedTemplates:
     async def pg_template(self) -> str:
         """The name of the migrated PostgreSQL template database (made on first use)."""
         if self.pg_name is None:
+            await require_postgres()  # skipped with the reason, as fresh_postgres is
             name = f"loket_template_{uuid.uuid4().hex[:12]}"
             engine = make_engine(await services.create_database(name))
             try:
                 await upgrade(engine)
-            finally:
-                await engine.dispose()  # a template must have no connections to be copied
+            except BaseException:
+                await engine.dispose()
+                await services.drop_database(name)  # no half-made template left behind
+                raise
+            await engine.dispose()  # a template must have no connections to be copied
             self.pg_name = name
         return self.pg_name
 

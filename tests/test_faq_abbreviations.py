@@ -67,3 +67,11 @@ def test_an_acronym_the_thesaurus_knows_is_not_read_as_another_word() -> None:
     _match, info = FaqIndex(kb).explain("pln kantornya dimana")
     hows = {w: how for w, how, _weight in info.words}
     assert hows["pln"] == "unknown"
+
+
+def test_the_audit_board_is_not_read_as_a_form_of_address(index: FaqIndex) -> None:
+    # "bpk" has the consonants of "bapak", a word that names no topic; read so, "hasil audit
+    # bpk" lost the audit board altogether. It is an acronym of its own.
+    _match, info = index.explain("hasil audit bpk tahun lalu")
+    hows = {w: how for w, how, _weight in info.words}
+    assert hows["bpk"] != "stop~bapak"
