@@ -97,6 +97,15 @@ class Net:
         await self.emu.press_button(citizen, message, data)
         return await self.emu.wait_for_message(citizen.id)
 
+    async def transfer(
+        self, citizen: FakeUser, office: str, thread_id: int | None, to: str
+    ) -> SentMessage:
+        """``office``'s officer sends /alihkan ``to`` in a topic; the citizen's notice of it."""
+        await self.emu.send_text(
+            self.officers[office], f"/alihkan {to}", chat=self.groups[office], thread_id=thread_id
+        )
+        return await self.emu.wait_for_message(citizen.id, contains="dialihkan")
+
     async def file_request(self, citizen: FakeUser, information: str) -> str:
         await self.emu.send_text(citizen, "/permohonan")
         ask = await self.emu.wait_for_message(citizen.id)
@@ -387,13 +396,7 @@ async def test_transfer_moves_a_ticket_with_its_history_to_another_office(net: N
     card = await net.card("kab-kudus", old.group(0))
     await emu.send_text(citizen, "Saya minta data DPT Kabupaten Semarang")
     await net.in_topic("kab-kudus", card.thread_id, "data DPT Kabupaten Semarang")
-    await emu.send_text(
-        net.officers["kab-kudus"],
-        "/alihkan kab-semarang",
-        chat=net.groups["kab-kudus"],
-        thread_id=card.thread_id,
-    )
-    told = await emu.wait_for_message(citizen.id, contains="dialihkan")
+    told = await net.transfer(citizen, "kab-kudus", card.thread_id, "kab-semarang")
     new = re.search(r"LC-SMG-\d{4}-\d{6}", told.text or "")
     assert new and "PPID Kabupaten Semarang" in (told.text or ""), told.text
     new_card = await net.card("kab-semarang", new.group(0))
@@ -423,13 +426,7 @@ async def test_transfer_of_a_request_keeps_its_receipt_date_in_both_registers(ne
     await net.choose(citizen, "kab-kudus")
     number = await net.file_request(citizen, "Notulen rapat pleno Kabupaten Semarang")
     card = await net.card("kab-kudus", number)
-    await emu.send_text(
-        net.officers["kab-kudus"],
-        "/alihkan kab-semarang",
-        chat=net.groups["kab-kudus"],
-        thread_id=card.thread_id,
-    )
-    told = await emu.wait_for_message(citizen.id, contains="dialihkan")
+    told = await net.transfer(citizen, "kab-kudus", card.thread_id, "kab-semarang")
     new = re.search(r"PI-SMG-\d{4}-\d{6}", told.text or "")
     assert new, told.text
     rows = await net.loket.wait_query(
@@ -792,13 +789,7 @@ async def test_an_objection_follows_its_transferred_request_and_stays_there(net:
     await net.choose(citizen, "kab-kudus")
     number = await net.file_request(citizen, "Daftar hadir rapat pleno Kabupaten Semarang 2025")
     card = await net.card("kab-kudus", number)
-    await emu.send_text(
-        net.officers["kab-kudus"],
-        "/alihkan kab-semarang",
-        chat=net.groups["kab-kudus"],
-        thread_id=card.thread_id,
-    )
-    told = await emu.wait_for_message(citizen.id, contains="dialihkan")
+    told = await net.transfer(citizen, "kab-kudus", card.thread_id, "kab-semarang")
     found = re.search(r"PI-SMG-\d{4}-\d{6}", told.text or "")
     assert found, told.text
     new = found.group(0)
