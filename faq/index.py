@@ -160,6 +160,8 @@ class _Question:
     words: tuple[tuple[frozenset[str], float], ...]  # (features, weight) per content word
     total: float
     seq: tuple[frozenset[str], ...] = ()  # features of the content words in reading order
+    # The entry's one-word keywords read together: covered in part, word by word.
+    keywords: bool = False
 
 
 @dataclass(slots=True)
@@ -340,11 +342,18 @@ class FaqIndex:
                 *entry.questions,
                 *(k for k in entry.keywords if len(self._content(k)) >= _KEYWORD_PHRASE),
             ]
+            # The one-word keywords together describe the entry the way its author sums it up
+            # ("farmasi, apotek, resep"): a message that says one of them covers that share
+            # of the description, where no canonical question may share a word with it.
+            singles = [k for k in entry.keywords if len(self._content(k)) == 1]
+            if singles:
+                phrasings.append(" ".join(singles))
             for number, text in enumerate(phrasings):
                 ids.append(len(self._questions))
                 question = self._make_question(idx, text)
                 if number >= len(entry.questions):
                     question.text = ""  # a keyword is covered, not compared letter by letter
+                    question.keywords = bool(singles) and number == len(phrasings) - 1
                 self._questions.append(question)
                 self._question_intents.append(intents(self._tokenize(text)))
             self._entry_questions.append(ids)
@@ -944,7 +953,12 @@ class FaqIndex:
                 question = self._questions[qid]
                 if question.total > 0:
                     share = self._coverage(question, key_pos, query_keys)
-                    if not question.text:
+                    if question.keywords:
+                        # The one-word keywords: each one the message says counts for its
+                        # share of them, and of at least the weight of the entry's shortest
+                        # question ("ppid", an entry's one keyword, is not all it is about).
+                        share *= question.total / max(question.total, short[idx])
+                    elif not question.text:
                         # A declared keyword phrase counts when the message says all of it
                         # ("tenggat keberatan" is not "keberatan"), and only as far as the
                         # message says nothing else ("jam buka" is not "jam buka kelurahan").
