@@ -98,10 +98,18 @@ _LETTERS = re.compile(r"[a-z]+")
 # Affixes and clitics that are also stopwords or short known words.
 _BOUND = frozenset("nya an kan in ku mu lah kah tah pun per ber ter se me pe".split())
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+# The name after "Kabupaten", "Kota", "Provinsi" (capitalized, one to three words): the
+# region a knowledge base is written for ("Kabupaten Tanjung Wangi").
+_REGION = re.compile(r"\b(?:Kabupaten|Kab\.|Kota|Provinsi|Prov\.)\s+((?:[A-Z][a-z]+\b ?){1,3})")
 
 # Content words a keyword needs to be a phrasing of its entry (covered like a question).
 _KEYWORD_PHRASE = 2
 _WHOLE = 0.999
+
+# Nouns that head the name of a unit of a government ("dinas kesehatan", "badan
+# kepegawaian", "bagian umum"): an entry that speaks of such units in general speaks of each.
+# Not "kantor": "kantor kecamatan" is another office, not a kind of the office's own.
+_UNIT_HEADS = frozenset("dinas badan bagian bidang unit satuan".split())
 
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
@@ -261,10 +269,23 @@ class FaqIndex:
         # message that names the office itself names no other body, whether or not an entry
         # repeats the name, so its words are never a near miss's referent.
         self._own = frozenset(tokenize(own))
+        # The region the office serves is where every question is asked, not what one is
+        # about: "lowongan kerja di Tanjung Wangi" does not ask for the entry that gives the
+        # office's address there. Its name is read as a function word (a name of several
+        # words only when said whole: "sungai" alone is a river).
+        regions = {
+            tuple(tokenize(m.group(1)))
+            for e in kb.entries
+            for text in (*e.questions, *e.keywords, e.answer)
+            for m in _REGION.finditer(text)
+        }
+        self._regions = tuple(sorted((r for r in regions if r), key=len, reverse=True))
+        self._own |= {w for r in self._regions for w in r}
         self.thesaurus = default_thesaurus() if thesaurus is None else thesaurus
         self._feats = lru_cache(maxsize=65536)(self._feats_uncached)
         self._referent_keys = frozenset("\u2248" + c for c in self.thesaurus.referents)
         self._virtual = lru_cache(maxsize=4096)(self._virtual_uncached)
+        self._referents = lru_cache(maxsize=16384)(self._referents_uncached)
         self.entries: tuple[Entry, ...] = kb.entries
         n = len(self.entries)
         # Chat abbreviations that the knowledge base itself uses as terms (written as an
@@ -363,6 +384,10 @@ class FaqIndex:
             min((self._questions[q].total for q in ids if self._questions[q].text), default=0.0)
             or 1.0
             for ids in self._entry_questions
+        ]
+        self._entry_words = [
+            frozenset(w for t in (*e.questions, *e.keywords) for w in self._content(t))
+            for e in self.entries
         ]
         self._entry_intents = [
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
@@ -611,6 +636,30 @@ class FaqIndex:
             return None  # a word of its own ("pln", "skck"), not a shorthand of another
         return self._skeletons.get(_skeleton(word))
 
+    def _unit_of(self, named: str, idx: int) -> bool:
+        """Whether ``named`` ("dinas kesehatan") is one of the government's units that entry
+        ``idx`` asks about in general ("apakah setiap dinas punya PPID sendiri?"): the
+        general word covers each unit it names."""
+        head = named.split(" ", 1)[0]
+        return " " in named and head in _UNIT_HEADS and head in self._entry_words[idx]
+
+    def _referents_uncached(self, word: str) -> list[str]:
+        """The referent concepts (bodies, places, things) ``word`` names as it is written.
+
+        Only the word itself, a possessive or particle stripped ("kantornya"), or the base of
+        an English form: a derivation names something else ("penguburan", a burial, is not
+        "kuburan", a cemetery).
+        """
+        forms = {word}
+        for ending in ("nya", "ku", "mu", "lah", "kah", "pun"):
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                forms.add(word[: -len(ending)])
+        base = english_base(word)
+        if base is not None:
+            forms.add(base)
+        concepts = set().union(*(self.thesaurus.concepts(form) for form in forms))
+        return sorted(k for c in concepts if (k := "\u2248" + c) in self._referent_keys)
+
     def _empty_word(self, word: str) -> bool:
         """Whether a word names no topic: a function word, a greeting, a generic word, or
         an English word whose gloss is only such words."""
@@ -791,6 +840,21 @@ class FaqIndex:
         english = sum(1 for w in words if w in _ENGLISH_ONLY or english_base(w) is not None)
         return "en" if english * 2 > len(words) else "id"
 
+    def _without_region(self, words: list[str]) -> list[str]:
+        """``words`` without the name of the region the knowledge base serves (unless that is
+        all the message says)."""
+        out: list[str] = []
+        pos = 0
+        while pos < len(words):
+            for region in self._regions:
+                if tuple(words[pos : pos + len(region)]) == region:
+                    pos += len(region)
+                    break
+            else:
+                out.append(words[pos])
+                pos += 1
+        return out if any(w not in STOPWORDS for w in out) else words
+
     def _contract(self, words: list[str]) -> list[str]:
         """``words`` with each spelled-out acronym of the knowledge base replaced by it."""
         out: list[str] = []
@@ -817,6 +881,8 @@ class FaqIndex:
         words = self._tokenize(text)
         if self._spelled and not self._spelled.keys().isdisjoint(words):
             words = self._contract(words)
+        if self._regions and exclude < 0 and not self._own.isdisjoint(words):
+            words = self._without_region(words)
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
         english = lang == "en"
@@ -831,6 +897,16 @@ class FaqIndex:
         known: list[tuple[dict[int, float], float]] = []
         salient: list[tuple[str, list[str], dict[int, float]]] = []
         salient_at = p.salient_share * self._max_idf
+        phrases = self.thesaurus.phrase_concepts(words)
+        # A word inside a longer name ("mall" in "public service mall", "pos" in "kantor
+        # pos") is read as part of that name: the longer name is what the message names.
+        in_name = {
+            pos
+            for start, end, concepts in phrases
+            if not all(w in self._vocab_set or w in STOPWORDS for w in words[start:end])
+            and any("\u2248" + c in self._referent_keys for c in concepts)
+            for pos in range(start, end)
+        }
         for pos, word in enumerate(words):
             if (
                 word in KIN_ADDRESS
@@ -850,7 +926,7 @@ class FaqIndex:
                     weight = self._unknown / unknown_seen * share
                     mass += weight
                     # A body, place or document no entry mentions ("baliho"): another topic.
-                    refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
+                    refs = self._referents(word) if pos not in in_name else []
                     if refs and (about is None or word in about) and word not in self._own:
                         salient.append((word, refs, {}))
                 if info is not None:
@@ -863,10 +939,15 @@ class FaqIndex:
                 and top >= salient_at
                 and (about is None or word in about)
                 and word not in self._own
+                and pos not in in_name
             ):
-                refs = [k for k, _ in self._feats(word) if k in self._referent_keys]
+                refs = self._referents(word)
                 if refs:
-                    salient.append((word, refs, values))
+                    # An acronym read through its spelled-out words ("dukcapil": kependudukan,
+                    # pencatatan, sipil) is mentioned by an entry that names the body, not by
+                    # one that uses one of those words.
+                    said = {} if how.startswith("acronym:") else values
+                    salient.append((word, refs, said))
             if how == "concept":
                 # Read through the thesaurus only: the knowledge base does not use the word,
                 # so it weighs like an unknown word; its concepts only add evidence.
@@ -882,7 +963,7 @@ class FaqIndex:
         # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
         # coverage, but no extra weight of the message (its words are already counted).
         named = {w for w, _refs, _values in salient}
-        for start, end, concepts in self.thesaurus.phrase_concepts(words):
+        for start, end, concepts in phrases:
             if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
                 continue  # the knowledge base's own words: read as it means them
             # A referent said in several words ("rumah sakit", "kantor pajak") names what the
@@ -986,7 +1067,9 @@ class FaqIndex:
             foreign = [
                 w
                 for w, refs, values in salient
-                if idx not in values and not any(idx in self._postings.get(k, ()) for k in refs)
+                if idx not in values
+                and not any(idx in self._postings.get(k, ()) for k in refs)
+                and not self._unit_of(w, idx)
             ]
             # Not while calibrating: a left-out canonical question names this knowledge base's
             # own referents, which its siblings lack; penalizing them would lower the

@@ -439,8 +439,9 @@ WEAK_WORDS: frozenset[str] = frozenset("admin cara tanya bertanya nanya tahu".sp
 
 # Terms of address that name a relative when a possessive follows ("ibu saya", "adik kami");
 # alone they address the officer and are stopwords. The clipped forms (bu, pak, kak, dik)
-# are left out: "kak saya mau tanya" addresses the officer.
-KIN_ADDRESS: frozenset[str] = frozenset("ibu bapak adik abang".split())
+# are left out: "kak saya mau tanya" addresses the officer. "bpk" is chat for bapak too:
+# "bpk saya" is a father, never the audit board (BPK).
+KIN_ADDRESS: frozenset[str] = frozenset("ibu bapak bpk adik abang".split())
 POSSESSIVE_PRONOUNS: frozenset[str] = frozenset("saya kami ku".split())  # "aku" is slang for saya
 
 # --- greetings, thanks and chit-chat ------------------------------------------------------
