@@ -64,6 +64,7 @@ from faq.lexicon import (
     GREETING_WORDS,
     KIN_ADDRESS,
     POSSESSIVE_PRONOUNS,
+    PRESENCE_WORDS,
     QUESTION_WORDS,
     SLANG,
     STOPWORDS,
@@ -826,6 +827,8 @@ class FaqIndex:
             for w in words
             if w not in GREETING_WORDS and w not in THANKS_WORDS and w not in STOPWORDS
         ]
+        if len(rest) == 1 and rest[0] in PRESENCE_WORDS and ({"ada", "there"} & set(words)):
+            rest = []  # "halo, ada orang?": is anybody there
         has_question = any(w in QUESTION_WORDS for w in words)
         if any(w in THANKS_CORE for w in words) and not has_question:
             if all(not self._lookup(w)[0] for w in rest):
@@ -903,8 +906,7 @@ class FaqIndex:
         in_name = {
             pos
             for start, end, concepts in phrases
-            if not all(w in self._vocab_set or w in STOPWORDS for w in words[start:end])
-            and any("\u2248" + c in self._referent_keys for c in concepts)
+            if any("\u2248" + c in self._referent_keys for c in concepts)
             for pos in range(start, end)
         }
         for pos, word in enumerate(words):
@@ -964,10 +966,10 @@ class FaqIndex:
         # coverage, but no extra weight of the message (its words are already counted).
         named = {w for w, _refs, _values in salient}
         for start, end, concepts in phrases:
-            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
-                continue  # the knowledge base's own words: read as it means them
             # A referent said in several words ("rumah sakit", "kantor pajak") names what the
-            # message is about as much as a one-word one ("puskesmas") does.
+            # message is about as much as a one-word one ("puskesmas") does, also when the
+            # knowledge base uses each word apart ("dinas" and "pendidikan" are not "dinas
+            # pendidikan").
             refs = [
                 k
                 for c in concepts
@@ -981,6 +983,8 @@ class FaqIndex:
                 and (about is None or about.issuperset(words[start:end]))
             ):
                 salient.append((" ".join(words[start:end]), refs, {}))
+            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
+                continue  # the knowledge base's own words: read as it means them
             virtual = self._virtual(concepts)
             if virtual is not None:
                 query_words.append(virtual[0])

@@ -469,6 +469,10 @@ THANKS_CORE: frozenset[str] = frozenset(
     """.split()
 )
 
+# Asking whether anybody is there ("halo, ada orang?", "ada yang jaga?", "anyone there?") is
+# a greeting: the word after "ada" / before "there" names nobody the knowledge base is about.
+PRESENCE_WORDS: frozenset[str] = frozenset("orang jaga online anyone anybody someone".split())
+
 # Markers that turn a message into a question even when it is mostly pleasantries.
 QUESTION_WORDS: frozenset[str] = frozenset(
     """
