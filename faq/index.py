@@ -149,6 +149,10 @@ class Params:
     # mentions it, word or concept, answers another question: its score loses this factor.
     salient_share: float = 0.4
     salient_penalty: float = 0.5
+    # A long message (``window_message_words`` or more) tells a story around its question:
+    # an entry explains at least as much of it as it covers of its best question (times
+    # this; 0: only what its evidence explains of the whole message).
+    story_covered: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -1055,6 +1059,10 @@ class FaqIndex:
                 if p.w_pairs and pairs < 1.0:
                     pairs = max(pairs, self._pairs(question, query_words))
             fuzzy_best /= 100.0
+            if p.story_covered and len(words) >= p.window_message_words:
+                # The circumstances told around a question the message says are no topic the
+                # entry fails to explain.
+                explained = max(explained, p.story_covered * covered)
             score = 100.0 * math.exp(
                 (
                     p.w_explained * math.log(max(explained, 1e-6))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from faq import FaqIndex, load_knowledge_base
+from faq.index import Params
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -158,3 +159,28 @@ answer = "Senin sampai Jumat pukul 08.00 sampai 15.00."
     _match, info = index.explain("dinas kesehatan buka jam berapa")
     penalized = {label for label, _words, _ in info.words if label.startswith("foreign:")}
     assert "foreign:jam-layanan" in penalized
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        (
+            "Istri saya akan menjalani operasi caesar besok dan dokter bilang mungkin butuh "
+            "transfusi. Kami khawatir stok darah tidak cukup. Apa yang harus keluarga siapkan "
+            "dan apakah biayanya ditanggung BPJS?",
+            "bank-darah",
+        ),
+        (
+            "Saya menunggui ibu yang dirawat inap sudah seminggu dan setiap hari keluar masuk "
+            "membawa motor. Biaya parkirnya lumayan kalau dihitung. Apakah ada keringanan atau "
+            "tiket khusus untuk keluarga pasien?",
+            "parkir",
+        ),
+    ],
+)
+def test_the_story_of_a_long_message_does_not_drown_its_question(text: str, entry: str) -> None:
+    # Both abstained: the story's words are topic no entry explains, so every entry explained
+    # a small share of the message (Params.story_covered).
+    assert answered("rsud", text) == entry
+    without = FaqIndex(office("rsud").kb, Params(story_covered=0.0))
+    assert without.match(text).outcome != "answer"
