@@ -112,6 +112,10 @@ _WHOLE = 0.999
 # Not "kantor": "kantor kecamatan" is another office, not a kind of the office's own.
 _UNIT_HEADS = frozenset("dinas badan bagian bidang unit satuan".split())
 
+# Words before "admin" that make it somebody spoken of ("bicara dengan admin", "lapor ke
+# admin"); elsewhere "min"/"admin" addresses the officer, as "kak" or "pak" do.
+_REFERS_TO = frozenset("dengan ke sama ama kepada oleh hubungi bicara ngobrol sambungkan".split())
+
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
     "my we our you your it its this that there what how where when which who why please".split()
@@ -890,6 +894,13 @@ class FaqIndex:
             words = self._contract(words)
         if self._regions and exclude < 0 and not self._own.isdisjoint(words):
             words = self._without_region(words)
+        if "admin" in words:
+            # "min, ..." / "... ya min": the officer addressed, not a topic.
+            words = [
+                w
+                for pos, w in enumerate(words)
+                if w != "admin" or _REFERS_TO.intersection(words[max(0, pos - 1) : pos])
+            ] or words
         lang = self._lang_hint(words)
         chit = self._chit_chat(words)
         english = lang == "en"

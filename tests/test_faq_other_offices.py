@@ -184,3 +184,14 @@ def test_the_story_of_a_long_message_does_not_drown_its_question(text: str, entr
     assert answered("rsud", text) == entry
     without = FaqIndex(office("rsud").kb, Params(story_covered=0.0))
     assert without.match(text).outcome != "answer"
+
+
+def test_min_addresses_the_officer_and_is_no_topic() -> None:
+    # "min" (admin) was read through the concept of an administrator: a topic the entry
+    # did not explain, in every chat message that addresses the officer.
+    index = office("ptsp")
+    plain = index.match("pbg saya sudah 2 bulan belum terbit, kok lama")
+    addressed = index.match("pbg saya sudah 2 bulan belum terbit, kok lama min")
+    assert addressed.score == plain.score
+    _match, info = index.explain("mau bicara dengan admin soal izin reklame")
+    assert "admin" in {word for word, _how, _weight in info.words}
