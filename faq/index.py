@@ -747,7 +747,7 @@ class FaqIndex:
             short = self._unabbreviate(word)  # "wkt" waktu, "tgl" tanggal
             if short is not None:
                 return self._read_as(short, english)
-        if word.isdigit() or len(word) < 4 or word in self._known:
+        if word.isdigit() or len(word) < 4 or word in self._known or english_base(word):
             # An English word the glossary knows but this knowledge base cannot use is topic
             # it does not cover ("passport": paspor), unless its gloss is itself a word that
             # names no topic ("need": perlu).

@@ -195,3 +195,10 @@ def test_min_addresses_the_officer_and_is_no_topic() -> None:
     assert addressed.score == plain.score
     _match, info = index.explain("mau bicara dengan admin soal izin reklame")
     assert "admin" in {word for word, _how, _weight in info.words}
+
+
+def test_an_inflected_english_word_is_read_through_the_glossary_not_as_a_typo() -> None:
+    # "needed" is "need" (perlu, a function word); it was corrected as a misspelling of some
+    # knowledge-base word and then weighed as a topic nobody explains.
+    _match, info = office("ptsp").explain("What permits are needed to open a minimarket?")
+    assert ("needed", "stop", 0.0) in info.words
