@@ -57,9 +57,13 @@ class Thesaurus:
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
             return found
+        last = len(words) - 1
         for pos, word in enumerate(words):
             named: frozenset[str] = frozenset()
             for phrase, concepts in self.phrases.get(word, ()):
+                # Most phrases that start with a common word ("surat") differ in the second.
+                if pos == last or words[pos + 1] != phrase[1]:
+                    continue
                 end = pos + len(phrase)
                 if tuple(words[pos:end]) == phrase and not concepts <= named:
                     found.append((pos, end, concepts - named))
