@@ -116,6 +116,17 @@ _UNIT_HEADS = frozenset("dinas badan bagian bidang unit satuan".split())
 # admin"); elsewhere "min"/"admin" addresses the officer, as "kak" or "pak" do.
 _REFERS_TO = frozenset("dengan ke sama ama kepada oleh hubungi bicara ngobrol sambungkan".split())
 
+# "Buka" before a business ("buka warung", "open a cafe") is starting one, not the opening
+# hours "buka" means before a time or after a place ("ppid buka jam berapa").
+_OPEN = frozenset("buka membuka bukak open opening".split())
+_VENTURES = frozenset(
+    """
+    usaha bisnis toko warung warkop kedai kios lapak kafe cafe restoran resto rumah salon
+    laundry bengkel klinik apotek praktik praktek homestay penginapan kos kost minimarket
+    cabang franchise waralaba business shop store restaurant clinic pharmacy
+    """.split()
+)
+
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
     "my we our you your it its this that there what how where when which who why please".split()
@@ -933,6 +944,8 @@ class FaqIndex:
                 word = "keluarga"  # "ibu saya" is a relative, not the officer addressed
             if word in STOPWORDS:
                 continue
+            if word in _OPEN and words[pos + 1 : pos + 2] and words[pos + 1] in _VENTURES:
+                continue  # "buka warung": starting one, not opening hours; the noun says what
             feats, how = self._lookup(word, english)
             if not feats:
                 if how.startswith("unknown") and len(word) > 1:

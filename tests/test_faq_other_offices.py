@@ -202,3 +202,10 @@ def test_an_inflected_english_word_is_read_through_the_glossary_not_as_a_typo() 
     # knowledge-base word and then weighed as a topic nobody explains.
     _match, info = office("ptsp").explain("What permits are needed to open a minimarket?")
     assert ("needed", "stop", 0.0) in info.words
+
+
+def test_opening_a_business_is_not_the_opening_hours() -> None:
+    # "buka" weighed as the hours entry's rarest word: "mau buka usaha laundry, izinnya apa"
+    # was answered with the PPID's opening hours.
+    assert answered("ptsp", "mau buka usaha laundry, izinnya apa") != "ppid-jam-layanan"
+    assert answered("ptsp", "kantor ppid buka jam berapa") == "ppid-jam-layanan"
