@@ -904,6 +904,7 @@ class FaqIndex:
         if self._spelled and not self._spelled.keys().isdisjoint(words):
             words = self._contract(words)
         if self._regions and exclude < 0 and not self._own.isdisjoint(words):
+            # (Not while calibrating: the threshold reads the canonical questions as written.)
             words = self._without_region(words)
         if "admin" in words:
             # "min, ..." / "... ya min": the officer addressed, not a topic.
@@ -992,7 +993,6 @@ class FaqIndex:
                 info.words.append((word, how, top))
         # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
         # coverage, but no extra weight of the message (its words are already counted).
-        named = {w for w, _refs, _values in salient}
         for start, end, concepts in phrases:
             # A referent said in several words ("rumah sakit", "kantor pajak") names what the
             # message is about as much as a one-word one ("puskesmas") does, also when the
@@ -1007,7 +1007,6 @@ class FaqIndex:
             if (
                 refs
                 and not self._own.issuperset(words[start:end])
-                and named.isdisjoint(words[start:end])
                 and (about is None or about.issuperset(words[start:end]))
             ):
                 salient.append((" ".join(words[start:end]), refs, {}))
