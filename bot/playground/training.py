@@ -48,15 +48,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.app import App
 from bot.core.durations import parse_duration
 from bot.playground.desk import Person, World
 from bot.playground.web import EXTRA_STATE, STAFF_ACTIONS, json_response
+
+if TYPE_CHECKING:
+    # Only a type here: `loket playground` checks its --scenarios before loading the bot.
+    from bot.app import App
 
 SHIPPED = resources.files("bot.playground") / "scenarios"
 STEP_KINDS = ("say", "press", "expect", "staff")
