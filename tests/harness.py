@@ -193,7 +193,8 @@ url = "sqlite+aiosqlite:///{self.db_path}"
                 elif call.status == 200 and call.method == "getMe" and registered:
                     met += 1
             return min(registered, met)
-        return sum(1 for call in self.emu.calls if call.method == "getUpdates")
+        # Its first long poll has arrived (the emulator keeps updates sent meanwhile for it).
+        return self.emu.polls_received
 
     async def stop(self, timeout: float = 20.0) -> int:  # noqa: ASYNC109 - passed to wait_for
         """SIGTERM and wait: returns the exit code."""

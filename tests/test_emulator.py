@@ -127,8 +127,14 @@ async def test_get_updates_offsets_limit_and_long_poll_wakeup(
     assert emu.pending_updates == 0
 
     # A long poll far longer than the wait below: only a wake-up can answer it in time.
+    received = emu.polls_received
+    answered = len(emu.calls_to("getUpdates"))
     poll = asyncio.create_task(bot.get_updates(offset=rest[-1].update_id + 1, timeout=50))
     await emu.wait_for_poller(timeout=2)
+    # A waiting long poll is counted as received (a bot is polling from then on), though
+    # the calls record holds it only once it is answered.
+    assert emu.polls_received == received + 1
+    assert len(emu.calls_to("getUpdates")) == answered
     await emu.send_text(user, "bangun")
     woken = await asyncio.wait_for(poll, 20)
     assert [u.message.text for u in woken] == ["bangun"]

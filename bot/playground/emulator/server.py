@@ -138,6 +138,9 @@ class BotApiEmulator(BotApiMethods):
         self._outage: str | None = None
         self._outage_over = asyncio.Event()
         self.outage_calls: list[str] = []  # methods of the calls that met an outage, in order
+        # getUpdates requests counted as they arrive (calls records a long poll only once it
+        # is answered): a bot is receiving updates from its first poll on.
+        self.polls_received = 0
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in self._method_table().items()
@@ -767,6 +770,8 @@ class BotApiEmulator(BotApiMethods):
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if method.lower() == "getupdates":
+            self.polls_received += 1
         if (outage := await self._meet_outage(method)) is not None:
             return outage
         if request.match_info["token"] != self.token:
