@@ -254,6 +254,24 @@ id = "janji-temu"
 category = "layanan"
 questions = ["Bagaimana membuat janji temu dengan petugas loket pelayanan?"]
 answer = "Janji temu dibuat lewat aplikasi antrean; datang 15 menit sebelum jadwal."
+
+[[entry]]
+id = "poli-jiwa"
+category = "rumah sakit"
+questions = ["Apakah ada psikiater atau poli jiwa di rumah sakit daerah?"]
+answer = "Poli jiwa buka Senin-Kamis; daftar di loket rawat jalan."
+
+[[entry]]
+id = "cuci-darah"
+category = "rumah sakit"
+questions = ["Bagaimana mendaftar cuci darah di rumah sakit daerah?"]
+answer = "Pasien cuci darah mendaftar di unit hemodialisis dengan surat rujukan."
+
+[[entry]]
+id = "lapor-hoaks"
+category = "pengaduan"
+questions = ["Ke mana melaporkan berita hoaks yang beredar di media sosial?"]
+answer = "Laporkan tautan dan tangkapan layarnya ke dinas kominfo."
 """
 
 
@@ -294,6 +312,10 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> FaqIndex:
         ("Where can I see the map of electoral constituencies?", "daerah-pemilihan"),
         ("I want to report discrimination by an officer", "aduan-diskriminasi"),
         ("How do I make an appointment at the service counter?", "janji-temu"),
+        # Words of the glossary's general public-service block.
+        ("Is there a psychiatrist at the regional hospital?", "poli-jiwa"),
+        ("How do I register for dialysis?", "cuci-darah"),
+        ("Where do I report a hoax spreading on social media?", "lapor-hoaks"),
     ],
 )
 def test_an_english_question_of_any_sector_gets_its_indonesian_entry(
