@@ -81,3 +81,23 @@ def test_bad_arguments_get_one_line(args: list[str], line: str, tmp_path: Path) 
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
     assert done.stderr.startswith(line), done.stderr
+
+
+def test_checking_the_scenarios_does_not_load_the_bot(tmp_path: Path) -> None:
+    # `loket playground` checks --scenarios before it starts anything: the check must not
+    # import the bot (aiogram alone takes seconds to load), so a mistake is told at once.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.playground.training; print(sorted(m for m in sys.modules"
+            " if m.split('.')[0] == 'aiogram' or m == 'bot.app'))",
+        ],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
