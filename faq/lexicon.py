@@ -368,6 +368,18 @@ SLANG: dict[str, str] = {
     "kmarin": "kemarin",
     # "kasih" (give) and "sampe(i)" (deliver) in Jakarta verb forms.
     "dikasih": "diberi",
+    # Chat spellings of everyday words (Jakarta and eastern forms).
+    "biar": "agar",
+    "beneran": "benar",
+    "mintak": "minta",
+    "blh": "boleh",
+    "gbs": "tidak bisa",
+    "ttp": "tetap",
+    "deket": "dekat",
+    "ilang": "hilang",
+    "nginep": "menginap",
+    "ngitung": "menghitung",
+    "nyuruh": "menyuruh",
     "nyampein": "menyampaikan",
     "disampein": "disampaikan",
 }
@@ -422,6 +434,7 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     kayaknya tampaknya katanya jadinya akhirnya ternyata pokoknya intinya maksudnya misalnya
     sekarang kini nanti tadi kemarin besok lusa dulu segera terus selalu sering kadang jarang
     hampir pula agak cukup sekali
+    padahal meskipun walaupun biarpun sekalian malah makin semakin segitu segini
     satu dua tiga empat lima enam tujuh delapan sembilan sepuluh puluh ratus ribu juta
     kedua ketiga kali sebulan seminggu setahun sehari beberapa banyak seluruh segala
     tolong maaf permisi terima kasih bantuannya

@@ -144,3 +144,43 @@ def test_more_chat_spellings_are_read_as_their_words(text: str, words: list[str]
     from faq.normalize import tokenize
 
     assert tokenize(text) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # A suffix after the reduplication digit belongs to the repeated stem.
+        ("syarat2nya apa", ["syaratnya", "apa"]),
+        ("berkas2nya", ["berkasnya"]),
+        ("usaha kecil2an", ["usaha", "kecil"]),
+        # A number glued to its unit is two words; "rb", "jt", "x" after a number are amounts.
+        ("buka 24jam", ["buka", "24", "jam"]),
+        ("bayar 20rb", ["bayar", "20", "ribu"]),
+        ("20jt", ["20", "juta"]),
+        ("udah 2x datang", ["sudah", "2", "kali", "datang"]),
+        ("3hariii", ["3", "hari"]),
+        # A letter before the digits is no number glued to a word.
+        ("tps05", ["tps05"]),
+    ],
+)
+def test_digits_inside_chat_words_are_read(text: str, words: list[str]) -> None:
+    from faq.normalize import normalize as again
+    from faq.normalize import tokenize
+
+    assert tokenize(text) == words
+    assert again(again(text)) == again(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("biar cepat", ["agar", "cepat"]),
+        ("mintak data", ["minta", "data"]),
+        ("ktp sy ilang", ["ktp", "saya", "hilang"]),
+        ("gbs daftar", ["tidak", "bisa", "daftar"]),
+    ],
+)
+def test_everyday_chat_spellings_are_read_as_their_words(text: str, words: list[str]) -> None:
+    from faq.normalize import tokenize
+
+    assert tokenize(text) == words

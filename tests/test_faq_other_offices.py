@@ -209,3 +209,14 @@ def test_opening_a_business_is_not_the_opening_hours() -> None:
     # was answered with the PPID's opening hours.
     assert answered("ptsp", "mau buka usaha laundry, izinnya apa") != "ppid-jam-layanan"
     assert answered("ptsp", "kantor ppid buka jam berapa") == "ppid-jam-layanan"
+
+
+@pytest.mark.parametrize(
+    "filler", ["padahal", "meskipun", "malah", "makin", "sekalian", "biar", "segitu"]
+)
+def test_conjunctions_and_degree_words_are_no_topic(filler: str) -> None:
+    # "padahal" (whereas), "malah" (instead), "biar" (so that): the grammar of a complaint,
+    # not a subject no entry covers (an unknown word lowers every entry's score).
+    match, info = office("rsud").explain(f"{filler} jadwal poli anak hari apa")
+    assert match.outcome == "answer"
+    assert [how for _word, how, _weight in info.words].count("unknown") == 0, info.words
