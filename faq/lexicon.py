@@ -435,6 +435,7 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     sekarang kini nanti tadi kemarin besok lusa dulu segera terus selalu sering kadang jarang
     hampir pula agak cukup sekali
     padahal meskipun walaupun biarpun sekalian malah makin semakin segitu segini
+    sebuah seorang seseorang sesuatu bahwa ketika menurut bahkan sekaligus hal
     satu dua tiga empat lima enam tujuh delapan sembilan sepuluh puluh ratus ribu juta
     kedua ketiga kali sebulan seminggu setahun sehari beberapa banyak seluruh segala
     tolong maaf permisi terima kasih bantuannya

@@ -212,7 +212,8 @@ def test_opening_a_business_is_not_the_opening_hours() -> None:
 
 
 @pytest.mark.parametrize(
-    "filler", ["padahal", "meskipun", "malah", "makin", "sekalian", "biar", "segitu"]
+    "filler",
+    ["padahal", "meskipun", "malah", "makin", "sekalian", "biar", "segitu", "bahwa", "sebuah"],
 )
 def test_conjunctions_and_degree_words_are_no_topic(filler: str) -> None:
     # "padahal" (whereas), "malah" (instead), "biar" (so that): the grammar of a complaint,
