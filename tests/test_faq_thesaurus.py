@@ -240,3 +240,66 @@ def test_a_word_that_means_different_things_in_two_sectors_is_grouped_only_in_ph
     assert share("tps sampah", "depo sampah") and not share("tps", "depo sampah")
     # "PKL" is a student's field work here, not street vendors.
     assert share("pedagang kaki lima", "street vendor") and not share("pkl", "pedagang kaki lima")
+
+
+SITUATION_KB = KnowledgeBase(
+    entries=(
+        Entry(
+            id="akta-kelahiran",
+            category="kependudukan",
+            questions=("Bagaimana cara mengurus akta kelahiran?",),
+            answer="Akta kelahiran diurus di Disdukcapil dengan surat keterangan lahir dan KK.",
+        ),
+        Entry(
+            id="akta-kematian",
+            category="kependudukan",
+            questions=("Bagaimana cara mengurus akta kematian?",),
+            answer="Akta kematian diurus dengan surat keterangan kematian dari desa.",
+        ),
+        Entry(
+            id="surat-pindah",
+            category="kependudukan",
+            questions=("Bagaimana mengurus surat pindah domisili?",),
+            answer="Surat pindah diajukan lewat aplikasi atau loket Disdukcapil.",
+        ),
+        Entry(
+            id="pengaduan-pelayanan",
+            category="pengaduan",
+            questions=("Ke mana menyampaikan pengaduan pelayanan?",),
+            answer="Pengaduan pelayanan disampaikan lewat kanal pengaduan resmi.",
+        ),
+        Entry(
+            id="jam-layanan",
+            category="kantor",
+            questions=("Jam berapa kantor buka?",),
+            answer="Senin-Jumat 08.00-15.00.",
+        ),
+    ),
+    sources=(),
+)
+
+
+def _without_situations() -> Thesaurus:
+    return load_thesaurus(p for p in default_thesaurus_paths() if not p.name.startswith("23_"))
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        ("anak saya baru lahir kemarin", "akta-kelahiran"),
+        ("orang tua saya meninggal dunia minggu lalu", "akta-kematian"),
+        ("mau pindah rumah ke kota lain", "surat-pindah"),
+    ],
+)
+def test_a_situation_a_citizen_tells_meets_the_service_that_handles_it(
+    message: str, entry_id: str
+) -> None:
+    before = FaqIndex(SITUATION_KB, thesaurus=_without_situations()).match(message)
+    match = FaqIndex(SITUATION_KB).match(message)
+    assert match.outcome == "answer" and match.entry is not None and match.entry.id == entry_id
+    assert match.score > before.score + 5
+
+
+def test_a_situation_is_no_service_the_knowledge_base_lacks() -> None:
+    # A lost identity card is a situation too, of a service this office does not list.
+    assert FaqIndex(SITUATION_KB).match("KTP saya hilang waktu mudik").outcome == "abstain"
