@@ -320,6 +320,8 @@ class FaqIndex:
         keywords = {word for e in self.entries for k in e.keywords for word in k.lower().split()}
         self._keep = frozenset(w for w in acronyms | keywords if w in SLANG)
         postings: dict[str, dict[int, float]] = {}
+        # The thesaurus phrases the knowledge base writes itself (found while indexing it).
+        self._written_phrases: set[tuple[str, ...]] = set()
         self._questions: list[_Question] = []
         self._entry_questions: list[list[int]] = []
         self._question_intents: list[frozenset[str]] = []
@@ -582,8 +584,9 @@ class FaqIndex:
         return tuple(feats.items())
 
     def _content_features(self, text: str) -> list[tuple[str, dict[str, float]]]:
-        """Content words of ``text`` with their features; a thesaurus phrase ("tanggal
-        merah") adds its concepts to the last content word inside it."""
+        """Content words of a knowledge-base text with their features; a thesaurus phrase
+        ("tanggal merah") adds its concepts to the last content word inside it and is noted
+        as written by the knowledge base."""
         words = self._tokenize(text)
         out: list[tuple[str, dict[str, float]]] = []
         at: dict[int, int] = {}
@@ -592,6 +595,7 @@ class FaqIndex:
                 at[pos] = len(out)
                 out.append((word, dict(self._feats(word))))
         for start, end, concepts in self.thesaurus.phrase_concepts(words):
+            self._written_phrases.add(tuple(words[start:end]))
             inside = [at[pos] for pos in range(start, end) if pos in at]
             if not inside:
                 continue
@@ -1010,8 +1014,15 @@ class FaqIndex:
                 and (about is None or about.issuperset(words[start:end]))
             ):
                 salient.append((" ".join(words[start:end]), refs, {}))
-            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]):
-                continue  # the knowledge base's own words: read as it means them
+            # The knowledge base's own words are read as it means them: a phrase it writes, or
+            # a single word it uses. Words it only uses apart ("anak", "baru" and "lahir" in a
+            # child's card, a new identity card and a birth) are still the phrase the message
+            # says ("anak baru lahir": a birth).
+            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]) and (
+                sum(w not in STOPWORDS for w in words[start:end]) < 2
+                or tuple(words[start:end]) in self._written_phrases
+            ):
+                continue
             virtual = self._virtual(concepts)
             if virtual is not None:
                 query_words.append(virtual[0])

@@ -303,3 +303,43 @@ def test_a_situation_a_citizen_tells_meets_the_service_that_handles_it(
 def test_a_situation_is_no_service_the_knowledge_base_lacks() -> None:
     # A lost identity card is a situation too, of a service this office does not list.
     assert FaqIndex(SITUATION_KB).match("KTP saya hilang waktu mudik").outcome == "abstain"
+
+
+def test_a_phrase_of_words_the_knowledge_base_uses_apart_is_read_as_the_phrase() -> None:
+    # "anak", "baru" and "lahir" are each words of this knowledge base (a child's card, a new
+    # identity card, a birth keyword), never together: "anak baru lahir" is a birth, read
+    # through its concept. A phrase the knowledge base writes itself is read as it means it.
+    kb = KnowledgeBase(
+        entries=(
+            Entry(
+                "akta-kelahiran",
+                "kependudukan",
+                ("Bagaimana cara mengurus akta kelahiran?",),
+                "Akta kelahiran diurus dengan surat keterangan lahir dan KK orang tua.",
+                keywords=("lahir",),
+            ),
+            Entry(
+                "kia",
+                "kependudukan",
+                ("Bagaimana membuat kartu identitas anak?",),
+                "KIA dibuat untuk anak di bawah 17 tahun.",
+            ),
+            Entry(
+                "ktp-baru",
+                "kependudukan",
+                ("Apa syarat membuat KTP baru?",),
+                "KTP baru dibuat setelah berumur 17 tahun.",
+            ),
+            Entry(
+                "surat-pindah",
+                "kependudukan",
+                ("Bagaimana mengurus surat pindah domisili?",),
+                "Surat pindah diajukan lewat aplikasi atau loket.",
+            ),
+            Entry("jam-layanan", "kantor", ("Jam berapa kantor buka?",), "Senin-Jumat."),
+        ),
+        sources=(),
+    )
+    match = FaqIndex(kb).match("anak saya baru lahir kemarin")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "akta-kelahiran"
