@@ -429,9 +429,13 @@ def _map_watched(
     def read() -> DipIndex:
         return dip.load(faq.thesaurus)  # the office's thesaurus as in service now
 
-    # A thesaurus edit changes how the map reads questions too.
+    # A thesaurus edit changes how the map reads questions too: the map is read again when its
+    # files change and when the FAQ puts a new thesaurus in service (an edit the FAQ could not
+    # read at first, its knowledge base broken, reaches the map once the FAQ is fixed).
     files = (*dip.watched, *config.faq.thesaurus)
-    return Watched("dip", files, read, dip.install, (DipError,), report, office)
+    return Watched(
+        "dip", files, read, dip.install, (DipError,), report, office, uses=lambda: faq.thesaurus
+    )
 
 
 def _build_unit(

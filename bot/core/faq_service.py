@@ -97,7 +97,8 @@ class FaqService:
         """Put what ``load`` built in service (on the event loop: matches see one or the other,
         never half of each); the number of entries."""
         thesaurus, kb, index = loaded
-        self.thesaurus = thesaurus
+        if thesaurus != self.thesaurus:  # the same groups read again are no new thesaurus
+            self.thesaurus = thesaurus
         self.kb, self.index, self._by_id = kb, index, {e.id: e for e in kb.entries}
         self._by_button = {button_data(e.id): e for e in kb.entries}
         return len(kb.entries)

@@ -53,7 +53,9 @@ def notice_job(done: Reloaded) -> str:
 class Watched(Generic[T]):
     """One thing read from files: what it is, its files (or folders), how to read them (in a
     worker thread; raises one of ``errors`` when a file is broken), how to put the result in
-    service (on the event loop; the count in service), and whom to tell."""
+    service (on the event loop; the count in service), and whom to tell. ``uses``: something
+    else in service that reading depends on (the map is indexed with the FAQ's thesaurus): a
+    new one there is read again as a change of the files is."""
 
     def __init__(
         self,
@@ -64,20 +66,25 @@ class Watched(Generic[T]):
         errors: tuple[type[Exception], ...],
         report: Callable[[Reloaded], Awaitable[None]],
         office: str | None = None,
+        uses: Callable[[], object] | None = None,
     ) -> None:
         self.what, self.office = what, office
         self.files: tuple[Path, ...] = tuple(files)
         self.load, self.install = load, install
         self.errors = errors
         self.report = report
+        self.uses = uses
         self._seen = fingerprint(self.files)
+        self._used = uses() if uses is not None else None
 
     async def check(self) -> bool:
-        """Reload if the files changed since the last look; True when something changed."""
+        """Reload if the files, or what reading them uses, changed since the last look; True
+        when something changed."""
         now = fingerprint(self.files)
-        if now == self._seen:
+        used = self.uses() if self.uses is not None else None
+        if now == self._seen and used is self._used:
             return False
-        self._seen = now
+        self._seen, self._used = now, used
         label = LABELS.get(self.what, self.what)
         digest = await asyncio.to_thread(content_digest, self.files)
         try:
