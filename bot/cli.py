@@ -618,6 +618,11 @@ def config_warnings(config: Config) -> list[str]:
                     f"no officers (offices.{index}.officers): nobody at {office.id} can take "
                     "or answer a ticket"
                 )
+            if not office.coordinators:
+                warnings.append(
+                    f"no coordinators (offices.{index}.coordinators): nobody at {office.id} "
+                    "can decide an objection (keberatan) or hears of overdue requests"
+                )
         return warnings
     if config.telegram.staff_group_id is None:
         warnings.append(
@@ -625,6 +630,11 @@ def config_warnings(config: Config) -> list[str]:
         )
     if not config.staff.officers:
         warnings.append("no officers (staff.officers): nobody can take or answer a ticket")
+    if not config.staff.coordinators:
+        warnings.append(
+            "no coordinators (staff.coordinators): nobody can decide an objection (keberatan) "
+            "or hears of overdue requests"
+        )
     return warnings
 
 

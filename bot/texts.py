@@ -647,6 +647,7 @@ STAFF: dict[str, str] = {
     "decision_extended_once": "Permohonan {number} sudah pernah diperpanjang; perpanjangan hanya sekali (Pasal 22 ayat 8).",
     "extended_staff": "⏳ {number} diperpanjang sampai {due}: {reason}",
     "objection_only_coordinator": "Hanya atasan PPID (koordinator) yang dapat memutus keberatan.",
+    "no_coordinators": "Hanya atasan PPID (koordinator) yang dapat memutus keberatan, dan kantor ini belum punya koordinator: tambahkan ID Telegram atasan PPID di konfigurasi (coordinators) lalu mulai ulang Loket.",
     "objection_not_here": "Perintah ini hanya untuk topik keberatan (KB).",
     "objection_decided": "📨 Tanggapan atas keberatan {number} dikirim: {decision}. Bila pemohon membawanya ke Komisi Informasi: /sengketa [YYYY-MM-DD] [catatan].",
     "commission_undecided": "Keberatan {number} belum diputus; sengketa ke Komisi Informasi dicatat setelah tanggapan atasan PPID.",

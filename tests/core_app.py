@@ -27,7 +27,9 @@ CITIZEN = "500"
 MONDAY_10 = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
-async def build(db_url: str, tmp_path: Path, extra_toml: str = "") -> AsyncIterator[App]:
+async def build(
+    db_url: str, tmp_path: Path, extra_toml: str = "", coordinators: tuple[int, ...] = (BOSS,)
+) -> AsyncIterator[App]:
     """A migrated app on ``db_url`` with a frozen clock (``app.clock``); disposed after."""
     (tmp_path / "kb").mkdir(exist_ok=True)
     (tmp_path / "kb" / "faq.toml").write_text(SAMPLE_FAQ, encoding="utf-8")
@@ -42,7 +44,7 @@ api_base = "http://127.0.0.1:9"
 staff_group_id = {STAFF}
 [staff]
 officers = [{OFFICER}, {OTHER_OFFICER}]
-coordinators = [{BOSS}]
+coordinators = {list(coordinators)}
 [database]
 url = "{db_url}"
 [faq]

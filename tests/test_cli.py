@@ -264,9 +264,13 @@ def test_config_check_warns_about_what_will_not_work(tmp_path: Path) -> None:
         "loket: warning: no staff group (telegram.staff_group_id): "
         "no officer sees what citizens write",
         "loket: warning: no officers (staff.officers): nobody can take or answer a ticket",
+        "loket: warning: no coordinators (staff.coordinators): nobody can decide an objection "
+        "(keberatan) or hears of overdue requests",
     ]
     config = tmp_path / "bot.toml"
-    config.write_text("[telegram]\nstaff_group_id = -100123\n[staff]\nofficers = [11]\n")
+    config.write_text(
+        "[telegram]\nstaff_group_id = -100123\n[staff]\nofficers = [11]\ncoordinators = [12]\n"
+    )
     complete = loket("config", "check", env={"LOKET_TELEGRAM__TOKEN": TOKEN}, cwd=tmp_path)
     assert complete.returncode == 0, complete.stderr
     assert complete.stderr == ""

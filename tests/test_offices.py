@@ -160,7 +160,9 @@ def test_config_check_warns_per_office_and_about_unused_single_office_keys(
 ) -> None:
     from bot.cli import config_warnings
 
-    text = NETWORK.replace('places = ["jateng"]', 'places = ["jateng"]\nofficers = [11]')
+    text = NETWORK.replace(
+        'places = ["jateng"]', 'places = ["jateng"]\nofficers = [11]\ncoordinators = [12]'
+    )
     config = load(tmp_path, "[telegram]\nstaff_group_id = -1009\n" + text)
     warnings = config_warnings(config)  # type: ignore[arg-type]
     assert any("not used with [[offices]]" in w for w in warnings)
@@ -168,6 +170,12 @@ def test_config_check_warns_per_office_and_about_unused_single_office_keys(
         "no officers (offices.1.officers)",
         "no officers (offices.2.officers)",
         "no officers (offices.3.officers)",
+    ]
+    # The regencies have no coordinators of their own: nobody there decides an objection.
+    assert [w.split(":")[0] for w in warnings if w.startswith("no coordinators")] == [
+        "no coordinators (offices.1.coordinators)",
+        "no coordinators (offices.2.coordinators)",
+        "no coordinators (offices.3.coordinators)",
     ]
 
 

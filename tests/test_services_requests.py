@@ -129,6 +129,29 @@ async def test_an_objection_within_the_window_opens_its_form(app: App) -> None:
     assert state.kind == "objection"
 
 
+async def test_an_office_without_coordinators_is_told_who_decides_an_objection(
+    migrated_db_url: str, tmp_path: Path
+) -> None:
+    async for app in core_app.build(migrated_db_url, tmp_path, coordinators=()):
+        ticket, _ = await file_request(app)
+        assert ticket.id is not None
+        assert await decide(app, ticket.id, "tolak", "h menyangkut data pribadi") is None
+        async with app.sessionmaker() as session:
+            await app.desk.objection(
+                session, inbound(f"/keberatan {ticket.number}", kind="command"), ticket.number
+            )
+        await press(app, "kb:ground:a")
+        await say(app, "Saya yakin kantor ini menyimpan data anggaran yang saya minta.")
+        (objection,) = await core_app.rows(app, Ticket, col(Ticket.kind) == "KB")
+        requests = app.desk.requests
+        assert requests is not None
+        async with app.sessionmaker() as session:
+            said = await requests.decide_objection(session, objection, OFFICER, "terima Ada")
+        # Not only "coordinators decide": there is none, and what to configure.
+        assert said is not None and "belum punya koordinator" in said, said
+        assert "coordinators" in said
+
+
 async def test_another_citizens_request_cannot_be_objected_to(app: App) -> None:
     ticket, _ = await file_request(app)
     assert ticket.id is not None

@@ -686,7 +686,7 @@ class RequestService:
         self, session: AsyncSession, ticket: Ticket, user_id: int, args: str
     ) -> str | None:
         if user_id not in self.coordinators:
-            return st("objection_only_coordinator")
+            return st("objection_only_coordinator" if self.coordinators else "no_coordinators")
         if ticket.kind != self.objection_prefix:
             return st("objection_not_here")
         objection = (
@@ -752,7 +752,7 @@ class RequestService:
         Komisi Informasi (Pasal 37); the date is when the office learned it was registered
         there (today by default). Returns the polite refusal, or None when it was recorded."""
         if user_id not in self.coordinators:
-            return st("objection_only_coordinator")
+            return st("objection_only_coordinator" if self.coordinators else "no_coordinators")
         if ticket.kind != self.objection_prefix:
             return st("objection_not_here")
         objection = (
