@@ -45,7 +45,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -869,32 +869,12 @@ class FaqIndex:
     def _without_region(self, words: list[str]) -> list[str]:
         """``words`` without the name of the region the knowledge base serves (unless that is
         all the message says)."""
-        out: list[str] = []
-        pos = 0
-        while pos < len(words):
-            for region in self._regions:
-                if tuple(words[pos : pos + len(region)]) == region:
-                    pos += len(region)
-                    break
-            else:
-                out.append(words[pos])
-                pos += 1
+        out = _replace_runs(words, lambda _word: ((region, None) for region in self._regions))
         return out if any(w not in STOPWORDS for w in out) else words
 
     def _contract(self, words: list[str]) -> list[str]:
         """``words`` with each spelled-out acronym of the knowledge base replaced by it."""
-        out: list[str] = []
-        pos = 0
-        while pos < len(words):
-            for spelled, acronym in self._spelled.get(words[pos], ()):
-                if tuple(words[pos : pos + len(spelled)]) == spelled:
-                    out.append(acronym)
-                    pos += len(spelled)
-                    break
-            else:
-                out.append(words[pos])
-                pos += 1
-        return out
+        return _replace_runs(words, lambda word: self._spelled.get(word, ()))
 
     def _match(
         self,
@@ -1211,6 +1191,28 @@ class FaqIndex:
     def vocabulary(self) -> tuple[str, ...]:
         """Distinct content words of the knowledge base."""
         return tuple(self._vocab)
+
+
+def _replace_runs(
+    words: list[str],
+    runs_at: Callable[[str], Iterable[tuple[tuple[str, ...], str | None]]],
+) -> list[str]:
+    """``words`` with runs replaced, left to right: ``runs_at(word)`` gives the runs that may
+    start at a word, each with its replacement (None: the run is dropped); the first that
+    matches is taken."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(words):
+        for run, replacement in runs_at(words[pos]):
+            if tuple(words[pos : pos + len(run)]) == run:
+                if replacement is not None:
+                    out.append(replacement)
+                pos += len(run)
+                break
+        else:
+            out.append(words[pos])
+            pos += 1
+    return out
 
 
 def iter_questions(entries: Iterable[Entry]) -> Iterable[tuple[Entry, str]]:
