@@ -76,7 +76,7 @@ from faq.lexicon import (
     english_gloss,
 )
 from faq.normalize import tokenize
-from faq.stem import candidate_roots
+from faq.stem import candidate_roots, without_clitics
 from faq.thesaurus import Thesaurus, default_thesaurus
 
 Outcome = Literal["answer", "ambiguous", "abstain", "greeting", "thanks"]
@@ -674,10 +674,7 @@ class FaqIndex:
         an English form: a derivation names something else ("penguburan", a burial, is not
         "kuburan", a cemetery).
         """
-        forms = {word}
-        for ending in ("nya", "ku", "mu", "lah", "kah", "pun"):
-            if word.endswith(ending) and len(word) - len(ending) >= 3:
-                forms.add(word[: -len(ending)])
+        forms = without_clitics(word)
         base = english_base(word)
         if base is not None:
             forms.add(base)

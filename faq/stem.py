@@ -62,15 +62,23 @@ def _prefix_variants(word: str) -> set[str]:
     return out
 
 
-def _suffix_variants(word: str) -> set[str]:
+def without_clitics(word: str, min_stem: int = _MIN_ROOT) -> set[str]:
+    """``word`` and its forms without a particle ("-lah", "-kah", "-tah", "-pun") and/or a
+    possessive ("-nya", "-ku", "-mu"), each at least ``min_stem`` letters: "kantornya" is
+    still "kantor", unlike a derivation."""
     out = {word}
     for particle in _PARTICLES:
-        if word.endswith(particle) and len(word) - len(particle) >= 4:
+        if word.endswith(particle) and len(word) - len(particle) >= min_stem:
             out.add(word[: -len(particle)])
     for stem in list(out):
         for possessive in _POSSESSIVES:
-            if stem.endswith(possessive) and len(stem) - len(possessive) >= 4:
+            if stem.endswith(possessive) and len(stem) - len(possessive) >= min_stem:
                 out.add(stem[: -len(possessive)])
+    return out
+
+
+def _suffix_variants(word: str) -> set[str]:
+    out = without_clitics(word, 4)
     for stem in list(out):
         for suffix in _SUFFIXES:
             if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:

@@ -184,3 +184,18 @@ def test_everyday_chat_spellings_are_read_as_their_words(text: str, words: list[
     from faq.normalize import tokenize
 
     assert tokenize(text) == words
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("kantornya", {"kantornya", "kantor"}),
+        ("tpsnya", {"tpsnya", "tps"}),  # a three-letter stem is still a word (an acronym)
+        ("bukunyalah", {"bukunyalah", "bukunya", "buku"}),
+        ("penguburan", {"penguburan"}),  # a derivation keeps its suffix: not a clitic
+    ],
+)
+def test_clitics_are_stripped_and_derivations_kept(word: str, forms: set[str]) -> None:
+    from faq.stem import without_clitics
+
+    assert without_clitics(word) == forms
