@@ -28,9 +28,14 @@ MONDAY_10 = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
 async def build(
-    db_url: str, tmp_path: Path, extra_toml: str = "", coordinators: tuple[int, ...] = (BOSS,)
+    db_url: str,
+    tmp_path: Path,
+    extra_toml: str = "",
+    coordinators: tuple[int, ...] = (BOSS,),
+    faq_toml: str = "",
 ) -> AsyncIterator[App]:
-    """A migrated app on ``db_url`` with a frozen clock (``app.clock``); disposed after."""
+    """A migrated app on ``db_url`` with a frozen clock (``app.clock``); disposed after.
+    ``faq_toml``: more keys of its [faq] table."""
     (tmp_path / "kb").mkdir(exist_ok=True)
     (tmp_path / "kb" / "faq.toml").write_text(SAMPLE_FAQ, encoding="utf-8")
     config_file = tmp_path / "bot.toml"
@@ -50,6 +55,7 @@ url = "{db_url}"
 [faq]
 paths = ["{tmp_path / "kb"}"]
 watch_interval = 0
+{faq_toml}
 [sla]
 first_response = "15m"
 [[sla.escalation]]

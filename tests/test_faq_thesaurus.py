@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -199,10 +200,17 @@ def _without_sectors() -> Thesaurus:
 def test_a_citizen_s_sector_word_meets_the_entry_written_in_the_office_s_word(
     message: str, entry_id: str
 ) -> None:
-    before = FaqIndex(SECTOR_KB, thesaurus=_without_sectors()).match(message)
-    match = FaqIndex(SECTOR_KB).match(message)
+    assert_carried_by_groups(SECTOR_KB, _without_sectors(), message, entry_id)
+
+
+def assert_carried_by_groups(
+    kb: KnowledgeBase, without: Thesaurus, message: str, entry_id: str
+) -> None:
+    """``message`` gets ``entry_id`` with the packaged thesaurus, and the groups left out of
+    ``without`` are what carries it: without them it scores clearly less."""
+    before = FaqIndex(kb, thesaurus=without).match(message)
+    match = FaqIndex(kb).match(message)
     assert match.outcome == "answer" and match.entry is not None and match.entry.id == entry_id
-    # The sector groups are what carries it: without them the same message scores clearly less.
     assert match.score > before.score + 5
 
 
@@ -242,40 +250,37 @@ def test_a_word_that_means_different_things_in_two_sectors_is_grouped_only_in_ph
     assert share("pedagang kaki lima", "street vendor") and not share("pkl", "pedagang kaki lima")
 
 
-SITUATION_KB = KnowledgeBase(
-    entries=(
-        Entry(
-            id="akta-kelahiran",
-            category="kependudukan",
-            questions=("Bagaimana cara mengurus akta kelahiran?",),
-            answer="Akta kelahiran diurus di Disdukcapil dengan surat keterangan lahir dan KK.",
-        ),
-        Entry(
-            id="akta-kematian",
-            category="kependudukan",
-            questions=("Bagaimana cara mengurus akta kematian?",),
-            answer="Akta kematian diurus dengan surat keterangan kematian dari desa.",
-        ),
-        Entry(
-            id="surat-pindah",
-            category="kependudukan",
-            questions=("Bagaimana mengurus surat pindah domisili?",),
-            answer="Surat pindah diajukan lewat aplikasi atau loket Disdukcapil.",
-        ),
-        Entry(
-            id="pengaduan-pelayanan",
-            category="pengaduan",
-            questions=("Ke mana menyampaikan pengaduan pelayanan?",),
-            answer="Pengaduan pelayanan disampaikan lewat kanal pengaduan resmi.",
-        ),
-        Entry(
-            id="jam-layanan",
-            category="kantor",
-            questions=("Jam berapa kantor buka?",),
-            answer="Senin-Jumat 08.00-15.00.",
-        ),
+def _kb(*rows: tuple[str, str, str, str]) -> KnowledgeBase:
+    """A knowledge base of (id, category, one question, answer) rows."""
+    return KnowledgeBase(entries=tuple(Entry(i, c, (q,), a) for i, c, q, a in rows), sources=())
+
+
+SITUATION_KB = _kb(
+    (
+        "akta-kelahiran",
+        "kependudukan",
+        "Bagaimana cara mengurus akta kelahiran?",
+        "Akta kelahiran diurus di Disdukcapil dengan surat keterangan lahir dan KK.",
     ),
-    sources=(),
+    (
+        "akta-kematian",
+        "kependudukan",
+        "Bagaimana cara mengurus akta kematian?",
+        "Akta kematian diurus dengan surat keterangan kematian dari desa.",
+    ),
+    (
+        "surat-pindah",
+        "kependudukan",
+        "Bagaimana mengurus surat pindah domisili?",
+        "Surat pindah diajukan lewat aplikasi atau loket Disdukcapil.",
+    ),
+    (
+        "pengaduan-pelayanan",
+        "pengaduan",
+        "Ke mana menyampaikan pengaduan pelayanan?",
+        "Pengaduan pelayanan disampaikan lewat kanal pengaduan resmi.",
+    ),
+    ("jam-layanan", "kantor", "Jam berapa kantor buka?", "Senin-Jumat 08.00-15.00."),
 )
 
 
@@ -294,10 +299,7 @@ def _without_situations() -> Thesaurus:
 def test_a_situation_a_citizen_tells_meets_the_service_that_handles_it(
     message: str, entry_id: str
 ) -> None:
-    before = FaqIndex(SITUATION_KB, thesaurus=_without_situations()).match(message)
-    match = FaqIndex(SITUATION_KB).match(message)
-    assert match.outcome == "answer" and match.entry is not None and match.entry.id == entry_id
-    assert match.score > before.score + 5
+    assert_carried_by_groups(SITUATION_KB, _without_situations(), message, entry_id)
 
 
 def test_a_situation_is_no_service_the_knowledge_base_lacks() -> None:
@@ -309,37 +311,20 @@ def test_a_phrase_of_words_the_knowledge_base_uses_apart_is_read_as_the_phrase()
     # "anak", "baru" and "lahir" are each words of this knowledge base (a child's card, a new
     # identity card, a birth keyword), never together: "anak baru lahir" is a birth, read
     # through its concept. A phrase the knowledge base writes itself is read as it means it.
-    kb = KnowledgeBase(
-        entries=(
-            Entry(
-                "akta-kelahiran",
-                "kependudukan",
-                ("Bagaimana cara mengurus akta kelahiran?",),
-                "Akta kelahiran diurus dengan surat keterangan lahir dan KK orang tua.",
-                keywords=("lahir",),
-            ),
-            Entry(
-                "kia",
-                "kependudukan",
-                ("Bagaimana membuat kartu identitas anak?",),
-                "KIA dibuat untuk anak di bawah 17 tahun.",
-            ),
-            Entry(
-                "ktp-baru",
-                "kependudukan",
-                ("Apa syarat membuat KTP baru?",),
-                "KTP baru dibuat setelah berumur 17 tahun.",
-            ),
-            Entry(
-                "surat-pindah",
-                "kependudukan",
-                ("Bagaimana mengurus surat pindah domisili?",),
-                "Surat pindah diajukan lewat aplikasi atau loket.",
-            ),
-            Entry("jam-layanan", "kantor", ("Jam berapa kantor buka?",), "Senin-Jumat."),
+    kb = _kb(
+        (
+            "akta-kelahiran",
+            "kependudukan",
+            "Bagaimana cara mengurus akta kelahiran?",
+            "Akta kelahiran diurus dengan surat keterangan lahir dan KK orang tua.",
         ),
-        sources=(),
+        ("kia", "kependudukan", "Bagaimana membuat kartu identitas anak?", "KIA untuk anak."),
+        ("ktp-baru", "kependudukan", "Apa syarat membuat KTP baru?", "KTP baru umur 17 tahun."),
+        ("surat-pindah", "kependudukan", "Bagaimana mengurus surat pindah?", "Lewat aplikasi."),
+        ("jam-layanan", "kantor", "Jam berapa kantor buka?", "Senin-Jumat."),
     )
+    birth = replace(kb.entries[0], keywords=("lahir",))
+    kb = replace(kb, entries=(birth, *kb.entries[1:]))
     match = FaqIndex(kb).match("anak saya baru lahir kemarin")
     assert match.outcome == "answer" and match.entry is not None
     assert match.entry.id == "akta-kelahiran"

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, create_app
-from bot.config import load_config
+from bot.app import App
 from bot.core.desk import Desk
-from storage.migrate import upgrade
-from tests.core_app import STAFF, TOKEN
+from tests import core_app
 from tests.harness import SAMPLE_FAQ
 
 # A made-up word the office's thesaurus makes a budget word ("anggaran").
@@ -20,35 +18,11 @@ WORD = "zorblax"
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    (tmp_path / "kb").mkdir()
-    (tmp_path / "kb" / "faq.toml").write_text(SAMPLE_FAQ, encoding="utf-8")
+async def app(sqlite_url: str, tmp_path: Path) -> AsyncIterator[App]:
     (tmp_path / "kata.txt").write_text("loket, meja layanan\n", encoding="utf-8")
-    config = tmp_path / "bot.toml"
-    config.write_text(
-        f"""
-[office]
-name = "PPID Uji"
-[telegram]
-token = "{TOKEN}"
-api_base = "http://127.0.0.1:9"
-staff_group_id = {STAFF}
-[database]
-url = "sqlite+aiosqlite:///{tmp_path / "loket.db"}"
-[faq]
-paths = ["{tmp_path / "kb"}"]
-thesaurus = ["{tmp_path / "kata.txt"}"]
-watch_interval = 0
-""",
-        encoding="utf-8",
-    )
-    built = create_app(load_config(config, environ={}))
-    await upgrade(built.engine)
-    try:
+    thesaurus = f'thesaurus = ["{tmp_path / "kata.txt"}"]'
+    async for built in core_app.build(sqlite_url, tmp_path, faq_toml=thesaurus):
         yield built
-    finally:
-        await built.bot.session.close()
-        await built.engine.dispose()
 
 
 def map_finds(app: App, text: str) -> list[str]:
