@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.core.callbacks import MAX_BYTES, CallbackCodec
@@ -35,6 +35,7 @@ def test_arbitrary_data_is_refused_and_never_raises(data: str) -> None:
 
 
 @given(part, part, st.integers(min_value=0, max_value=40), st.characters())
+@example(name="0", arg="0", pos=0, char="\ud800")  # a lone surrogate: not UTF-8 at all
 def test_any_single_change_is_refused(name: str, arg: str, pos: int, char: str) -> None:
     data = codec.pack(name, arg)
     pos = pos % len(data)

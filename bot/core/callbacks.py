@@ -46,7 +46,13 @@ class CallbackCodec:
 
     def unpack(self, data: str | None) -> Action | None:
         """The action, or None for anything forged, altered, truncated or malformed."""
-        if not data or len(data.encode()) > MAX_BYTES or _SEP not in data:
+        if not data or _SEP not in data:
+            return None
+        try:
+            size = len(data.encode())
+        except UnicodeEncodeError:
+            return None  # a lone surrogate (JSON can carry one): no data of ours
+        if size > MAX_BYTES:
             return None
         body, _, sig = data.rpartition(_SEP)
         if not body or not hmac.compare_digest(sig.encode(), self._sign(body).encode()):
