@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -146,6 +147,23 @@ class WarnEvery:
         self.failing, self._last, self._since_last = False, None, 0
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_text(value: Any) -> Any:
+    """Parsed JSON with every lone surrogate in its strings made U+FFFD. JSON can escape one
+    ("\\ud800", a surrogate pair is already one character) although no UTF-8 text holds it, and
+    such a string can be neither stored nor sent: a delivery carrying one is read like any other
+    instead of failing wherever its text goes."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {utf8_text(key): utf8_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [utf8_text(item) for item in value]
+    return value
+
+
 def whatsapp_unparsed(body: bytes) -> tuple[Any, list[tuple[Any, str]]]:
     """A signed WhatsApp webhook body: (the parsed payload, or None when it does not parse;
     the parts to set aside, each with why).
@@ -155,7 +173,7 @@ def whatsapp_unparsed(body: bytes) -> tuple[Any, list[tuple[Any, str]]]:
     and ``status`` and ``recipient_id``) is set aside alone: no silent drop.
     """
     try:
-        payload = json.loads(body)
+        payload = utf8_text(json.loads(body))
     except ValueError as exc:
         return None, [(body.decode("utf-8", "replace"), f"not JSON: {exc}")]
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):

@@ -212,6 +212,19 @@ def test_what_of_a_whatsapp_body_does_not_parse() -> None:
     assert "without id, status, recipient_id" in bad[2][1]
 
 
+def test_a_lone_surrogate_in_a_whatsapp_body_is_read_as_a_replacement_character() -> None:
+    # JSON can escape half of a surrogate pair; no UTF-8 text holds one, so it could be
+    # neither stored nor answered: the message is read with U+FFFD in its place.
+    text = {"body": "jam buka \ud800 kantor"}
+    message = {"id": "wamid.9", "from": "62811", "type": "text", "text": text}
+    body = {"entry": [{"changes": [{"value": {"messages": [message]}}]}]}
+    payload, bad = whatsapp_unparsed(json.dumps(body).encode())  # ensure_ascii: an escape
+    assert bad == []
+    read = payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"]
+    assert read == "jam buka \ufffd kantor"
+    read.encode()  # UTF-8 now
+
+
 @pytest.mark.parametrize(
     ("item", "update_id", "chat_key"),
     [

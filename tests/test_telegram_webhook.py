@@ -103,6 +103,20 @@ async def test_a_delivery_is_stored_at_the_app_clocks_time_then_handed_on(
         assert len((await session.exec(select(Inbox))).all()) == 1
 
 
+async def test_a_lone_surrogate_in_a_delivery_is_read_as_a_replacement_character(
+    served: Served, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # JSON can escape half of a surrogate pair; no UTF-8 text holds one, so the desk could
+    # neither store nor answer it: the update is read with U+FFFD in its place.
+    update = {**UPDATE, "message": {**UPDATE["message"], "text": "halo \ud800"}}
+    assert await post(f"{served.url}/telegram", update, SECRET) == 200
+    async with sessions() as session:
+        (row,) = (await session.exec(select(Inbox))).all()
+    assert row.payload["message"]["text"] == "halo \ufffd"
+    kept = served.parsed.take("555000001")
+    assert kept is not None and kept.message is not None and kept.message.text == "halo \ufffd"
+
+
 async def test_a_refused_delivery_wakes_nobody_and_keeps_nothing(
     served: Served, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -49,7 +49,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.base import PermanentError, RetryLater, TransientError
 from bot.core.clock import Clock
 from bot.core.dto import Contact, Inbound
-from bot.setaside import WarnEvery, raw_key, validation_error
+from bot.setaside import WarnEvery, raw_key, utf8_text, validation_error
 from storage.models import Citizen, Inbox, Outbox, Ticket
 from storage.repositories import InboxRepo
 
@@ -627,7 +627,7 @@ def validate_updates(bot: Bot, items: list[Any]) -> tuple[list[Update], list[dic
     (polled or pushed to the webhook alike)."""
     updates: list[Update] = []
     poison: list[dict[str, Any]] = []
-    for item in items:
+    for item in map(utf8_text, items):
         try:
             updates.append(Update.model_validate(item, context={"bot": bot}))
         except ValidationError as exc:
