@@ -682,11 +682,18 @@ class RequestService:
         for coordinator in self.coordinators:
             await self.postman.to_user(session, coordinator, private)
 
+    def _not_coordinator(self, user_id: int) -> str | None:
+        """Why ``user_id`` may not decide an objection (only coordinators, the PPID's superiors,
+        may; an office without any is told what to configure), or None."""
+        if user_id in self.coordinators:
+            return None
+        return st("objection_only_coordinator" if self.coordinators else "no_coordinators")
+
     async def decide_objection(
         self, session: AsyncSession, ticket: Ticket, user_id: int, args: str
     ) -> str | None:
-        if user_id not in self.coordinators:
-            return st("objection_only_coordinator" if self.coordinators else "no_coordinators")
+        if (refusal := self._not_coordinator(user_id)) is not None:
+            return refusal
         if ticket.kind != self.objection_prefix:
             return st("objection_not_here")
         objection = (
@@ -751,8 +758,8 @@ class RequestService:
         """/sengketa [YYYY-MM-DD] [note]: the requester took the decided objection to the
         Komisi Informasi (Pasal 37); the date is when the office learned it was registered
         there (today by default). Returns the polite refusal, or None when it was recorded."""
-        if user_id not in self.coordinators:
-            return st("objection_only_coordinator" if self.coordinators else "no_coordinators")
+        if (refusal := self._not_coordinator(user_id)) is not None:
+            return refusal
         if ticket.kind != self.objection_prefix:
             return st("objection_not_here")
         objection = (
