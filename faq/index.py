@@ -917,6 +917,36 @@ class FaqIndex:
             if any("\u2248" + c in self._referent_keys for c in concepts)
             for pos in range(start, end)
         }
+        # The phrases read as their concepts (below): the knowledge base's own words are read
+        # as it means them, a phrase it writes or a single word it uses. Words it only uses
+        # apart ("anak", "baru" and "lahir" in a child's card, a new identity card and a birth)
+        # are still the phrase the message says ("anak baru lahir": a birth).
+        read: list[tuple[int, int, frozenset[str], tuple[dict[str, float], dict[int, float]]]] = []
+        for start, end, concepts in phrases:
+            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]) and (
+                sum(w not in STOPWORDS for w in words[start:end]) < 2
+                or tuple(words[start:end]) in self._written_phrases
+            ):
+                continue
+            virtual = self._virtual(concepts)
+            if virtual is not None:
+                read.append((start, end, concepts, virtual))
+        # A word the index does not know inside such a phrase ("politics" in "money
+        # politics") is no topic left unexplained: the phrase says what it means. It weighs
+        # what the phrase does, once per phrase ("vote buying": two unknown words, one topic).
+        in_phrase: dict[int, tuple[int, float]] = {}
+        for number, (start, end, _c, (phrase_feats, _values)) in enumerate(read):
+            heft = max(conf * self._idf[key] for key, conf in phrase_feats.items())
+            for pos in range(start, end):
+                if pos not in in_phrase or in_phrase[pos][1] < heft:
+                    in_phrase[pos] = (number, heft)
+        phrases_weighed: set[int] = set()
+        # A referent word inside such a phrase ("tps" in "pindah tps") is mentioned by an entry
+        # that names the phrase's meaning (moving one's vote), as the phrase is what is said.
+        phrase_keys: dict[int, list[str]] = {}
+        for start, end, concepts, _v in read:
+            for pos in range(start, end):
+                phrase_keys.setdefault(pos, []).extend("\u2248" + c for c in concepts)
         for pos, word in enumerate(words):
             if (
                 word in KIN_ADDRESS
@@ -930,20 +960,29 @@ class FaqIndex:
                 continue  # "buka warung": starting one, not opening hours; the noun says what
             feats, how = self._lookup(word, english)
             if not feats:
-                if how.startswith("unknown") and len(word) > 1:
+                unknown = how.startswith("unknown") and len(word) > 1
+                weight = 0.0
+                if unknown and pos in in_phrase:
+                    number, heft = in_phrase[pos]
+                    if number not in phrases_weighed:
+                        # Weighed as a word read through the thesaurus only.
+                        phrases_weighed.add(number)
+                        unknown_seen += 1
+                        weight = heft
+                elif unknown:
                     # Each further unknown word adds less: long messages carry narrative.
                     unknown_seen += 1
                     # An everyday word is the circumstances more often than the topic.
                     share = 0.5 if word.isdigit() else unknown_share(word, lang or "id")
                     weight = self._unknown / unknown_seen * share
+                if unknown:
                     mass += weight
                     # A body, place or document no entry mentions ("baliho"): another topic.
                     refs = self._referents(word) if pos not in in_name else []
                     if refs and (about is None or word in about) and word not in self._own:
-                        salient.append((word, refs, {}))
+                        salient.append((word, refs + phrase_keys.get(pos, []), {}))
                 if info is not None:
-                    unknown = how.startswith("unknown") and len(word) > 1
-                    info.words.append((word, how, weight if unknown else 0.0))
+                    info.words.append((word, how, weight))
                 continue
             feat_map, top, values, scale = self._word(word, english)
             if (
@@ -959,7 +998,7 @@ class FaqIndex:
                     # pencatatan, sipil) is mentioned by an entry that names the body, not by
                     # one that uses one of those words.
                     said = {} if how.startswith("acronym:") else values
-                    salient.append((word, refs, said))
+                    salient.append((word, refs + phrase_keys.get(pos, []), said))
             if how == "concept":
                 # Read through the thesaurus only: the knowledge base does not use the word,
                 # so it weighs like an unknown word; its concepts only add evidence.
@@ -972,8 +1011,6 @@ class FaqIndex:
             known.append((values, scale))
             if info is not None:
                 info.words.append((word, how, top))
-        # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
-        # coverage, but no extra weight of the message (its words are already counted).
         for start, end, concepts in phrases:
             # A referent said in several words ("rumah sakit", "kantor pajak") names what the
             # message is about as much as a one-word one ("puskesmas") does, also when the
@@ -991,20 +1028,12 @@ class FaqIndex:
                 and (about is None or about.issuperset(words[start:end]))
             ):
                 salient.append((" ".join(words[start:end]), refs, {}))
-            # The knowledge base's own words are read as it means them: a phrase it writes, or
-            # a single word it uses. Words it only uses apart ("anak", "baru" and "lahir" in a
-            # child's card, a new identity card and a birth) are still the phrase the message
-            # says ("anak baru lahir": a birth).
-            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]) and (
-                sum(w not in STOPWORDS for w in words[start:end]) < 2
-                or tuple(words[start:end]) in self._written_phrases
-            ):
-                continue
-            virtual = self._virtual(concepts)
-            if virtual is not None:
-                query_words.append(virtual[0])
-                query_feats.update(virtual[0])
-                known.append((virtual[1], 1.0))
+        # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
+        # coverage, but no extra weight of the message (its words are already weighed).
+        for _start, _end, _concepts, virtual in read:
+            query_words.append(virtual[0])
+            query_feats.update(virtual[0])
+            known.append((virtual[1], 1.0))
         # Most selective words first: they pick the candidate entries; a word found nearly
         # everywhere then only adds to those (keeps big knowledge bases fast).
         known.sort(key=lambda k: len(k[0]))

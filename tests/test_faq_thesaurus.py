@@ -328,3 +328,47 @@ def test_a_phrase_of_words_the_knowledge_base_uses_apart_is_read_as_the_phrase()
     match = FaqIndex(kb).match("anak saya baru lahir kemarin")
     assert match.outcome == "answer" and match.entry is not None
     assert match.entry.id == "akta-kelahiran"
+
+
+ELECTION_KB = _kb(
+    (
+        "politik-uang",
+        "pelanggaran",
+        "Bagaimana melaporkan politik uang?",
+        "Laporkan ke pengawas dengan bukti amplop atau barang yang dibagikan.",
+    ),
+    (
+        "pindah-memilih",
+        "hak pilih",
+        "Bagaimana cara pindah memilih ke daerah lain?",
+        "Urus formulir pindah memilih di KPU asal atau tujuan.",
+    ),
+    ("honor-ptps", "rekrutmen", "Berapa honor pengawas TPS?", "Honor pengawas TPS dibayar sekali."),
+    ("jam-layanan", "kantor", "Jam berapa kantor PPID buka?", "Senin-Jumat 08.00-16.00."),
+    ("biaya", "biaya", "Apakah meminta informasi dipungut biaya?", "Gratis."),
+)
+
+
+@pytest.mark.parametrize("message", ["pindah TPS", "mau pindah tps gimana caranya"])
+def test_a_referent_inside_a_phrase_is_named_by_the_entry_about_the_phrase(message: str) -> None:
+    # "pindah TPS" is moving one's vote: the entry about moving one's vote never says "TPS",
+    # yet it is the one the message names; before, "TPS" counted as a place that entry never
+    # mentions and the pay of polling-station supervisors was answered.
+    match = FaqIndex(ELECTION_KB).match(message)
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "pindah-memilih"
+    # Said alone, a polling station is still a place the office-hours entry never mentions.
+    assert FaqIndex(ELECTION_KB).match("jam buka TPS").outcome == "abstain"
+
+
+def test_words_the_index_does_not_know_inside_a_phrase_weigh_as_the_phrase_once() -> None:
+    # "vote" and "buying" are neither in this knowledge base nor in the glossary; together
+    # they are "vote buying", politik uang, one topic the entry explains. Before, each weighed
+    # as an unknown word beside the phrase's evidence, and the message was refused.
+    index = FaqIndex(ELECTION_KB)
+    match, info = index.explain("vote buying")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "politik-uang"
+    assert [weight > 0 for word, _how, weight in info.words] == [True, False]
+    # Each unknown word outside a phrase still weighs: the message then says more.
+    assert index.match("vote buying di desa saya").score < match.score
