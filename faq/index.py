@@ -482,7 +482,10 @@ class FaqIndex:
         words = []
         total = 0.0
         for _word, feats in self._content_features(text):
-            weight = max(conf * self._idf.get(key, 0.0) for key, conf in feats.items())
+            # A word weighs what it says itself: the thesaurus concepts it carries let other
+            # words meet it, they do not make it heavier (a phrase's rare concept would).
+            said = [c * self._idf.get(k, 0.0) for k, c in feats.items() if k[0] != "\u2248"]
+            weight = max(said or [c * self._idf.get(k, 0.0) for k, c in feats.items()])
             words.append((frozenset(feats), weight))
             total += weight
         seq = tuple(fw[0] for fw in words)
