@@ -372,3 +372,28 @@ def test_words_the_index_does_not_know_inside_a_phrase_weigh_as_the_phrase_once(
     assert [weight > 0 for word, _how, weight in info.words] == [True, False]
     # Each unknown word outside a phrase still weighs: the message then says more.
     assert index.match("vote buying di desa saya").score < match.score
+
+
+def test_a_question_word_weighs_the_same_whatever_concepts_the_thesaurus_gives_it(
+    tmp_path: Path,
+) -> None:
+    # "pasien baru" in a canonical question: a group for that phrase lets "new patient" meet
+    # it, and must not make "baru" weigh more (a phrase's concept is rare, so it did), which
+    # changed how much of the question "mendaftar pasien" covers.
+    kb = _kb(
+        ("daftar", "pasien", "Bagaimana cara mendaftar sebagai pasien baru?", "Di loket."),
+        ("besuk", "pasien", "Kapan jam besuk pasien rawat inap?", "Pukul 16.00-19.00."),
+        ("igd", "darurat", "Apakah IGD buka 24 jam?", "Ya."),
+        ("tarif", "biaya", "Berapa tarif pasien umum?", "Sesuai perda."),
+        ("jam", "kantor", "Jam berapa loket buka?", "Senin-Jumat."),
+    )
+    common = tmp_path / "umum.txt"
+    common.write_text("daftar, mendaftar, register\n", encoding="utf-8")
+    extra = tmp_path / "pasien.txt"
+    extra.write_text("pasien baru, new patient, first visit\n", encoding="utf-8")
+    readings = []
+    for paths in ([common], [common, extra]):
+        _match, info = FaqIndex(kb, thesaurus=load_thesaurus(paths)).explain("mendaftar pasien")
+        readings.append(info.ranked[0])
+    assert readings[0][0] == readings[1][0] == "daftar"
+    assert readings[0][3] == pytest.approx(readings[1][3])  # covered
