@@ -1,12 +1,12 @@
 """Text normalization for Indonesian chat messages.
 
 ``normalize`` folds case, accents, emoji and punctuation, squeezes letters repeated three or
-more times ("makasiiih" -> "makasih"), resolves the chat reduplication digit ("dibales2"
--> "dibales", "syarat2nya" -> "syaratnya"), parts a number glued to a word ("24jam" -> "24
-jam", "20rb" -> "20 ribu"), expands chat abbreviations and slang from
-:data:`faq.lexicon.SLANG`, and drops immediate word repetitions ("teman teman" -> "teman").
-The result holds only lowercase ascii letters, digits and single spaces, and normalizing it
-again changes nothing.
+more times ("makasiiih" -> "makasih"; not in an acronym of consonants, "pppk"), resolves the
+chat reduplication digit ("dibales2" -> "dibales", "syarat2nya" -> "syaratnya"), parts a
+number glued to a word ("24jam" -> "24 jam", "20rb" -> "20 ribu"), expands chat abbreviations
+and slang from :data:`faq.lexicon.SLANG`, and drops immediate word repetitions ("teman teman"
+-> "teman"). The result holds only lowercase ascii letters, digits and single spaces, and
+normalizing it again changes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _APOSTROPHES = re.compile(r"['’`´]")
 _ENGLISH_POSSESSIVE = re.compile(r"(?<=[a-z])['’`´]s\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")
+_VOWELLESS = re.compile(r"[b-df-hj-np-tv-z0-9]+")
 
 
 def _ascii_lower(text: str) -> str:
@@ -50,7 +51,10 @@ def _word_parts(raw: str) -> tuple[str, ...]:
         raw = twice.group(1) + ("" if suffix in ("an", "in") else suffix)
     elif len(raw) > 1 and raw[-1] == "2" and "a" <= raw[-2] <= "z":
         raw = raw[:-1]
-    raw = _LETTER_RUN.sub(r"\1", raw)
+    if not _VOWELLESS.fullmatch(raw):
+        # A stretched chat word ("tolooong"); a word of consonants only is an acronym, whose
+        # letters repeat on purpose ("pppk", the contract civil servants; "ppp", a party).
+        raw = _LETTER_RUN.sub(r"\1", raw)
     if (glued := _NUMBER_WORD.fullmatch(raw)) is not None:
         number, unit = glued.groups()
         if unit in _AFTER_NUMBER:

@@ -34,6 +34,10 @@ def test_slang_is_expanded(raw: str, expected: str) -> None:
         ("haloooo miiin", "halo admin"),
         ("maaf", "maaf"),  # a genuine double letter stays
         ("tolooong bangetttt", "tolong banget"),
+        # An acronym of consonants repeats its letters on purpose: squeezed, "pppk" (contract
+        # civil servants) was "pk", read as chat for "pakai".
+        ("daftar pppk", "daftar pppk"),
+        ("caleg ppp", "caleg ppp"),
     ],
 )
 def test_repeated_letters_are_folded(raw: str, expected: str) -> None:
