@@ -31,10 +31,12 @@ class ThesaurusError(KnowledgeBaseError):
 
 @dataclass(frozen=True, slots=True)
 class Thesaurus:
-    """Concept groups: single words to their concepts, and phrases by their first word."""
+    """Concept groups: single words to their concepts, and phrases by their first two words
+    (thousands of phrases start with a common word, "tidak" or "mau": the second tells them
+    apart, so a message is searched by its word pairs)."""
 
     words: dict[str, frozenset[str]] = field(default_factory=dict)
-    phrases: dict[str, tuple[tuple[tuple[str, ...], frozenset[str]], ...]] = field(
+    phrases: dict[tuple[str, str], tuple[tuple[tuple[str, ...], frozenset[str]], ...]] = field(
         default_factory=dict
     )
     groups: int = 0
@@ -57,13 +59,9 @@ class Thesaurus:
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
             return found
-        last = len(words) - 1
-        for pos, word in enumerate(words):
+        for pos in range(len(words) - 1):
             named: frozenset[str] = frozenset()
-            for phrase, concepts in self.phrases.get(word, ()):
-                # Most phrases that start with a common word ("surat") differ in the second.
-                if pos == last or words[pos + 1] != phrase[1]:
-                    continue
+            for phrase, concepts in self.phrases.get((words[pos], words[pos + 1]), ()):
                 end = pos + len(phrase)
                 if tuple(words[pos:end]) == phrase and not concepts <= named:
                     found.append((pos, end, concepts - named))
@@ -112,7 +110,7 @@ def _read_groups(path: Path) -> list[tuple[str, list[tuple[str, ...]]]]:
 def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
     """Load concept groups from text files; raises :class:`ThesaurusError` (one line)."""
     words: dict[str, set[str]] = {}
-    phrases: dict[str, dict[tuple[str, ...], set[str]]] = {}
+    phrases: dict[tuple[str, str], dict[tuple[str, ...], set[str]]] = {}
     count = 0
     referents: set[str] = set()
     for raw in paths:
@@ -137,17 +135,18 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
                             continue
                         words.setdefault(word, set()).add(concept)
                     else:
-                        phrases.setdefault(term[0], {}).setdefault(term, set()).add(concept)
+                        pair = (term[0], term[1])
+                        phrases.setdefault(pair, {}).setdefault(term, set()).add(concept)
     return Thesaurus(
         words={w: frozenset(c) for w, c in words.items()},
         phrases={
-            first: tuple(
+            pair: tuple(
                 sorted(
                     ((p, frozenset(c)) for p, c in by_phrase.items()),
                     key=lambda pc: -len(pc[0]),
                 )
             )
-            for first, by_phrase in phrases.items()
+            for pair, by_phrase in phrases.items()
         },
         groups=count,
         referents=frozenset(referents),

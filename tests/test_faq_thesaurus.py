@@ -106,10 +106,10 @@ def test_dpt_in_the_thesaurus_is_the_voter_list_not_the_chat_spelling_of_dapat()
     # "dpt" is both the voter list (Daftar Pemilih Tetap) and chat for "dapat"; loaded as chat
     # it became a function word and the voter-list group lost it ("tidak masuk dpt" too).
     thesaurus = default_thesaurus()
-    voter_list = dict(thesaurus.phrases["daftar"])[("daftar", "pemilih", "tetap")]
+    voter_list = dict(thesaurus.phrases["daftar", "pemilih"])[("daftar", "pemilih", "tetap")]
     assert thesaurus.concepts("dpt") == voter_list
     assert not thesaurus.concepts("dapat")
-    phrases = [p for p, _ in thesaurus.phrases.get("tidak", ())]
+    phrases = [p for p, _ in thesaurus.phrases.get(("tidak", "masuk"), ())]
     assert ("tidak", "masuk", "dpt") in phrases
     assert ("tidak", "masuk", "dapat") not in phrases
 
