@@ -1072,7 +1072,7 @@ class FaqIndex:
             evidence.items(),
             key=lambda kv: kv[1] * (1.0 + 0.1 * min(1.0, kv[1] / short[kv[0]])),
         )
-        query_text = " ".join(self._reading(w) for w in words if w not in STOPWORDS)
+        query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
@@ -1161,7 +1161,7 @@ class FaqIndex:
             return Match("ambiguous", entry, round(top_score, 1), alternatives, lang)
         return Match("answer", entry, round(top_score, 1), alternatives, lang)
 
-    def _reading(self, word: str) -> str:
+    def _reading(self, word: str, english: bool) -> str:
         """``word`` as the fuzzy signal reads it: the form its evidence was found under.
 
         A typo reads as its correction, a run-together word as its parts, and an English word
@@ -1170,7 +1170,7 @@ class FaqIndex:
         """
         if word in self._vocab_set:
             return word
-        how = self._lookup(word)[1]
+        how = self._lookup(word, english)[1]
         if how.startswith("typo:"):
             return how[5:]
         if how.startswith("split:"):
