@@ -149,7 +149,8 @@ class Params:
     ambiguous_gap: float = 0.08  # top two within this share of the top score -> ambiguous
     # Entries scored in full, the strongest by evidence. A fourth more often became the close
     # runner-up that made a call ambiguous than the answer (tuning sets: 3 answers 9 more of
-    # 1,344 in-scope messages than 4, out-of-scope unchanged; and a quarter less full scoring).
+    # 1,344 in-scope messages than 4 and 2 more of 240 extra near misses; a quarter less
+    # full scoring).
     candidates: int = 3
     intent_penalty: float = 0.15  # factor lost per intent of the message the entry never answers
     window_message_words: int = 16  # words a message needs to be read in windows
@@ -940,19 +941,17 @@ class FaqIndex:
         # A word the index does not know inside such a phrase ("politics" in "money
         # politics") is no topic left unexplained: the phrase says what it means. It weighs
         # what the phrase does, once per phrase ("vote buying": two unknown words, one topic).
+        # A referent word inside one ("tps" in "pindah tps") is mentioned by an entry that
+        # names the phrase's meaning (moving one's vote), as the phrase is what is said.
         in_phrase: dict[int, tuple[int, float]] = {}
-        for number, (start, end, _c, (phrase_feats, _values)) in enumerate(read):
+        phrase_keys: dict[int, list[str]] = {}
+        for number, (start, end, concepts, (phrase_feats, _values)) in enumerate(read):
             heft = max(conf * self._idf[key] for key, conf in phrase_feats.items())
             for pos in range(start, end):
                 if pos not in in_phrase or in_phrase[pos][1] < heft:
                     in_phrase[pos] = (number, heft)
-        phrases_weighed: set[int] = set()
-        # A referent word inside such a phrase ("tps" in "pindah tps") is mentioned by an entry
-        # that names the phrase's meaning (moving one's vote), as the phrase is what is said.
-        phrase_keys: dict[int, list[str]] = {}
-        for start, end, concepts, _v in read:
-            for pos in range(start, end):
                 phrase_keys.setdefault(pos, []).extend("\u2248" + c for c in concepts)
+        phrases_weighed: set[int] = set()
         for pos, word in enumerate(words):
             if (
                 word in KIN_ADDRESS
