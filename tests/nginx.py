@@ -178,6 +178,14 @@ class Nginx:
         path = self.folder / "access.log"
         return path.read_text(errors="replace").splitlines() if path.exists() else []
 
+    async def wait_logged(self, lines: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until the access log holds at least ``lines`` requests: nginx writes a
+        request's line after its answer has gone out, so a client can be ahead of it."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.access_log()) < lines:
+            assert asyncio.get_running_loop().time() < deadline, self.access_log()
+            await asyncio.sleep(0.02)
+
     def requests(self) -> list[tuple[str, str, int, list[str], list[str]]]:
         """(method, path, status, replicas tried, their answers) of each request so far."""
         out = []

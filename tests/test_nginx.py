@@ -110,6 +110,7 @@ async def test_a_failing_replica_deliveries_go_to_the_other(
         # The failed attempts happened, then the same body went to b (POST retried).
         assert a.seen and all(body in {s for s, _ in b.seen} for body, _ in a.seen)
     # nginx's record: a was tried (then left out for fail_timeout), every answer came from b.
+    await nginx.wait_logged(10)
     tried = nginx.requests()
     assert [r[3][-1] for r in tried] == [b.address] * 10, tried
     assert any(a.address in r[3] for r in tried), tried

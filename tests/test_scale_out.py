@@ -139,6 +139,7 @@ async def test_forged_deliveries_through_nginx_are_refused_and_leave_nothing(
     desk: Desk,
 ) -> None:
     before = await pg_rows(desk.db, "SELECT count(*) FROM inbox")
+    logged = len(desk.cluster.nginx.access_log())
     update = (
         '{"update_id": 987654321, "message": {"message_id": 1, "date": 1700000000, '
         '"chat": {"id": 4242, "type": "private"}, "from": {"id": 4242, "is_bot": false, '
@@ -157,6 +158,7 @@ async def test_forged_deliveries_through_nginx_are_refused_and_leave_nothing(
     assert await pg_rows(desk.db, "SELECT count(*) FROM citizen WHERE external_id = '4242'") == [
         (0,)
     ]
+    await desk.cluster.nginx.wait_logged(logged + 6)
     refused = [r for r in desk.cluster.nginx.requests() if r[2] == 401]
     assert len(refused) == 6 and all(r[4] == ["401"] for r in refused), refused
     assert len({r[3][0] for r in refused}) == 2, refused  # both replicas said 401
