@@ -17,7 +17,7 @@ from pathlib import Path
 from faq import FaqIndex, load_knowledge_base
 
 HERE = Path(__file__).resolve().parent
-OFFICES = {"rsud": "rsud", "ptsp": "ptsp", "bawaslu": "bawaslu", "dinsos": "dinsos"}
+OFFICES = ("rsud", "ptsp", "bawaslu", "dinsos")
 
 
 def main() -> int:
@@ -25,9 +25,9 @@ def main() -> int:
     parser.add_argument("--show", action="store_true", help="list the near misses answered")
     args = parser.parse_args()
     answered_all = total = 0
-    for name, office in OFFICES.items():
+    for office in OFFICES:
         index = FaqIndex(load_knowledge_base([HERE / f"train_faq_{office}" / "faq.toml"]))
-        lines = (HERE / "nearmiss_extra" / f"{name}.jsonl").read_text(encoding="utf-8")
+        lines = (HERE / "nearmiss_extra" / f"{office}.jsonl").read_text(encoding="utf-8")
         questions = [json.loads(line)["q"] for line in lines.splitlines() if line.strip()]
         answered = []
         for question in questions:
@@ -36,7 +36,7 @@ def main() -> int:
                 answered.append((match.entry.id, match.score, question))
         answered_all += len(answered)
         total += len(questions)
-        print(f"{name:8} answered {len(answered)}/{len(questions)}")
+        print(f"{office:8} answered {len(answered)}/{len(questions)}")
         if args.show:
             for entry_id, score, question in answered:
                 print(f"    {entry_id} {score:.1f}  {question}")
