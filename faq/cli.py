@@ -41,6 +41,10 @@ def match_to_json(query: str, match: Match) -> dict[str, object]:
     }
 
 
+# One encoder for every line (json.dumps with options builds a new one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _cmd_match(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     index = FaqIndex(load_knowledge_base(_paths(args.faq)))
     for raw in stdin:
@@ -54,7 +58,7 @@ def _cmd_match(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             if info is not None:
                 row["words"] = info.words
                 row["ranked"] = info.ranked
-            stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            stdout.write(_JSON.encode(row) + "\n")
         else:
             top = match.entry.id if match.entry else "-"
             stdout.write(f"{match.outcome}\t{top}\t{match.score:.1f}\t{query}\n")
@@ -94,7 +98,7 @@ def _cmd_group(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     for representative, count, members in group_similar(texts, threshold=args.threshold):
         if args.json:
             row = {"representative": representative, "count": count, "members": members}
-            stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            stdout.write(_JSON.encode(row) + "\n")
         else:
             stdout.write(f"{count:>5}  {representative}\n")
     return 0

@@ -194,6 +194,7 @@ class _Question:
     seq: tuple[frozenset[str], ...] = ()  # features of the content words in reading order
     # The entry's one-word keywords read together: covered in part, word by word.
     keywords: bool = False
+    keys: frozenset[str] = frozenset()  # every feature of its words: most messages share none
 
 
 @dataclass(slots=True)
@@ -411,6 +412,11 @@ class FaqIndex:
             or 1.0
             for ids in self._entry_questions
         ]
+        # The canonical questions' texts of each entry, for the fuzzy signal (keywords have none).
+        self._entry_texts = [
+            [self._questions[q].text for q in ids if self._questions[q].text]
+            for ids in self._entry_questions
+        ]
         self._entry_words = [
             frozenset(w for t in (*e.questions, *e.keywords) for w in self._content(t))
             for e in self.entries
@@ -494,7 +500,8 @@ class FaqIndex:
             total += weight
         seq = tuple(fw[0] for fw in words)
         words.sort(key=lambda fw: -fw[1])
-        return _Question(idx, " ".join(self._content(text)), tuple(words), total, seq)
+        keys = frozenset().union(*seq)
+        return _Question(idx, " ".join(self._content(text)), tuple(words), total, seq, keys=keys)
 
     @staticmethod
     def _pairs(question: _Question, query_seq: list[dict[str, float]]) -> float:
@@ -524,7 +531,7 @@ class FaqIndex:
         ``key_pos`` maps each feature of the query to the (position, confidence) of the query
         words that have it.
         """
-        used: set[int] = set()
+        used: list[int] = []  # a few positions: a list is quicker to search than a set
         got = 0.0
         for feats, weight in question.words:  # heaviest first
             if feats.isdisjoint(query_keys):
@@ -532,13 +539,13 @@ class FaqIndex:
             best, best_at = 0.0, -1
             for key in feats & query_keys:
                 for pos, conf in key_pos[key]:
-                    if pos in used:
-                        continue
-                    if conf > best or (conf == best and pos < best_at):
+                    if conf > best and pos not in used:
                         best, best_at = conf, pos
+                    elif conf == best and pos < best_at and pos not in used:
+                        best_at = pos
             if best_at >= 0:
-                used.add(best_at)
-                got += weight * min(best, 1.0)
+                used.append(best_at)
+                got += weight * (best if best < 1.0 else 1.0)
         return got / question.total
 
     def _known_features(self, word: str, english: bool = False) -> dict[str, float]:
@@ -1066,11 +1073,14 @@ class FaqIndex:
         if not evidence:
             return Match("abstain", None, 0.0, (), lang)
         short = self._entry_short
-        shortlist = heapq.nlargest(
-            candidates or p.candidates,
-            evidence.items(),
-            key=lambda kv: kv[1] * (1.0 + 0.1 * min(1.0, kv[1] / short[kv[0]])),
-        )
+        # Evidence, raised by up to a tenth for an entry whose shortest question it nearly
+        # covers; on a tie the entry found first stays first.
+        ranked = [
+            (ev * (1.0 + 0.1 * min(1.0, ev / short[idx])), -n, idx, ev)
+            for n, (idx, ev) in enumerate(evidence.items())
+        ]
+        strongest = heapq.nlargest(candidates or p.candidates, ranked)
+        shortlist = [(idx, ev) for _, _, idx, ev in strongest]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
         scored: list[tuple[float, int]] = []
@@ -1080,12 +1090,11 @@ class FaqIndex:
         for idx, ev in shortlist:
             explained = min(ev / mass, 1.0)
             covered = 0.0
-            fuzzy_best = 0.0
             best_q = -1
             pairs = 0.0
             for qid in self._entry_questions[idx]:
                 question = self._questions[qid]
-                if question.total > 0:
+                if question.total > 0 and not question.keys.isdisjoint(query_keys):
                     share = self._coverage(question, key_pos, query_keys)
                     if question.keywords:
                         # The one-word keywords: each one the message says counts for its
@@ -1100,10 +1109,13 @@ class FaqIndex:
                         share = min(1.0, question.total / mass) if whole else 0.0
                     if share > covered:
                         covered, best_q = share, qid
-                fuzzy_best = max(fuzzy_best, fuzz.token_set_ratio(query_text, question.text))
                 if p.w_pairs and pairs < 1.0:
                     pairs = max(pairs, self._pairs(question, query_words))
-            fuzzy_best /= 100.0
+            # One call per entry: rapidfuzz reads the message's words once for all its questions.
+            closest = process.extractOne(
+                query_text, self._entry_texts[idx], scorer=fuzz.token_set_ratio, processor=None
+            )
+            fuzzy_best = closest[1] / 100.0 if closest is not None else 0.0
             if p.story_covered and len(words) >= p.window_message_words:
                 # The circumstances told around a question the message says are no topic the
                 # entry fails to explain.
