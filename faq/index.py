@@ -1075,11 +1075,15 @@ class FaqIndex:
         short = self._entry_short
         # Evidence, raised by up to a tenth for an entry whose shortest question it nearly
         # covers; on a tie the entry found first stays first.
+        take = candidates or p.candidates
+        # The raise is at most a tenth: an entry a tenth below the take-th evidence is out.
+        cut = heapq.nlargest(take, evidence.values())[-1] / 1.1
         ranked = [
             (ev * (1.0 + 0.1 * min(1.0, ev / short[idx])), -n, idx, ev)
             for n, (idx, ev) in enumerate(evidence.items())
+            if ev >= cut
         ]
-        strongest = heapq.nlargest(candidates or p.candidates, ranked)
+        strongest = heapq.nlargest(take, ranked)
         shortlist = [(idx, ev) for _, _, idx, ev in strongest]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)

@@ -19,7 +19,7 @@ from faq.lexicon import SLANG
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _ENGLISH_POSSESSIVE = re.compile(r"(?<=[a-z])['’`´]s\b")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[a-z0-9]+")
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")
 _VOWELLESS = re.compile(r"[b-df-hj-np-tv-z0-9]+")
 
@@ -75,10 +75,12 @@ def tokenize(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
     if "'" in text or "`" in text:  # the only apostrophes left after ascii folding
         text = _APOSTROPHES.sub("", _ENGLISH_POSSESSIVE.sub("", text))
     words: list[str] = []
-    for raw in _NON_WORD.sub(" ", text).split():
+    last = ""
+    for raw in _WORD.findall(text):
         for word in (raw,) if raw in keep else _word_parts(raw):
-            if not words or words[-1] != word:
+            if word != last:
                 words.append(word)
+                last = word
     return words
 
 
