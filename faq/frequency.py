@@ -37,6 +37,17 @@ def unknown_share(word: str, lang: Literal["id", "en"] = "id") -> float:
     return 1.0 - span * (1.0 - EVERYDAY_SHARE)
 
 
+# Zipf 3 is once in a million words: a word met that often is a word of the language in its
+# own right, not a misspelling or two words run together.
+WORD_ZIPF = 3.0
+
+
+@lru_cache(maxsize=65536)
+def is_word(word: str, lang: Literal["id", "en"]) -> bool:
+    """Whether ``word`` is a word of the language in its own right (once in a million words)."""
+    return zipf_frequency(word, lang, wordlist="small") >= WORD_ZIPF
+
+
 def load() -> None:
     """Read both word lists now (a few milliseconds), not on some citizen's first message."""
     for lang in ("id", "en"):

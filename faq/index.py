@@ -53,8 +53,8 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from faq.frequency import is_word, unknown_share
 from faq.frequency import load as load_frequencies
-from faq.frequency import unknown_share
 from faq.intent import intents
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
@@ -778,6 +778,10 @@ class FaqIndex:
             # it does not cover ("passport": paspor), unless its gloss is itself a word that
             # names no topic ("need": perlu).
             return (), "stop" if self._empty_word(word) else "unknown"
+        if english and is_word(word, "en"):
+            # An English word the glossary lacks ("become", "shots") is no typo of a word the
+            # knowledge base uses, nor words run together ("be" + "com").
+            return (), "unknown"
         parts = self._split(word) if len(word) >= 6 else None
         if parts:
             merged = {}

@@ -89,6 +89,23 @@ def test_an_english_word_the_knowledge_base_cannot_use_still_names_another_topic
     assert answered(index, "How long does it take to get a passport?") is None
 
 
+def test_an_english_word_the_glossary_lacks_is_no_typo_or_run_together_words(
+    index: FaqIndex,
+) -> None:
+    # "nowhere" was read as "now" + "here", "shots" as a typo of "sheets" and "convenience"
+    # of "inconvenience": a word English uses on its own is a word the knowledge base does not
+    # know, nothing more.
+    _match, info = index.explain("Flu shots are nowhere near the office, is that a convenience?")
+    hows = {word: how for word, how, _weight in info.words}
+    assert hows["nowhere"] == "unknown"
+    assert hows["shots"] == "unknown"
+    assert hows["convenience"] == "unknown"
+    # A misspelt English word is still read as the word it misspells.
+    _match, info = index.explain("How do I submit an infromation request?")
+    hows = {word: how for word, how, _weight in info.words}
+    assert hows["infromation"].startswith("typo:")
+
+
 # --- The English of any regional office (glossary block of 2026-12-07) -----------------------
 # A small Indonesian knowledge base of a city's one-stop help desk, one entry per sector, each
 # asked in English with words of that block. Written for this test, like the questions.
