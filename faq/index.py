@@ -815,6 +815,8 @@ class FaqIndex:
         knowledge base does not cover and drag the whole message down. Each sentence that asks
         is matched too, alone and, when that is not answered, with the sentence before it; the
         best-scoring reading decides (scaled by ``window_factor``; the threshold is the same).
+        When the whole message answers, a sentence that refers back to the story is not read
+        alone.
         """
         parts = [s for s in _SENTENCE.findall(text) if any(ch.isalnum() for ch in s)]
         # The sentences that ask (a question mark or a question word), the last sentence when
@@ -837,6 +839,10 @@ class FaqIndex:
         seen = {" ".join(parts)}
         for i in asking:
             for k in (0, 1):
+                if k == 0 and i > 0 and whole.outcome == "answer" and self._points_back(parts[i]):
+                    # The whole message answers, and this sentence speaks of the story
+                    # ("bagaimana prosesnya?"): alone it has lost what it asks about.
+                    continue
                 window = " ".join(parts[max(0, i - k) : i + 1])
                 if window in seen:
                     continue
@@ -853,6 +859,17 @@ class FaqIndex:
                 if m.outcome == "answer":
                     break
         return best
+
+    def _points_back(self, sentence: str) -> bool:
+        """Whether ``sentence`` refers to something told before it: a word the index knows
+        with the possessive "-nya" ("prosesnya", "perkembangannya": of what was told)."""
+        return any(
+            len(word) >= 6
+            and word.endswith("nya")
+            and word not in self._empty  # "biasanya", "sebenarnya": no referent
+            and bool(self._lookup(word[:-3])[0])
+            for word in self._tokenize(sentence)
+        )
 
     def explain(self, text: str) -> tuple[Match, Explanation]:
         """Match one message and return the diagnostics used to decide."""

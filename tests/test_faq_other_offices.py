@@ -221,3 +221,32 @@ def test_conjunctions_and_degree_words_are_no_topic(filler: str) -> None:
     match, info = office("rsud").explain(f"{filler} jadwal poli anak hari apa")
     assert match.outcome == "answer"
     assert [how for _word, how, _weight in info.words].count("unknown") == 0, info.words
+
+
+def test_a_question_that_speaks_of_the_story_is_not_read_without_it() -> None:
+    # Each message answered whole; its last sentence read alone ("bagaimana prosesnya?",
+    # "bisakah saya memantau perkembangannya?") outscored it with another entry: any
+    # request's status instead of the programme the story names, the social-welfare data's
+    # status instead of the request's, the public information list instead of the status.
+    pkh = (
+        "Saya punya dua anak, satu masih balita dan satu kelas 4 SD. Suami bekerja serabutan "
+        "dengan penghasilan tidak tetap. Tetangga dengan kondisi serupa mendapat PKH. Apakah "
+        "keluarga saya juga bisa dan bagaimana prosesnya?"
+    )
+    request = (
+        "Tiga hari lalu saya mengajukan permintaan dokumen melalui formulir di situs. Saya "
+        "sudah dapat nomor registrasi tapi belum ada kabar lagi. Bisakah saya memantau "
+        "perkembangannya?"
+    )
+    email = (
+        "Saya mengirim permohonan informasi lewat email dua hari lalu dan sudah mendapat nomor "
+        "registrasi. Saya ingin tahu apakah permohonan itu sedang diproses atau masih menunggu. "
+        "Di mana saya bisa melihat perkembangannya?"
+    )
+    assert answered("dinsos", pkh) == "pkh"
+    assert answered("dinsos", request) == "status-permohonan"
+    assert answered("ptsp", email) == "ppid-status-permohonan"
+    # A sentence that names what it asks is still read alone: the story before it is no topic.
+    assert office("dinsos")._points_back("Bagaimana prosesnya?")
+    assert not office("dinsos")._points_back("Bagaimana cara daftar PKH?")
+    assert not office("dinsos")._points_back("Biasanya berapa lama?")
