@@ -825,11 +825,8 @@ class FaqIndex:
         # A body or place named in the story around the question ("data anggaran kelurahan"
         # told before "berapa lama dijawab?") is context; only the asking sentences say what
         # the question is about (near misses, Params.salient_penalty).
-        about = (
-            frozenset(w for i in asking for w in self._tokenize(parts[i]))
-            if len(parts) >= 2
-            else None
-        )
+        said = {i: self._tokenize(parts[i]) for i in asking} if len(parts) >= 2 else {}
+        about = frozenset(w for words in said.values() for w in words) if said else None
         whole = self._match(text, info, about=about)
         if whole.outcome in ("greeting", "thanks"):
             return whole
@@ -839,7 +836,7 @@ class FaqIndex:
         seen = {" ".join(parts)}
         for i in asking:
             for k in (0, 1):
-                if k == 0 and i > 0 and whole.outcome == "answer" and self._points_back(parts[i]):
+                if k == 0 and i > 0 and whole.outcome == "answer" and self._points_back(said[i]):
                     # The whole message answers, and this sentence speaks of the story
                     # ("bagaimana prosesnya?"): alone it has lost what it asks about.
                     continue
@@ -860,15 +857,16 @@ class FaqIndex:
                     break
         return best
 
-    def _points_back(self, sentence: str) -> bool:
-        """Whether ``sentence`` refers to something told before it: a word the index knows
-        with the possessive "-nya" ("prosesnya", "perkembangannya": of what was told)."""
+    def _points_back(self, words: list[str]) -> bool:
+        """Whether a sentence of ``words`` refers to something told before it: a word the
+        index knows with the possessive "-nya" ("prosesnya", "perkembangannya": of what was
+        told)."""
         return any(
             len(word) >= 6
             and word.endswith("nya")
             and word not in self._empty  # "biasanya", "sebenarnya": no referent
             and bool(self._lookup(word[:-3])[0])
-            for word in self._tokenize(sentence)
+            for word in words
         )
 
     def explain(self, text: str) -> tuple[Match, Explanation]:
