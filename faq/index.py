@@ -1093,9 +1093,9 @@ class FaqIndex:
             return Match("abstain", None, 0.0, (), lang)
         short = self._entry_short
         # Evidence, raised by up to a tenth for an entry whose shortest question it nearly
-        # covers; on a tie the entry found first stays first.
+        # covers (so an entry more than a tenth below the take-th evidence cannot make it);
+        # on a tie the entry found first stays first.
         take = candidates or p.candidates
-        # The raise is at most a tenth: an entry a tenth below the take-th evidence is out.
         cut = heapq.nlargest(take, evidence.values())[-1] / 1.1
         ranked = [
             (ev * (1.0 + 0.1 * min(1.0, ev / short[idx])), -n, idx, ev)
