@@ -127,6 +127,8 @@ _VENTURES = frozenset(
     """.split()
 )
 
+_NEGATIONS = frozenset("tidak belum bukan tanpa tak".split())
+
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
     "my we our you your it its this that there what how where when which who why please".split()
@@ -956,9 +958,12 @@ class FaqIndex:
         # are still the phrase the message says ("anak baru lahir": a birth).
         read: list[tuple[int, int, frozenset[str], tuple[dict[str, float], dict[int, float]]]] = []
         for start, end, concepts in phrases:
-            if all(w in self._vocab_set or w in STOPWORDS for w in words[start:end]) and (
-                sum(w not in STOPWORDS for w in words[start:end]) < 2
-                or tuple(words[start:end]) in self._written_phrases
+            span = words[start:end]
+            if all(w in self._vocab_set or w in STOPWORDS for w in span) and (
+                tuple(span) in self._written_phrases
+                # One word of its own, unless a negation makes it another meaning ("tidak
+                # puas", "bayar gak": whether one pays).
+                or (sum(w not in STOPWORDS for w in span) < 2 and _NEGATIONS.isdisjoint(span))
             ):
                 continue
             virtual = self._virtual(concepts)
@@ -978,6 +983,7 @@ class FaqIndex:
                     in_phrase[pos] = (number, heft)
                 phrase_keys.setdefault(pos, []).extend("\u2248" + c for c in concepts)
         phrases_weighed: set[int] = set()
+        weighed_at: dict[int, float] = {}  # what each word of a read phrase adds to the mass
         for pos, word in enumerate(words):
             if (
                 word in KIN_ADDRESS
@@ -1008,6 +1014,8 @@ class FaqIndex:
                     weight = self._unknown / unknown_seen * share
                 if unknown:
                     mass += weight
+                    if pos in in_phrase:
+                        weighed_at[pos] = weight
                     # A body, place or document no entry mentions ("baliho"): another topic.
                     refs = self._referents(word) if pos not in in_name else []
                     if refs and (about is None or word in about) and word not in self._own:
@@ -1034,9 +1042,12 @@ class FaqIndex:
                 # Read through the thesaurus only: the knowledge base does not use the word,
                 # so it weighs like an unknown word; its concepts only add evidence.
                 unknown_seen += 1
-                mass += max(top, self._unknown / unknown_seen * unknown_share(word, lang or "id"))
+                weight = max(top, self._unknown / unknown_seen * unknown_share(word, lang or "id"))
             else:
-                mass += top
+                weight = top
+            mass += weight
+            if pos in in_phrase:
+                weighed_at[pos] = weight
             query_words.append(feat_map)
             query_feats.update(feat_map)
             known.append((values, scale))
@@ -1061,10 +1072,15 @@ class FaqIndex:
                 salient.append((" ".join(words[start:end]), refs, {}))
         # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
         # coverage, but no extra weight of the message (its words are already weighed).
-        for _start, _end, _concepts, virtual in read:
+        for start, end, _concepts, virtual in read:
             query_words.append(virtual[0])
             query_feats.update(virtual[0])
-            known.append((virtual[1], 1.0))
+            # One meaning said in several words ("beli suara": vote buying): an entry with
+            # that meaning accounts for what all the words of the phrase weigh (at the
+            # thesaurus's confidence), not for one word's worth.
+            heft = max(conf * self._idf[key] for key, conf in virtual[0].items())
+            spoken = sum(weighed_at.get(pos, 0.0) for pos in range(start, end))
+            known.append((virtual[1], max(1.0, _CONF_THESAURUS * spoken / heft)))
         # Most selective words first: they pick the candidate entries; a word found nearly
         # everywhere then only adds to those (keeps big knowledge bases fast).
         known.sort(key=lambda k: len(k[0]))

@@ -10,7 +10,7 @@ import pytest
 from bot.config import load_config
 from bot.core.faq_service import FaqService
 from faq import FaqIndex, KnowledgeBaseError
-from faq.kb import Entry, KnowledgeBase
+from faq.kb import Entry, KnowledgeBase, default_paths, load_knowledge_base
 from faq.thesaurus import Thesaurus, default_thesaurus, default_thesaurus_paths, load_thesaurus
 
 KB = KnowledgeBase(
@@ -372,6 +372,41 @@ def test_words_the_index_does_not_know_inside_a_phrase_weigh_as_the_phrase_once(
     assert [weight > 0 for word, _how, weight in info.words] == [True, False]
     # Each unknown word outside a phrase still weighs: the message then says more.
     assert index.match("vote buying di desa saya").score < match.score
+
+
+def test_an_entry_with_a_phrase_s_meaning_explains_every_word_of_the_phrase() -> None:
+    # "beli suara" is vote buying, one meaning in two words. The entry about it explained one
+    # word's worth of the message, while "suara" alone counted for the count of the votes, and
+    # the citizen was refused.
+    kb = _kb(
+        (
+            "politik-uang",
+            "pelanggaran",
+            "Bagaimana melaporkan politik uang?",
+            "Laporkan ke pengawas dengan bukti amplop atau barang yang dibagikan.",
+        ),
+        ("hasil-suara", "hasil", "Di mana melihat hasil penghitungan suara?", "Di situs KPU."),
+        ("honor-ptps", "rekrutmen", "Berapa honor pengawas TPS?", "Dibayar sekali."),
+        ("jam-layanan", "kantor", "Jam berapa kantor PPID buka?", "Senin-Jumat 08.00-16.00."),
+        ("biaya", "biaya", "Apakah meminta informasi dipungut biaya?", "Gratis."),
+    )
+    match = FaqIndex(kb).match("mau lapor orang beli suara")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "politik-uang"
+    default = FaqIndex(load_knowledge_base(default_paths()))
+    match = default.match("Bagaimana mengadukan praktik beli suara di lingkungan saya?")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "politik-uang"
+
+
+def test_a_phrase_with_a_negation_is_read_though_the_knowledge_base_uses_its_word() -> None:
+    # "bayar gak" asks whether one pays: the thesaurus reads it as a cost question. "bayar" is
+    # a word of the default knowledge base, and a phrase of one such word was left to that
+    # word alone; the negation makes it another phrase. Before, "minta data" carried the
+    # message to the entry about data the office does not hold.
+    match = FaqIndex(load_knowledge_base(default_paths())).match("minta data bayar gak")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "biaya-permohonan"
 
 
 def test_a_question_word_weighs_the_same_whatever_concepts_the_thesaurus_gives_it(
