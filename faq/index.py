@@ -649,7 +649,8 @@ class FaqIndex:
                 part = word[start:end]
                 if prev is None or len(prev) >= 3:
                     continue
-                ok = part in known and (len(part) >= 3 or part in STOPWORDS)
+                # (A one-letter part is no word glued to another: "dipake" is no "dip a ke".)
+                ok = part in known and (len(part) >= 3 or (len(part) == 2 and part in STOPWORDS))
                 if ok and (best[end] is None or len(prev) + 1 < len(best[end] or ())):
                     best[end] = [*prev, part]
         parts = best[n]

@@ -192,6 +192,13 @@ SLANG: dict[str, str] = {
     "smp": "sampai",
     "pake": "pakai",
     "pk": "pakai",
+    # The passive of a chat verb keeps its chat root ("dipake", "dibikin").
+    "dipake": "dipakai",
+    "kepake": "terpakai",
+    "dibikin": "dibuat",
+    "dibikinin": "dibuatkan",
+    # Javanese spelling of "buka" (open), common in chat from Java.
+    "bukak": "buka",
     "lwt": "lewat",
     "lsg": "langsung",
     "lgsg": "langsung",

@@ -276,3 +276,5 @@ def test_run_together_words_are_split_into_words_not_affixes(index: FaqIndex) ->
     assert index._split("posisinya") is None
     assert index._split("diperlakukan") is None
     assert index._split("siapkan") is None
+    # Nor is one letter a word glued between two ("a", an English article, is a stopword).
+    assert index._split("kantorappid") is None

@@ -142,6 +142,9 @@ def test_candidate_roots(word: str, root: str) -> None:
         ("gx tau caranya", ["tidak", "tahu", "caranya"]),
         ("nungguin smw dokumen", ["menunggu", "semua", "dokumen"]),
         ("nyokap sy", ["ibu", "saya"]),
+        ("kartu bpjs bs dipake gk", ["kartu", "bpjs", "bisa", "dipakai", "tidak"]),
+        ("dibikin di mana", ["dibuat", "di", "mana"]),
+        ("poli tht bukak gk", ["poli", "tht", "buka", "tidak"]),
     ],
 )
 def test_more_chat_spellings_are_read_as_their_words(text: str, words: list[str]) -> None:
