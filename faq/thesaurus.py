@@ -23,6 +23,7 @@ from pathlib import Path
 from faq.kb import KnowledgeBaseError
 from faq.lexicon import ACRONYMS, SLANG, STOPWORDS
 from faq.normalize import tokenize
+from faq.stem import candidate_roots
 
 
 class ThesaurusError(KnowledgeBaseError):
@@ -54,7 +55,8 @@ class Thesaurus:
         A shorter phrase at the same place counts too when it names another concept: "surat
         keterangan tidak mampu" is a poverty certificate and still a "surat keterangan", as a
         word inside a phrase keeps its own concepts. Its concepts already named there are left
-        out, so one meaning is not read twice.
+        out, so one meaning is not read twice. After its first two words, a phrase may be
+        said in other forms or words of its groups (:meth:`_says`).
         """
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
@@ -63,10 +65,35 @@ class Thesaurus:
             named: frozenset[str] = frozenset()
             for phrase, concepts in self.phrases.get((words[pos], words[pos + 1]), ()):
                 end = pos + len(phrase)
-                if tuple(words[pos:end]) == phrase and not concepts <= named:
+                if (
+                    end <= len(words)
+                    and self._says(words[pos:end], phrase)
+                    and not concepts <= named
+                ):
                     found.append((pos, end, concepts - named))
                     named |= concepts
         return found
+
+    def _says(self, said: Sequence[str], phrase: tuple[str, ...]) -> bool:
+        """Whether the message words ``said`` say ``phrase``, whose first two words they
+        share: each later content word as written, in another form of its root ("membuka"
+        for "dibuka") or as a word of one of its groups ("masyarakat" for "publik"); function
+        words exactly (they decide what the phrase means)."""
+        if tuple(said) == phrase:
+            return True
+        for word, term in zip(said[2:], phrase[2:], strict=True):
+            if word == term:
+                continue
+            if word in STOPWORDS or term in STOPWORDS:
+                return False
+            if self.words.get(word, _NONE).isdisjoint(self.words.get(term, _NONE)) and (
+                candidate_roots(word).isdisjoint(candidate_roots(term))
+            ):
+                return False
+        return True
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def default_thesaurus_paths() -> list[Path]:

@@ -409,6 +409,30 @@ def test_a_phrase_with_a_negation_is_read_though_the_knowledge_base_uses_its_wor
     assert match.entry.id == "biaya-permohonan"
 
 
+def test_a_phrase_s_later_words_may_be_said_in_another_form_or_word_of_their_group(
+    tmp_path: Path,
+) -> None:
+    # A phrase is found by its first two words as written; after them a citizen may say
+    # another form of a word ("membuka" for "dibuka") or a word of its group ("masyarakat"
+    # for "publik"). Before, "tidak boleh dibuka ke masyarakat" was no phrase at all.
+    groups = tmp_path / "groups.txt"
+    groups.write_text(
+        "rahasia, tidak boleh dibuka ke publik\npublik, masyarakat, umum\n", encoding="utf-8"
+    )
+    thesaurus = load_thesaurus([groups])
+    secret = thesaurus.concepts("rahasia")
+
+    def read(text: str) -> frozenset[str]:
+        return frozenset().union(*(c for _, _, c in thesaurus.phrase_concepts(text.split())))
+
+    assert read("data yang tidak boleh dibuka ke publik") == secret
+    assert read("data yang tidak boleh dibuka ke masyarakat") == secret
+    assert read("data yang tidak boleh membuka ke publik") == secret
+    # Another thing, or another function word, is another phrase.
+    assert read("data yang tidak boleh dibuka ke kantor") == frozenset()
+    assert read("data yang tidak boleh dibuka untuk publik") == frozenset()
+
+
 def test_a_question_word_weighs_the_same_whatever_concepts_the_thesaurus_gives_it(
     tmp_path: Path,
 ) -> None:
