@@ -87,13 +87,19 @@ class Thesaurus:
             if word in STOPWORDS or term in STOPWORDS:
                 return False
             if self.words.get(word, _NONE).isdisjoint(self.words.get(term, _NONE)) and (
-                candidate_roots(word).isdisjoint(candidate_roots(term))
+                _forms(word).isdisjoint(_forms(term))
             ):
                 return False
         return True
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=65536)
+def _forms(word: str) -> frozenset[str]:
+    """A word and its candidate roots: two forms of one root share one ("dibuka", "buka")."""
+    return candidate_roots(word) | {word}
 
 
 def default_thesaurus_paths() -> list[Path]:

@@ -428,6 +428,7 @@ def test_a_phrase_s_later_words_may_be_said_in_another_form_or_word_of_their_gro
     assert read("data yang tidak boleh dibuka ke publik") == secret
     assert read("data yang tidak boleh dibuka ke masyarakat") == secret
     assert read("data yang tidak boleh membuka ke publik") == secret
+    assert read("data yang tidak boleh buka ke publik") == secret
     # Another thing, or another function word, is another phrase.
     assert read("data yang tidak boleh dibuka ke kantor") == frozenset()
     assert read("data yang tidak boleh dibuka untuk publik") == frozenset()
