@@ -98,10 +98,18 @@ _PAIRS: dict[tuple[str, str], str] = {
 }
 
 
+# Every word that can start a marker: most words of a message are none and are skipped.
+_STARTS = (
+    frozenset(_WORDS) | {first for first, _ in _PAIRS} | frozenset(_BERAPA) | {"berapa", "how"}
+)
+
+
 def intents(words: Sequence[str]) -> frozenset[str]:
     """The intents marked in a normalized word sequence (possibly none)."""
     found: set[str] = set()
     for pos, word in enumerate(words):
+        if word not in _STARTS and not word.endswith("nya"):
+            continue
         hit = _WORDS.get(word)
         if hit is None and word.endswith("nya") and len(word) > 5:
             hit = _WORDS.get(word[:-3])  # "biayanya", "alamatnya": the possessive keeps the sense
