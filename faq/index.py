@@ -89,6 +89,9 @@ _CONF_TYPO = 0.8
 _CONF_WEAK = 0.3
 # A concept shared through the thesaurus: broader groups than the synonyms, so weaker.
 _CONF_THESAURUS = 0.7
+# A thesaurus phrase of several words: together they rule out the other senses each has
+# alone ("beli suara"), so it is surer than one word's group, less than a word itself.
+_CONF_PHRASE = 0.85
 # Field weights inside an entry.
 _W_QUESTION = 1.0
 _W_LABEL = 0.5
@@ -1081,7 +1084,7 @@ class FaqIndex:
             # thesaurus's confidence), not for one word's worth.
             heft = max(conf * self._idf[key] for key, conf in virtual[0].items())
             spoken = sum(weighed_at.get(pos, 0.0) for pos in range(start, end))
-            known.append((virtual[1], max(1.0, _CONF_THESAURUS * spoken / heft)))
+            known.append((virtual[1], max(1.0, _CONF_PHRASE * spoken / heft)))
         # Most selective words first: they pick the candidate entries; a word found nearly
         # everywhere then only adds to those (keeps big knowledge bases fast).
         known.sort(key=lambda k: len(k[0]))
