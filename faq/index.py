@@ -157,6 +157,7 @@ class Params:
     # 1,344 in-scope messages than 4 and 2 more of 240 extra near misses; a quarter less
     # full scoring).
     candidates: int = 3
+    shortlist_share: float = 0.5  # least evidence, as a share of the strongest, scored in full
     intent_penalty: float = 0.15  # factor lost per intent of the message the entry never answers
     window_message_words: int = 16  # words a message needs to be read in windows
     dominance: bool = True  # close top two: answer when the top explains and covers more
@@ -1123,7 +1124,15 @@ class FaqIndex:
             if ev >= cut
         ]
         strongest = heapq.nlargest(take, ranked)
-        shortlist = [(idx, ev) for _, _, idx, ev in strongest]
+        # An entry with less than half the evidence of the strongest explains too little of
+        # the message to come first: it is not scored in full. Unless the strongest shares no
+        # word with any of its questions (its answer alone met the message): then its score
+        # falls with its coverage, and its evidence is no measure.
+        top = strongest[0][2]
+        floor = p.shortlist_share * strongest[0][3]
+        if all(self._questions[q].keys.isdisjoint(query_keys) for q in self._entry_questions[top]):
+            floor = 0.0
+        shortlist = [(idx, ev) for _, _, idx, ev in strongest if ev >= floor]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
         scored: list[tuple[float, int]] = []
