@@ -278,3 +278,15 @@ def test_run_together_words_are_split_into_words_not_affixes(index: FaqIndex) ->
     assert index._split("siapkan") is None
     # Nor is one letter a word glued between two ("a", an English article, is a stopword).
     assert index._split("kantorappid") is None
+
+
+def test_an_entry_far_behind_in_evidence_is_not_scored_in_full(index: FaqIndex) -> None:
+    # Office hours asked plainly: the other candidates have less than half its evidence and
+    # are left unscored; scoring them all gives the same answer.
+    every = FaqIndex(index.kb, params=Params(shortlist_share=0.0))
+    match, info = index.explain("jam buka kantor PPID hari sabtu")
+    full, full_info = every.explain("jam buka kantor PPID hari sabtu")
+    assert match.outcome == full.outcome == "answer"
+    assert match.entry == full.entry and match.entry is not None
+    assert match.entry.id == "jam-layanan"
+    assert len(info.ranked) == 1 < len(full_info.ranked)
