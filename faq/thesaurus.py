@@ -61,15 +61,18 @@ class Thesaurus:
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
             return found
-        for pos in range(len(words) - 1):
+        count = len(words)
+        for pos in range(count - 1):
+            here = self.phrases.get((words[pos], words[pos + 1]))
+            if here is None:
+                continue
             named: frozenset[str] = frozenset()
-            for phrase, concepts in self.phrases.get((words[pos], words[pos + 1]), ()):
+            for phrase, concepts in here:
                 end = pos + len(phrase)
-                if (
-                    end <= len(words)
-                    and self._says(words[pos:end], phrase)
-                    and not concepts <= named
-                ):
+                if end > count or concepts <= named:
+                    continue
+                said = tuple(words[pos:end])
+                if said == phrase or self._says(said, phrase):
                     found.append((pos, end, concepts - named))
                     named |= concepts
         return found
@@ -79,8 +82,6 @@ class Thesaurus:
         share: each later content word as written, in another form of its root ("membuka"
         for "dibuka") or as a word of one of its groups ("masyarakat" for "publik"); function
         words exactly (they decide what the phrase means)."""
-        if tuple(said) == phrase:
-            return True
         for word, term in zip(said[2:], phrase[2:], strict=True):
             if word == term:
                 continue
