@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import select
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,8 +46,28 @@ def match_to_json(query: str, match: Match) -> dict[str, object]:
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 
+# Answers are written in blocks, not one system call a line (PYTHONUNBUFFERED, often set,
+# makes every write one): a block goes out when no further question is waiting to be read, so
+# a program that sends one question and waits gets its answer at once.
+_BLOCK = 256
+
+
+def _more_waiting(stream: TextIO) -> bool:
+    """Whether input is ready to read without waiting (a stream with no file: always)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)
+
+
 def _cmd_match(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     index = FaqIndex(load_knowledge_base(_paths(args.faq)))
+    pending: list[str] = []
     for raw in stdin:
         query = raw.rstrip("\n")
         if args.explain:
@@ -58,12 +79,17 @@ def _cmd_match(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             if info is not None:
                 row["words"] = info.words
                 row["ranked"] = info.ranked
-            stdout.write(_JSON.encode(row) + "\n")
+            pending.append(_JSON.encode(row) + "\n")
         else:
             top = match.entry.id if match.entry else "-"
-            stdout.write(f"{match.outcome}\t{top}\t{match.score:.1f}\t{query}\n")
+            pending.append(f"{match.outcome}\t{top}\t{match.score:.1f}\t{query}\n")
             if info is not None:
-                stdout.write(f"  words: {info.words}\n  ranked: {info.ranked[:3]}\n")
+                pending.append(f"  words: {info.words}\n  ranked: {info.ranked[:3]}\n")
+        if len(pending) >= _BLOCK or not _more_waiting(stdin):
+            stdout.write("".join(pending))
+            stdout.flush()
+            pending.clear()
+    stdout.write("".join(pending))
     stdout.flush()
     return 0
 

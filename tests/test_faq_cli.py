@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,42 @@ def test_match_json_via_subprocess(tmp_path: Path) -> None:
         assert set(row) >= {"query", "id", "score", "alternatives", "outcome"}
         assert isinstance(row["score"], float | int)
         assert all(set(a) == {"id", "score"} for a in row["alternatives"])
+
+
+def test_match_answers_each_question_while_the_sender_waits(tmp_path: Path) -> None:
+    # Answers are written in blocks; a program that sends one question and waits for its
+    # answer (stdin still open) must get it, not wait for a block to fill.
+    kb = tmp_path / "kb.toml"
+    kb.write_text(KB, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "faq", "match", "--faq", str(kb), "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        for question, expected in (("jam brp kantor ppid buka?", "jam-buka"), ("halo", None)):
+            proc.stdin.write(question + "\n")
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            assert ready, "no answer while the question's sender waits"
+            row = json.loads(proc.stdout.readline())
+            assert row["query"] == question and row["id"] == expected
+        proc.stdin.close()
+        assert proc.stdout.read() == ""
+        assert proc.wait(timeout=60) == 0
+
+
+def test_match_writes_every_answer_of_a_long_batch_in_order(tmp_path: Path) -> None:
+    kb = tmp_path / "kb.toml"
+    kb.write_text(KB, encoding="utf-8")
+    queries = [f"jam buka kantor {n}" for n in range(600)]  # more than one block
+    out = run_module(["match", "--faq", str(kb), "--json"], "\n".join(queries) + "\n")
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line)["query"] for line in out.stdout.splitlines()] == queries
 
 
 def test_match_accepts_several_paths_and_folders(
