@@ -14,8 +14,9 @@ a likely typo (rapidfuzz ratio, cut-off by word length). An administrative acron
 base does not know ("UU KIP") is looked up by its words, and the spelled-out words of one it
 uses ("kartu keluarga") are read as it. A word the knowledge base does not use but the
 thesaurus (:mod:`faq.thesaurus`) groups with one it does ("komplain" / "pengaduan") is read
-through that shared concept. A word that stays unknown counts against every entry: it is topic
-the knowledge base does not cover.
+through that shared concept. A thesaurus phrase of several words ("beli suara") is one meaning:
+an entry with it accounts for all the phrase's words. A word that stays unknown counts against
+every entry: it is topic the knowledge base does not cover.
 
 For each entry the matcher computes
 

@@ -380,18 +380,9 @@ def test_an_entry_with_a_phrase_s_meaning_explains_every_word_of_the_phrase() ->
     # "beli suara" is vote buying, one meaning in two words. The entry about it explained one
     # word's worth of the message, while "suara" alone counted for the count of the votes, and
     # the citizen was refused.
-    kb = _kb(
-        (
-            "politik-uang",
-            "pelanggaran",
-            "Bagaimana melaporkan politik uang?",
-            "Laporkan ke pengawas dengan bukti amplop atau barang yang dibagikan.",
-        ),
-        ("hasil-suara", "hasil", "Di mana melihat hasil penghitungan suara?", "Di situs KPU."),
-        ("honor-ptps", "rekrutmen", "Berapa honor pengawas TPS?", "Dibayar sekali."),
-        ("jam-layanan", "kantor", "Jam berapa kantor PPID buka?", "Senin-Jumat 08.00-16.00."),
-        ("biaya", "biaya", "Apakah meminta informasi dipungut biaya?", "Gratis."),
-    )
+    votes = Entry("hasil-suara", "hasil", ("Di mana melihat hasil penghitungan suara?",), "KPU.")
+    money, _moving, *rest = ELECTION_KB.entries
+    kb = replace(ELECTION_KB, entries=(money, votes, *rest))
     match = FaqIndex(kb).match("mau lapor orang beli suara")
     assert match.outcome == "answer" and match.entry is not None
     assert match.entry.id == "politik-uang"
