@@ -1129,9 +1129,9 @@ class FaqIndex:
         # the message to come first: it is not scored in full. Unless the strongest shares no
         # word with any of its questions (its answer alone met the message): then its score
         # falls with its coverage, and its evidence is no measure.
-        top = strongest[0][2]
-        floor = p.shortlist_share * strongest[0][3]
-        if all(self._questions[q].keys.isdisjoint(query_keys) for q in self._entry_questions[top]):
+        _, _, lead, lead_ev = strongest[0]
+        floor = p.shortlist_share * lead_ev
+        if all(self._questions[q].keys.isdisjoint(query_keys) for q in self._entry_questions[lead]):
             floor = 0.0
         shortlist = [(idx, ev) for _, _, idx, ev in strongest if ev >= floor]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
