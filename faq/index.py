@@ -77,7 +77,7 @@ from faq.lexicon import (
     english_gloss,
 )
 from faq.normalize import tokenize
-from faq.stem import candidate_roots, without_clitics
+from faq.stem import candidate_roots, without_clitics, word_forms
 from faq.thesaurus import Thesaurus, default_thesaurus
 
 Outcome = Literal["answer", "ambiguous", "abstain", "greeting", "thanks"]
@@ -220,7 +220,7 @@ def _word_features(word: str) -> dict[str, float]:
 @lru_cache(maxsize=65536)
 def _word_features_cached(word: str, gloss_ok: bool) -> tuple[tuple[str, float], ...]:
     feats: dict[str, float] = {word: 1.0}
-    forms = {word, *candidate_roots(word)}
+    forms = word_forms(word)
     for form in forms:
         key = "r:" + form
         if feats.get(key, 0.0) < _CONF_ROOT:

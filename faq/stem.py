@@ -99,3 +99,9 @@ def candidate_roots(word: str) -> frozenset[str]:
             if root != stripped:
                 found.update(_suffix_variants(root))
     return frozenset(r for r in found if len(r) >= _MIN_ROOT and r != word)
+
+
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> frozenset[str]:
+    """``word`` and its candidate roots: two forms of one root share one ("dibuka", "buka")."""
+    return candidate_roots(word) | {word}

@@ -23,7 +23,7 @@ from pathlib import Path
 from faq.kb import KnowledgeBaseError
 from faq.lexicon import ACRONYMS, SLANG, STOPWORDS
 from faq.normalize import tokenize
-from faq.stem import candidate_roots
+from faq.stem import word_forms
 
 
 class ThesaurusError(KnowledgeBaseError):
@@ -88,19 +88,13 @@ class Thesaurus:
             if word in STOPWORDS or term in STOPWORDS:
                 return False
             if self.words.get(word, _NONE).isdisjoint(self.words.get(term, _NONE)) and (
-                _forms(word).isdisjoint(_forms(term))
+                word_forms(word).isdisjoint(word_forms(term))
             ):
                 return False
         return True
 
 
 _NONE: frozenset[str] = frozenset()
-
-
-@lru_cache(maxsize=65536)
-def _forms(word: str) -> frozenset[str]:
-    """A word and its candidate roots: two forms of one root share one ("dibuka", "buka")."""
-    return candidate_roots(word) | {word}
 
 
 def default_thesaurus_paths() -> list[Path]:
