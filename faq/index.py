@@ -982,8 +982,10 @@ class FaqIndex:
         # names the phrase's meaning (moving one's vote), as the phrase is what is said.
         in_phrase: dict[int, tuple[int, float]] = {}
         phrase_keys: dict[int, list[str]] = {}
+        hefts: list[float] = []  # what each read phrase's concept weighs
         for number, (start, end, concepts, (phrase_feats, _values)) in enumerate(read):
             heft = max(conf * self._idf[key] for key, conf in phrase_feats.items())
+            hefts.append(heft)
             for pos in range(start, end):
                 if pos not in in_phrase or in_phrase[pos][1] < heft:
                     in_phrase[pos] = (number, heft)
@@ -1078,13 +1080,12 @@ class FaqIndex:
                 salient.append((" ".join(words[start:end]), refs, {}))
         # A thesaurus phrase ("tanggal merah") is read as its concepts too: evidence and
         # coverage, but no extra weight of the message (its words are already weighed).
-        for start, end, _concepts, virtual in read:
+        for (start, end, _concepts, virtual), heft in zip(read, hefts, strict=True):
             query_words.append(virtual[0])
             query_feats.update(virtual[0])
             # One meaning said in several words ("beli suara": vote buying): an entry with
             # that meaning accounts for what all the words of the phrase weigh (at the
             # thesaurus's confidence), not for one word's worth.
-            heft = max(conf * self._idf[key] for key, conf in virtual[0].items())
             spoken = sum(weighed_at.get(pos, 0.0) for pos in range(start, end))
             known.append((virtual[1], max(1.0, _CONF_PHRASE * spoken / heft)))
         # Most selective words first: they pick the candidate entries; a word found nearly
