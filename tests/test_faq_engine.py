@@ -135,6 +135,10 @@ def test_group_similar_most_frequent_first() -> None:
         ("ada biayanya gak", {"cost"}),
         ("alamatnya ppid", {"where"}),
         ("bagaimana cara mengajukan keberatan", set()),
+        # Someone's pay is an amount of money: asking for it asks what a fee question asks.
+        ("berapa gaji pendamping per bulan", {"cost"}),
+        ("honornya berapa", {"cost"}),
+        ("how much are supervisors paid", {"cost"}),
     ],
 )
 def test_intents(text: str, expected: set[str]) -> None:
