@@ -799,10 +799,21 @@ class FaqIndex:
                 for key, conf in self._known_features(part, english).items():
                     merged[key] = max(merged.get(key, 0.0), conf * 0.95)
             return tuple(merged.items()), "split:" + "+".join(parts)
+        if self._derived_word(word):
+            return (), "unknown"
         fixed = self._correct(word) or self._unabbreviate(word)
         if fixed is None:
             return (), "unknown"
         return self._read_as(fixed, english)
+
+    @staticmethod
+    def _derived_word(word: str) -> bool:
+        """Whether ``word`` is an affixed form of a word of the language ("menertibkan":
+        tertib), and so no misspelling of a known word it happens to resemble ("menerbitkan")."""
+        return any(
+            len(root) >= 5 and root != word and is_word(root, "id")
+            for root in candidate_roots(word)
+        )
 
     def _read_as(self, fixed: str, english: bool) -> tuple[tuple[tuple[str, float], ...], str]:
         """A misspelt or abbreviated word read as the known word ``fixed``, less sure."""
