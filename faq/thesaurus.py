@@ -23,7 +23,7 @@ from pathlib import Path
 from faq.kb import KnowledgeBaseError
 from faq.lexicon import ACRONYMS, SLANG, STOPWORDS
 from faq.normalize import tokenize
-from faq.stem import word_forms
+from faq.stem import candidate_roots, word_forms
 
 
 class ThesaurusError(KnowledgeBaseError):
@@ -41,6 +41,10 @@ class Thesaurus:
         default_factory=dict
     )
     groups: int = 0
+    # Two-word phrases of a verb and its object ("meminta data", "tebus resep") by (object, a
+    # form of the verb): the passive says them the other way round ("data diminta", "resep
+    # ditebus").
+    passives: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     # Concepts that name what a question is about (a body, a place, a document, a campaign
     # material): groups of files that start with the line "#! referents".
     referents: frozenset[str] = frozenset()
@@ -75,6 +79,28 @@ class Thesaurus:
                 if said == phrase or self._says(said, phrase):
                     found.append((pos, end, concepts - named))
                     named |= concepts
+        if self.passives:
+            found.extend(self._passive_phrases(words))
+        return found
+
+    def _passive_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+        """Verb-object phrases said in the passive: the object, then the verb with di-
+        ("data itu bisa diminta": "meminta data"), at most two modal or pointing words between."""
+        found: list[tuple[int, int, frozenset[str]]] = []
+        for end, verb in enumerate(words):
+            if end == 0 or not verb.startswith("di") or len(verb) <= 4:
+                continue
+            pos = end - 1
+            while pos > 0 and end - pos <= 2 and words[pos] in _PASSIVE_GAP:
+                pos -= 1
+            thing = words[pos]
+            if thing in STOPWORDS or thing in _PASSIVE_GAP:
+                continue
+            for root in candidate_roots(verb):
+                concepts = self.passives.get((thing, root))
+                if concepts is not None:
+                    found.append((pos, end + 1, concepts))
+                    break
         return found
 
     def _says(self, said: Sequence[str], phrase: tuple[str, ...]) -> bool:
@@ -95,6 +121,33 @@ class Thesaurus:
 
 
 _NONE: frozenset[str] = frozenset()
+
+# Words that may stand between an object and its passive verb: pointing words and modals
+# ("data itu bisa diminta", "berkas ini harus diurus"). A negation is left out: "data tidak
+# diberikan" is another matter than giving data.
+_PASSIVE_GAP = frozenset(
+    (
+        "itu",
+        "ini",
+        "tersebut",
+        "nya",
+        "bisa",
+        "dapat",
+        "boleh",
+        "harus",
+        "wajib",
+        "perlu",
+        "sudah",
+        "udah",
+        "telah",
+        "akan",
+        "mau",
+        "masih",
+        "sedang",
+        "lagi",
+        "juga",
+    )
+)
 
 
 def default_thesaurus_paths() -> list[Path]:
@@ -139,6 +192,7 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
     """Load concept groups from text files; raises :class:`ThesaurusError` (one line)."""
     words: dict[str, set[str]] = {}
     phrases: dict[tuple[str, str], dict[tuple[str, ...], set[str]]] = {}
+    passives: dict[tuple[str, str], set[str]] = {}
     count = 0
     referents: set[str] = set()
     for raw in paths:
@@ -165,6 +219,9 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
                     else:
                         pair = (term[0], term[1])
                         phrases.setdefault(pair, {}).setdefault(term, set()).add(concept)
+                        if len(term) == 2 and STOPWORDS.isdisjoint(term):
+                            for root in word_forms(term[0]):
+                                passives.setdefault((term[1], root), set()).add(concept)
     return Thesaurus(
         words={w: frozenset(c) for w, c in words.items()},
         phrases={
@@ -177,6 +234,7 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
             for pair, by_phrase in phrases.items()
         },
         groups=count,
+        passives={key: frozenset(c) for key, c in passives.items()},
         referents=frozenset(referents),
     )
 

@@ -450,3 +450,21 @@ def test_a_question_word_weighs_the_same_whatever_concepts_the_thesaurus_gives_i
         readings.append(info.ranked[0])
     assert readings[0][0] == readings[1][0] == "daftar"
     assert readings[0][3] == pytest.approx(readings[1][3])  # covered
+
+
+def test_a_verb_object_phrase_is_found_in_the_passive_too(tmp_path: Path) -> None:
+    # Indonesian passive voice puts the object first: "data diminta" is "meminta data".
+    groups = tmp_path / "groups.txt"
+    groups.write_text("permohonan informasi, meminta data, request data\n", encoding="utf-8")
+    thesaurus = load_thesaurus([groups])
+
+    def read(text: str) -> list[tuple[int, int]]:
+        return [(start, end) for start, end, _ in thesaurus.phrase_concepts(text.split())]
+
+    assert read("saya mau meminta data") == [(2, 4)]
+    assert read("data diminta ke mana") == [(0, 2)]
+    assert read("apakah data itu bisa diminta") == [(1, 5)]  # pointing word and modal between
+    # A negation between is another matter; so is a word that is no passive of the verb.
+    assert read("data tidak diminta") == []
+    assert read("data dikirim ke mana") == []
+    assert read("data saya kemarin sudah diminta") == []
