@@ -252,3 +252,43 @@ def test_a_question_that_speaks_of_the_story_is_not_read_without_it() -> None:
     assert index._points_back(tokenize("Bagaimana prosesnya?"))
     assert not index._points_back(tokenize("Bagaimana cara daftar PKH?"))
     assert not index._points_back(tokenize("Biasanya berapa lama?"))
+
+
+def test_a_question_about_someone_s_pay_is_no_question_about_their_programme() -> None:
+    # "gaji" (pay) asks for an amount of money, like a fee. The entry about the family-hope
+    # programme (PKH) answers who gets it, never what anyone is paid, and it answered "Berapa
+    # gaji pendamping PKH per bulan?" because every other word of the message is its own.
+    assert answered("dinsos", "Berapa gaji pendamping PKH per bulan?") is None
+    assert answered("dinsos", "Bagaimana caranya supaya keluarga saya dapat PKH?") == "pkh"
+    # The entry that does answer pay still answers it.
+    assert answered("bawaslu", "gaji pengawas TPS berapa?") == "honorarium-pengawas-adhoc"
+
+
+def test_a_derived_word_of_the_language_is_no_misspelling_of_a_known_word() -> None:
+    # "menertibkan" (to bring to order) is me-...-kan around "tertib", a word of its own; it
+    # was read as a misspelling of "menerbitkan" (to issue), a word of the knowledge base.
+    _match, info = office("dinsos").explain("apakah dinsos bisa menertibkan pengemis")
+    how = {word: kind for word, kind, _ in info.words}
+    assert how["menertibkan"] == "unknown"
+    # A misspelling is still read as the word it misses.
+    _match, info = office("ptsp").explain("cara lapor pengadan pelayanan")
+    assert dict((word, kind) for word, kind, _ in info.words)["pengadan"].startswith("typo:")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "entry"),
+    [
+        # The thesaurus has "tebus resep" (fill a prescription) and "rehab narkoba"; the
+        # passive puts the object first. Before, both messages were refused.
+        ("rsud", "Habis periksa, resep ditebus di sebelah mana?", "farmasi-obat"),
+        (
+            "dinsos",
+            "adek sy make narkoba, mau direhab biar gk dipenjara, gmn caranya",
+            "rehabilitasi-napza",
+        ),
+    ],
+)
+def test_a_verb_and_its_object_said_in_the_passive_are_the_same_phrase(
+    name: str, text: str, entry: str
+) -> None:
+    assert answered(name, text) == entry
