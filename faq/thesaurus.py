@@ -85,7 +85,7 @@ class Thesaurus:
 
     def _passive_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
         """Verb-object phrases said in the passive: the object, then the verb with di-
-        ("data itu bisa diminta": "meminta data"), at most two modal or pointing words between."""
+        ("data itu bisa diminta": "meminta data"), at most two words of ``_PASSIVE_GAP`` between."""
         found: list[tuple[int, int, frozenset[str]]] = []
         for end, verb in enumerate(words):
             if end == 0 or not verb.startswith("di") or len(verb) <= 4:
@@ -122,9 +122,9 @@ class Thesaurus:
 
 _NONE: frozenset[str] = frozenset()
 
-# Words that may stand between an object and its passive verb: pointing words and modals
-# ("data itu bisa diminta", "berkas ini harus diurus"). A negation is left out: "data tidak
-# diberikan" is another matter than giving data.
+# Words that may stand between an object and its passive verb: pointing words, modals and
+# aspect words ("data itu bisa diminta", "berkas ini sudah diurus"). A negation is left out:
+# "data tidak diberikan" is another matter than giving data.
 _PASSIVE_GAP = frozenset(
     (
         "itu",
