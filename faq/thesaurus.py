@@ -60,7 +60,8 @@ class Thesaurus:
         keterangan tidak mampu" is a poverty certificate and still a "surat keterangan", as a
         word inside a phrase keeps its own concepts. Its concepts already named there are left
         out, so one meaning is not read twice. After its first two words, a phrase may be
-        said in other forms or words of its groups (:meth:`_says`).
+        said in other forms or words of its groups (:meth:`_says`). Two-word verb-object
+        phrases said in the passive follow, after all the others (:meth:`_passive_phrases`).
         """
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
