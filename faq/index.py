@@ -78,6 +78,7 @@ from faq.lexicon import (
 )
 from faq.normalize import tokenize
 from faq.stem import candidate_roots, without_clitics, word_forms
+from faq.steps import step_asked, step_reached
 from faq.thesaurus import Thesaurus, default_thesaurus
 
 Outcome = Literal["answer", "ambiguous", "abstain", "greeting", "thanks"]
@@ -179,6 +180,9 @@ class Params:
     # an entry explains at least as much of it as it covers of its best question (times
     # this; 0: only what its evidence explains of the whole message).
     story_covered: float = 1.0
+    # An entry about a step of a request the message tells was taken already (faq.steps)
+    # loses this factor.
+    step_penalty: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +434,14 @@ class FaqIndex:
         ]
         self._entry_intents = [
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
+            for e in self.entries
+        ]
+        # The step of a request for information each entry is about (faq.steps), if any.
+        self._entry_steps = [
+            max(
+                (s for t in e.questions if (s := step_asked(self._tokenize(t))) is not None),
+                default=None,
+            )
             for e in self.entries
         ]
         # The words of an acronym the knowledge base uses, read as that acronym, unless the
@@ -1148,6 +1160,8 @@ class FaqIndex:
         shortlist = [(idx, ev) for _, _, idx, ev in strongest if ev >= floor]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
+        # A message that tells a step was refused or left unanswered is at the next step.
+        reached = step_reached(words) if p.step_penalty else None
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
         fits: dict[int, bool] = {}
@@ -1198,6 +1212,10 @@ class FaqIndex:
             missing = len(asked - self._entry_intents[idx])
             if missing:
                 score *= (1.0 - p.intent_penalty) ** missing
+            step = self._entry_steps[idx]
+            if reached is not None and step is not None and step < reached:
+                # About a step the citizen has taken already.
+                score *= 1.0 - p.step_penalty
             foreign = [
                 w
                 for w, refs, values in salient

@@ -24,6 +24,7 @@ from faq.kb import KnowledgeBaseError
 from faq.lexicon import ACRONYMS, SLANG, STOPWORDS
 from faq.normalize import tokenize
 from faq.stem import candidate_roots, word_forms
+from faq.steps import steps_told
 
 
 class ThesaurusError(KnowledgeBaseError):
@@ -82,6 +83,24 @@ class Thesaurus:
                     named |= concepts
         if self.passives:
             found.extend(self._passive_phrases(words))
+        for start, end, concepts in self._steps_told_apart(words):
+            # (Said as the phrase itself, it is found above already.)
+            if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
+                found.append((start, end, concepts))
+        return found
+
+    def _steps_told_apart(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+        """A request or an objection and what became of it, told with words between
+        ("keberatan saya sudah dijawab tapi tetap ditolak", "menolak keberatan saya"): read as
+        the groups' own phrase for that situation ("keberatan ditolak"), which names the next
+        step the law gives (:mod:`faq.steps`)."""
+        found: list[tuple[int, int, frozenset[str]]] = []
+        for told in steps_told(words):
+            phrase = (told.step, *told.outcome)
+            for term, concepts in self.phrases.get((phrase[0], phrase[1]), ()):
+                if term == phrase:
+                    found.append((told.start, told.end, concepts))
+                    break
         return found
 
     def _passive_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:

@@ -1,0 +1,145 @@
+"""The steps of a request for public information, as a message tells them.
+
+UU 14/2008 gives a request its steps: a request (permohonan) refused or left unanswered goes
+to an objection to the PPID's superior (keberatan); an objection refused or left unanswered
+goes to the Information Commission as a dispute (sengketa informasi). A citizen who tells
+what became of a step ("permintaan data saya ditolak", "keberatan saya sudah dijawab tapi tetap
+ditolak", "atasan PPID menolak keberatan saya") is at the next one: an answer about a step
+already taken answers a question the citizen no longer has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from faq.stem import candidate_roots
+
+# The steps in the law's order.
+STEPS = ("permohonan", "keberatan", "sengketa")
+
+# Words that name a step; the superior is who decides an objection.
+_STEP_WORDS = {
+    "permohonan": "permohonan",
+    "permintaan": "permohonan",
+    "request": "permohonan",
+    "keberatan": "keberatan",
+    "sanggahan": "keberatan",
+    "objection": "keberatan",
+    "atasan": "keberatan",
+    "superior": "keberatan",
+    "sengketa": "sengketa",
+    "ajudikasi": "sengketa",
+    "dispute": "sengketa",
+}
+# Roots of verbs that name the request ("data yang saya minta ditolak").
+_STEP_ROOTS = {"mohon": "permohonan", "minta": "permohonan"}
+# Words at most between a step and what became of it.
+_GAP = 5
+# What became of it: refused, or not answered ("tidak dijawab", "gak dibales", "tidak ada
+# tanggapan").
+_REFUSED_ROOTS = frozenset(("tolak", "abai"))
+_REFUSED_EN = frozenset(("refused", "rejected", "denied", "ignored", "declined"))
+_ANSWERED_ROOTS = frozenset(
+    ("jawab", "tanggap", "balas", "respon", "gubris", "kabul", "beri", "kasih", "layan")
+)
+# A step "against" an outcome is about it, not what it became ("sanggahan atas penolakan").
+_AGAINST = frozenset(("atas", "terhadap", "against"))
+_NEGATION = frozenset(("tidak", "belum", "tanpa", "tak", "no", "not", "never"))
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """A step and what became of it, told in ``words[start:end]``."""
+
+    start: int
+    end: int
+    step: str  # one of STEPS
+    outcome: tuple[str, ...]  # ("ditolak",) or ("tidak", "ditanggapi")
+
+
+@lru_cache(maxsize=65536)
+def step_of(word: str) -> str | None:
+    """The step a normalized word names, if any."""
+    step = _STEP_WORDS.get(word) or _STEP_ROOTS.get(word)
+    if step is None:
+        step = next((_STEP_ROOTS[r] for r in candidate_roots(word) if r in _STEP_ROOTS), None)
+    return step
+
+
+@lru_cache(maxsize=65536)
+def _outcome_word(word: str) -> str | None:
+    """The kind of outcome a word tells: "refused", "answered" (an outcome when negated) or
+    None."""
+    if word in _REFUSED_EN:
+        return "refused"
+    roots = {word, *candidate_roots(word)}
+    if not _REFUSED_ROOTS.isdisjoint(roots):
+        return "refused"
+    if not _ANSWERED_ROOTS.isdisjoint(roots):
+        return "answered"
+    return None
+
+
+def _outcome(words: Sequence[str], pos: int) -> tuple[str, ...] | None:
+    """What became of a step, if ``words[pos]`` tells it."""
+    kind = _outcome_word(words[pos])
+    if kind == "refused":
+        return ("ditolak",)
+    if kind == "answered" and not _NEGATION.isdisjoint(words[max(0, pos - 2) : pos]):
+        return ("tidak", "ditanggapi")
+    return None
+
+
+def steps_told(words: Sequence[str]) -> list[Told]:
+    """Every step of a normalized message told together with what became of it.
+
+    The step is the object after an active verb or a noun of the outcome ("menolak keberatan
+    saya", "penolakan permohonan"), or else the nearest one named before the outcome
+    ("permohonan informasi ditolak").
+    """
+    found: list[Told] = []
+    for pos, word in enumerate(words):
+        outcome = _outcome(words, pos)
+        if outcome is None:
+            continue
+        step_at = None
+        if word.startswith(("me", "pe")):
+            # "menolak keberatan saya", "penolakan permohonan": the object follows.
+            step_at = next(
+                (at for at in range(pos + 1, min(len(words), pos + 3)) if step_of(words[at])),
+                None,
+            )
+        if step_at is None:
+            for at in range(pos - 1, max(-1, pos - _GAP - 2), -1):
+                if words[at] in _AGAINST:
+                    break  # "keberatan atas penolakan": the outcome is what it objects to
+                if step_of(words[at]):
+                    step_at = at
+                    break
+        if step_at is None:
+            continue
+        step = step_of(words[step_at]) or ""
+        found.append(Told(min(step_at, pos), max(step_at, pos) + 1, step, outcome))
+    return found
+
+
+def step_reached(words: Sequence[str]) -> int | None:
+    """The step a message is at (an index into STEPS): the one after the latest step it tells
+    was refused or left unanswered; None when it tells none."""
+    told = [STEPS.index(t.step) + 1 for t in steps_told(words)]
+    return min(max(told), len(STEPS) - 1) if told else None
+
+
+def step_asked(words: Sequence[str]) -> int | None:
+    """The latest step a question of the knowledge base is about: the latest it names, or the
+    one after a step it tells was refused or left unanswered; None when it names none."""
+    named = [STEPS.index(s) for w in words if (s := step_of(w)) is not None]
+    reached = step_reached(words)
+    if reached is not None:
+        named.append(reached)
+    return max(named) if named else None
+
+
+__all__ = ["STEPS", "Told", "step_asked", "step_of", "step_reached", "steps_told"]

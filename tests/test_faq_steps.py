@@ -1,0 +1,92 @@
+"""The steps of a request for information (UU 14/2008) as a message tells them (faq.steps):
+a citizen who says a request or an objection was refused or left unanswered is at the next
+step, and was answered with the step already taken."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from faq import FaqIndex, default_paths, load_knowledge_base
+from faq.index import Params
+from faq.normalize import tokenize
+from faq.steps import STEPS, step_asked, step_reached, steps_told
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@cache
+def default_index() -> FaqIndex:
+    return FaqIndex(load_knowledge_base(default_paths()))
+
+
+@cache
+def office(name: str, step_penalty: float = Params().step_penalty) -> FaqIndex:
+    return FaqIndex(
+        load_knowledge_base([BENCHMARKS / f"train_faq_{name}" / "faq.toml"]),
+        params=Params(step_penalty=step_penalty),
+    )
+
+
+def told(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [(t.step, t.outcome) for t in steps_told(tokenize(text))]
+
+
+def reached(text: str) -> str | None:
+    step = step_reached(tokenize(text))
+    return None if step is None else STEPS[step]
+
+
+def test_a_step_and_its_outcome_told_with_words_between() -> None:
+    assert told("keberatan sy udh dijawab tp tetep ditolak") == [("keberatan", ("ditolak",))]
+    assert told("udh ajukan keberatan tp gk dibales") == [("keberatan", ("tidak", "ditanggapi"))]
+    assert told("data yang saya minta ditolak") == [("permohonan", ("ditolak",))]
+    # An active verb or a noun of the outcome takes the step after it as its object.
+    assert told("atasan PPID menolak keberatan saya") == [("keberatan", ("ditolak",))]
+    assert told("penolakan permohonan informasi") == [("permohonan", ("ditolak",))]
+
+
+def test_an_objection_against_a_refusal_is_not_a_refused_objection() -> None:
+    # "keberatan atas penolakan": the refusal is what the objection is about.
+    assert reached("menyampaikan sanggahan atas penolakan informasi") is None
+    assert reached("keberatan atas penolakan permohonan informasi") == "keberatan"
+
+
+def test_an_answer_is_no_refusal_and_a_story_without_one_is_at_no_step() -> None:
+    assert reached("keberatan saya sudah dijawab") is None
+    assert reached("bagaimana cara mengajukan keberatan") is None
+    assert reached("permohonan saya tidak dijawab") == "keberatan"
+    assert reached("keberatan saya juga tidak digubris") == "sengketa"
+
+
+def test_an_entry_is_about_the_latest_step_its_question_names() -> None:
+    # The knowledge base's own questions tell the steps the same way.
+    asked = step_asked(tokenize("Ke mana saya mengadu jika keberatan saya tidak ditanggapi?"))
+    assert asked is not None and STEPS[asked] == "sengketa"
+    asked = step_asked(tokenize("Bagaimana cara mengajukan keberatan jika permohonan ditolak?"))
+    assert asked is not None and STEPS[asked] == "keberatan"
+    assert step_asked(tokenize("Berapa biaya salinan dokumen?")) is None
+
+
+def test_a_refused_request_asks_for_the_objection_not_the_request() -> None:
+    # Answered with how to make a request (cara-permohonan, 59.9): the citizen made one.
+    match = default_index().match("Permintaan data saya ditolak PPID, apa yang bisa saya lakukan?")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "cara-keberatan"
+
+
+def test_a_refused_objection_is_not_answered_with_how_to_object() -> None:
+    # The objection entry came first (44.4) for a citizen whose objection was refused.
+    match, info = default_index().explain(
+        "Keberatan saya sudah dijawab tapi tetap ditolak, saya harus lanjut ke mana?"
+    )
+    assert info.ranked[0][0] == "sengketa-informasi"
+    assert match.entry is None or match.entry.id == "sengketa-informasi"
+
+
+def test_an_entry_about_a_step_taken_already_loses() -> None:
+    # The social affairs office's objection entry answered a citizen whose objection its
+    # superior had refused; without the step penalty it still does.
+    text = "Langkah hukum setelah atasan PPID menolak keberatan saya apa?"
+    assert office("dinsos").match(text).entry.id == "sengketa-komisi-informasi"  # type: ignore[union-attr]
+    assert office("dinsos", 0.0).match(text).entry.id == "keberatan-informasi"  # type: ignore[union-attr]
