@@ -78,7 +78,7 @@ from faq.lexicon import (
 )
 from faq.normalize import tokenize
 from faq.stem import candidate_roots, without_clitics, word_forms
-from faq.steps import step_asked, step_reached
+from faq.steps import is_next_word, step_asked, step_reached
 from faq.thesaurus import Thesaurus, default_thesaurus
 
 Outcome = Literal["answer", "ambiguous", "abstain", "greeting", "thanks"]
@@ -1015,7 +1015,12 @@ class FaqIndex:
                 phrase_keys.setdefault(pos, []).extend("\u2248" + c for c in concepts)
         phrases_weighed: set[int] = set()
         weighed_at: dict[int, float] = {}  # what each word of a read phrase adds to the mass
+        # A message that tells a step of its request was refused or left unanswered is at the
+        # next step (faq.steps); "lanjut ke mana?" then asks for that step, no topic of its own.
+        reached = step_reached(words)
         for pos, word in enumerate(words):
+            if reached is not None and is_next_word(word):
+                continue
             if (
                 word in KIN_ADDRESS
                 and words[pos + 1 : pos + 2]
@@ -1161,7 +1166,6 @@ class FaqIndex:
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
         # A message that tells a step was refused or left unanswered is at the next step.
-        reached = step_reached(words) if p.step_penalty else None
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
         fits: dict[int, bool] = {}
@@ -1213,7 +1217,7 @@ class FaqIndex:
             if missing:
                 score *= (1.0 - p.intent_penalty) ** missing
             step = self._entry_steps[idx]
-            if reached is not None and step is not None and step < reached:
+            if reached is not None and p.step_penalty and step is not None and step < reached:
                 # About a step the citizen has taken already.
                 score *= 1.0 - p.step_penalty
             foreign = [

@@ -44,6 +44,9 @@ _REFUSED_EN = frozenset(("refused", "rejected", "denied", "ignored", "declined")
 _ANSWERED_ROOTS = frozenset(
     ("jawab", "tanggap", "balas", "respon", "gubris", "kabul", "beri", "kasih", "layan")
 )
+# Words that ask what comes next.
+_NEXT_WORDS = frozenset(("lanjut", "berikut", "next", "further"))
+_NEXT_ROOTS = frozenset(("lanjut", "berikut"))
 # A step "against" an outcome is about it, not what it became ("sanggahan atas penolakan").
 _AGAINST = frozenset(("atas", "terhadap", "against"))
 _NEGATION = frozenset(("tidak", "belum", "tanpa", "tak", "no", "not", "never"))
@@ -125,6 +128,11 @@ def steps_told(words: Sequence[str]) -> list[Told]:
     return found
 
 
+def is_next_word(word: str) -> bool:
+    """Whether a word asks for the next step ("lanjut", "selanjutnya", "berikutnya", "next")."""
+    return word in _NEXT_WORDS or not _NEXT_ROOTS.isdisjoint(candidate_roots(word))
+
+
 def step_reached(words: Sequence[str]) -> int | None:
     """The step a message is at (an index into STEPS): the one after the latest step it tells
     was refused or left unanswered; None when it tells none."""
@@ -142,4 +150,4 @@ def step_asked(words: Sequence[str]) -> int | None:
     return max(named) if named else None
 
 
-__all__ = ["STEPS", "Told", "step_asked", "step_of", "step_reached", "steps_told"]
+__all__ = ["STEPS", "Told", "is_next_word", "step_asked", "step_of", "step_reached", "steps_told"]

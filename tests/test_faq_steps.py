@@ -10,7 +10,7 @@ from pathlib import Path
 from faq import FaqIndex, default_paths, load_knowledge_base
 from faq.index import Params
 from faq.normalize import tokenize
-from faq.steps import STEPS, step_asked, step_reached, steps_told
+from faq.steps import STEPS, is_next_word, step_asked, step_reached, steps_told
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -90,3 +90,12 @@ def test_an_entry_about_a_step_taken_already_loses() -> None:
     text = "Langkah hukum setelah atasan PPID menolak keberatan saya apa?"
     assert office("dinsos").match(text).entry.id == "sengketa-komisi-informasi"  # type: ignore[union-attr]
     assert office("dinsos", 0.0).match(text).entry.id == "keberatan-informasi"  # type: ignore[union-attr]
+
+
+def test_asking_where_to_go_on_asks_for_the_step_reached() -> None:
+    # "lanjut" weighed as a topic no entry explains: 47.9, below the threshold.
+    match = default_index().match("keberatan sy udh dikirim tp gk dibales, lanjut kemana ya?")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "sengketa-informasi"
+    assert is_next_word("selanjutnya") and is_next_word("berikutnya")
+    assert not is_next_word("lantai")
