@@ -56,7 +56,7 @@ from rapidfuzz.distance import Levenshtein
 
 from faq.frequency import is_word, unknown_share
 from faq.frequency import load as load_frequencies
-from faq.intent import intents
+from faq.intent import intents, only_intent
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
     ACRONYMS,
@@ -1042,6 +1042,8 @@ class FaqIndex:
                         phrases_weighed.add(number)
                         unknown_seen += 1
                         weight = heft
+                elif unknown and only_intent(word):
+                    pass  # "mahal": what it asks is the intent (faq.intent), no topic
                 elif unknown:
                     # Each further unknown word adds less: long messages carry narrative.
                     unknown_seen += 1

@@ -55,6 +55,13 @@ _WORDS: dict[str, str] = {
     "wage": COST,
     "wages": COST,
     "paid": COST,
+    # Whether something is dear or cheap asks its price ("mahal gk sih?").
+    "mahal": COST,
+    "murah": COST,
+    "expensive": COST,
+    "cheap": COST,
+    "pricey": COST,
+    "affordable": COST,
     "where": WHERE,
     "alamat": WHERE,
     "lokasi": WHERE,
@@ -112,6 +119,16 @@ _PAIRS: dict[tuple[str, str], str] = {
 _STARTS = (
     frozenset(_WORDS) | {first for first, _ in _PAIRS} | frozenset(_BERAPA) | {"berapa", "how"}
 )
+
+
+# Words that say nothing but the intent they mark: no topic of a message ("gaji" marks a
+# cost too, and someone's pay is a topic).
+_ONLY_INTENT = frozenset(("mahal", "murah", "expensive", "cheap", "pricey", "affordable"))
+
+
+def only_intent(word: str) -> bool:
+    """Whether a normalized word says nothing but the intent it marks ("mahal gk sih?")."""
+    return word in _ONLY_INTENT
 
 
 def intents(words: Sequence[str]) -> frozenset[str]:
