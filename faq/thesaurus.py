@@ -61,8 +61,10 @@ class Thesaurus:
         keterangan tidak mampu" is a poverty certificate and still a "surat keterangan", as a
         word inside a phrase keeps its own concepts. Its concepts already named there are left
         out, so one meaning is not read twice. After its first two words, a phrase may be
-        said in other forms or words of its groups (:meth:`_says`). Two-word verb-object
-        phrases said in the passive follow, after all the others (:meth:`_passive_phrases`).
+        said in other forms or words of its groups (:meth:`_says`). Phrases whose first noun
+        has its owner after it (:meth:`_owned_phrases`), two-word verb-object phrases said in
+        the passive (:meth:`_passive_phrases`) and the steps of a request told apart
+        (:meth:`_steps_told_apart`) follow, after all the others.
         """
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
@@ -81,12 +83,31 @@ class Thesaurus:
                 if said == phrase or self._says(said, phrase):
                     found.append((pos, end, concepts - named))
                     named |= concepts
+        for start, end, concepts in self._owned_phrases(words):
+            if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
+                found.append((start, end, concepts))
         if self.passives:
             found.extend(self._passive_phrases(words))
         for start, end, concepts in self._steps_told_apart(words):
             # (Said as the phrase itself, it is found above already.)
             if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
                 found.append((start, end, concepts))
+        return found
+
+    def _owned_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+        """Phrases whose first word, a noun, has its owner after it ("dompet saya ketinggalan":
+        "dompet ketinggalan", "KTP kami hilang"): a possessive pronoun does not change what
+        the phrase means."""
+        found: list[tuple[int, int, frozenset[str]]] = []
+        for pos in range(len(words) - 2):
+            if words[pos + 1] not in _OWNERS:
+                continue
+            rest = (words[pos], *words[pos + 2 :])
+            for phrase, concepts in self.phrases.get((rest[0], rest[1]), ()):
+                said = rest[: len(phrase)]
+                if len(said) == len(phrase) and (said == phrase or self._says(said, phrase)):
+                    found.append((pos, pos + len(phrase) + 1, concepts))
+                    break
         return found
 
     def _steps_told_apart(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
@@ -141,6 +162,8 @@ class Thesaurus:
 
 
 _NONE: frozenset[str] = frozenset()
+# Possessive pronouns after a noun (normalized: "aku", "gue" are "saya").
+_OWNERS = frozenset(("saya", "kami", "kita", "mereka", "dia", "anda", "kamu", "my", "our", "your"))
 
 # Words that may stand between an object and its passive verb: pointing words, modals and
 # aspect words ("data itu bisa diminta", "berkas ini sudah diurus"). A negation is left out:
