@@ -498,3 +498,21 @@ def test_a_lost_wallet_is_asked_like_the_knowledge_base_s_lost_belongings() -> N
     )
     assert match.outcome == "answer" and match.entry is not None
     assert match.entry.id == "barang-hilang"
+
+
+def test_asking_for_data_is_a_request_for_information_in_either_voice() -> None:
+    # "minta data" stood only inside longer phrases ("mau minta data"), so neither the plain
+    # phrase nor its passive ("data itu bisa diminta") was read as a request for information:
+    # "syarat minta data" got the research permit's entry.
+    thesaurus = default_thesaurus()
+
+    def concepts(text: str) -> set[str]:
+        return {c for _s, _e, found in thesaurus.phrase_concepts(text.split()) for c in found}
+
+    asked = concepts("minta data")
+    assert asked and asked == concepts("meminta data")
+    assert asked <= concepts("apakah data itu bisa diminta")
+    index = FaqIndex(load_knowledge_base([BENCHMARKS / "train_faq_bawaslu" / "faq.toml"]))
+    match = index.match("syarat minta data")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "syarat-permohonan-informasi"
