@@ -1070,7 +1070,9 @@ class FaqIndex:
                 and pos not in in_name
             ):
                 refs = self._referents(word)
-                if refs:
+                # A body most entries name, in other words ("Dinas Sosial" for "dinsos"), is
+                # the office's own: the setting of every question, like a common word.
+                if refs and all(self._idf.get(k, self._max_idf) >= salient_at for k in refs):
                     # An acronym read through its spelled-out words ("dukcapil": kependudukan,
                     # pencatatan, sipil) is mentioned by an entry that names the body, not by
                     # one that uses one of those words.
