@@ -56,7 +56,7 @@ from rapidfuzz.distance import Levenshtein
 
 from faq.frequency import is_word, unknown_share
 from faq.frequency import load as load_frequencies
-from faq.intent import intents, only_intent
+from faq.intent import asks_requirements, intents, only_intent
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
     ACRONYMS,
@@ -434,6 +434,11 @@ class FaqIndex:
         ]
         self._entry_intents = [
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
+            for e in self.entries
+        ]
+        # Whether each entry's questions ask for the requirements of its matter (faq.intent).
+        self._entry_requirements = [
+            any(asks_requirements(self._tokenize(t)) for t in (*e.questions, *e.keywords))
             for e in self.entries
         ]
         # The step of a request for information each entry is about (faq.steps), if any.
@@ -1170,6 +1175,11 @@ class FaqIndex:
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
         # A message that tells a step was refused or left unanswered is at the next step.
+        # Requirements asked, and a candidate whose questions ask for them: the others answer
+        # another aspect of the matter.
+        requirements = asks_requirements(words) and any(
+            self._entry_requirements[idx] for idx, _ev in shortlist
+        )
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
         fits: dict[int, bool] = {}
@@ -1218,6 +1228,8 @@ class FaqIndex:
             if len(query_words) >= 2:
                 score *= 1.0 - p.w_pairs * (1.0 - pairs)
             missing = len(asked - self._entry_intents[idx])
+            if requirements and not self._entry_requirements[idx]:
+                missing += 1
             if missing:
                 score *= (1.0 - p.intent_penalty) ** missing
             step = self._entry_steps[idx]

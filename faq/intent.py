@@ -14,6 +14,7 @@ yes/no questions are too loose to tell entries apart and are left out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 WHEN = "when"  # a moment, a duration or a deadline
 COST = "cost"  # a price or whether something is free
@@ -157,3 +158,44 @@ def intents(words: Sequence[str]) -> frozenset[str]:
                 if words[pos + 2] in ("days", "weeks", "months", "hours"):
                     found.add(WHEN)
     return frozenset(found)
+
+
+# Requirements (what to bring, which documents): asked of nearly every service, so an entry's
+# answer often lists them while its questions never ask for them. Read as a tie-breaker only
+# (faq.index): among the entries scored for a message that asks for requirements, one whose
+# questions ask for them answers that aspect, the others another aspect of the same matter
+# ("syarat minta data": the requirements of a request, not how to make one).
+_REQUIREMENT_WORDS = frozenset(
+    (
+        "syarat",
+        "syaratnya",
+        "persyaratan",
+        "persyaratannya",
+        "kelengkapan",
+        "lampiran",
+        "dilampirkan",
+        "requirement",
+        "requirements",
+        "prerequisite",
+        "prerequisites",
+    )
+)
+# "bawa apa", "perlu bawa": what to bring. ("dokumen apa" is left out: "dokumen apa yang
+# tersedia" asks which documents there are.)
+_REQUIREMENT_PAIRS = frozenset(
+    (
+        ("bawa", "apa"),
+        ("dibawa", "apa"),
+        ("perlu", "bawa"),
+        ("harus", "bawa"),
+        ("to", "bring"),
+        ("documents", "needed"),
+    )
+)
+
+
+def asks_requirements(words: Sequence[str]) -> bool:
+    """Whether a normalized word sequence asks for the requirements of something."""
+    if not _REQUIREMENT_WORDS.isdisjoint(words):
+        return True
+    return any(pair in _REQUIREMENT_PAIRS for pair in pairwise(words))

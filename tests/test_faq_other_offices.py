@@ -11,7 +11,7 @@ import pytest
 
 from faq import FaqIndex, load_knowledge_base
 from faq.index import Params
-from faq.intent import COST, intents
+from faq.intent import COST, asks_requirements, intents
 from faq.normalize import tokenize
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -283,6 +283,20 @@ def test_the_office_s_own_body_named_by_its_acronym_is_no_other_body() -> None:
     assert answered("dinsos", text) == "biaya-salinan-informasi"
     # Another body is still one: the hospital is no social affairs office.
     assert "rsud" in foreign("dinsos", "jam besuk pasien di rsud sampai jam berapa?")
+
+
+def test_asking_for_requirements_prefers_the_entry_that_asks_for_them() -> None:
+    # The licensing office's request entry (how and where to ask) and its requirements entry
+    # share the matter; "perlu bawa ktp" asks the aspect only the second one's questions ask.
+    assert asks_requirements(tokenize("mau minta info ke ppid perlu bawa ktp gk kak"))
+    assert asks_requirements(tokenize("requirements buat minta informasi apa aja"))
+    # Which documents there are is no requirement.
+    assert not asks_requirements(tokenize("dokumen apa saja yang tersedia untuk umum"))
+    # Abstained (62.3: too close to the request entry), and ambiguous.
+    assert answered("ptsp", "mau minta info ke ppid perlu bawa ktp gk kak") == (
+        "ppid-syarat-permohonan"
+    )
+    assert answered("ptsp", "syarat minta informasi") == "ppid-syarat-permohonan"
 
 
 def test_a_derived_word_of_the_language_is_no_misspelling_of_a_known_word() -> None:
