@@ -85,12 +85,11 @@ def _outcome_word(word: str) -> str | None:
     return None
 
 
-def _outcome(words: Sequence[str], pos: int) -> tuple[str, ...] | None:
-    """What became of a step, if ``words[pos]`` tells it."""
-    kind = _outcome_word(words[pos])
+def _outcome(words: Sequence[str], pos: int, kind: str) -> tuple[str, ...] | None:
+    """What became of a step, if ``words[pos]`` (of outcome kind ``kind``) tells it."""
     if kind == "refused":
         return ("ditolak",)
-    if kind == "answered" and not _NEGATION.isdisjoint(words[max(0, pos - 2) : pos]):
+    if not _NEGATION.isdisjoint(words[max(0, pos - 2) : pos]):
         return ("tidak", "ditanggapi")
     return None
 
@@ -104,7 +103,10 @@ def steps_told(words: Sequence[str]) -> list[Told]:
     """
     found: list[Told] = []
     for pos, word in enumerate(words):
-        outcome = _outcome(words, pos)
+        kind = _outcome_word(word)
+        if kind is None:
+            continue
+        outcome = _outcome(words, pos, kind)
         if outcome is None:
             continue
         step_at = None
