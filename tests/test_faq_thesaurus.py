@@ -11,6 +11,7 @@ from bot.config import load_config
 from bot.core.faq_service import FaqService
 from faq import FaqIndex, KnowledgeBaseError
 from faq.kb import Entry, KnowledgeBase, default_paths, load_knowledge_base
+from faq.normalize import tokenize
 from faq.thesaurus import Thesaurus, default_thesaurus, default_thesaurus_paths, load_thesaurus
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -516,3 +517,22 @@ def test_asking_for_data_is_a_request_for_information_in_either_voice() -> None:
     match = index.match("syarat minta data")
     assert match.outcome == "answer" and match.entry is not None
     assert match.entry.id == "syarat-permohonan-informasi"
+
+
+def test_what_may_not_be_given_out_is_exempt_information() -> None:
+    # "yg gk boleh dikasih ke publik" (may not be given to the public) asks what is exempt;
+    # the request entry answered it ("info", "publik"): only "tidak boleh dibuka ke publik"
+    # and hearsay ("katanya rahasia") were read as exempt information.
+    thesaurus = default_thesaurus()
+
+    def concepts(text: str) -> set[str]:
+        words = tokenize(text)
+        return {c for _s, _e, found in thesaurus.phrase_concepts(words) for c in found}
+
+    exempt = concepts("katanya rahasia")
+    assert exempt and exempt <= concepts("info yg gk boleh dikasih ke publik")
+    assert exempt <= concepts("data izin orang lain gk bisa diminta")
+    index = FaqIndex(load_knowledge_base([BENCHMARKS / "train_faq_bawaslu" / "faq.toml"]))
+    match = index.match("info apa aja yg ga boleh dikasih ke publik?")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "informasi-dikecualikan"
