@@ -42,7 +42,7 @@ _GAP = 5
 _REFUSED_ROOTS = frozenset(("tolak", "abai"))
 _REFUSED_EN = frozenset(("refused", "rejected", "denied", "ignored", "declined"))
 _ANSWERED_ROOTS = frozenset(
-    ("jawab", "tanggap", "balas", "respon", "gubris", "kabul", "beri", "kasih", "layan")
+    ("jawab", "tanggap", "balas", "respon", "gubris", "kabul", "beri", "kasih", "layan", "puas")
 )
 # Words that ask what comes next.
 _NEXT_WORDS = frozenset(("lanjut", "berikut", "next", "further"))

@@ -57,6 +57,8 @@ def test_an_answer_is_no_refusal_and_a_story_without_one_is_at_no_step() -> None
     assert reached("bagaimana cara mengajukan keberatan") is None
     assert reached("permohonan saya tidak dijawab") == "keberatan"
     assert reached("keberatan saya juga tidak digubris") == "sengketa"
+    # An answer that does not satisfy is a step that failed too (the law's ground for going on).
+    assert reached("tanggapan atas keberatan saya tetap tidak memuaskan") == "sengketa"
 
 
 def test_an_entry_is_about_the_latest_step_its_question_names() -> None:
@@ -99,3 +101,9 @@ def test_asking_where_to_go_on_asks_for_the_step_reached() -> None:
     assert match.entry.id == "sengketa-informasi"
     assert is_next_word("selanjutnya") and is_next_word("berikutnya")
     assert not is_next_word("lantai")
+
+
+def test_an_objection_answered_without_satisfying_goes_on_to_the_dispute() -> None:
+    # Abstained at 38.1: "langkah" read as asking a procedure, no step told.
+    text = "Kalau tanggapan atas keberatan saya tetap tidak memuaskan, langkah selanjutnya apa?"
+    assert office("ptsp").match(text).entry.id == "ppid-sengketa-komisi-informasi"  # type: ignore[union-attr]
