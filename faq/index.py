@@ -56,7 +56,7 @@ from rapidfuzz.distance import Levenshtein
 
 from faq.frequency import is_word, unknown_share
 from faq.frequency import load as load_frequencies
-from faq.intent import asks_requirements, intents, only_intent
+from faq.intent import PROCEDURE, aspects, intents, only_intent
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
     ACRONYMS,
@@ -436,9 +436,13 @@ class FaqIndex:
             frozenset().union(*(intents(self._tokenize(t)) for t in (*e.questions, *e.keywords)))
             for e in self.entries
         ]
-        # Whether each entry's questions ask for the requirements of its matter (faq.intent).
-        self._entry_requirements = [
-            any(asks_requirements(self._tokenize(t)) for t in (*e.questions, *e.keywords))
+        # The aspects of its matter each entry's questions ask for (faq.intent); its
+        # keywords name requirements too ("syarat permohonan"), never a procedure.
+        self._entry_aspects = [
+            frozenset().union(
+                *(aspects(self._tokenize(t), question=True) for t in e.questions),
+                *(aspects(self._tokenize(k)) - {PROCEDURE} for k in e.keywords),
+            )
             for e in self.entries
         ]
         # The step of a request for information each entry is about (faq.steps), if any.
@@ -1175,10 +1179,12 @@ class FaqIndex:
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
         # A message that tells a step was refused or left unanswered is at the next step.
-        # Requirements asked, and a candidate whose questions ask for them: the others answer
-        # another aspect of the matter.
-        requirements = asks_requirements(words) and any(
-            self._entry_requirements[idx] for idx, _ev in shortlist
+        # An aspect asked (requirements, procedure) that a candidate's questions ask for: the
+        # candidates whose questions do not answer another aspect of the matter.
+        tie_aspects = frozenset(
+            aspect
+            for aspect in aspects(words)
+            if any(aspect in self._entry_aspects[idx] for idx, _ev in shortlist)
         )
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
@@ -1228,8 +1234,8 @@ class FaqIndex:
             if len(query_words) >= 2:
                 score *= 1.0 - p.w_pairs * (1.0 - pairs)
             missing = len(asked - self._entry_intents[idx])
-            if requirements and not self._entry_requirements[idx]:
-                missing += 1
+            if tie_aspects:
+                missing += len(tie_aspects - self._entry_aspects[idx])
             if missing:
                 score *= (1.0 - p.intent_penalty) ** missing
             step = self._entry_steps[idx]

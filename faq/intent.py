@@ -160,42 +160,65 @@ def intents(words: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-# Requirements (what to bring, which documents): asked of nearly every service, so an entry's
-# answer often lists them while its questions never ask for them. Read as a tie-breaker only
-# (faq.index): among the entries scored for a message that asks for requirements, one whose
-# questions ask for them answers that aspect, the others another aspect of the same matter
-# ("syarat minta data": the requirements of a request, not how to make one).
-_REQUIREMENT_WORDS = frozenset(
-    (
-        "syarat",
-        "syaratnya",
-        "persyaratan",
-        "persyaratannya",
-        "kelengkapan",
-        "lampiran",
-        "dilampirkan",
-        "requirement",
-        "requirements",
-        "prerequisite",
-        "prerequisites",
-    )
-)
-# "bawa apa", "perlu bawa": what to bring. ("dokumen apa" is left out: "dokumen apa yang
-# tersedia" asks which documents there are.)
-_REQUIREMENT_PAIRS = frozenset(
-    (
-        ("bawa", "apa"),
-        ("dibawa", "apa"),
-        ("perlu", "bawa"),
-        ("harus", "bawa"),
-        ("to", "bring"),
-        ("documents", "needed"),
-    )
-)
+# Aspects of one matter: its requirements (what to bring, which documents) and its procedure
+# (the steps, how to). Nearly every service has both, so an entry's answer often gives them
+# while its questions ask for one; and "how" is asked loosely ("bagaimana jika ..."). Read as a
+# tie-breaker only (faq.index): among the entries scored for a message that asks for an
+# aspect, one whose questions ask for it answers that aspect, the others another aspect of
+# the same matter ("syarat minta data": the requirements of a request, not how to make one;
+# "prosedurnya seperti apa": how to make one, not its requirements).
+REQUIREMENTS = "requirements"
+PROCEDURE = "procedure"
+
+_ASPECT_WORDS: dict[str, str] = {
+    "syarat": REQUIREMENTS,
+    "syaratnya": REQUIREMENTS,
+    "persyaratan": REQUIREMENTS,
+    "persyaratannya": REQUIREMENTS,
+    "kelengkapan": REQUIREMENTS,
+    "lampiran": REQUIREMENTS,
+    "dilampirkan": REQUIREMENTS,
+    "requirement": REQUIREMENTS,
+    "requirements": REQUIREMENTS,
+    "prerequisite": REQUIREMENTS,
+    "prerequisites": REQUIREMENTS,
+    "cara": PROCEDURE,
+    "caranya": PROCEDURE,
+    "prosedur": PROCEDURE,
+    "prosedurnya": PROCEDURE,
+    "langkah": PROCEDURE,
+    "alur": PROCEDURE,
+    "alurnya": PROCEDURE,
+    "mekanisme": PROCEDURE,
+    "mekanismenya": PROCEDURE,
+    "tahapan": PROCEDURE,
+    "procedure": PROCEDURE,
+    "steps": PROCEDURE,
+    "process": PROCEDURE,
+}
+# "bawa apa", "perlu bawa": what to bring ("dokumen apa" is left out: "dokumen apa yang
+# tersedia" asks which documents there are); "how do I", "how to", "how can I".
+_ASPECT_PAIRS: dict[tuple[str, str], str] = {
+    ("bawa", "apa"): REQUIREMENTS,
+    ("dibawa", "apa"): REQUIREMENTS,
+    ("perlu", "bawa"): REQUIREMENTS,
+    ("harus", "bawa"): REQUIREMENTS,
+    ("to", "bring"): REQUIREMENTS,
+    ("documents", "needed"): REQUIREMENTS,
+    ("how", "do"): PROCEDURE,
+    ("how", "to"): PROCEDURE,
+    ("how", "can"): PROCEDURE,
+}
+# A canonical question that asks "bagaimana ..." / "how ..." asks a procedure; a message's
+# "bagaimana" too often asks what happens ("bagaimana jika ...") to say so.
+_QUESTION_PROCEDURE = frozenset(("bagaimana", "how"))
 
 
-def asks_requirements(words: Sequence[str]) -> bool:
-    """Whether a normalized word sequence asks for the requirements of something."""
-    if not _REQUIREMENT_WORDS.isdisjoint(words):
-        return True
-    return any(pair in _REQUIREMENT_PAIRS for pair in pairwise(words))
+def aspects(words: Sequence[str], question: bool = False) -> frozenset[str]:
+    """The aspects a normalized word sequence asks for; ``question``: it is a canonical
+    question of the knowledge base."""
+    found = {_ASPECT_WORDS[w] for w in words if w in _ASPECT_WORDS}
+    found.update(_ASPECT_PAIRS[pair] for pair in pairwise(words) if pair in _ASPECT_PAIRS)
+    if question and not _QUESTION_PROCEDURE.isdisjoint(words):
+        found.add(PROCEDURE)
+    return frozenset(found)

@@ -11,7 +11,7 @@ import pytest
 
 from faq import FaqIndex, load_knowledge_base
 from faq.index import Params
-from faq.intent import COST, asks_requirements, intents
+from faq.intent import COST, PROCEDURE, REQUIREMENTS, aspects, intents
 from faq.normalize import tokenize
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -288,15 +288,30 @@ def test_the_office_s_own_body_named_by_its_acronym_is_no_other_body() -> None:
 def test_asking_for_requirements_prefers_the_entry_that_asks_for_them() -> None:
     # The licensing office's request entry (how and where to ask) and its requirements entry
     # share the matter; "perlu bawa ktp" asks the aspect only the second one's questions ask.
-    assert asks_requirements(tokenize("mau minta info ke ppid perlu bawa ktp gk kak"))
-    assert asks_requirements(tokenize("requirements buat minta informasi apa aja"))
+    assert aspects(tokenize("mau minta info ke ppid perlu bawa ktp gk kak")) == {REQUIREMENTS}
+    assert aspects(tokenize("requirements buat minta informasi apa aja")) == {REQUIREMENTS}
     # Which documents there are is no requirement.
-    assert not asks_requirements(tokenize("dokumen apa saja yang tersedia untuk umum"))
+    assert not aspects(tokenize("dokumen apa saja yang tersedia untuk umum"))
     # Abstained (62.3: too close to the request entry), and ambiguous.
     assert answered("ptsp", "mau minta info ke ppid perlu bawa ktp gk kak") == (
         "ppid-syarat-permohonan"
     )
     assert answered("ptsp", "syarat minta informasi") == "ppid-syarat-permohonan"
+
+
+def test_asking_for_the_procedure_prefers_the_entry_that_asks_how() -> None:
+    # "prosedurnya seperti apa" asks how; the requirements entry ("Apa saja syarat ...")
+    # came within a hair of the request entry ("Bagaimana cara ...") and made it ambiguous.
+    assert aspects(tokenize("prosedurnya seperti apa ya")) == {PROCEDURE}
+    # A message's bare "bagaimana" asks what happens as often as how: no aspect; a canonical
+    # question's asks how.
+    assert not aspects(tokenize("bagaimana jika berkas saya hilang"))
+    assert aspects(tokenize("Bagaimana mengajukan permohonan?"), question=True) == {PROCEDURE}
+    text = "Saya ingin meminta dokumen dari Bawaslu provinsi, prosedurnya seperti apa ya?"
+    assert answered("bawaslu", text) == "cara-permohonan-informasi"
+    assert answered("bawaslu", "mau lapor kecurangan pemilu caranya gmn min") == (
+        "cara-lapor-pelanggaran"
+    )
 
 
 def test_a_derived_word_of_the_language_is_no_misspelling_of_a_known_word() -> None:
