@@ -47,6 +47,8 @@ _ANSWERED_ROOTS = frozenset(
 # Words that ask what comes next.
 _NEXT_WORDS = frozenset(("lanjut", "berikut", "next", "further"))
 _NEXT_ROOTS = frozenset(("lanjut", "berikut"))
+# Words after an answer that say it fell short.
+_SHORT_OF = frozenset(("tidak", "kurang", "hanya", "cuma", "cuman", "not", "only"))
 # A step "against" an outcome is about it, not what it became ("sanggahan atas penolakan").
 _AGAINST = frozenset(("atas", "terhadap", "against"))
 _NEGATION = frozenset(("tidak", "belum", "tanpa", "tak", "no", "not", "never"))
@@ -90,6 +92,9 @@ def _outcome(words: Sequence[str], pos: int, kind: str) -> tuple[str, ...] | Non
     if kind == "refused":
         return ("ditolak",)
     if not _NEGATION.isdisjoint(words[max(0, pos - 2) : pos]):
+        return ("tidak", "ditanggapi")
+    # "jawabannya tidak sesuai", "jawabannya hanya sebagian", "dijawab tapi kurang lengkap".
+    if not _SHORT_OF.isdisjoint(words[pos + 1 : pos + 3]):
         return ("tidak", "ditanggapi")
     return None
 

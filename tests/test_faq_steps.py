@@ -59,6 +59,10 @@ def test_an_answer_is_no_refusal_and_a_story_without_one_is_at_no_step() -> None
     assert reached("keberatan saya juga tidak digubris") == "sengketa"
     # An answer that does not satisfy is a step that failed too (the law's ground for going on).
     assert reached("tanggapan atas keberatan saya tetap tidak memuaskan") == "sengketa"
+    # So is an answer that falls short.
+    assert reached("saya meminta data tapi jawabannya hanya sebagian") == "keberatan"
+    assert reached("permohonan saya dijawab tapi kurang lengkap") == "keberatan"
+    assert reached("permohonan saya sudah dijawab lengkap") is None
 
 
 def test_an_entry_is_about_the_latest_step_its_question_names() -> None:
