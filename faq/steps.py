@@ -36,7 +36,7 @@ _STEP_WORDS = {
 # Roots of verbs that name the request ("data yang saya minta ditolak").
 _STEP_ROOTS = {"mohon": "permohonan", "minta": "permohonan"}
 # Words at most between a step and what became of it.
-_GAP = 5
+_GAP = 6
 # What became of it: refused, or not answered ("tidak dijawab", "gak dibales", "tidak ada
 # tanggapan").
 _REFUSED_ROOTS = frozenset(("tolak", "abai"))
