@@ -49,8 +49,11 @@ _NEXT_WORDS = frozenset(("lanjut", "berikut", "next", "further"))
 _NEXT_ROOTS = frozenset(("lanjut", "berikut"))
 # Words after an answer that say it fell short.
 _SHORT_OF = frozenset(("tidak", "kurang", "hanya", "cuma", "cuman", "not", "only"))
-# A step "against" an outcome is about it, not what it became ("sanggahan atas penolakan").
-_AGAINST = frozenset(("atas", "terhadap", "against"))
+# Words between a step and an outcome that make the outcome no outcome of that step: a step
+# "against" an outcome is about it ("sanggahan atas penolakan"), and an outcome after a word of
+# time is when the step is taken ("batas keberatan berapa hari setelah ditolak": the request
+# was refused).
+_APART = frozenset(("atas", "terhadap", "against", "setelah", "sesudah", "after"))
 _NEGATION = frozenset(("tidak", "belum", "tanpa", "tak", "no", "not", "never"))
 
 
@@ -123,8 +126,8 @@ def steps_told(words: Sequence[str]) -> list[Told]:
             )
         if step_at is None:
             for at in range(pos - 1, max(-1, pos - _GAP - 2), -1):
-                if words[at] in _AGAINST:
-                    break  # "keberatan atas penolakan": the outcome is what it objects to
+                if words[at] in _APART:
+                    break
                 if step_of(words[at]):
                     step_at = at
                     break

@@ -50,6 +50,8 @@ def test_an_objection_against_a_refusal_is_not_a_refused_objection() -> None:
     # "keberatan atas penolakan": the refusal is what the objection is about.
     assert reached("menyampaikan sanggahan atas penolakan informasi") is None
     assert reached("keberatan atas penolakan permohonan informasi") == "keberatan"
+    # An outcome after a word of time says when the step is taken, not what became of it.
+    assert reached("batas ngajuin keberatan brp hari sih stlh ditolak") is None
 
 
 def test_an_answer_is_no_refusal_and_a_story_without_one_is_at_no_step() -> None:
