@@ -54,6 +54,8 @@ _SHORT_OF = frozenset(("tidak", "kurang", "hanya", "cuma", "cuman", "not", "only
 # time is when the step is taken ("batas keberatan berapa hari setelah ditolak": the request
 # was refused).
 _APART = frozenset(("atas", "terhadap", "against", "setelah", "sesudah", "after"))
+# "permohonan dapat ditolak" says what may happen, not what did.
+_MODALS = frozenset(("dapat", "bisa", "boleh", "mungkin", "akan", "can", "may", "could", "might"))
 _NEGATION = frozenset(("tidak", "belum", "tanpa", "tak", "no", "not", "never"))
 
 
@@ -112,7 +114,7 @@ def steps_told(words: Sequence[str]) -> list[Told]:
     found: list[Told] = []
     for pos, word in enumerate(words):
         kind = _outcome_word(word)
-        if kind is None:
+        if kind is None or (pos and words[pos - 1] in _MODALS):
             continue
         outcome = _outcome(words, pos, kind)
         if outcome is None:

@@ -50,6 +50,8 @@ def test_an_objection_against_a_refusal_is_not_a_refused_objection() -> None:
     # "keberatan atas penolakan": the refusal is what the objection is about.
     assert reached("menyampaikan sanggahan atas penolakan informasi") is None
     assert reached("keberatan atas penolakan permohonan informasi") == "keberatan"
+    # What may happen is not what did: "Mengapa permohonan informasi dapat ditolak?" asks why.
+    assert reached("mengapa permohonan informasi dapat ditolak oleh ppid") is None
     # An outcome after a word of time says when the step is taken, not what became of it.
     assert reached("batas ngajuin keberatan brp hari sih stlh ditolak") is None
 
@@ -113,3 +115,9 @@ def test_an_objection_answered_without_satisfying_goes_on_to_the_dispute() -> No
     # Abstained at 38.1: "langkah" read as asking a procedure, no step told.
     text = "Kalau tanggapan atas keberatan saya tetap tidak memuaskan, langkah selanjutnya apa?"
     assert office("ptsp").match(text).entry.id == "ppid-sengketa-komisi-informasi"  # type: ignore[union-attr]
+
+
+def test_an_entry_on_why_requests_may_be_refused_is_no_step_of_its_own() -> None:
+    # The manpower office's exempt-information entry asks "Mengapa permohonan informasi dapat
+    # ditolak oleh PPID?": read as a refused request, it answered the objection it leads to.
+    assert office("disnaker").match("keberatan permohonan ditolak").entry.id == "ppid-keberatan"  # type: ignore[union-attr]
