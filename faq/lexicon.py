@@ -648,6 +648,10 @@ STOPWORDS: frozenset[str] = frozenset(
     something anything much many now right out up down off sub through instead already still
     yet also just only again ever every each really very more most other another such own
     whether while during since without within across make makes made
+    were him hers ours yours theirs myself yourself ourselves themselves let lets even both
+    either neither nor
+    isnt arent wasnt werent hasnt havent hadnt doesnt didnt wont wouldnt couldnt shouldnt
+    mustnt neednt theyre youre weve theyve
     """.split()
 )
 

@@ -41,6 +41,7 @@ _GAP = 6
 # tanggapan").
 _REFUSED_ROOTS = frozenset(("tolak", "abai"))
 _REFUSED_EN = frozenset(("refused", "rejected", "denied", "ignored", "declined"))
+_ANSWERED_EN = frozenset(("answered", "responded", "replied", "granted", "processed"))
 _ANSWERED_ROOTS = frozenset(
     ("jawab", "tanggap", "balas", "respon", "gubris", "kabul", "beri", "kasih", "layan", "puas")
 )
@@ -56,7 +57,13 @@ _SHORT_OF = frozenset(("tidak", "kurang", "hanya", "cuma", "cuman", "not", "only
 _APART = frozenset(("atas", "terhadap", "against", "setelah", "sesudah", "after"))
 # "permohonan dapat ditolak" says what may happen, not what did.
 _MODALS = frozenset(("dapat", "bisa", "boleh", "mungkin", "akan", "can", "may", "could", "might"))
-_NEGATION = frozenset(("tidak", "belum", "tanpa", "tak", "no", "not", "never"))
+_NEGATION = frozenset(
+    (
+        *("tidak", "belum", "tanpa", "tak", "no", "not", "never"),
+        *("isnt", "arent", "wasnt", "werent", "hasnt", "havent", "hadnt", "doesnt", "didnt"),
+        *("dont", "cant", "cannot", "wont"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,8 @@ def _outcome_word(word: str) -> str | None:
     None."""
     if word in _REFUSED_EN:
         return "refused"
+    if word in _ANSWERED_EN:
+        return "answered"
     roots = {word, *candidate_roots(word)}
     if not _REFUSED_ROOTS.isdisjoint(roots):
         return "refused"

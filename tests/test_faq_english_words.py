@@ -27,6 +27,10 @@ def test_english_function_words_are_not_read_as_an_unknown_topic(index: FaqIndex
     hows = {word: how for word, how, _weight in info.words}
     assert "about" not in hows  # a stopword: skipped, not "unknown"
     assert hows.get("bad") != "unknown"
+    # A contraction ("hasn't" -> "hasnt") weighed as the heaviest unknown topic of the message.
+    _match, info = index.explain("My request hasn't been answered and they weren't helpful")
+    words = {word for word, _how, _weight in info.words}
+    assert not words & {"hasnt", "werent"}
 
 
 @pytest.mark.parametrize(

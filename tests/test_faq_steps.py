@@ -61,6 +61,7 @@ def test_an_answer_is_no_refusal_and_a_story_without_one_is_at_no_step() -> None
     assert reached("bagaimana cara mengajukan keberatan") is None
     assert reached("permohonan saya tidak dijawab") == "keberatan"
     assert reached("keberatan saya juga tidak digubris") == "sengketa"
+    assert reached("my objection hasn't been answered") == "sengketa"
     # An answer that does not satisfy is a step that failed too (the law's ground for going on).
     assert reached("tanggapan atas keberatan saya tetap tidak memuaskan") == "sengketa"
     # So is an answer that falls short.
