@@ -113,13 +113,18 @@ def _outcome(words: Sequence[str], pos: int, kind: str) -> tuple[str, ...] | Non
     return None
 
 
-def steps_told(words: Sequence[str]) -> list[Told]:
+def steps_told(words: Sequence[str]) -> tuple[Told, ...]:
     """Every step of a normalized message told together with what became of it.
 
     The step is the object after an active verb or a noun of the outcome ("menolak keberatan
     saya", "penolakan permohonan"), or else the nearest one named before the outcome
     ("permohonan informasi ditolak").
     """
+    return _steps_told(tuple(words))
+
+
+@lru_cache(maxsize=4096)  # a message is read for its phrases and for its step
+def _steps_told(words: tuple[str, ...]) -> tuple[Told, ...]:
     found: list[Told] = []
     for pos, word in enumerate(words):
         kind = _outcome_word(word)
@@ -146,7 +151,7 @@ def steps_told(words: Sequence[str]) -> list[Told]:
             continue
         step = step_of(words[step_at]) or ""
         found.append(Told(min(step_at, pos), max(step_at, pos) + 1, step, outcome))
-    return found
+    return tuple(found)
 
 
 def is_next_word(word: str) -> bool:

@@ -99,6 +99,8 @@ class Thesaurus:
         "dompet ketinggalan", "KTP kami hilang"): a possessive pronoun does not change what
         the phrase means."""
         found: list[tuple[int, int, frozenset[str]]] = []
+        if _OWNERS.isdisjoint(words):
+            return found
         for pos in range(len(words) - 2):
             if words[pos + 1] not in _OWNERS:
                 continue
