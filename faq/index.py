@@ -1178,7 +1178,6 @@ class FaqIndex:
         shortlist = [(idx, ev) for _, _, idx, ev in strongest if ev >= floor]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
-        # A message that tells a step was refused or left unanswered is at the next step.
         # An aspect asked (requirements, procedure) that a candidate's questions ask for: the
         # candidates whose questions do not answer another aspect of the matter.
         tie_aspects = frozenset(
