@@ -105,6 +105,8 @@ def _outcome(words: Sequence[str], pos: int, kind: str) -> tuple[str, ...] | Non
     """What became of a step, if ``words[pos]`` (of outcome kind ``kind``) tells it."""
     if kind == "refused":
         return ("ditolak",)
+    if pos and words[pos - 1] == "terima":
+        return None  # "terima kasih": thanks, not what was given
     if not _NEGATION.isdisjoint(words[max(0, pos - 2) : pos]):
         return ("tidak", "ditanggapi")
     # "jawabannya tidak sesuai", "jawabannya hanya sebagian", "dijawab tapi kurang lengkap".

@@ -68,6 +68,7 @@ def test_an_answer_is_no_refusal_and_a_story_without_one_is_at_no_step() -> None
     assert reached("saya meminta data tapi jawabannya hanya sebagian") == "keberatan"
     assert reached("permohonan saya dijawab tapi kurang lengkap") == "keberatan"
     assert reached("permohonan saya sudah dijawab lengkap") is None
+    assert reached("permohonan sudah saya kirim, tidak, terima kasih") is None
 
 
 def test_an_entry_is_about_the_latest_step_its_question_names() -> None:
