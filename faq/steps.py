@@ -40,7 +40,13 @@ _GAP = 6
 # What became of it: refused, or not answered ("tidak dijawab", "gak dibales", "tidak ada
 # tanggapan").
 _REFUSED_ROOTS = frozenset(("tolak", "abai"))
-_REFUSED_EN = frozenset(("refused", "rejected", "denied", "ignored", "declined"))
+# (Base forms too: code-mixed chat puts the Indonesian passive on them, "di-reject".)
+_REFUSED_EN = frozenset(
+    (
+        *("refused", "rejected", "denied", "ignored", "declined"),
+        *("refuse", "reject", "deny", "ignore", "decline"),
+    )
+)
 _ANSWERED_EN = frozenset(("answered", "responded", "replied", "granted", "processed"))
 _ANSWERED_ROOTS = frozenset(
     ("jawab", "tanggap", "balas", "respon", "gubris", "kabul", "beri", "kasih", "layan", "puas")

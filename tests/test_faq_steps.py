@@ -62,6 +62,8 @@ def test_an_answer_is_no_refusal_and_a_story_without_one_is_at_no_step() -> None
     assert reached("permohonan saya tidak dijawab") == "keberatan"
     assert reached("keberatan saya juga tidak digubris") == "sengketa"
     assert reached("my objection hasn't been answered") == "sengketa"
+    # Code-mixed chat puts the Indonesian passive on an English verb.
+    assert reached("request data saya di-reject ppid") == "keberatan"
     # An answer that does not satisfy is a step that failed too (the law's ground for going on).
     assert reached("tanggapan atas keberatan saya tetap tidak memuaskan") == "sengketa"
     # So is an answer that falls short.
