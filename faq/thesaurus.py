@@ -42,6 +42,12 @@ class Thesaurus:
         default_factory=dict
     )
     groups: int = 0
+    # Phrases also by their first word and a concept of their second: the second word may be
+    # said in another word of its groups ("perkembangan permintaan" for "perkembangan
+    # permohonan"), as the later words may (:meth:`_says`).
+    seconds: dict[tuple[str, str], tuple[tuple[tuple[str, ...], frozenset[str]], ...]] = field(
+        default_factory=dict
+    )
     # Two-word phrases of a verb and its object ("meminta data", "tebus resep") by (object, a
     # form of the verb): the passive says them the other way round ("data diminta", "resep
     # ditebus").
@@ -61,7 +67,8 @@ class Thesaurus:
         keterangan tidak mampu" is a poverty certificate and still a "surat keterangan", as a
         word inside a phrase keeps its own concepts. Its concepts already named there are left
         out, so one meaning is not read twice. After its first two words, a phrase may be
-        said in other forms or words of its groups (:meth:`_says`). Phrases whose first noun
+        said in other forms or words of its groups (:meth:`_says`), its second word too
+        (:meth:`_second_said_otherwise`). Phrases whose first noun
         has its owner after it (:meth:`_owned_phrases`), two-word verb-object phrases said in
         the passive (:meth:`_passive_phrases`) and the steps of a request told apart
         (:meth:`_steps_told_apart`) follow, after all the others.
@@ -83,6 +90,9 @@ class Thesaurus:
                 if said == phrase or self._says(said, phrase):
                     found.append((pos, end, concepts - named))
                     named |= concepts
+        for start, end, concepts in self._second_said_otherwise(words):
+            if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
+                found.append((start, end, concepts))
         for start, end, concepts in self._owned_phrases(words):
             if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
                 found.append((start, end, concepts))
@@ -92,6 +102,24 @@ class Thesaurus:
             # (Said as the phrase itself, it is found above already.)
             if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
                 found.append((start, end, concepts))
+        return found
+
+    def _second_said_otherwise(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+        """Phrases whose second word is said in another word of its groups ("perkembangan
+        permintaan": "perkembangan permohonan"), the later words as :meth:`_says` allows."""
+        found: list[tuple[int, int, frozenset[str]]] = []
+        if not self.seconds:
+            return found
+        count = len(words)
+        for pos in range(count - 1):
+            second = words[pos + 1]
+            for concept in self.words.get(second, _NONE):
+                for phrase, concepts in self.seconds.get((words[pos], concept), ()):
+                    end = pos + len(phrase)
+                    if end > count or phrase[1] == second:
+                        continue  # (said as written: found by the exact lookup)
+                    if self._says(tuple(words[pos:end]), phrase):
+                        found.append((pos, end, concepts))
         return found
 
     def _owned_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
@@ -267,6 +295,15 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
                         if len(term) == 2 and STOPWORDS.isdisjoint(term):
                             for root in word_forms(term[0]):
                                 passives.setdefault((term[1], root), set()).add(concept)
+    seconds: dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+    for (first, second), by_phrase in phrases.items():
+        if second in STOPWORDS:
+            continue  # a function word says which phrase it is ("tidak", "di")
+        for concept in words.get(second, ()):
+            for phrase, concepts in by_phrase.items():
+                # A name is said as written: "kantor kelurahan" is no "kantor desa".
+                if concepts.isdisjoint(referents):
+                    seconds.setdefault((first, concept), []).append((phrase, frozenset(concepts)))
     return Thesaurus(
         words={w: frozenset(c) for w, c in words.items()},
         phrases={
@@ -279,6 +316,7 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
             for pair, by_phrase in phrases.items()
         },
         groups=count,
+        seconds={key: tuple(found) for key, found in seconds.items()},
         passives={key: frozenset(c) for key, c in passives.items()},
         referents=frozenset(referents),
     )

@@ -536,3 +536,28 @@ def test_what_may_not_be_given_out_is_exempt_information() -> None:
     match = index.match("info apa aja yg ga boleh dikasih ke publik?")
     assert match.outcome == "answer" and match.entry is not None
     assert match.entry.id == "informasi-dikecualikan"
+
+
+def test_a_phrase_s_second_word_may_be_said_in_another_word_of_its_group(
+    tmp_path: Path,
+) -> None:
+    # "perkembangan permintaan" is "perkembangan permohonan": only the words after the
+    # second could be said otherwise, so the hospital's request-status entry was not met.
+    groups = tmp_path / "groups.txt"
+    groups.write_text(
+        "status permohonan, perkembangan permohonan, progress\npermohonan, permintaan, request\n",
+        encoding="utf-8",
+    )
+    thesaurus = load_thesaurus([groups])
+
+    def read(text: str) -> list[tuple[int, int]]:
+        return [(start, end) for start, end, _ in thesaurus.phrase_concepts(text.split())]
+
+    assert read("perkembangan permohonan saya") == [(0, 2)]
+    assert read("perkembangan permintaan saya") == [(0, 2)]
+    # The first word stays as written: it is what the phrase is about.
+    assert read("kemajuan permintaan saya") == []
+    index = FaqIndex(load_knowledge_base([BENCHMARKS / "train_faq_rsud" / "faq.toml"]))
+    match = index.match("Saya ingin tahu perkembangan permintaan data yang sudah saya kirim")
+    assert match.outcome == "answer" and match.entry is not None
+    assert match.entry.id == "status-permohonan"
