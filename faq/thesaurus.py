@@ -42,9 +42,9 @@ class Thesaurus:
         default_factory=dict
     )
     groups: int = 0
-    # Phrases also by their first word and a concept of their second: the second word may be
-    # said in another word of its groups ("perkembangan permintaan" for "perkembangan
-    # permohonan"), as the later words may (:meth:`_says`).
+    # Phrases also by their first word and another word of a group of their second: the second
+    # word may be said otherwise ("perkembangan permintaan" for "perkembangan permohonan"), as
+    # the later words may (:meth:`_says`).
     seconds: dict[tuple[str, str], tuple[tuple[tuple[str, ...], frozenset[str]], ...]] = field(
         default_factory=dict
     )
@@ -112,14 +112,10 @@ class Thesaurus:
             return found
         count = len(words)
         for pos in range(count - 1):
-            second = words[pos + 1]
-            for concept in self.words.get(second, _NONE):
-                for phrase, concepts in self.seconds.get((words[pos], concept), ()):
-                    end = pos + len(phrase)
-                    if end > count or phrase[1] == second:
-                        continue  # (said as written: found by the exact lookup)
-                    if self._says(tuple(words[pos:end]), phrase):
-                        found.append((pos, end, concepts))
+            for phrase, concepts in self.seconds.get((words[pos], words[pos + 1]), ()):
+                end = pos + len(phrase)
+                if end <= count and self._says(tuple(words[pos:end]), phrase):
+                    found.append((pos, end, concepts))
         return found
 
     def _owned_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
@@ -295,15 +291,24 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
                         if len(term) == 2 and STOPWORDS.isdisjoint(term):
                             for root in word_forms(term[0]):
                                 passives.setdefault((term[1], root), set()).add(concept)
-    seconds: dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+    # By the first word and each other word of a group of the second (a message's word pair is
+    # then one lookup, as for the exact phrases).
+    members: dict[str, list[str]] = {}
+    for word, concepts in words.items():
+        for concept in concepts:
+            members.setdefault(concept, []).append(word)
+    seconds: dict[tuple[str, str], dict[tuple[str, ...], frozenset[str]]] = {}
     for (first, second), by_phrase in phrases.items():
         if second in STOPWORDS:
             continue  # a function word says which phrase it is ("tidak", "di")
+        # A name is said as written: "kantor kelurahan" is no "kantor desa".
+        kept = [(p, frozenset(c)) for p, c in by_phrase.items() if c.isdisjoint(referents)]
+        if not kept:
+            continue
         for concept in words.get(second, ()):
-            for phrase, concepts in by_phrase.items():
-                # A name is said as written: "kantor kelurahan" is no "kantor desa".
-                if concepts.isdisjoint(referents):
-                    seconds.setdefault((first, concept), []).append((phrase, frozenset(concepts)))
+            for other in members[concept]:
+                if other != second:
+                    seconds.setdefault((first, other), {}).update(kept)
     return Thesaurus(
         words={w: frozenset(c) for w, c in words.items()},
         phrases={
@@ -316,7 +321,10 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
             for pair, by_phrase in phrases.items()
         },
         groups=count,
-        seconds={key: tuple(found) for key, found in seconds.items()},
+        seconds={
+            key: tuple(sorted(found.items(), key=lambda pc: -len(pc[0])))
+            for key, found in seconds.items()
+        },
         passives={key: frozenset(c) for key, c in passives.items()},
         referents=frozenset(referents),
     )
