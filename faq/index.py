@@ -1180,11 +1180,13 @@ class FaqIndex:
         asked = intents(words)
         # An aspect asked (requirements, procedure) that a candidate's questions ask for: the
         # candidates whose questions do not answer another aspect of the matter.
-        tie_aspects = frozenset(
-            aspect
-            for aspect in aspects(words)
-            if any(aspect in self._entry_aspects[idx] for idx, _ev in shortlist)
-        )
+        tie_aspects: frozenset[str] = frozenset()
+        if len(shortlist) > 1 and any(self._entry_aspects[idx] for idx, _ev in shortlist):
+            tie_aspects = frozenset(
+                aspect
+                for aspect in aspects(words)
+                if any(aspect in self._entry_aspects[idx] for idx, _ev in shortlist)
+            )
         scored: list[tuple[float, int]] = []
         parts: dict[int, tuple[float, float]] = {}
         fits: dict[int, bool] = {}

@@ -77,8 +77,13 @@ class Thesaurus:
         if not self.phrases:
             return found
         count = len(words)
+        seconds = self.seconds
+        otherwise: list[tuple[int, int, frozenset[str]]] = []
         for pos in range(count - 1):
-            here = self.phrases.get((words[pos], words[pos + 1]))
+            pair = (words[pos], words[pos + 1])
+            if pair in seconds:
+                otherwise.extend(self._second_said_otherwise(words, pos))
+            here = self.phrases.get(pair)
             if here is None:
                 continue
             named: frozenset[str] = frozenset()
@@ -90,7 +95,7 @@ class Thesaurus:
                 if said == phrase or self._says(said, phrase):
                     found.append((pos, end, concepts - named))
                     named |= concepts
-        for start, end, concepts in self._second_said_otherwise(words):
+        for start, end, concepts in otherwise:
             if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
                 found.append((start, end, concepts))
         for start, end, concepts in self._owned_phrases(words):
@@ -104,18 +109,17 @@ class Thesaurus:
                 found.append((start, end, concepts))
         return found
 
-    def _second_said_otherwise(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
-        """Phrases whose second word is said in another word of its groups ("perkembangan
-        permintaan": "perkembangan permohonan"), the later words as :meth:`_says` allows."""
+    def _second_said_otherwise(
+        self, words: Sequence[str], pos: int
+    ) -> list[tuple[int, int, frozenset[str]]]:
+        """Phrases at ``pos`` whose second word is said in another word of its groups
+        ("perkembangan permintaan": "perkembangan permohonan"), the later words as
+        :meth:`_says` allows."""
         found: list[tuple[int, int, frozenset[str]]] = []
-        if not self.seconds:
-            return found
-        count = len(words)
-        for pos in range(count - 1):
-            for phrase, concepts in self.seconds.get((words[pos], words[pos + 1]), ()):
-                end = pos + len(phrase)
-                if end <= count and self._says(tuple(words[pos:end]), phrase):
-                    found.append((pos, end, concepts))
+        for phrase, concepts in self.seconds[(words[pos], words[pos + 1])]:
+            end = pos + len(phrase)
+            if end <= len(words) and self._says(tuple(words[pos:end]), phrase):
+                found.append((pos, end, concepts))
         return found
 
     def _owned_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
