@@ -68,10 +68,11 @@ class Thesaurus:
         word inside a phrase keeps its own concepts. Its concepts already named there are left
         out, so one meaning is not read twice. After its first two words, a phrase may be
         said in other forms or words of its groups (:meth:`_says`), its second word too
-        (:meth:`_second_said_otherwise`). Phrases whose first noun
-        has its owner after it (:meth:`_owned_phrases`), two-word verb-object phrases said in
-        the passive (:meth:`_passive_phrases`) and the steps of a request told apart
-        (:meth:`_steps_told_apart`) follow, after all the others.
+        (:meth:`_second_said_otherwise`). Phrases whose first noun has its owner after it
+        (:meth:`_owned_phrases`), two-word verb-object phrases said in the passive
+        (:meth:`_passive_phrases`) and the steps of a request told apart
+        (:meth:`_steps_told_apart`) follow, after all the others, where they name something
+        not found there already.
         """
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
@@ -95,16 +96,12 @@ class Thesaurus:
                 if said == phrase or self._says(said, phrase):
                     found.append((pos, end, concepts - named))
                     named |= concepts
-        for start, end, concepts in otherwise:
-            if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
-                found.append((start, end, concepts))
-        for start, end, concepts in self._owned_phrases(words):
-            if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
-                found.append((start, end, concepts))
+        # The other readings count where they add to what was found over the same words.
+        later = [*otherwise, *self._owned_phrases(words)]
         if self.passives:
-            found.extend(self._passive_phrases(words))
-        for start, end, concepts in self._steps_told_apart(words):
-            # (Said as the phrase itself, it is found above already.)
+            later.extend(self._passive_phrases(words))
+        later.extend(self._steps_told_apart(words))
+        for start, end, concepts in later:
             if not any(s <= start and end <= e and concepts <= c for s, e, c in found):
                 found.append((start, end, concepts))
         return found

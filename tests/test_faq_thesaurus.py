@@ -16,6 +16,12 @@ from faq.thesaurus import Thesaurus, default_thesaurus, default_thesaurus_paths,
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
+
+def spans(thesaurus: Thesaurus, text: str) -> list[tuple[int, int]]:
+    """Where the thesaurus reads phrases in ``text`` (words split on spaces)."""
+    return [(start, end) for start, end, _ in thesaurus.phrase_concepts(text.split())]
+
+
 KB = KnowledgeBase(
     entries=(
         Entry(
@@ -461,16 +467,14 @@ def test_a_verb_object_phrase_is_found_in_the_passive_too(tmp_path: Path) -> Non
     groups.write_text("permohonan informasi, meminta data, request data\n", encoding="utf-8")
     thesaurus = load_thesaurus([groups])
 
-    def read(text: str) -> list[tuple[int, int]]:
-        return [(start, end) for start, end, _ in thesaurus.phrase_concepts(text.split())]
-
-    assert read("saya mau meminta data") == [(2, 4)]
-    assert read("data diminta ke mana") == [(0, 2)]
-    assert read("apakah data itu bisa diminta") == [(1, 5)]  # pointing word and modal between
+    assert spans(thesaurus, "saya mau meminta data") == [(2, 4)]
+    assert spans(thesaurus, "data diminta ke mana") == [(0, 2)]
+    # A pointing word and a modal between.
+    assert spans(thesaurus, "apakah data itu bisa diminta") == [(1, 5)]
     # A negation between is another matter; so is a word that is no passive of the verb.
-    assert read("data tidak diminta") == []
-    assert read("data dikirim ke mana") == []
-    assert read("data saya kemarin sudah diminta") == []
+    assert spans(thesaurus, "data tidak diminta") == []
+    assert spans(thesaurus, "data dikirim ke mana") == []
+    assert spans(thesaurus, "data saya kemarin sudah diminta") == []
 
 
 def test_a_phrase_is_found_with_the_owner_after_its_noun(tmp_path: Path) -> None:
@@ -479,15 +483,12 @@ def test_a_phrase_is_found_with_the_owner_after_its_noun(tmp_path: Path) -> None
     groups.write_text("kehilangan dokumen, ktp hilang, lost my id card\n", encoding="utf-8")
     thesaurus = load_thesaurus([groups])
 
-    def read(text: str) -> list[tuple[int, int]]:
-        return [(start, end) for start, end, _ in thesaurus.phrase_concepts(text.split())]
-
-    assert read("ktp hilang") == [(0, 2)]
-    assert read("kemarin ktp saya hilang di pasar") == [(1, 4)]
-    assert read("ktp kami hilang") == [(0, 3)]
+    assert spans(thesaurus, "ktp hilang") == [(0, 2)]
+    assert spans(thesaurus, "kemarin ktp saya hilang di pasar") == [(1, 4)]
+    assert spans(thesaurus, "ktp kami hilang") == [(0, 3)]
     # Only an owner: another word between is another phrase.
-    assert read("ktp lama hilang") == []
-    assert read("ktp saya tidak hilang") == []
+    assert spans(thesaurus, "ktp lama hilang") == []
+    assert spans(thesaurus, "ktp saya tidak hilang") == []
 
 
 def test_a_lost_wallet_is_asked_like_the_knowledge_base_s_lost_belongings() -> None:
@@ -550,13 +551,10 @@ def test_a_phrase_s_second_word_may_be_said_in_another_word_of_its_group(
     )
     thesaurus = load_thesaurus([groups])
 
-    def read(text: str) -> list[tuple[int, int]]:
-        return [(start, end) for start, end, _ in thesaurus.phrase_concepts(text.split())]
-
-    assert read("perkembangan permohonan saya") == [(0, 2)]
-    assert read("perkembangan permintaan saya") == [(0, 2)]
+    assert spans(thesaurus, "perkembangan permohonan saya") == [(0, 2)]
+    assert spans(thesaurus, "perkembangan permintaan saya") == [(0, 2)]
     # The first word stays as written: it is what the phrase is about.
-    assert read("kemajuan permintaan saya") == []
+    assert spans(thesaurus, "kemajuan permintaan saya") == []
     index = FaqIndex(load_knowledge_base([BENCHMARKS / "train_faq_rsud" / "faq.toml"]))
     match = index.match("Saya ingin tahu perkembangan permintaan data yang sudah saya kirim")
     assert match.outcome == "answer" and match.entry is not None
