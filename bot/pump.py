@@ -26,6 +26,10 @@ class Pump:
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
+        # Set while no pass is under way: stop() waits for the pass in hand, whose claims
+        # (the sender's rows already "sending") start tasks of their own after stop was asked.
+        self._between_passes = asyncio.Event()
+        self._between_passes.set()
         # A failing pass (the database away) is one warning line a minute, not a trace a second.
         self._trouble = WarnEvery(log)
 
@@ -39,6 +43,7 @@ class Pump:
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            self._between_passes.clear()
             try:
                 delay = await self.pass_once()
             except Exception as exc:
@@ -52,6 +57,8 @@ class Pump:
                 delay = FAILURE_BACKOFF_SECONDS
             else:
                 self._trouble.recovered("%s: passes work again", type(self).__name__)
+            finally:
+                self._between_passes.set()
             if self._stopping:
                 break
             with contextlib.suppress(TimeoutError):
@@ -61,5 +68,6 @@ class Pump:
         """Take no new work; let what is in hand finish (its rows get their status)."""
         self._stopping = True
         self._wake.set()
+        await self._between_passes.wait()  # no pass starts after it: the task set is whole
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
