@@ -126,6 +126,25 @@ WHERE o.status NOT IN ('sent', 'sending') AND NOT EXISTS (
 """
 
 
+async def where_things_are(desk: Desk) -> str:
+    """What a failed wait should show: rows not finished in the inbox and the outbox, the
+    emulator's undelivered updates, and the end of each replica's log."""
+    inbox = await pg_rows(
+        desk.db,
+        "SELECT status, count(*), min(attempts), max(attempts), max(error) FROM inbox "
+        "WHERE status != 'done' GROUP BY status",
+    )
+    outbox = await pg_rows(
+        desk.db,
+        "SELECT status, count(*), min(not_before), max(error) FROM outbox "
+        "WHERE status != 'sent' GROUP BY status",
+    )
+    return (
+        f"inbox not done: {inbox}\noutbox not sent: {outbox}\n"
+        f"undelivered updates: {desk.emu.pending_updates}\n{desk.cluster.logs()}"
+    )
+
+
 def deliveries_to(desk: Desk) -> dict[str, int]:
     """nginx's record: requests to the webhook answered 200, per replica that answered."""
     answered: dict[str, int] = {}
@@ -253,10 +272,15 @@ async def test_rolling_restart_while_citizens_write_loses_and_doubles_nothing(
         await back_in_rotation(address, deliveries_to(desk).get(address, 0))
     await round_(len(desk.cluster.replicas) + 1)
     rounds = len(desk.cluster.replicas) + 2
-    await emu.wait_for(
-        lambda _: sum(len(emu.messages_to(c.id)) for c in citizens) >= len(citizens) * rounds,
-        timeout=60,
-    )
+    try:
+        await emu.wait_for(
+            lambda _: sum(len(emu.messages_to(c.id)) for c in citizens) >= len(citizens) * rounds,
+            timeout=60,
+        )
+    except AssertionError:
+        answered = sum(len(emu.messages_to(c.id)) for c in citizens)
+        where = await where_things_are(desk)
+        raise AssertionError(f"{answered} of {len(citizens) * rounds} answered\n{where}") from None
     await wait_rows(
         desk.db,
         "SELECT status, count(*) FROM outbox WHERE status != 'sent' GROUP BY status",
