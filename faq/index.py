@@ -63,6 +63,7 @@ from faq.lexicon import (
     ENGLISH,
     GENERIC_WORDS,
     GREETING_WORDS,
+    JUDGEMENT_WORDS,
     KIN_ADDRESS,
     POSSESSIVE_PRONOUNS,
     PRESENCE_WORDS,
@@ -1053,6 +1054,8 @@ class FaqIndex:
                         weight = heft
                 elif unknown and only_intent(word):
                     pass  # "mahal": what it asks is the intent (faq.intent), no topic
+                elif unknown and word in JUDGEMENT_WORDS:
+                    pass  # "ketus": how the service went, not which service (faq.lexicon)
                 elif unknown:
                     # Each further unknown word adds less: long messages carry narrative.
                     unknown_seen += 1
@@ -1087,7 +1090,9 @@ class FaqIndex:
                     # one that uses one of those words.
                     said = {} if how.startswith("acronym:") else values
                     salient.append((word, refs + phrase_keys.get(pos, []), said))
-            if how == "concept":
+            if how == "concept" and word in JUDGEMENT_WORDS:
+                weight = top  # "lamban" for "lambat": evidence where used, no other topic
+            elif how == "concept":
                 # Read through the thesaurus only: the knowledge base does not use the word,
                 # so it weighs like an unknown word; its concepts only add evidence.
                 unknown_seen += 1

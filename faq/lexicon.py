@@ -678,6 +678,20 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Words that judge how a service went (rude, slow, bad, disappointing), not which service it
+# was: "petugasnya ketus" is a complaint about the officer whatever the adjective. A knowledge
+# base that uses one reads it as usual; one that does not misses no topic in it, so the
+# matcher does not weigh it as an unknown word (of another topic) would.
+JUDGEMENT_WORDS: frozenset[str] = frozenset(
+    """
+    buruk jelek parah payah kacau ketus kasar judes jutek galak sombong cuek acuh angkuh
+    lamban lambat lelet lemot malas lalai teledor sembarangan ngawur mengecewakan kecewa
+    kesal jengkel sebal dongkol marah negatif positif bagus ramah sopan sigap memuaskan
+    bad poor terrible awful horrible rude impolite unfriendly slow lazy careless unhelpful
+    disappointing disappointed annoyed upset angry negative positive nice friendly helpful
+    """.split()
+)
+
 # Words whose presence says little but which are not pure function words (lower weight).
 WEAK_WORDS: frozenset[str] = frozenset("admin cara tanya bertanya nanya tahu".split())
 

@@ -342,3 +342,27 @@ def test_a_verb_and_its_object_said_in_the_passive_are_the_same_phrase(
     name: str, text: str, entry: str
 ) -> None:
     assert answered(name, text) == entry
+
+
+def test_how_the_service_went_is_no_topic_of_its_own() -> None:
+    # "ketus" (curt) is a word no entry of the hospital uses: weighed as an unknown word, the
+    # heaviest of the message, it held the complaint entry at 45.9, under the threshold.
+    text = "Petugas meja informasi publik bersikap ketus kepada saya, saya bisa melapor ke mana?"
+    _match, info = office("rsud").explain(text)
+    assert ("ketus", "unknown", 0.0) in info.words
+    assert answered("rsud", text) == "pengaduan-layanan-ppid"
+    # Read through the thesaurus ("lamban" for "lambat"), it adds evidence and no weight.
+    assert answered(
+        "disnaker", "Apakah ada saluran untuk mengadukan petugas yang lamban melayani?"
+    ) == ("ppid-pengaduan-layanan")
+    # A judgement alone answers nothing, and another body's service stays another body's.
+    assert office("rsud").match("ketus").score == 0.0
+    assert answered("rsud", "pelayanan kantor samsat ketus sekali, lapor ke mana?") is None
+    assert answered("disnaker", "pelayanan PDAM lamban, lapor ke mana?") is None
+
+
+def test_a_school_pupil_is_a_student() -> None:
+    # "siswa" was missing from the thesaurus's students ("mahasiswa", "pelajar").
+    assert answered("rsud", "Apakah RSUD menerima siswa SMK farmasi untuk PKL?") == (
+        "izin-praktik-mahasiswa"
+    )
