@@ -366,3 +366,29 @@ def test_a_school_pupil_is_a_student() -> None:
     assert answered("rsud", "Apakah RSUD menerima siswa SMK farmasi untuk PKL?") == (
         "izin-praktik-mahasiswa"
     )
+
+
+@pytest.mark.parametrize(
+    ("office_name", "text", "entry"),
+    [
+        # "soldiers", "banners", "transfer", "unsafe", "entrepreneurship": plain English words
+        # the glossary lacked, each read as an unknown topic of its own.
+        ("bawaslu", "Are police officers and soldiers allowed to support a candidate?", (
+            "netralitas-tni-polri"
+        )),
+        ("bawaslu", "There are campaign banners nailed to trees on my street. Is that allowed?", (
+            "pemasangan-apk"
+        )),
+        ("bawaslu", "I will be in another city on election day. How do I transfer my voting "
+         "location?", "pindah-memilih-dptb"),
+        ("disnaker", "How can I report unsafe working conditions at my workplace?", (
+            "laporan-pelanggaran-k3"
+        )),
+        ("disnaker", "Do you offer entrepreneurship training for people who want to start a "
+         "business?", "pelatihan-kewirausahaan"),
+    ],
+)  # fmt: skip
+def test_an_english_word_the_glossary_now_lists_reaches_its_entry(
+    office_name: str, text: str, entry: str
+) -> None:
+    assert answered(office_name, text) == entry
