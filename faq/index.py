@@ -133,7 +133,6 @@ _VENTURES = frozenset(
     """.split()
 )
 
-_NEGATIONS = frozenset("tidak belum bukan tanpa tak".split())
 
 _ENGLISH_ONLY = frozenset(
     "the a an of to for in on at by with is are was be do does did can could would should i me "
@@ -991,18 +990,17 @@ class FaqIndex:
             if any("\u2248" + c in self._referent_keys for c in concepts)
             for pos in range(start, end)
         }
-        # The phrases read as their concepts (below): the knowledge base's own words are read
-        # as it means them, a phrase it writes or a single word it uses. Words it only uses
-        # apart ("anak", "baru" and "lahir" in a child's card, a new identity card and a birth)
-        # are still the phrase the message says ("anak baru lahir": a birth).
+        # The phrases read as their concepts (below): a phrase the knowledge base writes is
+        # read as it means it, word by word. Words it only uses apart ("anak", "baru" and
+        # "lahir" in a child's card, a new identity card and a birth) are still the phrase the
+        # message says ("anak baru lahir": a birth), and so is one word of its own in a frame
+        # that makes it another meaning ("perlu bawa": the requirements; "bayar gak": whether
+        # one pays), which the word alone still says too.
         read: list[tuple[int, int, frozenset[str], tuple[dict[str, float], dict[int, float]]]] = []
         for start, end, concepts in phrases:
             span = words[start:end]
-            if all(w in self._vocab_set or w in STOPWORDS for w in span) and (
-                tuple(span) in self._written_phrases
-                # One word of its own, unless a negation makes it another meaning ("tidak
-                # puas", "bayar gak": whether one pays).
-                or (sum(w not in STOPWORDS for w in span) < 2 and _NEGATIONS.isdisjoint(span))
+            if tuple(span) in self._written_phrases and all(
+                w in self._vocab_set or w in STOPWORDS for w in span
             ):
                 continue
             virtual = self._virtual(concepts)
