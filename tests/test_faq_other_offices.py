@@ -392,3 +392,14 @@ def test_an_english_word_the_glossary_now_lists_reaches_its_entry(
     office_name: str, text: str, entry: str
 ) -> None:
     assert answered(office_name, text) == entry
+
+
+def test_a_request_for_data_is_a_request_for_information() -> None:
+    # "permintaan data" is how citizens name an information request; the thesaurus had
+    # "minta data" but not the noun, so "data" met only the entries about data.
+    assert answered(
+        "dinsos", "Berapa hari saya harus menunggu sampai permintaan data dibalas?"
+    ) == ("jangka-waktu-jawaban")
+    assert answered(
+        "dinsos", "Saya ingin tahu permintaan data saya sudah diproses atau belum."
+    ) == ("status-permohonan")
