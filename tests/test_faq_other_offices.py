@@ -403,3 +403,15 @@ def test_a_request_for_data_is_a_request_for_information() -> None:
     assert answered(
         "dinsos", "Saya ingin tahu permintaan data saya sudah diproses atau belum."
     ) == ("status-permohonan")
+
+
+def test_the_register_and_the_exempt_information_in_a_citizen_s_words() -> None:
+    # A catalogue of documents one may see is the register of public information (DIP);
+    # information closed to the public is the exempt information. Neither phrase was in the
+    # thesaurus's groups for them.
+    assert answered(
+        "bawaslu", "Ada katalog dokumen yang bisa diakses publik dari Bawaslu provinsi?"
+    ) == ("daftar-informasi-publik")
+    assert answered("dinsos", "Jenis informasi yang tertutup untuk umum di dinsos apa?") == (
+        "informasi-dikecualikan"
+    )
