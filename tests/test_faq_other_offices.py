@@ -415,3 +415,23 @@ def test_the_register_and_the_exempt_information_in_a_citizen_s_words() -> None:
     assert answered("dinsos", "Jenis informasi yang tertutup untuk umum di dinsos apa?") == (
         "informasi-dikecualikan"
     )
+
+
+def test_a_dispute_over_information_is_the_information_dispute() -> None:
+    # "perselisihan" is any dispute (a labour one too); said of information or data it is
+    # the dispute the information commission settles.
+    text = "Lembaga apa yang menyelesaikan perselisihan soal keterbukaan informasi?"
+    assert answered("ptsp", text) == "ppid-sengketa-komisi-informasi"
+    assert answered("disnaker", "perselisihan hubungan industrial diselesaikan di mana?") == (
+        "mediasi-hubungan-industrial"
+    )
+
+
+def test_what_to_prepare_or_attach_asks_for_the_requirements() -> None:
+    assert aspects(
+        tokenize("Kalau yang meminta data adalah sebuah LSM, lampirannya apa saja?")
+    ) == {REQUIREMENTS}
+    assert aspects(tokenize("Berkas apa saja yang wajib saya siapkan?")) == {REQUIREMENTS}
+    assert answered(
+        "disnaker", "Kalau yang meminta data adalah sebuah LSM, lampirannya apa saja?"
+    ) == ("ppid-syarat-permohonan")
