@@ -435,3 +435,11 @@ def test_what_to_prepare_or_attach_asks_for_the_requirements() -> None:
     assert answered(
         "disnaker", "Kalau yang meminta data adalah sebuah LSM, lampirannya apa saja?"
     ) == ("ppid-syarat-permohonan")
+
+
+def test_colloquial_spellings_read_as_the_standard_word() -> None:
+    # "itungan" (hitungan, a calculation) was an unknown word: how overtime is counted.
+    assert tokenize("itungan lembur, sodara sy jatoh, nyumbang popok") == [
+        "hitungan", "lembur", "saudara", "saya", "jatuh", "menyumbang", "popok",
+    ]  # fmt: skip
+    assert answered("disnaker", "itungan duit lembur gmn sih kak? sejam brp") == "upah-lembur"
