@@ -3262,6 +3262,32 @@ ENGLISH: dict[str, str] = {
     "difficulty": "kesulitan",
     "excessive": "berlebihan",
     "attitude": "sikap",
+    # Plain English of offices and their questions (2026-12-07): each the Indonesian word for
+    # it, none with another public-service sense ("live" and "book" are left out: "live chat",
+    # a book or booking).
+    "manpower": "tenaga kerja",
+    "affairs": "urusan",
+    "kind": "jenis",
+    "type": "jenis",
+    "become": "menjadi",
+    "mental": "jiwa",
+    "mall": "mal",
+    "customer": "pelanggan",
+    "against": "terhadap",
+    "database": "basis data",
+    "direct": "langsung",
+    "team": "tim",
+    "hope": "harapan",
+    "unfit": "tidak layak",
+    "alone": "sendiri",
+    "loss": "kehilangan",
+    "relation": "hubungan",
+    "accredit": "akreditasi",
+    "prosecute": "tuntut",
+    "speech": "ujaran",
+    "notarial": "notaris",
+    "opportunity": "peluang",
+    "clinical": "klinis",
 }
 
 # Common irregular English forms -> the form the glossary lists (regular ones are undone by

@@ -386,6 +386,10 @@ def test_a_school_pupil_is_a_student() -> None:
         )),
         ("disnaker", "Do you offer entrepreneurship training for people who want to start a "
          "business?", "pelatihan-kewirausahaan"),
+        # "manpower" named the office itself, and weighed as an unknown topic.
+        ("disnaker", "How do I submit a public information request to the manpower office?", (
+            "ppid-cara-permohonan"
+        )),
     ],
 )  # fmt: skip
 def test_an_english_word_the_glossary_now_lists_reaches_its_entry(
