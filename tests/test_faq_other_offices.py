@@ -447,3 +447,13 @@ def test_colloquial_spellings_read_as_the_standard_word() -> None:
         "hitungan", "lembur", "saudara", "saya", "jatuh", "menyumbang", "popok",
     ]  # fmt: skip
     assert answered("disnaker", "itungan duit lembur gmn sih kak? sejam brp") == "upah-lembur"
+
+
+def test_the_most_days_allowed_is_the_time_limit() -> None:
+    # "maksimal" (at most) asks the time limit, as "batas waktu" and "paling lambat" do.
+    assert answered("rsud", "Batas maksimal PPID membalas surat permintaan informasi") == (
+        "jangka-waktu-permohonan"
+    )
+    assert answered("bawaslu", "lapor pelanggaran maksimal brp hari sih stlh kejadian") == (
+        "batas-waktu-laporan"
+    )
