@@ -688,10 +688,11 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
-# Words that judge how a service went (rude, slow, bad, disappointing), not which service it
-# was: "petugasnya ketus" is a complaint about the officer whatever the adjective. A knowledge
-# base that uses one reads it as usual; one that does not misses no topic in it, so the
-# matcher does not weigh it as an unknown word (of another topic) would.
+# Words that judge how a service went (rude, slow, bad, disappointing) and those that bring
+# in such a judgement (bersikap, behaviour), not which service it was: "petugasnya ketus" is
+# a complaint about the officer whatever the adjective. A knowledge base that uses one reads
+# it as usual; one that does not misses no topic in it, so the matcher does not weigh it as
+# an unknown word (of another topic) would.
 JUDGEMENT_WORDS: frozenset[str] = frozenset(
     """
     buruk jelek parah payah kacau ketus kasar judes jutek galak sombong cuek acuh angkuh
@@ -699,6 +700,7 @@ JUDGEMENT_WORDS: frozenset[str] = frozenset(
     kesal jengkel sebal dongkol marah negatif positif bagus ramah sopan sigap memuaskan
     bad poor terrible awful horrible rude impolite unfriendly slow lazy careless unhelpful
     disappointing disappointed annoyed upset angry negative positive nice friendly helpful
+    bersikap sikap sikapnya perilaku perilakunya attitude behaviour behavior
     """.split()
 )
 

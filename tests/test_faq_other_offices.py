@@ -359,6 +359,9 @@ def test_how_the_service_went_is_no_topic_of_its_own() -> None:
     assert office("rsud").match("ketus").score == 0.0
     assert answered("rsud", "pelayanan kantor samsat ketus sekali, lapor ke mana?") is None
     assert answered("disnaker", "pelayanan PDAM lamban, lapor ke mana?") is None
+    # What brings the judgement in ("bersikap kasar": behaves rudely) is no topic either.
+    text = "Petugas di meja informasi bersikap kasar, saya mau mengeluhkan ke mana?"
+    assert answered("bawaslu", text) == "pengaduan-layanan-ppid"
 
 
 def test_a_school_pupil_is_a_student() -> None:
@@ -457,3 +460,11 @@ def test_the_most_days_allowed_is_the_time_limit() -> None:
     assert answered("bawaslu", "lapor pelanggaran maksimal brp hari sih stlh kejadian") == (
         "batas-waktu-laporan"
     )
+
+
+def test_drugs_by_any_name_and_their_users() -> None:
+    # "narkotika" was an unknown word where the entry says "narkoba" and "NAPZA", and a user
+    # of them is the entry's "pecandu".
+    assert answered(
+        "dinsos", "Tempat rehabilitasi untuk pengguna narkotika yang gratis di mana?"
+    ) == ("rehabilitasi-napza")
