@@ -468,3 +468,10 @@ def test_drugs_by_any_name_and_their_users() -> None:
     assert answered(
         "dinsos", "Tempat rehabilitasi untuk pengguna narkotika yang gratis di mana?"
     ) == ("rehabilitasi-napza")
+
+
+def test_to_sue_is_to_file_a_dispute() -> None:
+    # "menggugat" (to sue, to challenge) was a group of its own the election office never
+    # uses; filing a dispute ("mengajukan sengketa") is what it asks of the office.
+    text = "Berapa hari waktu yang diberikan untuk menggugat surat keputusan KPU ke Bawaslu?"
+    assert answered("bawaslu", text) == "sengketa-proses-pemilu"
