@@ -673,7 +673,7 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     memang sebenarnya sebetulnya biasanya kira kiranya barangkali mungkin sepertinya rasanya
     kayaknya tampaknya katanya jadinya akhirnya ternyata pokoknya intinya maksudnya misalnya
     sekarang kini nanti tadi kemarin besok lusa dulu segera terus selalu sering kadang jarang
-    hampir pula agak cukup sekali
+    hampir pula agak cukup sekali semacam semisal
     padahal meskipun walaupun biarpun sekalian malah makin semakin segitu segini
     sebuah seorang seseorang sesuatu bahwa ketika menurut bahkan sekaligus hal
     satu dua tiga empat lima enam tujuh delapan sembilan sepuluh puluh ratus ribu juta
