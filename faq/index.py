@@ -1277,7 +1277,7 @@ class FaqIndex:
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
         if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
             second_score, second_idx = scored[1]
-            pick = self._settle(top_idx, second_idx, parts, fits)
+            pick = self._settle(top_idx, second_idx, parts, fits, bool(asked))
             if pick == top_idx:
                 return Match("answer", entry, round(top_score, 1), alternatives, lang)
             if pick == second_idx and second_score >= getattr(self, "answer_at", math.inf):
@@ -1323,17 +1323,24 @@ class FaqIndex:
         second: int,
         parts: dict[int, tuple[float, float]],
         fits: dict[int, bool],
+        asks_kind: bool = False,
     ) -> int | None:
         """The entry to answer when the two best scores are close, or None (ambiguous).
 
-        The top entry wins when it is ahead on both explained and covered. Otherwise the one
+        The top entry wins when it is ahead on both explained and covered, or when the
+        message asks a kind of answer (``asks_kind``: a cost, a time, a place) that only the
+        top fits (:mod:`faq.intent`): "how much are polling station supervisors paid" is
+        about the supervisors of the entry that says what they do, and asks what the entry on
+        their pay answers; the second came close only on the subject. Otherwise the one
         whose best canonical question the message covers clearly more of wins: the scores are
         close because the other explains as much of the message with more general words, and a
         citizen who repeats most of one specific question means that question. Only an entry
-        that fits the kind of question asked (:mod:`faq.intent`) can win this way.
+        that fits the kind of question asked can win this way.
         """
         p = self.params
         if p.dominance and _dominates(parts[top], parts[second]):
+            return top
+        if asks_kind and fits[top] and not fits[second]:
             return top
         if not p.cover_margin:
             return None

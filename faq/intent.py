@@ -169,6 +169,9 @@ def intents(words: Sequence[str]) -> frozenset[str]:
 # "prosedurnya seperti apa": how to make one, not its requirements).
 REQUIREMENTS = "requirements"
 PROCEDURE = "procedure"
+# Where a thing already handed in stands now ("sudah sampai mana", "statusnya"): not how to
+# hand it in, nor what it needs.
+STATUS = "status"
 
 _ASPECT_WORDS: dict[str, str] = {
     "syarat": REQUIREMENTS,
@@ -200,6 +203,19 @@ _ASPECT_WORDS: dict[str, str] = {
     "procedure": PROCEDURE,
     "steps": PROCEDURE,
     "process": PROCEDURE,
+    "status": STATUS,
+    "statusnya": STATUS,
+    "progres": STATUS,
+    "progresnya": STATUS,
+    "perkembangan": STATUS,
+    "perkembangannya": STATUS,
+    "lacak": STATUS,
+    "melacak": STATUS,
+    "dilacak": STATUS,
+    "ditindaklanjuti": STATUS,
+    "progress": STATUS,
+    "track": STATUS,
+    "tracking": STATUS,
 }
 # "bawa apa", "perlu bawa": what to bring ("dokumen apa" is left out: "dokumen apa yang
 # tersedia" asks which documents there are); "how do I", "how to", "how can I".
@@ -211,6 +227,15 @@ _ASPECT_PAIRS: dict[tuple[str, str], str] = {
     ("harus", "bawa"): REQUIREMENTS,
     ("to", "bring"): REQUIREMENTS,
     ("documents", "needed"): REQUIREMENTS,
+    # "sudah sampai mana", "sejauh mana", "di tahap apa", "belum ada kabar".
+    ("sampai", "mana"): STATUS,
+    ("sampai", "tahap"): STATUS,
+    ("sejauh", "mana"): STATUS,
+    ("tahap", "apa"): STATUS,
+    ("tahap", "mana"): STATUS,
+    ("ada", "kabar"): STATUS,
+    ("ada", "kejelasan"): STATUS,
+    ("tindak", "lanjut"): STATUS,
     ("how", "do"): PROCEDURE,
     ("how", "to"): PROCEDURE,
     ("how", "can"): PROCEDURE,

@@ -11,7 +11,7 @@ import pytest
 
 from faq import FaqIndex, load_knowledge_base
 from faq.index import Params
-from faq.intent import COST, PROCEDURE, REQUIREMENTS, aspects, intents
+from faq.intent import COST, PROCEDURE, REQUIREMENTS, STATUS, aspects, intents
 from faq.normalize import tokenize
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -475,3 +475,36 @@ def test_to_sue_is_to_file_a_dispute() -> None:
     # uses; filing a dispute ("mengajukan sengketa") is what it asks of the office.
     text = "Berapa hari waktu yang diberikan untuk menggugat surat keputusan KPU ke Bawaslu?"
     assert answered("bawaslu", text) == "sengketa-proses-pemilu"
+
+
+def test_a_day_of_the_week_asks_whether_the_desk_is_open_then() -> None:
+    # "Jumat", "Sabtu" met nothing in an entry that lists the days it is open as "hari kerja"
+    # and "Senin sampai Kamis": the days of the week are one meaning with the open days.
+    assert answered("disnaker", "Hari Jumat pelayanan tutup pukul berapa?") == "ppid-jam-layanan"
+    assert answered("rsud", "Kapan jam layanan PPID RSUD?") == "jam-layanan-ppid"
+
+
+def test_where_a_request_stands_is_its_status_not_how_to_make_one() -> None:
+    # "mau tracking request informasi" was taken as how to make a request (ambiguous).
+    assert aspects(tokenize("permintaan data saya sudah sampai tahap mana ya")) == {STATUS}
+    assert aspects(tokenize("sejauh mana permintaan saya ditindaklanjuti")) == {STATUS}
+    assert aspects(tokenize("belum ada kabar sama sekali")) == {STATUS}
+    assert (
+        answered("ptsp", "mau tracking request informasi ke PPID, caranya?")
+        == "ppid-status-permohonan"
+    )
+    # The procedure is still asked as one.
+    assert aspects(tokenize("bagaimana caranya minta data")) == {PROCEDURE}
+
+
+def test_a_close_call_goes_to_the_only_entry_that_answers_the_kind_asked() -> None:
+    # The supervisors' duties at the polling station came within 8% of their pay on the
+    # subject alone; the message asks how much, which only the pay entry answers.
+    assert (
+        answered("bawaslu", "How much are polling station supervisors paid?")
+        == "honorarium-pengawas-adhoc"
+    )
+    assert (
+        answered("bawaslu", "Apa saja tugas pengawas di TPS saat pemungutan suara?")
+        == "pengawasan-tps"
+    )
