@@ -48,6 +48,23 @@ def is_word(word: str, lang: Literal["id", "en"]) -> bool:
     return zipf_frequency(word, lang, wordlist="small") >= WORD_ZIPF
 
 
+# Zipf 4.5 is thirty times in a million words: common enough that, typed as it is spelt, the
+# word is meant as written, unless the word it resembles is commoner still.
+COMMON_ZIPF = 4.5
+
+
+@lru_cache(maxsize=65536)
+def meant_as_written(typed: str, resembles: str) -> bool:
+    """Whether ``typed``, close to the Indonesian word ``resembles``, is a common Indonesian
+    word that is commoner than that one: the word the citizen meant ("cari", to look for,
+    beside "cair"). An English word the knowledge base uses ("asset") is what its Indonesian
+    spelling ("aset") means."""
+    if is_word(resembles, "en"):
+        return False
+    zipf = zipf_frequency(typed, "id", wordlist="small")
+    return zipf >= COMMON_ZIPF and zipf > zipf_frequency(resembles, "id", wordlist="small")
+
+
 def load() -> None:
     """Read both word lists now (a few milliseconds), not on some citizen's first message."""
     for lang in ("id", "en"):

@@ -54,7 +54,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from faq.frequency import is_word, unknown_share
+from faq.frequency import is_word, meant_as_written, unknown_share
 from faq.frequency import load as load_frequencies
 from faq.intent import PROCEDURE, aspects, intents, only_intent
 from faq.kb import Entry, KnowledgeBase
@@ -825,9 +825,17 @@ class FaqIndex:
         if self._derived_word(word):
             return (), "unknown"
         fixed = self._correct(word) or self._unabbreviate(word)
-        if fixed is None:
+        if fixed is None or self._two_words(word, fixed):
             return (), "unknown"
         return self._read_as(fixed, english)
+
+    @staticmethod
+    def _two_words(typed: str, known: str) -> bool:
+        """Whether ``typed`` is a word of its own, not a misspelling of the known word it
+        resembles: a common word, commoner than that one ("cari", to look for, is no "cair",
+        aid paid out; "teman", a friend, no "temuan", a finding). A word cut short ("usah"
+        for "usaha") is still a typo: chat drops endings."""
+        return not known.startswith(typed) and meant_as_written(typed, known)
 
     @staticmethod
     def _derived_word(word: str) -> bool:

@@ -508,3 +508,19 @@ def test_a_close_call_goes_to_the_only_entry_that_answers_the_kind_asked() -> No
         answered("bawaslu", "Apa saja tugas pengawas di TPS saat pemungutan suara?")
         == "pengawasan-tps"
     )
+
+
+def how_read(name: str, text: str, word: str) -> str:
+    _match, info = office(name).explain(text)
+    return next(how for said, how, _weight in info.words if said == word)
+
+
+def test_a_common_word_is_no_misspelling_of_another_common_word() -> None:
+    # "cari" (to look for) was read as "cair" (aid paid out) and "teman" (a friend) as
+    # "temuan" (a finding): each is a word of its own, written as meant.
+    assert how_read("dinsos", "Mungkin yang saya cari sudah ada di daftar?", "cari") == "unknown"
+    assert not how_read("rsud", "Teman kantor saya dirawat di bangsal", "teman").startswith(
+        "typo"
+    )
+    # A word cut short is still a typo of the longer one.
+    assert how_read("ptsp", "izin usah pariwsata", "usah") == "typo:usaha"
