@@ -519,8 +519,6 @@ def test_a_common_word_is_no_misspelling_of_another_common_word() -> None:
     # "cari" (to look for) was read as "cair" (aid paid out) and "teman" (a friend) as
     # "temuan" (a finding): each is a word of its own, written as meant.
     assert how_read("dinsos", "Mungkin yang saya cari sudah ada di daftar?", "cari") == "unknown"
-    assert not how_read("rsud", "Teman kantor saya dirawat di bangsal", "teman").startswith(
-        "typo"
-    )
+    assert not how_read("rsud", "Teman kantor saya dirawat di bangsal", "teman").startswith("typo")
     # A word cut short is still a typo of the longer one.
     assert how_read("ptsp", "izin usah pariwsata", "usah") == "typo:usaha"
