@@ -674,6 +674,7 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     kayaknya tampaknya katanya jadinya akhirnya ternyata pokoknya intinya maksudnya misalnya
     sekarang kini nanti tadi kemarin besok lusa dulu segera terus selalu sering kadang jarang
     hampir pula agak cukup sekali semacam semisal
+    pihak tingkat menyatakan yakin
     padahal meskipun walaupun biarpun sekalian malah makin semakin segitu segini
     sebuah seorang seseorang sesuatu bahwa ketika menurut bahkan sekaligus hal
     satu dua tiga empat lima enam tujuh delapan sembilan sepuluh puluh ratus ribu juta
