@@ -69,10 +69,10 @@ class Thesaurus:
         out, so one meaning is not read twice. After its first two words, a phrase may be
         said in other forms or words of its groups (:meth:`_says`), its second word too
         (:meth:`_second_said_otherwise`). Phrases whose first noun has its owner after it
-        (:meth:`_owned_phrases`), two-word verb-object phrases said in the passive
-        (:meth:`_passive_phrases`) and the steps of a request told apart
-        (:meth:`_steps_told_apart`) follow, after all the others, where they name something
-        not found there already.
+        (:meth:`_owned_phrases`) or "apa (saja)" after it (:meth:`_asked_phrases`), two-word
+        verb-object phrases said in the passive (:meth:`_passive_phrases`) and the steps of a
+        request told apart (:meth:`_steps_told_apart`) follow, after all the others, where
+        they name something not found there already.
         """
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
@@ -97,7 +97,7 @@ class Thesaurus:
                     found.append((pos, end, concepts - named))
                     named |= concepts
         # The other readings count where they add to what was found over the same words.
-        later = [*otherwise, *self._owned_phrases(words)]
+        later = [*otherwise, *self._owned_phrases(words), *self._asked_phrases(words)]
         if self.passives:
             later.extend(self._passive_phrases(words))
         later.extend(self._steps_told_apart(words))
@@ -134,6 +134,27 @@ class Thesaurus:
                 said = rest[: len(phrase)]
                 if len(said) == len(phrase) and (said == phrase or self._says(said, phrase)):
                     found.append((pos, pos + len(phrase) + 1, concepts))
+                    break
+        return found
+
+    def _asked_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+        """Phrases of a noun and the clause that describes it, asked about with "apa (saja)"
+        between them ("dokumen apa saja yang bisa diakses": "dokumen yang bisa diakses"): the
+        question words ask which ones, they do not change what the phrase names."""
+        found: list[tuple[int, int, frozenset[str]]] = []
+        if "apa" not in words or "yang" not in words:
+            return found
+        for pos in range(len(words) - 2):
+            if words[pos + 1] != "apa":
+                continue
+            after = pos + 3 if words[pos + 2 : pos + 3] == ["saja"] else pos + 2
+            if words[after : after + 1] != ["yang"]:
+                continue
+            rest = (words[pos], *words[after:])
+            for phrase, concepts in self.phrases.get((rest[0], rest[1]), ()):
+                said = rest[: len(phrase)]
+                if len(said) == len(phrase) and (said == phrase or self._says(said, phrase)):
+                    found.append((pos, after + len(phrase) - 1, concepts))
                     break
         return found
 

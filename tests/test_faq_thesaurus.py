@@ -566,3 +566,17 @@ def test_a_phrase_s_second_word_may_be_said_in_another_word_of_its_group(
     match = index.match("Saya ingin tahu perkembangan permintaan data yang sudah saya kirim")
     assert match.outcome == "answer" and match.entry is not None
     assert match.entry.id == "status-permohonan"
+
+
+def test_a_phrase_asked_about_with_apa_saja_inside_is_still_the_phrase() -> None:
+    # "dokumen apa saja yang bisa diakses" asks which of "the documents that can be
+    # accessed" (the register of public information): the question words split the phrase.
+    thesaurus = default_thesaurus()
+    words = tokenize("Dokumen apa saja yang bisa diakses masyarakat dari dinas ini?")
+    whole = [c for s, e, c in thesaurus.phrase_concepts(tokenize("dokumen yang bisa diakses"))]
+    found = thesaurus.phrase_concepts(words)
+    assert (0, 6, whole[0]) in found
+    index = FaqIndex(load_knowledge_base([BENCHMARKS / "train_faq_ptsp" / "faq.toml"]))
+    match = index.match("Dokumen apa saja yang bisa diakses masyarakat dari dinas ini?")
+    assert match.outcome == "answer"
+    assert match.entry is not None and match.entry.id == "ppid-daftar-informasi-publik"
