@@ -138,17 +138,19 @@ class Thesaurus:
         return found
 
     def _asked_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
-        """Phrases of a noun and the clause that describes it, asked about with "apa (saja)"
-        between them ("dokumen apa saja yang bisa diakses": "dokumen yang bisa diakses"): the
-        question words ask which ones, they do not change what the phrase names."""
+        """Phrases of a noun and the clause that describes it, asked about with "apa (saja)",
+        "jenis apa" or "mana saja" between them ("dokumen apa saja yang bisa diakses":
+        "dokumen yang bisa diakses"): the question words ask which ones, they do not change
+        what the phrase names."""
         found: list[tuple[int, int, frozenset[str]]] = []
-        if "apa" not in words or "yang" not in words:
+        if "yang" not in words or _WHICH.isdisjoint(words):
             return found
         for pos in range(len(words) - 2):
-            if words[pos + 1] != "apa":
-                continue
-            after = pos + 3 if words[pos + 2 : pos + 3] == ["saja"] else pos + 2
-            if words[after : after + 1] != ["yang"]:
+            after = pos + 1
+            while after < len(words) and after - pos <= 3 and words[after] in _ASKING_WHICH:
+                after += 1
+            asked = words[pos + 1 : after]
+            if _WHICH.isdisjoint(asked) or words[after : after + 1] != ["yang"]:
                 continue
             rest = (words[pos], *words[after:])
             for phrase, concepts in self.phrases.get((rest[0], rest[1]), ()):
@@ -210,6 +212,9 @@ class Thesaurus:
 
 
 _NONE: frozenset[str] = frozenset()
+# "apa saja", "jenis apa", "mana saja" between a noun and its "yang" clause: which ones.
+_WHICH = frozenset(("apa", "mana"))
+_ASKING_WHICH = frozenset(("apa", "mana", "saja", "jenis", "macam"))
 # Possessive pronouns after a noun (normalized: "aku", "gue" are "saya").
 _OWNERS = frozenset(("saya", "kami", "kita", "mereka", "dia", "anda", "kamu", "my", "our", "your"))
 
