@@ -113,6 +113,8 @@ _PAIRS: dict[tuple[str, str], str] = {
     ("dari", "mana"): WHERE,
     ("lewat", "mana"): WHERE,
     ("melalui", "mana"): WHERE,
+    # "di sebelah mana", "bagian mana": which side, which part of a building or a town.
+    ("sebelah", "mana"): WHERE,
 }
 
 
@@ -123,8 +125,11 @@ _STARTS = (
 
 
 # Words that say nothing but the intent they mark: no topic of a message ("gaji" marks a
-# cost too, and someone's pay is a topic).
-_ONLY_INTENT = frozenset(("mahal", "murah", "expensive", "cheap", "pricey", "affordable"))
+# cost too, and someone's pay is a topic). "Sebelah" (the side of, next to) says where,
+# whether it asks ("di sebelah mana") or tells ("rumah sebelah").
+_ONLY_INTENT = frozenset(
+    ("mahal", "murah", "expensive", "cheap", "pricey", "affordable", "sebelah")
+)
 
 
 def only_intent(word: str) -> bool:

@@ -11,7 +11,7 @@ import pytest
 
 from faq import FaqIndex, load_knowledge_base
 from faq.index import Params
-from faq.intent import COST, PROCEDURE, REQUIREMENTS, STATUS, aspects, intents
+from faq.intent import COST, PROCEDURE, REQUIREMENTS, STATUS, WHERE, aspects, intents
 from faq.normalize import tokenize
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -522,3 +522,9 @@ def test_a_common_word_is_no_misspelling_of_another_common_word() -> None:
     assert not how_read("rsud", "Teman kantor saya dirawat di bangsal", "teman").startswith("typo")
     # A word cut short is still a typo of the longer one.
     assert how_read("ptsp", "izin usah pariwsata", "usah") == "typo:usaha"
+
+
+def test_which_side_asks_where() -> None:
+    # "sebelah" (side) weighed as a topic no entry has: the address question abstained.
+    assert WHERE in intents(tokenize("Kantornya ada di sebelah mana?"))
+    assert answered("ptsp", "Kantornya ada di sebelah mana?") == "ppid-alamat-kontak"
