@@ -56,7 +56,7 @@ from rapidfuzz.distance import Levenshtein
 
 from faq.frequency import is_word, meant_as_written, unknown_share
 from faq.frequency import load as load_frequencies
-from faq.intent import PROCEDURE, aspects, intents, only_intent
+from faq.intent import PROCEDURE, WHERE, aspects, intents, only_intent
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
     ACRONYMS,
@@ -1285,7 +1285,7 @@ class FaqIndex:
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
         if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
             second_score, second_idx = scored[1]
-            pick = self._settle(top_idx, second_idx, parts, fits, bool(asked))
+            pick = self._settle(top_idx, second_idx, parts, fits, asked)
             if pick == top_idx:
                 return Match("answer", entry, round(top_score, 1), alternatives, lang)
             if pick == second_idx and second_score >= getattr(self, "answer_at", math.inf):
@@ -1331,25 +1331,30 @@ class FaqIndex:
         second: int,
         parts: dict[int, tuple[float, float]],
         fits: dict[int, bool],
-        asks_kind: bool = False,
+        asked: frozenset[str] = frozenset(),
     ) -> int | None:
         """The entry to answer when the two best scores are close, or None (ambiguous).
 
         The top entry wins when it is ahead on both explained and covered, or when the
-        message asks a kind of answer (``asks_kind``: a cost, a time, a place) that only the
-        top fits (:mod:`faq.intent`): "how much are polling station supervisors paid" is
-        about the supervisors of the entry that says what they do, and asks what the entry on
-        their pay answers; the second came close only on the subject. Otherwise the one
-        whose best canonical question the message covers clearly more of wins: the scores are
-        close because the other explains as much of the message with more general words, and a
-        citizen who repeats most of one specific question means that question. Only an entry
-        that fits the kind of question asked can win this way.
+        message asks a kind of answer (``asked``: a cost, a time, a place) that only the top
+        fits (:mod:`faq.intent`): "how much are polling station supervisors paid" is about
+        the supervisors of the entry that says what they do, and asks what the entry on their
+        pay answers; the second came close only on the subject. The second wins that way too
+        when only it answers a cost or a time asked ("minta data bayar gk?": the fee entry,
+        not how to request); a place is asked too loosely for that ("ke mana" is also "to
+        whom", "alamat" also an email address). Otherwise the one whose best canonical
+        question the message covers clearly more of wins: the scores are close because the
+        other explains as much of the message with more general words, and a citizen who
+        repeats most of one specific question means that question. Only an entry that fits
+        the kind of question asked can win this way.
         """
         p = self.params
         if p.dominance and _dominates(parts[top], parts[second]):
             return top
-        if asks_kind and fits[top] and not fits[second]:
+        if asked and fits[top] and not fits[second]:
             return top
+        if asked - {WHERE} and fits[second] and not fits[top]:
+            return second
         if not p.cover_margin:
             return None
         lead = parts[top][1] - parts[second][1]

@@ -528,3 +528,9 @@ def test_which_side_asks_where() -> None:
     # "sebelah" (side) weighed as a topic no entry has: the address question abstained.
     assert WHERE in intents(tokenize("Kantornya ada di sebelah mana?"))
     assert answered("ptsp", "Kantornya ada di sebelah mana?") == "ppid-alamat-kontak"
+
+
+def test_a_close_call_goes_to_the_only_entry_that_answers_the_cost_asked() -> None:
+    # How to request and what it costs came within a point; only the fee entry answers
+    # whether one pays.
+    assert answered("ptsp", "minta data di ppid bayar gk sih min") == "ppid-biaya-salinan"
