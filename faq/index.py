@@ -109,6 +109,8 @@ _BOUND = frozenset("nya an kan in ku mu lah kah tah pun per ber ter se me pe".sp
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 # The name after "Kabupaten", "Kota", "Provinsi" (capitalized, one to three words): the
 # region a knowledge base is written for ("Kabupaten Tanjung Wangi").
+# "Sertifikat Laik Fungsi (SLF)": a name and the acronym the knowledge base defines for it.
+_DEFINED = re.compile(r"((?:[A-Za-z]+ ){1,8})\(([A-Z][A-Za-z]{1,7})\)")
 _REGION = re.compile(r"\b(?:Kabupaten|Kab\.|Kota|Provinsi|Prov\.)\s+((?:[A-Z][a-z]+\b ?){1,3})")
 
 # Content words a keyword needs to be a phrasing of its entry (covered like a question).
@@ -468,6 +470,16 @@ class FaqIndex:
                 if f" {' '.join(spelled)} " in f" {phrased} ":
                     continue
                 self._spelled.setdefault(spelled[0], []).append((spelled, acronym))
+        # Acronyms the knowledge base defines in brackets after the name, by the name's words:
+        # a message that says "SLF" says "Sertifikat Laik Fungsi", as a canonical question
+        # that writes both does.
+        self._defined: dict[str, tuple[str, ...]] = {}
+        for e in self.entries:
+            for text in (*e.questions, *e.keywords, e.answer):
+                for m in _DEFINED.finditer(text):
+                    name = _defined_name(m.group(1).split(), m.group(2))
+                    if name:
+                        self._defined.setdefault(m.group(2).lower(), tuple(self._tokenize(name)))
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
         self._common_cutoff = max(200, n // 20)
@@ -967,6 +979,7 @@ class FaqIndex:
         words = self._tokenize(text)
         if self._spelled and not self._spelled.keys().isdisjoint(words):
             words = self._contract(words)
+
         if self._regions and exclude < 0 and not self._own.isdisjoint(words):
             # (Not while calibrating: the threshold reads the canonical questions as written.)
             words = self._without_region(words)
@@ -1142,6 +1155,21 @@ class FaqIndex:
             # thesaurus's confidence), not for one word's worth.
             spoken = sum(weighed_at.get(pos, 0.0) for pos in range(start, end))
             known.append((virtual[1], max(1.0, _CONF_PHRASE * spoken / heft)))
+        # An acronym the knowledge base defines ("SLF") says the name it stands for: its
+        # words count as said, as sure as a thesaurus concept, where a canonical question
+        # spells the name out (coverage), not as more of the message to explain (evidence and
+        # weight stay the acronym's).
+        if self._defined and not self._defined.keys().isdisjoint(words):
+            said_words = set(words)
+            for word in words:
+                name = self._defined.get(word)
+                if name and not said_words.issuperset(name):
+                    for part in name:
+                        if part not in STOPWORDS:
+                            name_feats = self._word(part, english)[0]
+                            said_as = {k: c * _CONF_THESAURUS for k, c in name_feats.items()}
+                            query_words.append(said_as)
+                            query_feats.update(said_as)
         # Most selective words first: they pick the candidate entries; a word found nearly
         # everywhere then only adds to those (keeps big knowledge bases fast).
         known.sort(key=lambda k: len(k[0]))
@@ -1369,6 +1397,20 @@ class FaqIndex:
     def vocabulary(self) -> tuple[str, ...]:
         """Distinct content words of the knowledge base."""
         return tuple(self._vocab)
+
+
+def _defined_name(words: list[str], acronym: str) -> str | None:
+    """The last words of ``words`` whose initials spell ``acronym`` ("Bantuan Pangan Non
+    Tunai" for "BPNT"; "dan", "atau" may stand between), or None."""
+    letters = acronym.lower()
+    for start in range(len(words) - 1, -1, -1):
+        name = words[start:]
+        initials = "".join(w[0].lower() for w in name if w.lower() not in ("dan", "atau", "and"))
+        if initials == letters:
+            return " ".join(name)
+        if len(initials) > len(letters):
+            return None
+    return None
 
 
 def _replace_runs(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from faq import FaqIndex, load_knowledge_base
-from faq.index import Params
+from faq.index import Params, _defined_name
 from faq.intent import COST, PROCEDURE, REQUIREMENTS, STATUS, WHERE, aspects, intents
 from faq.normalize import tokenize
 
@@ -534,3 +534,18 @@ def test_a_close_call_goes_to_the_only_entry_that_answers_the_cost_asked() -> No
     # How to request and what it costs came within a point; only the fee entry answers
     # whether one pays.
     assert answered("ptsp", "minta data di ppid bayar gk sih min") == "ppid-biaya-salinan"
+
+
+def test_an_acronym_the_knowledge_base_defines_says_its_name() -> None:
+    # "Sertifikat Laik Fungsi (SLF)": the message "slf" covered one word of the question that
+    # spells the name out, and abstained.
+    assert _defined_name("Izin Usaha dan Sertifikat Badan Usaha".split(), "SBU") == (
+        "Sertifikat Badan Usaha"
+    )
+    assert _defined_name("Bantuan Pangan Non Tunai".split(), "BPNT") == "Bantuan Pangan Non Tunai"
+    assert _defined_name("Kartu Tanda Pencari Kerja".split(), "AK") is None
+    assert answered("ptsp", "mpp tuh isinya apa aja sih") == "mal-pelayanan-publik"
+    assert answered("ptsp", "lkpm wajib gk sih buat usaha kecil") == "lkpm"
+    assert answered("disnaker", "gugatan PHI") == "rujukan-pengadilan-hi"
+    # The acronym alone weighs what it weighed: another office's matter stays refused.
+    assert answered("dinsos", "Berapa gaji pendamping PKH per bulan?") is None
