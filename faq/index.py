@@ -480,6 +480,12 @@ class FaqIndex:
                     name = _defined_name(m.group(1).split(), m.group(2))
                     if name:
                         self._defined.setdefault(m.group(2).lower(), tuple(self._tokenize(name)))
+        # So does a common acronym whose name the questions spell out ("Perda": "peraturan
+        # daerah").
+        for acronym, expansion in ACRONYMS.items():
+            spelled = tuple(self._tokenize(expansion))
+            if acronym not in self._defined and f" {' '.join(spelled)} " in f" {phrased} ":
+                self._defined[acronym] = spelled
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
         self._common_cutoff = max(200, n // 20)

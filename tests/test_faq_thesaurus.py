@@ -580,3 +580,29 @@ def test_a_phrase_asked_about_with_apa_saja_inside_is_still_the_phrase() -> None
     match = index.match("Dokumen apa saja yang bisa diakses masyarakat dari dinas ini?")
     assert match.outcome == "answer"
     assert match.entry is not None and match.entry.id == "ppid-daftar-informasi-publik"
+
+
+def test_a_common_acronym_says_the_name_the_questions_spell_out() -> None:
+    # The question writes "peraturan daerah"; "Perda" (in the acronym list) said one word of
+    # it. It now says the name for coverage, without weighing more.
+    kb = KnowledgeBase(
+        entries=(
+            Entry(
+                "produk-hukum",
+                "hukum",
+                ("Di mana saya bisa membaca peraturan daerah dan peraturan wali kota?",),
+                "Di laman JDIH.",
+            ),
+            *KB.entries,
+        ),
+        sources=(),
+    )
+    index = FaqIndex(kb)
+    _match, spelled = index.explain("teks peraturan daerah parkir di mana")
+    _match, said = index.explain("teks perda parkir di mana")
+    # (entry, score, explained, covered, fuzzy): both words of the name, at a concept's
+    # confidence (the name said in full covers a third of the question).
+    full = next(r for r in spelled.ranked if r[0] == "produk-hukum")
+    short = next(r for r in said.ranked if r[0] == "produk-hukum")
+    assert short[3] == pytest.approx(0.75 * full[3])
+    assert short[2] < full[2]  # it explains no more of the message than before
