@@ -48,6 +48,8 @@ def _prefix_variants(word: str) -> set[str]:
             out.add(rest)
             if rest[0] in _VOWELS:
                 out.add("t" + rest)
+    if word.startswith("nge") and len(word) >= 6 and word[3] not in _VOWELS:
+        out.add(word[3:])  # colloquial nge-: ngelamar -> lamar, ngecek -> cek
     if word.startswith("n") and len(word) > 4 and word[1] in _VOWELS:
         out.add("t" + word[1:])  # colloquial: nanya -> tanya, nulis -> tulis
     if word[:2] in ("me", "pe") and len(word) > 5 and word[2] in "lrwymn":

@@ -126,6 +126,8 @@ def test_words_to_keep_are_not_expanded_as_slang() -> None:
         ("diperpanjang", "panjang"),  # two prefixes
         ("memperoleh", "oleh"),
         ("diperlakukan", "laku"),
+        ("ngelamar", "lamar"),  # colloquial nge-
+        ("ngecek", "cek"),
     ],
 )
 def test_candidate_roots(word: str, root: str) -> None:
