@@ -549,3 +549,19 @@ def test_an_acronym_the_knowledge_base_defines_says_its_name() -> None:
     assert answered("disnaker", "gugatan PHI") == "rujukan-pengadilan-hi"
     # The acronym alone weighs what it weighed: another office's matter stays refused.
     assert answered("dinsos", "Berapa gaji pendamping PKH per bulan?") is None
+
+
+def test_the_level_and_the_party_frame_a_question_they_name_no_topic() -> None:
+    # "tingkat" (level) weighed as a topic no entry has: the recruitment question abstained.
+    assert (
+        answered("bawaslu", "Kapan dibuka lowongan pengawas tingkat kecamatan?")
+        == "rekrutmen-pengawas-adhoc"
+    )
+
+
+def test_a_government_employee_is_a_civil_servant() -> None:
+    # "pegawai pemerintah" and "deklarasi dukungan" were words of no group.
+    assert (
+        answered("bawaslu", "Pegawai pemerintah ikut deklarasi dukungan calon, mengadunya ke mana?")
+        == "netralitas-asn"
+    )
