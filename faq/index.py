@@ -482,9 +482,14 @@ class FaqIndex:
                         self._defined.setdefault(m.group(2).lower(), tuple(self._tokenize(name)))
         # So does a common acronym whose name the questions spell out ("Perda": "peraturan
         # daerah").
+        padded = f" {phrased} "
         for acronym, expansion in ACRONYMS.items():
             spelled = tuple(self._tokenize(expansion))
-            if acronym not in self._defined and f" {' '.join(spelled)} " in f" {phrased} ":
+            if (
+                acronym not in self._defined
+                and all(w in self._asked_vocab or w in STOPWORDS for w in spelled)
+                and f" {' '.join(spelled)} " in padded
+            ):
                 self._defined[acronym] = spelled
         self._lookup = lru_cache(maxsize=50000)(self._lookup_uncached)
         self._word = lru_cache(maxsize=50000)(self._word_uncached)
