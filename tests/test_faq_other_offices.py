@@ -565,3 +565,11 @@ def test_a_government_employee_is_a_civil_servant() -> None:
         answered("bawaslu", "Pegawai pemerintah ikut deklarasi dukungan calon, mengadunya ke mana?")
         == "netralitas-asn"
     )
+
+
+def test_the_village_supervisor_by_its_chat_name() -> None:
+    # "panwas desa" (the village supervisor, PKD) was two words the groups did not join.
+    assert (
+        answered("bawaslu", "Di mana saya bisa melihat pengumuman seleksi panwas desa?")
+        == "rekrutmen-pengawas-adhoc"
+    )
