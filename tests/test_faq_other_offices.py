@@ -573,3 +573,13 @@ def test_the_village_supervisor_by_its_chat_name() -> None:
         answered("bawaslu", "Di mana saya bisa melihat pengumuman seleksi panwas desa?")
         == "rekrutmen-pengawas-adhoc"
     )
+
+
+def test_campaigning_before_the_campaign_period_is_outside_the_schedule() -> None:
+    assert (
+        answered(
+            "bawaslu",
+            "Sebelum masa kampanye dimulai sudah ada calon yang mengumpulkan massa, apakah itu boleh?",
+        )
+        == "kampanye-di-luar-jadwal"
+    )
