@@ -579,7 +579,8 @@ def test_campaigning_before_the_campaign_period_is_outside_the_schedule() -> Non
     assert (
         answered(
             "bawaslu",
-            "Sebelum masa kampanye dimulai sudah ada calon yang mengumpulkan massa, apakah itu boleh?",
+            "Sebelum masa kampanye dimulai sudah ada calon yang mengumpulkan massa, "
+            "apakah itu boleh?",
         )
         == "kampanye-di-luar-jadwal"
     )
