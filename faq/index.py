@@ -109,9 +109,9 @@ _BOUND = frozenset("nya an kan in ku mu lah kah tah pun per ber ter se me pe".sp
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 # The name after "Kabupaten", "Kota", "Provinsi" (capitalized, one to three words): the
 # region a knowledge base is written for ("Kabupaten Tanjung Wangi").
+_REGION = re.compile(r"\b(?:Kabupaten|Kab\.|Kota|Provinsi|Prov\.)\s+((?:[A-Z][a-z]+\b ?){1,3})")
 # "Sertifikat Laik Fungsi (SLF)": a name and the acronym the knowledge base defines for it.
 _DEFINED = re.compile(r"((?:[A-Za-z]+ ){1,8})\(([A-Z][A-Za-z]{1,7})\)")
-_REGION = re.compile(r"\b(?:Kabupaten|Kab\.|Kota|Provinsi|Prov\.)\s+((?:[A-Z][a-z]+\b ?){1,3})")
 
 # Content words a keyword needs to be a phrasing of its entry (covered like a question).
 _KEYWORD_PHRASE = 2
@@ -990,7 +990,6 @@ class FaqIndex:
         words = self._tokenize(text)
         if self._spelled and not self._spelled.keys().isdisjoint(words):
             words = self._contract(words)
-
         if self._regions and exclude < 0 and not self._own.isdisjoint(words):
             # (Not while calibrating: the threshold reads the canonical questions as written.)
             words = self._without_region(words)
