@@ -42,12 +42,16 @@ class Thesaurus:
         default_factory=dict
     )
     groups: int = 0
-    # Phrases also by their first word and another word of a group of their second: the second
-    # word may be said otherwise ("perkembangan permintaan" for "perkembangan permohonan"), as
-    # the later words may (:meth:`_says`).
+    # Phrases also by their first word and another word of a group of their second, or a root
+    # of it after _ROOT_MARK: the second word may be said otherwise ("perkembangan permintaan"
+    # for "perkembangan permohonan", "villa sewaan" for "villa disewakan"), as the later words
+    # may (:meth:`_says`).
     seconds: dict[tuple[str, str], tuple[tuple[tuple[str, ...], frozenset[str]], ...]] = field(
         default_factory=dict
     )
+    # The roots of the second words in ``seconds`` by first word: a message's word pair is
+    # looked up by its second word's roots only where they meet.
+    rooted: dict[str, frozenset[str]] = field(default_factory=dict)
     # Two-word phrases of a verb and its object ("meminta data", "tebus resep") by (object, a
     # form of the verb): the passive says them the other way round ("data diminta", "resep
     # ditebus").
@@ -68,22 +72,27 @@ class Thesaurus:
         word inside a phrase keeps its own concepts. Its concepts already named there are left
         out, so one meaning is not read twice. After its first two words, a phrase may be
         said in other forms or words of its groups (:meth:`_says`), its second word too
-        (:meth:`_second_said_otherwise`). Phrases whose first noun has its owner after it
-        (:meth:`_owned_phrases`) or "apa (saja)" after it (:meth:`_asked_phrases`), two-word
-        verb-object phrases said in the passive (:meth:`_passive_phrases`) and the steps of a
-        request told apart (:meth:`_steps_told_apart`) follow, after all the others, where
-        they name something not found there already.
+        (:meth:`_second_said_otherwise`, :meth:`_second_in_another_form`). Phrases whose
+        first noun has its owner after it (:meth:`_owned_phrases`) or "apa (saja)" after it
+        (:meth:`_asked_phrases`), two-word verb-object phrases said in the passive
+        (:meth:`_passive_phrases`) and the steps of a request told apart
+        (:meth:`_steps_told_apart`) follow, after all the others, where they name something
+        not found there already.
         """
         found: list[tuple[int, int, frozenset[str]]] = []
         if not self.phrases:
             return found
         count = len(words)
         seconds = self.seconds
+        rooted = self.rooted
         otherwise: list[tuple[int, int, frozenset[str]]] = []
         for pos in range(count - 1):
             pair = (words[pos], words[pos + 1])
             if pair in seconds:
                 otherwise.extend(self._second_said_otherwise(words, pos))
+            roots = rooted.get(words[pos])
+            if roots is not None and not roots.isdisjoint(word_forms(words[pos + 1])):
+                otherwise.extend(self._second_in_another_form(words, pos))
             here = self.phrases.get(pair)
             if here is None:
                 continue
@@ -117,6 +126,21 @@ class Thesaurus:
             end = pos + len(phrase)
             if end <= len(words) and self._says(tuple(words[pos:end]), phrase):
                 found.append((pos, end, concepts))
+        return found
+
+    def _second_in_another_form(
+        self, words: Sequence[str], pos: int
+    ) -> list[tuple[int, int, frozenset[str]]]:
+        """Phrases at ``pos`` whose second word is said in another form of its root ("villa
+        sewaan": "villa disewakan"), the later words as :meth:`_says` allows."""
+        found: list[tuple[int, int, frozenset[str]]] = []
+        first, second = words[pos], words[pos + 1]
+        for form in word_forms(second):
+            for phrase, concepts in self.seconds.get((first, _ROOT_MARK + form), ()):
+                end = pos + len(phrase)
+                if phrase[1] != second and end <= len(words):
+                    if self._says(tuple(words[pos:end]), phrase):
+                        found.append((pos, end, concepts))
         return found
 
     def _owned_phrases(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
@@ -212,6 +236,8 @@ class Thesaurus:
 
 
 _NONE: frozenset[str] = frozenset()
+# Marks a root in the keys of Thesaurus.seconds (no word starts with it).
+_ROOT_MARK = "\u2218"
 # "apa saja", "jenis apa", "mana saja" between a noun and its "yang" clause: which ones.
 _WHICH = frozenset(("apa", "mana"))
 _ASKING_WHICH = frozenset(("apa", "mana", "saja", "jenis", "macam"))
@@ -325,6 +351,7 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
         for concept in concepts:
             members.setdefault(concept, []).append(word)
     seconds: dict[tuple[str, str], dict[tuple[str, ...], frozenset[str]]] = {}
+    rooted: dict[str, set[str]] = {}
     for (first, second), by_phrase in phrases.items():
         if second in STOPWORDS:
             continue  # a function word says which phrase it is ("tidak", "di")
@@ -336,6 +363,12 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
             for other in members[concept]:
                 if other != second:
                     seconds.setdefault((first, other), {}).update(kept)
+        # Or in another form of its root ("villa sewaan": "villa disewakan"), as the later
+        # words may be: by the first word and each root, marked apart from words.
+        for form in word_forms(second):
+            if form != second and len(form) >= 3:
+                seconds.setdefault((first, _ROOT_MARK + form), {}).update(kept)
+                rooted.setdefault(first, set()).add(form)
     return Thesaurus(
         words={w: frozenset(c) for w, c in words.items()},
         phrases={
@@ -352,6 +385,7 @@ def load_thesaurus(paths: Iterable[Path | str]) -> Thesaurus:
             key: tuple(sorted(found.items(), key=lambda pc: -len(pc[0])))
             for key, found in seconds.items()
         },
+        rooted={first: frozenset(roots) for first, roots in rooted.items()},
         passives={key: frozenset(c) for key, c in passives.items()},
         referents=frozenset(referents),
     )

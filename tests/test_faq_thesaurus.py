@@ -606,3 +606,12 @@ def test_a_common_acronym_says_the_name_the_questions_spell_out() -> None:
     short = next(r for r in said.ranked if r[0] == "produk-hukum")
     assert short[3] == pytest.approx(0.75 * full[3])
     assert short[2] < full[2]  # it explains no more of the message than before
+
+
+def test_a_phrase_s_second_word_in_another_form_of_its_root_is_still_the_phrase() -> None:
+    # "villa sewaan" (a villa for rent) is the group's "villa disewakan"; the later words of a
+    # phrase could already be said in another form, the second could not.
+    thesaurus = default_thesaurus()
+    said = thesaurus.phrase_concepts(tokenize("mau bikin villa sewaan buat turis"))
+    written = thesaurus.phrase_concepts(tokenize("villa disewakan"))
+    assert (2, 4, written[0][2]) in said
