@@ -245,6 +245,16 @@ _ASPECT_PAIRS: dict[tuple[str, str], str] = {
     ("how", "to"): PROCEDURE,
     ("how", "can"): PROCEDURE,
 }
+# English asks what is required around its subject: "what documents do I need".
+_REQUIRED = frozenset(
+    (
+        ("do", "i", "need"),
+        ("should", "i", "bring"),
+        ("must", "i", "bring"),
+        ("should", "i", "prepare"),
+        ("must", "i", "prepare"),
+    )
+)
 # A canonical question that asks "bagaimana ..." / "how ..." asks a procedure; a message's
 # "bagaimana" too often asks what happens ("bagaimana jika ...") to say so.
 _QUESTION_PROCEDURE = frozenset(("bagaimana", "how"))
@@ -255,6 +265,9 @@ def aspects(words: Sequence[str], question: bool = False) -> frozenset[str]:
     question of the knowledge base."""
     found = {_ASPECT_WORDS[w] for w in words if w in _ASPECT_WORDS}
     found.update(_ASPECT_PAIRS[pair] for pair in pairwise(words) if pair in _ASPECT_PAIRS)
+    # "do I need", "what should I bring": what is required.
+    if "i" in words and any(tuple(words[i : i + 3]) in _REQUIRED for i in range(len(words) - 2)):
+        found.add(REQUIREMENTS)
     if question and not _QUESTION_PROCEDURE.isdisjoint(words):
         found.add(PROCEDURE)
     return frozenset(found)

@@ -584,3 +584,16 @@ def test_campaigning_before_the_campaign_period_is_outside_the_schedule() -> Non
         )
         == "kampanye-di-luar-jadwal"
     )
+
+
+def test_english_asks_for_the_requirements_with_do_i_need() -> None:
+    # "What documents do I need to ..." asks what is required: a close call between how to
+    # request and what a request needs went to neither.
+    assert aspects(tokenize("What documents do I need to request information?")) == {REQUIREMENTS}
+    assert aspects(tokenize("what should I bring")) == {REQUIREMENTS}
+    assert (
+        answered(
+            "rsud", "What documents do I need to request public information from the hospital?"
+        )
+        == "syarat-permohonan-informasi"
+    )
