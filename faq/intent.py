@@ -113,7 +113,7 @@ _PAIRS: dict[tuple[str, str], str] = {
     ("dari", "mana"): WHERE,
     ("lewat", "mana"): WHERE,
     ("melalui", "mana"): WHERE,
-    # "di sebelah mana", "bagian mana": which side, which part of a building or a town.
+    # "di sebelah mana": which side (of a building, a street, a town).
     ("sebelah", "mana"): WHERE,
 }
 
@@ -165,13 +165,14 @@ def intents(words: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-# Aspects of one matter: its requirements (what to bring, which documents) and its procedure
-# (the steps, how to). Nearly every service has both, so an entry's answer often gives them
-# while its questions ask for one; and "how" is asked loosely ("bagaimana jika ..."). Read as a
-# tie-breaker only (faq.index): among the entries scored for a message that asks for an
-# aspect, one whose questions ask for it answers that aspect, the others another aspect of
-# the same matter ("syarat minta data": the requirements of a request, not how to make one;
-# "prosedurnya seperti apa": how to make one, not its requirements).
+# Aspects of one matter: its requirements (what to bring, which documents), its procedure
+# (the steps, how to) and, once handed in, its status. Nearly every service has the first two,
+# so an entry's answer often gives them while its questions ask for one; and "how" is asked
+# loosely ("bagaimana jika ..."). Read as a tie-breaker only (faq.index): among the entries
+# scored for a message that asks for an aspect, one whose questions ask for it answers that
+# aspect, the others another aspect of the same matter ("syarat minta data": the requirements
+# of a request, not how to make one; "prosedurnya seperti apa": how to make one, not its
+# requirements).
 REQUIREMENTS = "requirements"
 PROCEDURE = "procedure"
 # Where a thing already handed in stands now ("sudah sampai mana", "statusnya"): not how to
@@ -266,7 +267,11 @@ def aspects(words: Sequence[str], question: bool = False) -> frozenset[str]:
     found = {_ASPECT_WORDS[w] for w in words if w in _ASPECT_WORDS}
     found.update(_ASPECT_PAIRS[pair] for pair in pairwise(words) if pair in _ASPECT_PAIRS)
     # "do I need", "what should I bring": what is required.
-    if "i" in words and any(tuple(words[i : i + 3]) in _REQUIRED for i in range(len(words) - 2)):
+    if any(
+        0 < pos < len(words) - 1 and (words[pos - 1], "i", words[pos + 1]) in _REQUIRED
+        for pos, word in enumerate(words)
+        if word == "i"
+    ):
         found.add(REQUIREMENTS)
     if question and not _QUESTION_PROCEDURE.isdisjoint(words):
         found.add(PROCEDURE)
