@@ -56,7 +56,16 @@ from rapidfuzz.distance import Levenshtein
 
 from faq.frequency import is_word, meant_as_written, unknown_share
 from faq.frequency import load as load_frequencies
-from faq.intent import PROCEDURE, WHERE, aspects, intents, only_intent
+from faq.intent import (
+    PROCEDURE,
+    WHERE,
+    asks_becoming,
+    asks_to_join,
+    aspects,
+    intents,
+    only_intent,
+    tells_joining,
+)
 from faq.kb import Entry, KnowledgeBase
 from faq.lexicon import (
     ACRONYMS,
@@ -187,6 +196,9 @@ class Params:
     # An entry about a step of a request the message tells was taken already (faq.steps)
     # loses this factor.
     step_penalty: float = 0.3
+    # A message that asks how to join a role ("daftar jadi pengawas", faq.intent) asks
+    # nothing an entry that never speaks of signing up answers: its score loses this factor.
+    join_penalty: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,6 +459,17 @@ class FaqIndex:
                 *(aspects(self._tokenize(t), question=True) for t in e.questions),
                 *(aspects(self._tokenize(k)) - {PROCEDURE} for k in e.keywords),
             )
+            for e in self.entries
+        ]
+        # Whether each entry speaks of joining anywhere (signing up, a selection, a vacancy),
+        # or asks about becoming something.
+        self._entry_joins = [
+            any(
+                tells_joining(w, candidate_roots(w))
+                for text in (*e.questions, *e.keywords, e.answer)
+                for w in self._tokenize(text)
+            )
+            or any(asks_becoming(self._tokenize(q), STOPWORDS) for q in e.questions)
             for e in self.entries
         ]
         # The step of a request for information each entry is about (faq.steps), if any.
@@ -1229,6 +1252,13 @@ class FaqIndex:
         shortlist = [(idx, ev) for _, _, idx, ev in strongest if ev >= floor]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
+        # (A long message may tell that one signed up around another question.)
+        joining = (
+            exclude < 0
+            and p.join_penalty > 0
+            and len(words) < p.window_message_words
+            and asks_to_join(words, STOPWORDS)
+        )
         # An aspect asked (requirements, procedure) that a candidate's questions ask for: the
         # candidates whose questions do not answer another aspect of the matter.
         tie_aspects: frozenset[str] = frozenset()
@@ -1294,6 +1324,8 @@ class FaqIndex:
             if reached is not None and p.step_penalty and step is not None and step < reached:
                 # About a step the citizen has taken already.
                 score *= 1.0 - p.step_penalty
+            if joining and not self._entry_joins[idx]:
+                score *= 1.0 - p.join_penalty  # how to become what the entry is about
             foreign = [
                 w
                 for w, refs, values in salient

@@ -276,3 +276,81 @@ def aspects(words: Sequence[str], question: bool = False) -> frozenset[str]:
     if question and not _QUESTION_PROCEDURE.isdisjoint(words):
         found.add(PROCEDURE)
     return frozenset(found)
+
+
+# Joining: "mendaftar jadi pengawas", "melamar sebagai panwas desa", "apply to become a
+# commissioner". A verb of signing up, then within three words "jadi" / "sebagai" / "become"
+# and a role: the message asks how to become one of those, which an entry about the role's
+# work, pay or conduct does not answer ("cara daftar jadi anggota polri" is no question about
+# police neutrality).
+_JOIN_VERBS = frozenset(
+    (
+        "daftar",
+        "mendaftar",
+        "ndaftar",
+        "mendaftarkan",
+        "didaftarkan",
+        "melamar",
+        "lamar",
+        "mencalonkan",
+        "dicalonkan",
+        "nyalon",
+        "register",
+        "apply",
+        "enrol",
+        "enroll",
+        "join",
+    )
+)
+_JOIN_AS = frozenset(("jadi", "menjadi", "sebagai", "become", "as", "be"))
+_ARTICLES = frozenset(("a", "an", "the", "seorang"))
+# What an entry that tells how to join says: signing up, applying, a selection, a vacancy.
+_JOINING_ROOTS = frozenset(
+    (
+        "daftar",
+        "lamar",
+        "rekrut",
+        "rekrutmen",
+        "seleksi",
+        "lowongan",
+        "formasi",
+        "pencalonan",
+        "register",
+        "registration",
+        "apply",
+        "application",
+        "recruit",
+        "recruitment",
+        "vacancy",
+        "enrol",
+        "enroll",
+        "join",
+    )
+)
+
+
+def asks_to_join(words: Sequence[str], stop: frozenset[str]) -> bool:
+    """Whether a normalized word sequence asks how to join a role ("daftar jadi pengawas");
+    ``stop``: function words, which name no role ("udah daftar, jadi kapan?")."""
+    for pos, word in enumerate(words):
+        if word not in _JOIN_VERBS:
+            continue
+        for after in range(pos + 1, min(pos + 4, len(words) - 1)):
+            if words[after] in _JOIN_AS:
+                role = [w for w in words[after + 1 : after + 3] if w not in _ARTICLES]
+                if role and role[0] not in stop:
+                    return True
+    return False
+
+
+def tells_joining(word: str, roots: frozenset[str]) -> bool:
+    """Whether a normalized word (with its candidate ``roots``) speaks of joining."""
+    return word in _JOINING_ROOTS or not roots.isdisjoint(_JOINING_ROOTS)
+
+
+def asks_becoming(words: Sequence[str], stop: frozenset[str]) -> bool:
+    """Whether a canonical question asks about becoming a role ("apa syarat menjadi
+    pengawas TPS?"): it answers how to join one, though it names no sign-up."""
+    return any(
+        word in _JOIN_AS and nxt not in stop for word, nxt in pairwise(words) if word != "as"
+    )

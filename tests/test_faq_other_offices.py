@@ -11,7 +11,16 @@ import pytest
 
 from faq import FaqIndex, load_knowledge_base
 from faq.index import Params, _defined_name
-from faq.intent import COST, PROCEDURE, REQUIREMENTS, STATUS, WHERE, aspects, intents
+from faq.intent import (
+    COST,
+    PROCEDURE,
+    REQUIREMENTS,
+    STATUS,
+    WHERE,
+    asks_to_join,
+    aspects,
+    intents,
+)
 from faq.normalize import tokenize
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -597,3 +606,40 @@ def test_english_asks_for_the_requirements_with_do_i_need() -> None:
         )
         == "syarat-permohonan-informasi"
     )
+
+
+def test_signing_up_to_become_a_role_is_not_a_question_about_the_role() -> None:
+    # "Mendaftar menjadi anggota TNI atau Polri" got police neutrality at 73.7, and becoming
+    # an information commissioner the dispute entry: neither speaks of signing up.
+    assert answered("bawaslu", "Bagaimana cara mendaftar menjadi anggota TNI atau Polri?") is None
+    assert (
+        answered("disnaker", "Bagaimana cara mendaftar menjadi komisioner Komisi Informasi?")
+        is None
+    )
+    assert (
+        answered("rsud", "How can I apply to become a commissioner of the Information Commission?")
+        is None
+    )
+    # An entry that tells how to become one (its question asks "syarat menjadi") still answers.
+    assert (
+        answered("bawaslu", "Berkas apa yang perlu disiapkan untuk melamar sebagai panwas desa?")
+        == "syarat-pengawas-adhoc"
+    )
+    # Told around another question in a long message, signing up is the circumstances.
+    assert (
+        answered(
+            "bawaslu",
+            "Saya sedang menimbang untuk mendaftar jadi pengawas pemilu di kecamatan, tapi saya"
+            " juga punya pekerjaan sampingan. Saya ingin tahu dulu berapa honor yang diterima per"
+            " bulan dan apakah dipotong pajak?",
+        )
+        == "honorarium-pengawas-adhoc"
+    )
+
+
+def test_joining_is_read_from_a_sign_up_verb_and_a_role() -> None:
+    stop = frozenset(("kapan", "a"))
+    assert asks_to_join(tokenize("cara daftar jd pengawas tps"), stop)
+    assert asks_to_join(tokenize("how do I apply to become a member"), stop)
+    assert not asks_to_join(tokenize("udah daftar, jadi kapan pengumumannya"), stop)
+    assert not asks_to_join(tokenize("daftar informasi publik"), stop)
