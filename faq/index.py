@@ -57,6 +57,7 @@ from rapidfuzz.distance import Levenshtein
 from faq.frequency import is_word, meant_as_written, unknown_share
 from faq.frequency import load as load_frequencies
 from faq.intent import (
+    COST,
     PROCEDURE,
     WHERE,
     asks_becoming,
@@ -199,6 +200,10 @@ class Params:
     # A message that asks how to join a role ("daftar jadi pengawas", faq.intent) asks
     # nothing an entry that never speaks of signing up answers: its score loses this factor.
     join_penalty: float = 0.5
+    # A short message that asks how much ("berapa gaji operator 112", "berapa biaya gugatan")
+    # wants an amount: an entry that names no fee, price or pay anywhere, answer included,
+    # cannot give it, whatever else it shares with the message; its score loses this factor.
+    money_penalty: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +475,13 @@ class FaqIndex:
                 for w in self._tokenize(text)
             )
             or any(asks_becoming(self._tokenize(q), STOPWORDS) for q in e.questions)
+            for e in self.entries
+        ]
+        # Whether each entry speaks of money anywhere (a fee, a price, pay, "Rp" amounts).
+        self._entry_money = [
+            any(
+                _tells_money(self._tokenize(text)) for text in (*e.questions, *e.keywords, e.answer)
+            )
             for e in self.entries
         ]
         # The step of a request for information each entry is about (faq.steps), if any.
@@ -1252,6 +1264,14 @@ class FaqIndex:
         shortlist = [(idx, ev) for _, _, idx, ev in strongest if ev >= floor]
         query_text = " ".join(self._reading(w, english) for w in words if w not in STOPWORDS)
         asked = intents(words)
+        # (In a long message a cost may be the circumstances: "biayanya memberatkan".)
+        how_much = (
+            exclude < 0
+            and p.money_penalty > 0
+            and COST in asked
+            and len(words) < p.window_message_words
+            and ("berapa" in words or "much" in words)
+        )
         # (A long message may tell that one signed up around another question.)
         joining = (
             exclude < 0
@@ -1324,6 +1344,8 @@ class FaqIndex:
             if reached is not None and p.step_penalty and step is not None and step < reached:
                 # About a step the citizen has taken already.
                 score *= 1.0 - p.step_penalty
+            if how_much and not self._entry_money[idx]:
+                score *= 1.0 - p.money_penalty
             if joining and not self._entry_joins[idx]:
                 score *= 1.0 - p.join_penalty  # how to become what the entry is about
             foreign = [
@@ -1439,6 +1461,13 @@ class FaqIndex:
     def vocabulary(self) -> tuple[str, ...]:
         """Distinct content words of the knowledge base."""
         return tuple(self._vocab)
+
+
+def _tells_money(words: list[str]) -> bool:
+    """Whether normalized words name money: a cost word (faq.intent) or an amount in rupiah."""
+    return COST in intents(words) or any(
+        w.startswith("rp") and (w == "rp" or w[2:3].isdigit()) for w in words
+    )
 
 
 def _defined_name(words: list[str], acronym: str) -> str | None:

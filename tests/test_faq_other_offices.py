@@ -643,3 +643,15 @@ def test_joining_is_read_from_a_sign_up_verb_and_a_role() -> None:
     assert asks_to_join(tokenize("how do I apply to become a member"), stop)
     assert not asks_to_join(tokenize("udah daftar, jadi kapan pengumumannya"), stop)
     assert not asks_to_join(tokenize("daftar informasi publik"), stop)
+
+
+def test_asking_how_much_is_no_question_for_an_entry_that_names_no_amount() -> None:
+    # The operator of the emergency number's pay got the call-centre entry at 59.8, the cost of
+    # a lawsuit at the industrial court the referral entry: neither names a fee or pay.
+    assert answered("kominfo", "Berapa honor petugas operator call center 112?") is None
+    assert (
+        answered("disnaker", "Berapa biaya pendaftaran gugatan di Pengadilan Hubungan Industrial?")
+        is None
+    )
+    # An entry that states the pay still answers.
+    assert answered("bawaslu", "Berapa gaji pengawas TPS?") == "honorarium-pengawas-adhoc"
