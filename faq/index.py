@@ -1377,7 +1377,7 @@ class FaqIndex:
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
         if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
             second_score, second_idx = scored[1]
-            pick = self._settle(top_idx, second_idx, parts, fits, asked)
+            pick = self._settle(top_idx, second_idx, parts, fits, asked, reached)
             if pick == top_idx:
                 return Match("answer", entry, round(top_score, 1), alternatives, lang)
             if pick == second_idx and second_score >= getattr(self, "answer_at", math.inf):
@@ -1424,6 +1424,7 @@ class FaqIndex:
         parts: dict[int, tuple[float, float]],
         fits: dict[int, bool],
         asked: frozenset[str] = frozenset(),
+        reached: int | None = None,
     ) -> int | None:
         """The entry to answer when the two best scores are close, or None (ambiguous).
 
@@ -1441,6 +1442,16 @@ class FaqIndex:
         the kind of question asked can win this way.
         """
         p = self.params
+        if reached is not None:
+            # The message tells a step of its request was refused or left unanswered
+            # (faq.steps): of two close entries, the one about the step it has reached
+            # answers, not one about a step already taken ("atasan PPID menolak keberatan
+            # saya, langkah berikutnya?": the dispute, not how to object).
+            steps = self._entry_steps
+            if steps[second] == reached and (steps[top] or 0) < reached:
+                return second
+            if steps[top] == reached and (steps[second] or 0) < reached:
+                return top
         if p.dominance and _dominates(parts[top], parts[second]):
             return top
         if asked and fits[top] and not fits[second]:
