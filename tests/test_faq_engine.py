@@ -53,7 +53,18 @@ def test_greetings_are_not_matched(index: FaqIndex, query: str) -> None:
     assert match.entry is None
 
 
-@pytest.mark.parametrize("query", ["terima kasih kak", "makasiiih min 🙏", "oke siap", "thanks!"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "terima kasih kak",
+        "makasiiih min 🙏",
+        "oke siap",
+        "thanks!",
+        # What is thanked for is no topic ("perbaikan" is no "baik", "jawaban" no entry).
+        "baik, terima kasih atas jawabannya",
+        "makasih penjelasannya min",
+    ],
+)
 def test_thanks_are_not_matched(index: FaqIndex, query: str) -> None:
     match = index.match(query)
     assert match.outcome == "thanks"
