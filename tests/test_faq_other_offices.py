@@ -655,3 +655,16 @@ def test_asking_how_much_is_no_question_for_an_entry_that_names_no_amount() -> N
     )
     # An entry that states the pay still answers.
     assert answered("bawaslu", "Berapa gaji pengawas TPS?") == "honorarium-pengawas-adhoc"
+
+
+def test_the_information_commission_is_another_body_than_the_office() -> None:
+    # Its telephone number got the office's own contact entry at 52.4.
+    assert answered("kpu", "Nomor telepon Komisi Informasi Provinsi berapa?") is None
+    assert "komisi informasi provinsi" in foreign(
+        "kpu", "Nomor telepon Komisi Informasi Provinsi berapa?"
+    )
+    # Taking a dispute there is still the dispute entry's question.
+    assert (
+        answered("kpu", "Ke mana mengajukan sengketa informasi ke Komisi Informasi?")
+        == "sengketa-komisi-informasi"
+    )
