@@ -1377,7 +1377,7 @@ class FaqIndex:
             return Match("abstain", None, round(top_score, 1), alternatives, lang)
         if len(scored) > 1 and scored[1][0] >= top_score * (1.0 - p.ambiguous_gap):
             second_score, second_idx = scored[1]
-            pick = self._settle(top_idx, second_idx, parts, fits, asked, reached)
+            pick = self._settle(top_idx, second_idx, parts, fits, asked, reached, tie_aspects)
             if pick == top_idx:
                 return Match("answer", entry, round(top_score, 1), alternatives, lang)
             if pick == second_idx and second_score >= getattr(self, "answer_at", math.inf):
@@ -1425,6 +1425,7 @@ class FaqIndex:
         fits: dict[int, bool],
         asked: frozenset[str] = frozenset(),
         reached: int | None = None,
+        aspects_asked: frozenset[str] = frozenset(),
     ) -> int | None:
         """The entry to answer when the two best scores are close, or None (ambiguous).
 
@@ -1435,7 +1436,9 @@ class FaqIndex:
         pay answers; the second came close only on the subject. The second wins that way too
         when only it answers a cost or a time asked ("minta data bayar gk?": the fee entry,
         not how to request); a place is asked too loosely for that ("ke mana" is also "to
-        whom", "alamat" also an email address). Otherwise the one whose best canonical
+        whom", "alamat" also an email address). So does the one whose questions alone ask
+        for the aspect of the matter asked ("syarat minta info apa aja": the requirements of
+        a request, not how to make one). Otherwise the one whose best canonical
         question the message covers clearly more of wins: the scores are close because the
         other explains as much of the message with more general words, and a citizen who
         repeats most of one specific question means that question. Only an entry that fits
@@ -1458,6 +1461,13 @@ class FaqIndex:
             return top
         if asked - {WHERE} and fits[second] and not fits[top]:
             return second
+        if aspects_asked:
+            top_asks = aspects_asked <= self._entry_aspects[top]
+            second_asks = aspects_asked <= self._entry_aspects[second]
+            if top_asks and not second_asks:
+                return top
+            if second_asks and not top_asks:
+                return second
         if not p.cover_margin:
             return None
         lead = parts[top][1] - parts[second][1]

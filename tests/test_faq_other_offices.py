@@ -668,3 +668,16 @@ def test_the_information_commission_is_another_body_than_the_office() -> None:
         answered("kpu", "Ke mana mengajukan sengketa informasi ke Komisi Informasi?")
         == "sengketa-komisi-informasi"
     )
+
+
+def test_a_close_call_goes_to_the_entry_whose_questions_ask_the_aspect_asked() -> None:
+    # The requirements asked ("syarat2 ... apa aja") between the requirements entry and the
+    # one on how to request: ambiguous, though only one of them asks for requirements.
+    assert (
+        answered("dinsos", "kak syarat2 minta info ke ppid apa aja sih")
+        == "syarat-permohonan-informasi"
+    )
+    # The status asked ("udh sampe mana") between the status entry and how to request.
+    assert answered("kominfo", "gmn cara tau permohonan sy udh sampe mana kak") == (
+        "cek-status-permohonan"
+    )
