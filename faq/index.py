@@ -64,6 +64,7 @@ from faq.intent import (
     asks_to_join,
     aspects,
     intents,
+    names_pay,
     only_intent,
     tells_joining,
 )
@@ -206,6 +207,8 @@ class Params:
     # A short message that asks how much ("berapa gaji operator 112", "berapa biaya gugatan")
     # wants an amount: an entry that names no fee, price or pay anywhere, answer included,
     # cannot give it, whatever else it shares with the message; its score loses this factor.
+    # Asked someone's pay ("gaji penyiar radio brp"), an entry must speak of pay: a price
+    # list (what airtime costs) is not what a person earns.
     money_penalty: float = 0.5
 
 
@@ -485,6 +488,11 @@ class FaqIndex:
             any(
                 _tells_money(self._tokenize(text)) for text in (*e.questions, *e.keywords, e.answer)
             )
+            for e in self.entries
+        ]
+        # And of someone's pay (a wage, an honorarium), not only of prices.
+        self._entry_pay = [
+            any(names_pay(self._tokenize(text)) for text in (*e.questions, *e.keywords, e.answer))
             for e in self.entries
         ]
         # The step of a request for information each entry is about (faq.steps), if any.
@@ -1275,6 +1283,7 @@ class FaqIndex:
             and len(words) < p.window_message_words
             and ("berapa" in words or "much" in words)
         )
+        pay = how_much and names_pay(words)  # someone's pay: an entry must speak of pay
         # (A long message may tell that one signed up around another question.)
         joining = (
             exclude < 0
@@ -1347,7 +1356,7 @@ class FaqIndex:
             if reached is not None and p.step_penalty and step is not None and step < reached:
                 # About a step the citizen has taken already.
                 score *= 1.0 - p.step_penalty
-            if how_much and not self._entry_money[idx]:
+            if how_much and not (self._entry_pay if pay else self._entry_money)[idx]:
                 score *= 1.0 - p.money_penalty
             if joining and not self._entry_joins[idx]:
                 score *= 1.0 - p.join_penalty  # how to become what the entry is about

@@ -354,3 +354,19 @@ def asks_becoming(words: Sequence[str], stop: frozenset[str]) -> bool:
     return any(
         word in _JOIN_AS and nxt not in stop for word, nxt in pairwise(words) if word != "as"
     )
+
+
+# Someone's pay: a wage, a fee for work done, an allowance. A question about it ("berapa gaji
+# penyiar radio") wants what a person is paid, which an entry that only gives prices (what
+# airtime costs) does not say.
+_PAY_WORDS = frozenset(
+    (
+        *("gaji", "gajinya", "honor", "honornya", "honorarium", "upah", "upahnya", "bayaran"),
+        *("insentif", "tunjangan", "imbalan", "salary", "salaries", "wage", "wages", "stipend"),
+    )
+)
+
+
+def names_pay(words: Sequence[str]) -> bool:
+    """Whether a normalized word sequence names someone's pay."""
+    return not _PAY_WORDS.isdisjoint(words)

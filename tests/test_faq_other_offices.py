@@ -20,6 +20,7 @@ from faq.intent import (
     asks_to_join,
     aspects,
     intents,
+    names_pay,
 )
 from faq.normalize import tokenize
 
@@ -681,3 +682,10 @@ def test_a_close_call_goes_to_the_entry_whose_questions_ask_the_aspect_asked() -
     assert answered("kominfo", "gmn cara tau permohonan sy udh sampe mana kak") == (
         "cek-status-permohonan"
     )
+
+
+def test_asking_someone_s_pay_is_no_question_for_an_entry_that_only_gives_prices() -> None:
+    # The radio entry gives what airtime costs; the announcer's pay got it at 68.2.
+    assert answered("kominfo", "gaji penyiar radio suara serayu sebulan brp ya") is None
+    assert answered("kominfo", "Berapa honor narasumber talkshow di radio?") is None
+    assert names_pay(tokenize("berapa honor narasumber")) and not names_pay(tokenize("tarif"))
