@@ -994,6 +994,8 @@ class FaqIndex:
         return self._match_windows(text, info), info
 
     def _chit_chat(self, words: list[str]) -> Outcome | None:
+        if not QUESTION_WORDS.isdisjoint(words):
+            return None  # a question, however polite, is asked (most messages end here)
         rest = [
             w
             for w in words
@@ -1001,11 +1003,9 @@ class FaqIndex:
         ]
         if len(rest) == 1 and rest[0] in PRESENCE_WORDS and ({"ada", "there"} & set(words)):
             rest = []  # "halo, ada orang?": is anybody there
-        has_question = any(w in QUESTION_WORDS for w in words)
-        if any(w in THANKS_CORE for w in words) and not has_question:
-            if all(not self._lookup(w)[0] for w in rest):
-                return "thanks"
-        if not rest and not has_question:
+        if not THANKS_CORE.isdisjoint(words) and all(not self._lookup(w)[0] for w in rest):
+            return "thanks"
+        if not rest:
             return "greeting"
         return None
 
