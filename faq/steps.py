@@ -61,6 +61,9 @@ _SHORT_OF = frozenset(("tidak", "kurang", "hanya", "cuma", "cuman", "not", "only
 # time is when the step is taken ("batas keberatan berapa hari setelah ditolak": the request
 # was refused).
 _APART = frozenset(("atas", "terhadap", "against", "setelah", "sesudah", "after"))
+# Words that tell the time allowed is over ("sudah lewat batas waktu", "lebih dari sepuluh
+# hari"): a request still unanswered then has gone unanswered.
+_OVERDUE = frozenset(("lewat", "melewati", "terlewat", "melebihi", "lebih", "terlambat"))
 # "permohonan dapat ditolak" says what may happen, not what did.
 _MODALS = frozenset(("dapat", "bisa", "boleh", "mungkin", "akan", "can", "may", "could", "might"))
 _NEGATION = frozenset(
@@ -113,7 +116,12 @@ def _outcome(words: Sequence[str], pos: int, kind: str) -> tuple[str, ...] | Non
         return ("ditolak",)
     if pos and words[pos - 1] == "terima":
         return None  # "terima kasih": thanks, not what was given
-    if not _NEGATION.isdisjoint(words[max(0, pos - 2) : pos]):
+    before = words[max(0, pos - 2) : pos]
+    if not _NEGATION.isdisjoint(before):
+        if "belum" in before and _NEGATION.isdisjoint(set(before) - {"belum"}):
+            # "belum dibalas": not yet, still waiting, unless the time allowed is told over.
+            if _OVERDUE.isdisjoint(words):
+                return None
         return ("tidak", "ditanggapi")
     # "jawabannya tidak sesuai", "jawabannya hanya sebagian", "dijawab tapi kurang lengkap".
     if not _SHORT_OF.isdisjoint(words[pos + 1 : pos + 3]):

@@ -135,3 +135,19 @@ def test_a_close_call_goes_to_the_entry_about_the_step_reached() -> None:
     match = office("kpu").match(text)
     assert match.outcome == "answer"
     assert match.entry is not None and match.entry.id == "sengketa-komisi-informasi"
+
+
+def test_a_request_not_answered_yet_is_still_waiting() -> None:
+    # "Belum dibalas" (not yet): the citizen still waits on the request and asks how long it
+    # may take; read as unanswered, the deadline entry lost to the objection entry.
+    assert told("udh seminggu ngajuin minta data blm dibales") == []
+    assert reached("permintaan data saya belum dijawab, maksimal berapa hari?") is None
+    # Unless the time allowed is told over, or the answer is refused outright.
+    assert told("permohonan saya lewat batas waktu belum dijawab") == [
+        ("permohonan", ("tidak", "ditanggapi"))
+    ]
+    assert reached("permohonan saya tidak dijawab") == "keberatan"
+    match = office("kpu").match(
+        "udh seminggu ngajuin minta data blm dibales, emg maksimal brp hari sih?"
+    )
+    assert match.entry is not None and match.entry.id == "jangka-waktu-jawaban"
