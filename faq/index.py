@@ -472,29 +472,21 @@ class FaqIndex:
             )
             for e in self.entries
         ]
-        # Whether each entry speaks of joining anywhere (signing up, a selection, a vacancy),
-        # or asks about becoming something.
-        self._entry_joins = [
-            any(
-                tells_joining(w, candidate_roots(w))
-                for text in (*e.questions, *e.keywords, e.answer)
-                for w in self._tokenize(text)
+        # What each entry says anywhere, answer included, read once: whether it speaks of
+        # joining (signing up, a selection, a vacancy) or asks about becoming something; of
+        # money (a fee, a price, pay, "Rp" amounts); of someone's pay (a wage, an honorarium).
+        self._entry_joins: list[bool] = []
+        self._entry_money: list[bool] = []
+        self._entry_pay: list[bool] = []
+        for e in self.entries:
+            said = [self._tokenize(text) for text in (*e.questions, *e.keywords, e.answer)]
+            distinct = {w for words in said for w in words}
+            self._entry_joins.append(
+                any(tells_joining(w, candidate_roots(w)) for w in distinct)
+                or any(asks_becoming(words, STOPWORDS) for words in said[: len(e.questions)])
             )
-            or any(asks_becoming(self._tokenize(q), STOPWORDS) for q in e.questions)
-            for e in self.entries
-        ]
-        # Whether each entry speaks of money anywhere (a fee, a price, pay, "Rp" amounts).
-        self._entry_money = [
-            any(
-                _tells_money(self._tokenize(text)) for text in (*e.questions, *e.keywords, e.answer)
-            )
-            for e in self.entries
-        ]
-        # And of someone's pay (a wage, an honorarium), not only of prices.
-        self._entry_pay = [
-            any(names_pay(self._tokenize(text)) for text in (*e.questions, *e.keywords, e.answer))
-            for e in self.entries
-        ]
+            self._entry_money.append(any(_tells_money(words) for words in said))
+            self._entry_pay.append(any(names_pay(words) for words in said))
         # The step of a request for information each entry is about (faq.steps), if any.
         self._entry_steps = [
             max(
