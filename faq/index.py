@@ -1455,9 +1455,10 @@ class FaqIndex:
             # answers, not one about a step already taken ("atasan PPID menolak keberatan
             # saya, langkah berikutnya?": the dispute, not how to object).
             steps = self._entry_steps
-            if steps[second] == reached and (steps[top] or 0) < reached:
+            top_step, second_step = steps[top], steps[second]
+            if second_step == reached and top_step is not None and top_step < reached:
                 return second
-            if steps[top] == reached and (steps[second] or 0) < reached:
+            if top_step == reached and second_step is not None and second_step < reached:
                 return top
         if p.dominance and _dominates(parts[top], parts[second]):
             return top

@@ -348,12 +348,15 @@ def tells_joining(word: str, roots: frozenset[str]) -> bool:
     return word in _JOINING_ROOTS or not roots.isdisjoint(_JOINING_ROOTS)
 
 
+# Becoming something, in a canonical question ("sebagai", "as", "be" say too much else there:
+# "dokumen sebagai syarat", "how long will it be processed").
+_BECOMING = frozenset(("jadi", "menjadi", "become", "becoming"))
+
+
 def asks_becoming(words: Sequence[str], stop: frozenset[str]) -> bool:
     """Whether a canonical question asks about becoming a role ("apa syarat menjadi
     pengawas TPS?"): it answers how to join one, though it names no sign-up."""
-    return any(
-        word in _JOIN_AS and nxt not in stop for word, nxt in pairwise(words) if word != "as"
-    )
+    return any(word in _BECOMING and nxt not in stop for word, nxt in pairwise(words))
 
 
 # Someone's pay: a wage, a fee for work done, an allowance. A question about it ("berapa gaji

@@ -728,7 +728,7 @@ THANKS_WORDS: frozenset[str] = frozenset(
     """
     terima kasih makasih makasi mksh mksih trims trimakasih terimakasih thanks thank thx tq tengkyu
     nuhun matur suwun suwun hatur you banyak byk sangat membantu bantuannya infonya informasinya
-    jawabannya penjelasannya balasannya responnya responsnya arahannya pelayanannya waktunya
+    jawabannya penjelasannya balasannya responnya responsnya arahannya pelayanannya
     oke ok okay okey okeh sip siap baik noted mantap mantab wkwk wk haha hehe hihi deh ya iya
     sudah cukup jelas paham mengerti good great nice
     """.split()
