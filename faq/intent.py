@@ -361,7 +361,9 @@ def asks_becoming(words: Sequence[str], stop: frozenset[str]) -> bool:
 
 # Someone's pay: a wage, a fee for work done, an allowance. A question about it ("berapa gaji
 # penyiar radio") wants what a person is paid, which an entry that only gives prices (what
-# airtime costs) does not say.
+# airtime costs) does not say. Wider than the pay words among _WORDS, which mark a cost asked
+# by themselves: an allowance or an incentive named is pay, though "tunjangan" alone asks no
+# price (faq.index reads this list only once a cost is asked).
 _PAY_WORDS = frozenset(
     (
         *("gaji", "gajinya", "honor", "honornya", "honorarium", "upah", "upahnya", "bayaran"),
