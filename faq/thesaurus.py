@@ -101,8 +101,8 @@ class Thesaurus:
                 end = pos + len(phrase)
                 if end > count or concepts <= named:
                     continue
-                said = tuple(words[pos:end])
-                if said == phrase or self._says(said, phrase):
+                # (The pair is the phrase's first two words: a two-word phrase is said.)
+                if end - pos == 2 or self._says(tuple(words[pos:end]), phrase):
                     found.append((pos, end, concepts - named))
                     named |= concepts
         # The other readings count where they add to what was found over the same words.
