@@ -925,8 +925,8 @@ class FaqIndex:
         knowledge base does not cover and drag the whole message down. Each sentence that asks
         is matched too, alone and, when that is not answered, with the sentence before it; the
         best-scoring reading decides (scaled by ``window_factor``; the threshold is the same).
-        When the whole message answers, a sentence that refers back to the story is not read
-        alone.
+        A message answered whole is not read in parts: its story did not drag it below the
+        threshold, and a sentence read alone has lost what the story says it is about.
         """
         parts = [s for s in _SENTENCE.findall(text) if any(ch.isalnum() for ch in s)]
         # The sentences that ask (a question mark or a question word), the last sentence when
@@ -938,18 +938,14 @@ class FaqIndex:
         said = {i: self._tokenize(parts[i]) for i in asking} if len(parts) >= 2 else {}
         about = frozenset(w for words in said.values() for w in words) if said else None
         whole = self._match(text, info, about=about)
-        if whole.outcome in ("greeting", "thanks"):
+        if whole.outcome in ("answer", "greeting", "thanks") or len(parts) < 2:
             return whole
-        if len(parts) < 2 or len(text.split()) < self.params.window_message_words:
+        if len(text.split()) < self.params.window_message_words:
             return whole
         best = whole
         seen = {" ".join(parts)}
         for i in asking:
             for k in (0, 1):
-                if k == 0 and i > 0 and whole.outcome == "answer" and self._points_back(said[i]):
-                    # The whole message answers, and this sentence speaks of the story
-                    # ("bagaimana prosesnya?"): alone it has lost what it asks about.
-                    continue
                 window = " ".join(parts[max(0, i - k) : i + 1])
                 if window in seen:
                     continue
@@ -966,18 +962,6 @@ class FaqIndex:
                 if m.outcome == "answer":
                     break
         return best
-
-    def _points_back(self, words: list[str]) -> bool:
-        """Whether a sentence of ``words`` refers to something told before it: a word the
-        index knows with the possessive "-nya" ("prosesnya", "perkembangannya": of what was
-        told)."""
-        return any(
-            len(word) >= 6
-            and word.endswith("nya")
-            and word not in self._empty  # "biasanya", "sebenarnya": no referent
-            and bool(self._lookup(word[:-3])[0])
-            for word in words
-        )
 
     def explain(self, text: str) -> tuple[Match, Explanation]:
         """Match one message and return the diagnostics used to decide."""

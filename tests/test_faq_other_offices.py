@@ -258,11 +258,36 @@ def test_a_question_that_speaks_of_the_story_is_not_read_without_it() -> None:
     assert answered("dinsos", pkh) == "pkh"
     assert answered("dinsos", request) == "status-permohonan"
     assert answered("ptsp", email) == "ppid-status-permohonan"
-    # A sentence that names what it asks is still read alone: the story before it is no topic.
-    index = office("dinsos")
-    assert index._points_back(tokenize("Bagaimana prosesnya?"))
-    assert not index._points_back(tokenize("Bagaimana cara daftar PKH?"))
-    assert not index._points_back(tokenize("Biasanya berapa lama?"))
+
+
+def test_a_message_answered_whole_is_not_overruled_by_one_of_its_sentences() -> None:
+    # Each message answered whole with the entry its story is about; its asking sentence read
+    # alone ("Apa yang bisa dinas bantu?", "Ke mana saya harus melaporkan hal ini?") scored
+    # higher with an entry that answers that sentence anywhere: services for the disabled
+    # instead of shelter for a victim of violence, a complaint about the office's service
+    # instead of unpaid social-security contributions.
+    violence = (
+        "Saya sudah lama mengalami kekerasan dari pasangan dan sekarang saya tinggal sementara "
+        "di rumah saudara. Saya belum siap melapor ke polisi tapi butuh tempat aman dan "
+        "seseorang untuk diajak bicara. Apa yang bisa dinas bantu?"
+    )
+    contributions = (
+        "Saya sudah tiga tahun bekerja di sebuah bengkel dan setiap bulan slip gaji saya "
+        "mencantumkan potongan BPJS Ketenagakerjaan. Ketika saya mengecek di aplikasi, "
+        "ternyata saldo saya hanya berisi iuran untuk enam bulan pertama. Ke mana saya harus "
+        "melaporkan hal ini?"
+    )
+    assert answered("dinsos", violence) == "korban-kekerasan"
+    assert answered("disnaker", contributions) == "pengaduan-bpjs-ketenagakerjaan"
+    # A message the whole does not answer is still read in its sentences: the flood story
+    # drags the whole below the threshold, the asking sentence names the relief it wants.
+    flood = (
+        "Semalam hujan deras membuat sungai meluap dan sekitar 40 rumah di dusun kami "
+        "kebanjiran. Banyak warga mengungsi ke masjid tanpa makanan dan selimut. Bagaimana cara "
+        "mendapatkan bantuan logistik secepatnya?"
+    )
+    assert office("dinsos")._match(flood, None).outcome == "abstain"
+    assert answered("dinsos", flood) == "bantuan-bencana"
 
 
 def test_a_question_about_someone_s_pay_is_no_question_about_their_programme() -> None:
