@@ -666,8 +666,10 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 # General Indonesian and English words that say nothing about which service is meant: time
-# adverbs, numbers, discourse fillers and very common verbs. The matcher skips them like
-# stopwords, so a long, chatty message is not read as off-topic because of them.
+# adverbs, numbers, discourse fillers, very common verbs, and how the asker feels about what
+# they ask or where they heard of it ("saya bingung", "takut salah", "saya dengar ...").
+# The matcher skips them like stopwords, so a long, chatty message is not read as off-topic
+# because of them.
 GENERIC_WORDS: frozenset[str] = frozenset(
     """
     memang sebenarnya sebetulnya biasanya kira kiranya barangkali mungkin sepertinya rasanya
@@ -682,6 +684,8 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     tolong maaf permisi terima kasih bantuannya
     lakukan melakukan dilakukan buat membuat dibuat membuatkan bikin kerjakan
     tahu mengetahui ketahui pikir merasa bilang mengatakan dikatakan
+    dengar mendengar bingung takut khawatir cemas ragu heran penasaran
+    heard hear confused afraid worried scared unsure wonder wondering curious
     begitu begini demikian sana sini situ tersebut
     sebaiknya seharusnya harusnya sebelumnya selanjutnya berikutnya kemudian
     dong deh sih kok lho kah yah ya kak min

@@ -714,3 +714,20 @@ def test_asking_someone_s_pay_is_no_question_for_an_entry_that_only_gives_prices
     assert answered("kominfo", "gaji penyiar radio suara serayu sebulan brp ya") is None
     assert answered("kominfo", "Berapa honor narasumber talkshow di radio?") is None
     assert names_pay(tokenize("berapa honor narasumber")) and not names_pay(tokenize("tarif"))
+
+
+def test_how_the_asker_feels_or_heard_of_it_is_no_topic() -> None:
+    # "takut salah follow": the fear is the asker's, the question is which account is the
+    # regent's. Read as a topic no entry covers, "takut" kept the answer below the threshold.
+    assert answered("kominfo", "ig resmi pak bupati apa ya, takut salah follow") == (
+        "media-sosial-bupati"
+    )
+    _match, info = office("kominfo").explain(
+        "Ada wifi gratis di alun-alun? Saya bingung dan khawatir, takut salah sambung"
+    )
+    hows = {word: how for word, how, _weight in info.words}
+    assert {hows["takut"], hows["bingung"], hows["khawatir"]} == {"stop"}
+    # A knowledge base that uses such a word reads it as it does: the radio entry's
+    # "pendengar" (listeners) makes "dengar" its word here.
+    _match, info = office("kominfo").explain("Saya dengar radio daerah bisa dipakai, benar?")
+    assert ("dengar", "known") in {(word, how) for word, how, _weight in info.words}
