@@ -27,6 +27,8 @@ def answered(index: FaqIndex, text: str) -> str | None:
         "Jam berapa TPS buka?",
         "kantor kecamatan buka jam berapa",
         "jam buka kantor kelurahan",
+        # The village office is not the ward its supervisors are counted by (PKD).
+        "Kapan kantor kelurahan buka?",
         "berapa harga cetak baliho kampanye",
         "berapa biaya pasang iklan kampanye di koran",
         "berapa biaya cetak spanduk",
