@@ -168,6 +168,13 @@ class Params:
     # Score needed to answer. None: calibrated on the knowledge base itself (see _calibrate).
     answer_at: float | None = None
     calibration_quantile: float = 0.7
+    # The calibrated threshold's ceiling. A left-out canonical question stands for a near miss
+    # where entries are distinct; where they are siblings (an identity card lost, damaged,
+    # made for the first time) it is its sibling's own question and scores like a paraphrase
+    # of the right entry, so past this the threshold measures how alike the entries are and
+    # refuses the paraphrases (46: about the median of the tuning offices' thresholds). A
+    # message scored between the two is answered, but less surely (see _match_windows).
+    calibration_cap: float = 46.0
     calibration_samples: int = 240
     fallback_answer_at: float = 45.0  # knowledge bases too small to calibrate on
     ambiguous_gap: float = 0.08  # top two within this share of the top score -> ambiguous
@@ -538,8 +545,14 @@ class FaqIndex:
             if any(len(postings.get(key, ())) > self._common_cutoff for key, _ in feats):
                 self._word(word)
         self.near_miss_scores: tuple[float, ...] = ()
-        self.answer_at = (
+        # What the knowledge base's own near misses score, and the threshold (at most the cap).
+        self.calibrated_at = (
             self._calibrate() if self.params.answer_at is None else self.params.answer_at
+        )
+        self.answer_at = (
+            min(self.calibrated_at, self.params.calibration_cap)
+            if self.params.answer_at is None
+            else self.params.answer_at
         )
 
     def _calibrate(self) -> float:
@@ -926,7 +939,10 @@ class FaqIndex:
         is matched too, alone and, when that is not answered, with the sentence before it; the
         best-scoring reading decides (scaled by ``window_factor``; the threshold is the same).
         A message answered whole is not read in parts: its story did not drag it below the
-        threshold, and a sentence read alone has lost what the story says it is about.
+        threshold, and a sentence read alone has lost what the story says it is about. Unless
+        it is answered under the calibrated threshold (above the cap, ``calibration_cap``):
+        the story may then have lifted an entry like the one asked for, and the asking
+        sentence may still decide.
         """
         parts = [s for s in _SENTENCE.findall(text) if any(ch.isalnum() for ch in s)]
         # The sentences that ask (a question mark or a question word), the last sentence when
@@ -938,7 +954,9 @@ class FaqIndex:
         said = {i: self._tokenize(parts[i]) for i in asking} if len(parts) >= 2 else {}
         about = frozenset(w for words in said.values() for w in words) if said else None
         whole = self._match(text, info, about=about)
-        if whole.outcome in ("answer", "greeting", "thanks") or len(parts) < 2:
+        if whole.outcome in ("greeting", "thanks") or len(parts) < 2:
+            return whole
+        if whole.outcome == "answer" and whole.score >= self.calibrated_at:
             return whole
         if len(text.split()) < self.params.window_message_words:
             return whole

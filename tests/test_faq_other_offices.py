@@ -731,3 +731,20 @@ def test_how_the_asker_feels_or_heard_of_it_is_no_topic() -> None:
     # "pendengar" (listeners) makes "dengar" its word here.
     _match, info = office("kominfo").explain("Saya dengar radio daerah bisa dipakai, benar?")
     assert ("dengar", "known") in {(word, how) for word, how, _weight in info.words}
+
+
+def test_the_threshold_of_an_office_of_sibling_entries_is_capped() -> None:
+    # The election supervisor's entries come in siblings (reporting a violation, what a report
+    # needs, its deadline, its status): a left-out canonical question scores 49 with its
+    # sibling, and the threshold calibrated on them refused paraphrases of the right entry.
+    bawaslu = office("bawaslu")
+    assert bawaslu.calibrated_at > bawaslu.params.calibration_cap
+    assert bawaslu.answer_at == bawaslu.params.calibration_cap
+    uncapped = FaqIndex(bawaslu.kb, Params(calibration_cap=100.0))
+    assert uncapped.answer_at == bawaslu.calibrated_at
+    mou = "Universitas kami ingin menjalin MoU dengan Bawaslu, apa langkahnya?"
+    assert uncapped.match(mou).outcome == "abstain"
+    assert answered("bawaslu", mou) == "kerja-sama-kampus-magang"
+    # An office of distinct entries keeps its own, lower threshold.
+    ptsp = office("ptsp")
+    assert ptsp.answer_at == ptsp.calibrated_at < ptsp.params.calibration_cap
