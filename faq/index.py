@@ -76,6 +76,7 @@ from faq.lexicon import (
     JUDGEMENT_WORDS,
     KIN_ADDRESS,
     POSSESSIVE_PRONOUNS,
+    PRESENCE_ASKING,
     PRESENCE_WORDS,
     QUESTION_WORDS,
     SLANG,
@@ -994,8 +995,8 @@ class FaqIndex:
             for w in words
             if w not in GREETING_WORDS and w not in THANKS_WORDS and w not in STOPWORDS
         ]
-        if len(rest) == 1 and rest[0] in PRESENCE_WORDS and ({"ada", "there"} & set(words)):
-            rest = []  # "halo, ada orang?": is anybody there
+        if len(rest) == 1 and rest[0] in PRESENCE_WORDS and not PRESENCE_ASKING.isdisjoint(words):
+            rest = []  # "halo, ada orang?", "min lagi online?": is anybody there
         if not THANKS_CORE.isdisjoint(words) and all(not self._lookup(w)[0] for w in rest):
             return "thanks"
         if not rest:

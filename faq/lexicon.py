@@ -745,9 +745,11 @@ THANKS_CORE: frozenset[str] = frozenset(
     """.split()
 )
 
-# Asking whether anybody is there ("halo, ada orang?", "ada yang jaga?", "anyone there?") is
-# a greeting: the word after "ada" / before "there" names nobody the knowledge base is about.
+# Asking whether anybody is there ("halo, ada orang?", "ada yang jaga?", "anyone there?",
+# "min lagi online?", "masih jaga?") is a greeting: the word after "ada" / "lagi" / "masih" /
+# before "there" names nobody the knowledge base is about.
 PRESENCE_WORDS: frozenset[str] = frozenset("orang jaga online anyone anybody someone".split())
+PRESENCE_ASKING: frozenset[str] = frozenset("ada lagi masih sedang there".split())
 
 # Markers that turn a message into a question even when it is mostly pleasantries.
 QUESTION_WORDS: frozenset[str] = frozenset(

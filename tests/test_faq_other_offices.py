@@ -137,6 +137,14 @@ def test_asking_whether_anybody_is_there_is_a_greeting(text: str) -> None:
     assert office("ptsp").match(text).outcome == "greeting"
 
 
+@pytest.mark.parametrize("text", ["min lagi online gk?", "admin masih jaga?"])
+def test_asking_whether_the_officer_is_online_now_is_a_greeting(text: str) -> None:
+    # "lagi online?" (online now?) asked the regency supervisor's request-status entry, whose
+    # questions say "online", at 71: nobody asked about a request.
+    assert office("bawaslukab").match(text).outcome == "greeting"
+    assert office("bawaslukab").match("cek status permohonan online").outcome == "answer"
+
+
 def test_asking_for_somebody_to_do_something_is_still_a_question() -> None:
     assert (
         office("ptsp").match("ada orang yang bisa bantu urus izin reklame?").outcome != "greeting"
