@@ -45,9 +45,15 @@ _REFUSED_EN = frozenset(
     (
         *("refused", "rejected", "denied", "ignored", "declined"),
         *("refuse", "reject", "deny", "ignore", "decline"),
+        *("refuses", "rejects", "denies", "ignores", "declines"),
     )
 )
-_ANSWERED_EN = frozenset(("answered", "responded", "replied", "granted", "processed"))
+_ANSWERED_EN = frozenset(
+    (
+        *("answered", "responded", "replied", "granted", "processed"),
+        *("answers", "responds", "replies", "grants", "processes"),
+    )
+)
 _ANSWERED_ROOTS = frozenset(
     ("jawab", "tanggap", "balas", "respon", "gubris", "kabul", "beri", "kasih", "layan", "puas")
 )
@@ -150,8 +156,9 @@ def _steps_told(words: tuple[str, ...]) -> tuple[Told, ...]:
         if outcome is None:
             continue
         step_at = None
-        if word.startswith(("me", "pe")):
-            # "menolak keberatan saya", "penolakan permohonan": the object follows.
+        if word.startswith(("me", "pe")) or word in _REFUSED_EN or word in _ANSWERED_EN:
+            # "menolak keberatan saya", "penolakan permohonan", "rejects my objection": the
+            # object follows.
             step_at = next(
                 (at for at in range(pos + 1, min(len(words), pos + 3)) if step_of(words[at])),
                 None,

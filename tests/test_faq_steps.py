@@ -151,3 +151,17 @@ def test_a_request_not_answered_yet_is_still_waiting() -> None:
         "udh seminggu ngajuin minta data blm dibales, emg maksimal brp hari sih?"
     )
     assert match.entry is not None and match.entry.id == "jangka-waktu-jawaban"
+
+
+def test_an_english_verb_of_the_outcome_takes_its_object_after_it() -> None:
+    # "rejects my objection": the present tense, and the object after the verb as after
+    # "menolak". Read backwards it found "dispute" in "an information dispute if ..." and no
+    # step at all (the verb was not known), and the objection entry answered.
+    assert reached("Where can I take an information dispute if the head rejects my objection?") == (
+        "sengketa"
+    )
+    assert reached("The office rejected my request, what now?") == "keberatan"
+    assert reached("My request was rejected by the officer.") == "keberatan"
+    text = "Where can I take an information dispute if the head of the office rejects my objection?"
+    match = office("dukcapil").match(text)
+    assert match.entry is not None and match.entry.id == "sengketa-komisi-informasi"
