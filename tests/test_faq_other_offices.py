@@ -756,3 +756,23 @@ def test_the_threshold_of_an_office_of_sibling_entries_is_capped() -> None:
     # An office of distinct entries keeps its own, lower threshold.
     ptsp = office("ptsp")
     assert ptsp.answer_at == ptsp.calibrated_at < ptsp.params.calibration_cap
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "entry"),
+    [
+        # "endorse", "vendor", "typo": English words mixed into Indonesian chat that the
+        # glossary lacked, read as topic no entry covers.
+        ("bawaslukab", "Kepala desa endorse paslon di acara desa, itu violation kan?", (
+            "netralitas-kepala-desa"
+        )),
+        ("kpu", "cv sy mau jd vendor kpu, syaratnya apa kak?", "pengadaan-barang-jasa"),
+        ("dukcapil", "Nama saya di akta typo, apakah perlu court order buat revisi?", (
+            "perubahan-nama"
+        )),
+    ],
+)  # fmt: skip
+def test_english_words_mixed_into_chat_are_read_through_the_glossary(
+    name: str, text: str, entry: str
+) -> None:
+    assert answered(name, text) == entry
