@@ -776,3 +776,21 @@ def test_english_words_mixed_into_chat_are_read_through_the_glossary(
     name: str, text: str, entry: str
 ) -> None:
     assert answered(name, text) == entry
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "entry"),
+    [
+        # "rmh" (rumah), "fc" (fotokopi), "kedaftar" (terdaftar): chat spellings the map
+        # lacked, each read as a topic no entry covers.
+        ("bawaslukab", "rmh sy blm di coklit nih, lapor kmn min?", "pengawasan-coklit"),
+        ("dukcapil", "legalisir fc kk di dukcapil bayar gk min? maks brp lembar", (
+            "legalisir-dokumen"
+        )),
+        ("dinsos", "mau liat nama ibu sy udh kedaftar dtks blm", "cek-status-dtks"),
+    ],
+)  # fmt: skip
+def test_chat_spellings_are_read_as_the_words_they_stand_for(
+    name: str, text: str, entry: str
+) -> None:
+    assert answered(name, text) == entry
