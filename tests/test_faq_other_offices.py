@@ -436,6 +436,14 @@ def test_a_school_pupil_is_a_student() -> None:
         ("disnaker", "How do I submit a public information request to the manpower office?", (
             "ppid-cara-permohonan"
         )),
+        # "endorse", "vendor", "typo": English words mixed into Indonesian chat.
+        ("bawaslukab", "Kepala desa endorse paslon di acara desa, itu violation kan?", (
+            "netralitas-kepala-desa"
+        )),
+        ("kpu", "cv sy mau jd vendor kpu, syaratnya apa kak?", "pengadaan-barang-jasa"),
+        ("dukcapil", "Nama saya di akta typo, apakah perlu court order buat revisi?", (
+            "perubahan-nama"
+        )),
     ],
 )  # fmt: skip
 def test_an_english_word_the_glossary_now_lists_reaches_its_entry(
@@ -493,6 +501,14 @@ def test_colloquial_spellings_read_as_the_standard_word() -> None:
         "hitungan", "lembur", "saudara", "saya", "jatuh", "menyumbang", "popok",
     ]  # fmt: skip
     assert answered("disnaker", "itungan duit lembur gmn sih kak? sejam brp") == "upah-lembur"
+    # "rmh" (rumah), "fc" (fotokopi), "kedaftar" (terdaftar) were unknown words too.
+    assert tokenize("rmh fc kedaftar pdhl") == ["rumah", "fotokopi", "terdaftar", "padahal"]
+    assert answered("bawaslukab", "rmh sy blm di coklit nih, lapor kmn min?") == (
+        "pengawasan-coklit"
+    )
+    text = "legalisir fc kk di dukcapil bayar gk min? maks brp lembar"
+    assert answered("dukcapil", text) == "legalisir-dokumen"
+    assert answered("dinsos", "mau liat nama ibu sy udh kedaftar dtks blm") == "cek-status-dtks"
 
 
 def test_the_most_days_allowed_is_the_time_limit() -> None:
@@ -756,41 +772,3 @@ def test_the_threshold_of_an_office_of_sibling_entries_is_capped() -> None:
     # An office of distinct entries keeps its own, lower threshold.
     ptsp = office("ptsp")
     assert ptsp.answer_at == ptsp.calibrated_at < ptsp.params.calibration_cap
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "entry"),
-    [
-        # "endorse", "vendor", "typo": English words mixed into Indonesian chat that the
-        # glossary lacked, read as topic no entry covers.
-        ("bawaslukab", "Kepala desa endorse paslon di acara desa, itu violation kan?", (
-            "netralitas-kepala-desa"
-        )),
-        ("kpu", "cv sy mau jd vendor kpu, syaratnya apa kak?", "pengadaan-barang-jasa"),
-        ("dukcapil", "Nama saya di akta typo, apakah perlu court order buat revisi?", (
-            "perubahan-nama"
-        )),
-    ],
-)  # fmt: skip
-def test_english_words_mixed_into_chat_are_read_through_the_glossary(
-    name: str, text: str, entry: str
-) -> None:
-    assert answered(name, text) == entry
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "entry"),
-    [
-        # "rmh" (rumah), "fc" (fotokopi), "kedaftar" (terdaftar): chat spellings the map
-        # lacked, each read as a topic no entry covers.
-        ("bawaslukab", "rmh sy blm di coklit nih, lapor kmn min?", "pengawasan-coklit"),
-        ("dukcapil", "legalisir fc kk di dukcapil bayar gk min? maks brp lembar", (
-            "legalisir-dokumen"
-        )),
-        ("dinsos", "mau liat nama ibu sy udh kedaftar dtks blm", "cek-status-dtks"),
-    ],
-)  # fmt: skip
-def test_chat_spellings_are_read_as_the_words_they_stand_for(
-    name: str, text: str, entry: str
-) -> None:
-    assert answered(name, text) == entry
