@@ -772,3 +772,12 @@ def test_the_threshold_of_an_office_of_sibling_entries_is_capped() -> None:
     # An office of distinct entries keeps its own, lower threshold.
     ptsp = office("ptsp")
     assert ptsp.answer_at == ptsp.calibrated_at < ptsp.params.calibration_cap
+
+
+def test_a_hospital_ward_is_no_ward_of_a_town() -> None:
+    # The ward as the unit a town is divided in is a referent ("data per kelurahan"); the
+    # English "ward" is also the hospital's (bangsal, rawat inap), which that referent must not
+    # make a place no entry of the hospital mentions.
+    text = "What are the visiting hours in the ward?"
+    assert foreign("rsud", text) == set()
+    assert answered("rsud", text) == "jam-besuk"
