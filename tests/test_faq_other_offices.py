@@ -781,3 +781,5 @@ def test_a_hospital_ward_is_no_ward_of_a_town() -> None:
     text = "What are the visiting hours in the ward?"
     assert foreign("rsud", text) == set()
     assert answered("rsud", text) == "jam-besuk"
+    # An entry the word does not meet at all (complaints about staff) is not lowered by it.
+    assert foreign("rsud", "How do I file a complaint about a nurse in the ward?") == set()
