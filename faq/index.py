@@ -75,6 +75,7 @@ from faq.lexicon import (
     GREETING_WORDS,
     JUDGEMENT_WORDS,
     KIN_ADDRESS,
+    OWN_MEANING,
     POSSESSIVE_PRONOUNS,
     PRESENCE_ASKING,
     PRESENCE_WORDS,
@@ -258,7 +259,7 @@ def _word_features(word: str) -> dict[str, float]:
 @lru_cache(maxsize=65536)
 def _word_features_cached(word: str, gloss_ok: bool) -> tuple[tuple[str, float], ...]:
     feats: dict[str, float] = {word: 1.0}
-    forms = word_forms(word)
+    forms = frozenset((word,)) if word in OWN_MEANING else word_forms(word)
     for form in forms:
         key = "r:" + form
         if feats.get(key, 0.0) < _CONF_ROOT:

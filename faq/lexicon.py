@@ -983,6 +983,11 @@ JUDGEMENT_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Derived words whose meaning left their root, where the root is a word of the office's own
+# questions: "perbatasan" is a border, not the "batas" of "batas waktu" (a deadline);
+# "perhubungan" is transport, not the "hubungi" of a contact entry. Read as themselves only.
+OWN_MEANING: frozenset[str] = frozenset("perbatasan perhubungan".split())
+
 # Words whose presence says little but which are not pure function words (lower weight).
 WEAK_WORDS: frozenset[str] = frozenset("admin cara tanya bertanya nanya tahu".split())
 

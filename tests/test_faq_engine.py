@@ -211,6 +211,22 @@ def test_a_whole_answered_under_the_calibrated_threshold_is_still_read_in_parts(
     assert match.entry is not None and match.entry.id == "cara-keberatan"
 
 
+def test_a_border_in_the_story_is_no_deadline(index: FaqIndex) -> None:
+    # "perbatasan" (a border) was read through its root "batas", the limit of "batas waktu":
+    # the whole story then answered the objection deadline entry above even the calibrated
+    # threshold, and the question sentence ("Bagaimana cara mengajukan keberatan?") was not read.
+    story = (
+        "Selamat siang. Saya pensiunan guru dan tinggal di desa dekat perbatasan kabupaten, "
+        "anak saya sedang merantau ke luar pulau untuk bekerja di pelabuhan. "
+        "Bagaimana cara mengajukan keberatan?"
+    )
+    match = index.match(story)
+    assert match.entry is not None and match.entry.id == "cara-keberatan"
+    # The deadline itself is still asked with "batas".
+    deadline = index.match("kapan batas waktu mengajukan keberatan?")
+    assert deadline.entry is not None and deadline.entry.id == "batas-waktu-keberatan"
+
+
 def test_sentence_windows_do_not_answer_off_topic_stories(index: FaqIndex) -> None:
     story = "Kemarin hujan deras sekali. Jalan depan rumah banjir. Besok cuaca bagaimana ya?"
     assert index.match(story).outcome != "answer"
