@@ -181,8 +181,9 @@ def test_long_message_is_matched_on_its_question_sentence(index: FaqIndex) -> No
         "sedang merantau ke luar pulau untuk bekerja di pelabuhan. "
         "Bagaimana cara mengajukan keberatan?"
     )
-    # The whole message does not reach the threshold (nor without the story cap,
-    # Params.story_covered); its question sentence does.
+    # Read as one message (with no sentence marked as the one asking), the story does not reach
+    # the threshold, with or without the story cap (Params.story_covered); its question
+    # sentence does.
     windows_only = FaqIndex(index.kb, Params(story_covered=0.0))
     for reader in (windows_only, index):
         assert reader._match(story, None).outcome == "abstain"
